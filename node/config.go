@@ -1,0 +1,173 @@
+package node
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ConfigEnv is the environment variable that carries a node's Config as JSON.
+// A user's own image on a topology receives the same variable.
+const ConfigEnv = "TOPO_NODE_CONFIG"
+
+// DefaultPort is the TCP and UDP port every node listens on, on each of its
+// segment addresses.
+const DefaultPort = 7000
+
+// DefaultControlSocket is where the agent serves its local control channel.
+// It lives on a tmpfs inside the container and is never reachable from a
+// topology segment.
+const DefaultControlSocket = "/run/topo/control.sock"
+
+// ConfigVersion is the version of the Config schema below.
+const ConfigVersion = 1
+
+// Config is everything a node learns about its place in a topology.
+//
+// It is the contract between the orchestrator and whatever runs in a node's
+// container, documented in the README, so keep it stable: add fields, never
+// change the meaning of one.
+type Config struct {
+	Version  int    `json:"version"`
+	Topology string `json:"topology"`
+	Name     string `json:"name"`
+	Role     string `json:"role"`   // hub, spoke, server, client or peer
+	Layout   string `json:"layout"` // star, ring, bus, p2p, client-server or custom
+	Port     int    `json:"port"`   // DefaultPort when zero
+
+	// Segments are this node's addresses, one per segment it is on.
+	Segments []Segment `json:"segments"`
+	// Neighbors are the nodes it exchanges frames with directly.
+	Neighbors []Neighbor `json:"neighbors"`
+	// Routes maps every other node to the next hop toward it.
+	Routes map[string]string `json:"routes"`
+	// Ring is set in a ring layout only.
+	Ring *Ring `json:"ring,omitempty"`
+
+	Traffic Traffic `json:"traffic"`
+
+	// ControlSocket is the unix socket of the control channel;
+	// DefaultControlSocket when empty.
+	ControlSocket string `json:"control_socket,omitempty"`
+}
+
+// Segment is one of the node's networks.
+type Segment struct {
+	Name   string `json:"name"`
+	Addr   string `json:"addr"`   // this node's address on it, e.g. "10.210.0.2"
+	Subnet string `json:"subnet"` // e.g. "10.210.0.0/29"
+	// Shared is true for a bus-like segment: frames are put on it once and
+	// every member sees them.
+	Shared bool `json:"shared,omitempty"`
+	// Broadcast is where a frame is sent to reach every member of a shared
+	// segment, e.g. "10.210.0.7". When empty (as in tests on loopback) the
+	// node sends one datagram to each member instead.
+	Broadcast string `json:"broadcast,omitempty"`
+	// Members lists the other members of a shared segment and their
+	// addresses on it.
+	Members []Neighbor `json:"members,omitempty"`
+}
+
+// Neighbor is a node reachable in one hop.
+type Neighbor struct {
+	Name    string `json:"name"`
+	Addr    string `json:"addr"`              // its address on the shared segment
+	Segment string `json:"segment,omitempty"` // the segment they share
+	Dial    bool   `json:"dial,omitempty"`    // this node opens the connection
+	Port    int    `json:"port,omitempty"`    // DefaultPort when zero
+}
+
+// Ring describes a node's place in a ring.
+type Ring struct {
+	Successor   string `json:"successor"`
+	Predecessor string `json:"predecessor"`
+	// Leader creates the token when the ring starts and re-creates it when
+	// it is lost.
+	Leader bool `json:"leader,omitempty"`
+}
+
+// Traffic is the background traffic a node originates.
+type Traffic struct {
+	Protocol string   `json:"protocol"` // "tcp" or "udp"
+	Interval Duration `json:"interval"` // 0: no background traffic
+	Size     int      `json:"size"`     // payload bytes
+}
+
+// Duration is a time.Duration that reads and writes as "2s" in JSON.
+type Duration time.Duration
+
+// MarshalJSON writes the duration as a Go duration string.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+// UnmarshalJSON reads a Go duration string or a number of nanoseconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		v, err := time.ParseDuration(s)
+		if err != nil {
+			return err
+		}
+		*d = Duration(v)
+		return nil
+	}
+	var n int64
+	if err := json.Unmarshal(b, &n); err != nil {
+		return errors.New("duration: want a string like \"2s\" or nanoseconds")
+	}
+	*d = Duration(n)
+	return nil
+}
+
+// ParseConfig decodes and checks a JSON config.
+func ParseConfig(b []byte) (*Config, error) {
+	var c Config
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("node config: %w", err)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Validate checks the fields the agent cannot run without.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Version != ConfigVersion {
+		errs = append(errs, fmt.Errorf("version %d, want %d", c.Version, ConfigVersion))
+	}
+	if c.Name == "" {
+		errs = append(errs, errors.New("name is empty"))
+	}
+	if len(c.Segments) == 0 {
+		errs = append(errs, errors.New("no segments"))
+	}
+	switch c.Traffic.Protocol {
+	case "tcp", "udp":
+	default:
+		errs = append(errs, fmt.Errorf("traffic protocol %q, want tcp or udp", c.Traffic.Protocol))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("node config: %w", err)
+	}
+	return nil
+}
+
+// PortOrDefault returns the node's listening port.
+func (c *Config) PortOrDefault() int {
+	if c.Port == 0 {
+		return DefaultPort
+	}
+	return c.Port
+}
+
+// ControlSocketOrDefault returns the control socket path.
+func (c *Config) ControlSocketOrDefault() string {
+	if c.ControlSocket == "" {
+		return DefaultControlSocket
+	}
+	return c.ControlSocket
+}

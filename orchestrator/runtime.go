@@ -1,0 +1,150 @@
+package orchestrator
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/netip"
+	"time"
+)
+
+// Labels that mark every resource topo creates. They are the only state:
+// down, ls and status read them back from the engine.
+const (
+	LabelTopology = "topo.topology" // on everything
+	LabelNode     = "topo.node"     // containers
+	LabelSegment  = "topo.segment"  // networks
+	LabelLayout   = "topo.layout"   // containers and networks
+	LabelFile     = "topo.file"     // containers and networks: absolute path of the topology file
+	LabelRole     = "topo.role"     // containers
+	LabelImage    = "topo.image"    // images built by topo: "node"
+	LabelPlan     = "topo.plan"     // containers: hash of the plan, to tell a changed file apart
+)
+
+// Sentinel errors a Runtime returns, wrapped, so that callers need not know
+// the engine's error types.
+var (
+	ErrNotFound    = errors.New("not found")
+	ErrConflict    = errors.New("conflict")      // a name is taken, or a resource is in use
+	ErrOverlap     = errors.New("subnet overlap") // a network's subnet overlaps an existing one
+	ErrUnreachable = errors.New("docker engine unreachable")
+)
+
+// Runtime is the narrow slice of a container engine that topo needs.
+// Package docker implements it on the Docker Engine API. Every method takes
+// a context first and honours its cancellation.
+type Runtime interface {
+	// Ping checks that the engine answers. It returns ErrUnreachable,
+	// wrapped with what to do, when it does not.
+	Ping(ctx context.Context) error
+
+	// ImageExists reports whether an image with that reference is present locally.
+	ImageExists(ctx context.Context, ref string) (bool, error)
+	// BuildImage builds an image from a tar build context (with a Dockerfile
+	// at its root) and tags it with every tag given. It never pulls.
+	BuildImage(ctx context.Context, buildContext io.Reader, tags []string, labels map[string]string) error
+	// RemoveImage removes an image reference. ErrConflict when it is in use.
+	RemoveImage(ctx context.Context, ref string) error
+	// ListImages lists images carrying all the labels given.
+	ListImages(ctx context.Context, labels map[string]string) ([]ImageInfo, error)
+
+	// CreateNetwork creates a bridge network. ErrOverlap when the subnet is
+	// taken, ErrConflict when the name is.
+	CreateNetwork(ctx context.Context, spec NetworkSpec) (id string, err error)
+	// RemoveNetwork removes a network by ID or name. ErrNotFound if it is gone.
+	RemoveNetwork(ctx context.Context, id string) error
+	// ListNetworks lists networks carrying all the labels given; with no
+	// labels it lists every network (to find subnets already in use).
+	ListNetworks(ctx context.Context, labels map[string]string) ([]NetworkInfo, error)
+
+	// CreateContainer creates a container attached to every network in the
+	// spec, each with its fixed address, without starting it.
+	// ErrConflict when the name is taken, ErrNotFound when the image is missing.
+	CreateContainer(ctx context.Context, spec ContainerSpec) (id string, err error)
+	StartContainer(ctx context.Context, id string) error
+	// RemoveContainer stops and removes a container and its anonymous volumes.
+	// ErrNotFound if it is gone.
+	RemoveContainer(ctx context.Context, id string) error
+	// ListContainers lists containers, running or not, carrying all the
+	// labels given.
+	ListContainers(ctx context.Context, labels map[string]string) ([]ContainerInfo, error)
+	// ContainerByName returns the container with exactly that name, ours or not.
+	ContainerByName(ctx context.Context, name string) (ContainerInfo, error)
+
+	// Exec runs a command in a running container, copies its output to
+	// stdout and stderr, and returns its exit code.
+	Exec(ctx context.Context, id string, cmd []string, stdout, stderr io.Writer) (exitCode int, err error)
+	// Logs streams a container's output, stdout and stderr demultiplexed
+	// into one stream of lines. With Follow it runs until ctx ends.
+	Logs(ctx context.Context, id string, opts LogOptions) (io.ReadCloser, error)
+}
+
+// ImageInfo describes a local image.
+type ImageInfo struct {
+	ID     string
+	Tags   []string
+	Labels map[string]string
+}
+
+// NetworkSpec describes a network to create.
+type NetworkSpec struct {
+	Name    string
+	Subnet  netip.Prefix
+	Gateway netip.Addr
+	Labels  map[string]string
+}
+
+// NetworkInfo describes an existing network.
+type NetworkInfo struct {
+	ID      string
+	Name    string
+	Subnets []netip.Prefix
+	Labels  map[string]string
+	Created time.Time
+}
+
+// ContainerSpec describes a container to create.
+type ContainerSpec struct {
+	Name    string
+	Image   string
+	Cmd     []string // nil: the image's default
+	Env     []string // KEY=value
+	Labels  map[string]string
+	Network []NetworkAttachment // the first is given at create, the rest connected before start
+	// Hardened applies least privilege: a non-root user, read-only root,
+	// a tmpfs at /run/topo, every capability dropped, no-new-privileges.
+	// Off for a user's own image, which may need more.
+	Hardened bool
+	// MemoryBytes and PidsLimit cap the container; 0 leaves it uncapped.
+	MemoryBytes int64
+	PidsLimit   int64
+	// CapAdd lists capabilities to add back (e.g. NET_ADMIN for shaping).
+	CapAdd []string
+}
+
+// NetworkAttachment puts a container on a network at a fixed address.
+type NetworkAttachment struct {
+	Network string // name
+	IP      netip.Addr
+}
+
+// ContainerInfo describes an existing container.
+type ContainerInfo struct {
+	ID      string
+	Name    string // without the leading slash
+	Image   string
+	State   string // created, running, exited, ...
+	Labels  map[string]string
+	Created time.Time
+	// Networks maps network name to the container's IPv4 address on it.
+	Networks map[string]netip.Addr
+}
+
+// LogOptions select what Logs returns.
+type LogOptions struct {
+	Follow bool
+	Tail   string    // "all" or a number; "" means all
+	Since  time.Time // zero: from the start
+	// Timestamps prefixes each line with the engine's RFC3339Nano time and a space.
+	Timestamps bool
+}

@@ -1,0 +1,113 @@
+// Package topology reads topology files, validates them and turns them into a
+// Plan: the nodes, the segments that wire them, a subnet per segment, an address
+// per node and segment, and the next hop from every node toward every other.
+//
+// It is pure: no Docker, no network, no clock. The same file always yields the
+// same Plan.
+package topology
+
+import (
+	"time"
+)
+
+// Layout names the shape of a topology.
+type Layout string
+
+// The layouts a topology file may name.
+const (
+	Star         Layout = "star"
+	Ring         Layout = "ring"
+	Bus          Layout = "bus"
+	P2P          Layout = "p2p"
+	ClientServer Layout = "client-server"
+	Custom       Layout = "custom"
+)
+
+// Roles a node may have. Layouts without a centre give every node RolePeer.
+const (
+	RoleHub    = "hub"
+	RoleSpoke  = "spoke"
+	RoleServer = "server"
+	RoleClient = "client"
+	RolePeer   = "peer"
+)
+
+// Protocols for node traffic.
+const (
+	TCP = "tcp"
+	UDP = "udp"
+)
+
+// Pos is a place in a topology file, for error messages.
+type Pos struct {
+	Line, Col int
+}
+
+// Topology is a decoded and validated topology file.
+type Topology struct {
+	File    string // the path it was read from, as given
+	Name    string
+	Layout  Layout
+	Nodes   []Node
+	Traffic Traffic
+	Link    Impairment // the default impairment of every link
+	Links   []Link     // custom layout only
+	Network Network
+}
+
+// Node is one node of a topology.
+type Node struct {
+	Name    string
+	Role    string // always set after Load: hub/spoke, server/client, or peer
+	Image   string // a user's own image in place of the built-in node; empty for ours
+	Command []string
+	Env     map[string]string
+	Pos     Pos
+}
+
+// Link is one entry of a custom layout's links: two endpoints make a
+// point-to-point link, three or more a shared segment.
+type Link struct {
+	Endpoints  []string
+	Impairment Impairment // already merged over the topology's default
+	Pos        Pos
+}
+
+// Impairment is what a link does to the frames that cross it.
+// The zero value is a perfect link.
+type Impairment struct {
+	Delay  time.Duration `json:"delay,omitempty"`
+	Jitter time.Duration `json:"jitter,omitempty"`
+	Loss   float64       `json:"loss,omitempty"` // a fraction, 0..1
+	Rate   uint64        `json:"rate,omitempty"` // bits per second; 0 means unlimited
+}
+
+// IsZero reports whether the impairment leaves frames alone.
+func (i Impairment) IsZero() bool { return i == Impairment{} }
+
+// Traffic is the background traffic every node originates.
+type Traffic struct {
+	Protocol string        `json:"protocol"` // TCP or UDP
+	Interval time.Duration `json:"interval"` // 0 turns background traffic off
+	Size     int           `json:"size"`     // payload bytes
+}
+
+// Network holds the address settings of a topology.
+type Network struct {
+	Pool string // a private IPv4 CIDR; DefaultPool when the file gives none
+	// PoolSet is true when the file named the pool itself. Then the pool is
+	// binding; otherwise a runtime may move the topology to a free block.
+	PoolSet bool
+}
+
+// Defaults.
+const (
+	DefaultPool     = "10.210.0.0/16"
+	DefaultInterval = 2 * time.Second
+	DefaultSize     = 64
+	MaxSize         = 65536
+	MaxNameLen      = 40
+	// MaxMeshNodes is the largest p2p full mesh we build: n(n-1)/2 networks
+	// grow fast and Docker serializes network creation.
+	MaxMeshNodes = 12
+)
