@@ -25,7 +25,7 @@ const (
 // the engine's error types.
 var (
 	ErrNotFound    = errors.New("not found")
-	ErrConflict    = errors.New("conflict")      // a name is taken, or a resource is in use
+	ErrConflict    = errors.New("conflict")       // a name is taken, or a resource is in use
 	ErrOverlap     = errors.New("subnet overlap") // a network's subnet overlaps an existing one
 	ErrUnreachable = errors.New("docker engine unreachable")
 )
