@@ -1,0 +1,121 @@
+// Package wiring turns a topology plan into the config each node runs with.
+//
+// It is the one place where the plan's view of a node (segments, neighbours,
+// routes) becomes the node agent's view, so that the orchestrator, the compose
+// exporter and the agent's in-process tests hand nodes the same facts.
+package wiring
+
+import (
+	"fmt"
+	"maps"
+	"net/netip"
+
+	"github.com/topo-dev/topo/node"
+	"github.com/topo-dev/topo/topology"
+)
+
+// Options adjust the config for where the nodes really run.
+type Options struct {
+	// Remap replaces a plan address with the address and port a node
+	// really uses on a segment. Tests that run many nodes on loopback use it;
+	// nil keeps the plan's addresses and the default port.
+	Remap func(node, segment string, planned netip.Addr) (netip.Addr, int)
+	// NoBroadcast leaves shared segments without a broadcast address, so
+	// that nodes send one datagram per member (loopback has no broadcast).
+	NoBroadcast bool
+	// ControlSocket overrides the control socket path.
+	ControlSocket string
+}
+
+// NodeConfig returns the config of the named node.
+func NodeConfig(p *topology.Plan, name string, opts Options) (*node.Config, error) {
+	pn, ok := p.Node(name)
+	if !ok {
+		return nil, fmt.Errorf("wiring: no node %q in plan %q", name, p.Name)
+	}
+	addr := func(nodeName, seg string, a netip.Addr) (string, int) {
+		if opts.Remap == nil {
+			return a.String(), 0
+		}
+		r, port := opts.Remap(nodeName, seg, a)
+		return r.String(), port
+	}
+
+	cfg := &node.Config{
+		Version:       node.ConfigVersion,
+		Topology:      p.Name,
+		Name:          pn.Name,
+		Role:          pn.Role,
+		Layout:        string(p.Layout),
+		Routes:        maps.Clone(pn.Routes),
+		ControlSocket: opts.ControlSocket,
+		Traffic: node.Traffic{
+			Protocol: p.Traffic.Protocol,
+			Interval: node.Duration(p.Traffic.Interval),
+			Size:     p.Traffic.Size,
+		},
+	}
+
+	for _, seg := range p.Segments {
+		own, ok := pn.Addresses[seg.Name]
+		if !ok {
+			continue
+		}
+		a, port := addr(pn.Name, seg.Name, own)
+		if port != 0 {
+			// Remapped nodes listen on the port of their first segment.
+			if cfg.Port == 0 {
+				cfg.Port = port
+			}
+		}
+		s := node.Segment{Name: seg.Name, Addr: a, Subnet: seg.Subnet.String(), Shared: seg.Shared}
+		if seg.Shared {
+			if !opts.NoBroadcast {
+				s.Broadcast = lastAddr(seg.Subnet).String()
+			}
+			for _, m := range seg.Members {
+				if m == pn.Name {
+					continue
+				}
+				other, _ := p.Node(m)
+				ma, mport := addr(m, seg.Name, other.Addresses[seg.Name])
+				s.Members = append(s.Members, node.Neighbor{Name: m, Addr: ma, Segment: seg.Name, Port: mport})
+			}
+		}
+		cfg.Segments = append(cfg.Segments, s)
+	}
+
+	for _, nb := range pn.Neighbors {
+		a, port := addr(nb.Name, nb.Segment, nb.Addr)
+		cfg.Neighbors = append(cfg.Neighbors, node.Neighbor{
+			Name: nb.Name, Addr: a, Segment: nb.Segment, Dial: nb.Dial, Port: port,
+		})
+	}
+
+	if p.Layout == topology.Ring {
+		cfg.Ring = ringOf(p, pn)
+	}
+	return cfg, nil
+}
+
+// ringOf finds a node's place in the ring: it dials its successor.
+func ringOf(p *topology.Plan, pn *topology.PlanNode) *node.Ring {
+	r := &node.Ring{Leader: p.Nodes[0].Name == pn.Name}
+	for _, nb := range pn.Neighbors {
+		if nb.Dial {
+			r.Successor = nb.Name
+		} else {
+			r.Predecessor = nb.Name
+		}
+	}
+	return r
+}
+
+// lastAddr is the directed broadcast address of a subnet.
+func lastAddr(p netip.Prefix) netip.Addr {
+	a := p.Masked().Addr().As4()
+	host := 32 - p.Bits()
+	v := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
+	v |= (1 << host) - 1
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
