@@ -1,0 +1,139 @@
+// Package docker implements orchestrator.Runtime on the Docker Engine API.
+//
+// It is the only package in topo that imports the Docker SDK. Every engine
+// call gets its own timeout on top of the caller's context, and engine
+// errors come back wrapped around the orchestrator's sentinel errors
+// (ErrNotFound, ErrConflict, ErrOverlap, ErrUnreachable) so that callers
+// can test them with errors.Is without knowing the SDK's error types.
+package docker
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/docker/docker/client"
+
+	"github.com/topo-dev/topo/orchestrator"
+)
+
+// Default per-call timeouts. A build compiles nothing (the binary is built
+// outside the engine) but may still copy a few megabytes, so it gets more.
+const (
+	DefaultCallTimeout  = 30 * time.Second
+	DefaultBuildTimeout = 5 * time.Minute
+)
+
+var _ orchestrator.Runtime = (*Client)(nil)
+
+// Client talks to one Docker Engine. It is safe for concurrent use.
+type Client struct {
+	api          *client.Client
+	host         string
+	callTimeout  time.Duration
+	buildTimeout time.Duration
+	log          *slog.Logger
+}
+
+// Option configures New.
+type Option func(*config)
+
+type config struct {
+	host         string
+	callTimeout  time.Duration
+	buildTimeout time.Duration
+	log          *slog.Logger
+	noPing       bool
+}
+
+// WithHost overrides DOCKER_HOST (e.g. "unix:///var/run/docker.sock").
+func WithHost(host string) Option { return func(c *config) { c.host = host } }
+
+// WithCallTimeout sets the timeout of each ordinary engine call.
+func WithCallTimeout(d time.Duration) Option { return func(c *config) { c.callTimeout = d } }
+
+// WithBuildTimeout sets the timeout of an image build.
+func WithBuildTimeout(d time.Duration) Option { return func(c *config) { c.buildTimeout = d } }
+
+// WithLogger sets the logger for diagnostics (build output at debug level).
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
+
+// WithoutPing makes New skip its initial Ping; the first call then reports
+// an unreachable engine instead.
+func WithoutPing() Option { return func(c *config) { c.noPing = true } }
+
+// New connects to the engine named by the environment (DOCKER_HOST and
+// friends) or WithHost, negotiates the API version and pings it. An engine
+// that does not answer gives an error wrapping orchestrator.ErrUnreachable.
+func New(ctx context.Context, opts ...Option) (*Client, error) {
+	cfg := config{callTimeout: DefaultCallTimeout, buildTimeout: DefaultBuildTimeout}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.log == nil {
+		cfg.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	copts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
+	if cfg.host != "" {
+		copts = append(copts, client.WithHost(cfg.host))
+	}
+	api, err := client.NewClientWithOpts(copts...)
+	if err != nil {
+		return nil, fmt.Errorf("docker client: %w", err)
+	}
+	c := &Client{
+		api:          api,
+		host:         api.DaemonHost(),
+		callTimeout:  cfg.callTimeout,
+		buildTimeout: cfg.buildTimeout,
+		log:          cfg.log,
+	}
+	if !cfg.noPing {
+		if err := c.Ping(ctx); err != nil {
+			_ = api.Close()
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// Close releases the client's connections.
+func (c *Client) Close() error { return c.api.Close() }
+
+// Host is the engine address in use, for messages.
+func (c *Client) Host() string { return c.host }
+
+// call derives the context for one engine call.
+func (c *Client) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, c.callTimeout)
+}
+
+// Ping checks that the engine answers and negotiates the API version.
+func (c *Client) Ping(ctx context.Context) error {
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	if _, err := c.api.Ping(ctx); err != nil {
+		return c.pingError(err)
+	}
+	c.api.NegotiateAPIVersion(ctx)
+	return nil
+}
+
+func (c *Client) pingError(err error) error {
+	if isUnreachable(err) {
+		hint := "DOCKER_HOST=" + c.host
+		if os.Getenv("DOCKER_HOST") == "" {
+			hint += " (the default; set DOCKER_HOST to use another engine)"
+		}
+		return &engineError{
+			op:       "ping docker engine",
+			sentinel: orchestrator.ErrUnreachable,
+			err:      err,
+			hint:     "is the Docker daemon running, and may this user use it? " + hint,
+		}
+	}
+	return wrap("ping docker engine", err)
+}

@@ -1,0 +1,193 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/network"
+
+	"github.com/topo-dev/topo/orchestrator"
+)
+
+// Settings of a hardened container.
+const (
+	hardenedUser  = "65534:65534"
+	runDir        = "/run/topo"
+	runDirOptions = "rw,noexec,nosuid,size=1m,uid=65534,gid=65534"
+)
+
+// containerConfig translates a spec into the engine's three create structs.
+// It is pure, so that the hardening can be unit-tested.
+func containerConfig(spec orchestrator.ContainerSpec) (*container.Config, *container.HostConfig, *network.NetworkingConfig) {
+	hostname := spec.Name
+	if len(hostname) > 63 {
+		hostname = hostname[:63]
+	}
+	cfg := &container.Config{
+		Hostname: hostname,
+		Image:    spec.Image,
+		Cmd:      spec.Cmd,
+		Env:      spec.Env,
+		Labels:   spec.Labels,
+	}
+	host := &container.HostConfig{
+		NetworkMode: "none",
+		CapAdd:      spec.CapAdd,
+	}
+	host.Memory = spec.MemoryBytes
+	if spec.PidsLimit > 0 {
+		limit := spec.PidsLimit
+		host.PidsLimit = &limit
+	}
+	if spec.Hardened {
+		cfg.User = hardenedUser
+		host.ReadonlyRootfs = true
+		host.Tmpfs = map[string]string{runDir: runDirOptions}
+		host.CapDrop = []string{"ALL"}
+		host.SecurityOpt = []string{"no-new-privileges"}
+	}
+	var netCfg *network.NetworkingConfig
+	if len(spec.Network) > 0 {
+		first := spec.Network[0]
+		host.NetworkMode = container.NetworkMode(first.Network)
+		netCfg = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
+			first.Network: endpoint(first.IP),
+		}}
+	}
+	return cfg, host, netCfg
+}
+
+func endpoint(ip netip.Addr) *network.EndpointSettings {
+	if !ip.IsValid() {
+		return &network.EndpointSettings{}
+	}
+	return &network.EndpointSettings{IPAMConfig: &network.EndpointIPAMConfig{IPv4Address: ip.String()}}
+}
+
+// CreateContainer creates a container on every network of the spec, each at
+// its fixed address, without starting it. The first network is given at
+// create (API 1.41 takes only one); the others are connected before it
+// returns. Anything failing after create removes the half-made container.
+func (c *Client) CreateContainer(ctx context.Context, spec orchestrator.ContainerSpec) (string, error) {
+	op := fmt.Sprintf("create container %q", spec.Name)
+	cfg, host, netCfg := containerConfig(spec)
+	cctx, cancel := c.call(ctx)
+	resp, err := c.api.ContainerCreate(cctx, cfg, host, netCfg, nil, spec.Name)
+	cancel()
+	if err != nil {
+		if cerrdefs.IsNotFound(err) && containsFold(err.Error(), "no such image") {
+			return "", wrapAs(fmt.Sprintf("%s: image %q", op, spec.Image), orchestrator.ErrNotFound, err)
+		}
+		return "", wrap(op, err)
+	}
+	for _, att := range spec.Network[min(1, len(spec.Network)):] {
+		cctx, cancel := c.call(ctx)
+		err := c.api.NetworkConnect(cctx, att.Network, resp.ID, endpoint(att.IP))
+		cancel()
+		if err != nil {
+			err = wrap(fmt.Sprintf("%s: connect network %q at %s", op, att.Network, att.IP), err)
+			if rmErr := c.removeDetached(ctx, resp.ID); rmErr != nil {
+				c.log.Warn("remove half-made container", "container", spec.Name, "err", rmErr)
+			}
+			return "", err
+		}
+	}
+	return resp.ID, nil
+}
+
+// removeDetached removes a container even when ctx is already cancelled:
+// cleanup after a failure must not be skipped because of it.
+func (c *Client) removeDetached(ctx context.Context, id string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.callTimeout)
+	defer cancel()
+	return c.RemoveContainer(ctx, id)
+}
+
+// StartContainer starts a created container.
+func (c *Client) StartContainer(ctx context.Context, id string) error {
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	return wrap(fmt.Sprintf("start container %q", id), c.api.ContainerStart(ctx, id, container.StartOptions{}))
+}
+
+// RemoveContainer kills and removes a container with its anonymous volumes.
+func (c *Client) RemoveContainer(ctx context.Context, id string) error {
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	err := c.api.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})
+	return wrap(fmt.Sprintf("remove container %q", id), err)
+}
+
+// ListContainers lists containers, running or not, carrying every label given.
+func (c *Client) ListContainers(ctx context.Context, labels map[string]string) ([]orchestrator.ContainerInfo, error) {
+	return c.listContainers(ctx, "list containers", labelFilters(labels))
+}
+
+// ContainerByName returns the container with exactly that name.
+func (c *Client) ContainerByName(ctx context.Context, name string) (orchestrator.ContainerInfo, error) {
+	name = strings.TrimPrefix(name, "/")
+	op := fmt.Sprintf("container %q", name)
+	// The engine's name filter matches a substring (as a regexp), so it
+	// narrows the list and the exact match is made here.
+	list, err := c.listContainers(ctx, op, filters.NewArgs(filters.Arg("name", name)))
+	if err != nil {
+		return orchestrator.ContainerInfo{}, err
+	}
+	for _, ci := range list {
+		if ci.Name == name {
+			return ci, nil
+		}
+	}
+	return orchestrator.ContainerInfo{}, fmt.Errorf("%s: %w", op, orchestrator.ErrNotFound)
+}
+
+func (c *Client) listContainers(ctx context.Context, op string, f filters.Args) ([]orchestrator.ContainerInfo, error) {
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	list, err := c.api.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	out := make([]orchestrator.ContainerInfo, 0, len(list))
+	for _, s := range list {
+		out = append(out, containerInfo(s))
+	}
+	return out, nil
+}
+
+// containerInfo converts a list entry. A container that was never started
+// has no address yet, so the configured one stands in for it.
+func containerInfo(s container.Summary) orchestrator.ContainerInfo {
+	ci := orchestrator.ContainerInfo{
+		ID:       s.ID,
+		Image:    s.Image,
+		State:    string(s.State),
+		Labels:   s.Labels,
+		Created:  time.Unix(s.Created, 0),
+		Networks: map[string]netip.Addr{},
+	}
+	if len(s.Names) > 0 {
+		ci.Name = strings.TrimPrefix(s.Names[0], "/")
+	}
+	if s.NetworkSettings != nil {
+		for name, ep := range s.NetworkSettings.Networks {
+			if ep == nil {
+				continue
+			}
+			ip := ep.IPAddress
+			if ip == "" && ep.IPAMConfig != nil {
+				ip = ep.IPAMConfig.IPv4Address
+			}
+			if a, err := netip.ParseAddr(ip); err == nil {
+				ci.Networks[name] = a
+			}
+		}
+	}
+	return ci
+}

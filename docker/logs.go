@@ -1,0 +1,129 @@
+package docker
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/pkg/stdcopy"
+
+	"github.com/topo-dev/topo/orchestrator"
+)
+
+// Logs streams a container's output with stdout and stderr merged into one
+// stream of whole lines. With Follow it runs until ctx ends or the reader is
+// closed; closing the reader always stops the stream.
+func (c *Client) Logs(ctx context.Context, id string, opts orchestrator.LogOptions) (io.ReadCloser, error) {
+	op := fmt.Sprintf("logs of %q", id)
+	// A TTY container's log is not multiplexed; ask once which it is.
+	cctx, cancel := c.call(ctx)
+	insp, err := c.api.ContainerInspect(cctx, id)
+	cancel()
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	tty := insp.Config != nil && insp.Config.Tty
+
+	// The stream outlives this call, so it gets no timeout of its own:
+	// it ends with ctx or Close.
+	sctx, stop := context.WithCancel(ctx)
+	rc, err := c.api.ContainerLogs(sctx, id, logsOptions(opts))
+	if err != nil {
+		stop()
+		return nil, wrap(op, err)
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		defer rc.Close()
+		var mu sync.Mutex
+		out := &lineWriter{mu: &mu, w: pw}
+		var err error
+		if tty {
+			_, err = io.Copy(out, rc)
+			out.Flush()
+		} else {
+			errw := &lineWriter{mu: &mu, w: pw}
+			_, err = stdcopy.StdCopy(out, errw, rc)
+			out.Flush()
+			errw.Flush()
+		}
+		if sctx.Err() != nil {
+			// Ended by ctx or Close: a clean end for the reader, unless
+			// the caller's own ctx ended it.
+			err = ctx.Err()
+		}
+		if err != nil {
+			err = fmt.Errorf("%s: %w", op, err)
+		}
+		pw.CloseWithError(err)
+	}()
+	return &logReader{PipeReader: pr, stop: stop}, nil
+}
+
+func logsOptions(opts orchestrator.LogOptions) container.LogsOptions {
+	o := container.LogsOptions{
+		ShowStdout: true,
+		ShowStderr: true,
+		Follow:     opts.Follow,
+		Tail:       opts.Tail,
+		Timestamps: opts.Timestamps,
+	}
+	if o.Tail == "" {
+		o.Tail = "all"
+	}
+	if !opts.Since.IsZero() {
+		ns := opts.Since.UnixNano()
+		o.Since = strconv.FormatInt(ns/1e9, 10) + "." + fmt.Sprintf("%09d", ns%1e9)
+	}
+	return o
+}
+
+type logReader struct {
+	*io.PipeReader
+	stop context.CancelFunc
+}
+
+func (r *logReader) Close() error {
+	r.stop()
+	return r.PipeReader.Close()
+}
+
+// lineWriter passes on only whole lines, so that stdout and stderr lines
+// never interleave mid-line. Writers sharing one destination share mu.
+type lineWriter struct {
+	mu  *sync.Mutex
+	w   io.Writer
+	buf []byte
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	l.buf = append(l.buf, p...)
+	i := bytes.LastIndexByte(l.buf, '\n')
+	if i < 0 {
+		return len(p), nil
+	}
+	l.mu.Lock()
+	_, err := l.w.Write(l.buf[:i+1])
+	l.mu.Unlock()
+	l.buf = append(l.buf[:0], l.buf[i+1:]...)
+	if err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// Flush writes a last unterminated line, terminated.
+func (l *lineWriter) Flush() {
+	if len(l.buf) == 0 {
+		return
+	}
+	l.buf = append(l.buf, '\n')
+	l.mu.Lock()
+	_, _ = l.w.Write(l.buf)
+	l.mu.Unlock()
+	l.buf = l.buf[:0]
+}

@@ -1,0 +1,70 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+
+	"github.com/docker/docker/api/types/network"
+
+	"github.com/topo-dev/topo/orchestrator"
+)
+
+// CreateNetwork creates a bridge network with one IPv4 subnet.
+// ErrOverlap when the subnet overlaps a network that exists, ErrConflict
+// when the name is taken.
+func (c *Client) CreateNetwork(ctx context.Context, spec orchestrator.NetworkSpec) (string, error) {
+	op := fmt.Sprintf("create network %q", spec.Name)
+	if !spec.Subnet.IsValid() {
+		return "", fmt.Errorf("%s: no subnet given", op)
+	}
+	ipam := network.IPAMConfig{Subnet: spec.Subnet.Masked().String()}
+	if spec.Gateway.IsValid() {
+		ipam.Gateway = spec.Gateway.String()
+	}
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	resp, err := c.api.NetworkCreate(ctx, spec.Name, network.CreateOptions{
+		Driver: "bridge",
+		IPAM:   &network.IPAM{Driver: "default", Config: []network.IPAMConfig{ipam}},
+		Labels: spec.Labels,
+	})
+	if err != nil {
+		return "", wrapAs(op, networkSentinel(err), err)
+	}
+	return resp.ID, nil
+}
+
+// RemoveNetwork removes a network by ID or name. ErrNotFound when it is
+// gone, ErrConflict when containers are still attached.
+func (c *Client) RemoveNetwork(ctx context.Context, id string) error {
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	err := c.api.NetworkRemove(ctx, id)
+	if err != nil && sentinelFor(err) == nil && containsFold(err.Error(), "active endpoints") {
+		return wrapAs(fmt.Sprintf("remove network %q", id), orchestrator.ErrConflict, err)
+	}
+	return wrap(fmt.Sprintf("remove network %q", id), err)
+}
+
+// ListNetworks lists networks carrying every label given; with none, every
+// network (so that callers can see which subnets are taken).
+func (c *Client) ListNetworks(ctx context.Context, labels map[string]string) ([]orchestrator.NetworkInfo, error) {
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	list, err := c.api.NetworkList(ctx, network.ListOptions{Filters: labelFilters(labels)})
+	if err != nil {
+		return nil, wrap("list networks", err)
+	}
+	out := make([]orchestrator.NetworkInfo, 0, len(list))
+	for _, n := range list {
+		info := orchestrator.NetworkInfo{ID: n.ID, Name: n.Name, Labels: n.Labels, Created: n.Created}
+		for _, cfg := range n.IPAM.Config {
+			if p, err := netip.ParsePrefix(cfg.Subnet); err == nil {
+				info.Subnets = append(info.Subnets, p)
+			}
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
