@@ -1,0 +1,90 @@
+package frame
+
+import "fmt"
+
+// Version is the wire format version this package writes and reads.
+const Version = 1
+
+// Limits of the format.
+const (
+	MaxPayload = 65536
+	MaxName    = 255
+	MaxPath    = 255
+	// MaxFrame bounds an encoded frame: the largest payload plus room for
+	// the header, names and paths of realistic topologies.
+	MaxFrame = 70 * 1024
+)
+
+// Broadcast is the destination (and next hop) meaning every node.
+const Broadcast = "*"
+
+// Type says what a frame is for.
+type Type uint8
+
+// Frame types.
+const (
+	Data     Type = 1 // a message between nodes
+	Receipt  Type = 2 // the answer to a Data frame that asked for one
+	Hello    Type = 3 // link handshake (TCP) and liveness (UDP)
+	Token    Type = 4 // the ring's token
+	Greeting Type = 5 // the server's welcome to a new client
+)
+
+var typeNames = [...]string{Data: "data", Receipt: "receipt", Hello: "hello", Token: "token", Greeting: "greeting"}
+
+func (t Type) String() string {
+	if t >= Data && int(t) < len(typeNames) {
+		return typeNames[t]
+	}
+	return fmt.Sprintf("type(%d)", uint8(t))
+}
+
+func (t Type) valid() bool { return t >= Data && t <= Greeting }
+
+// Flag bits.
+const (
+	FlagWantReceipt = 1 << 0
+	FlagDelivered   = 1 << 1
+	knownFlags      = FlagWantReceipt | FlagDelivered
+)
+
+// Frame is one decoded frame.
+type Frame struct {
+	Type        Type
+	WantReceipt bool
+	TTL         uint8
+	ID          uint64
+	Ref         uint64
+	Sent        int64 // unix nanoseconds
+	Source      string
+	Destination string
+	NextHop     string
+	Path        []string
+	Payload     []byte
+
+	// Receipt section, meaningful when Type is Receipt.
+	Delivered bool
+	Reason    string
+	OrigPath  []string
+	OrigSent  int64 // unix nanoseconds
+	At        int64 // unix nanoseconds: delivered or dropped
+}
+
+// Sender is the node the frame was last transmitted by: the last element
+// of Path, or Source when Path is empty.
+func (f *Frame) Sender() string {
+	if len(f.Path) > 0 {
+		return f.Path[len(f.Path)-1]
+	}
+	return f.Source
+}
+
+// Clone returns a deep copy, so that one copy may be changed while another
+// is queued.
+func (f *Frame) Clone() *Frame {
+	c := *f
+	c.Path = append([]string(nil), f.Path...)
+	c.OrigPath = append([]string(nil), f.OrigPath...)
+	c.Payload = append([]byte(nil), f.Payload...)
+	return &c
+}
