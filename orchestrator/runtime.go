@@ -19,6 +19,8 @@ const (
 	LabelRole     = "topo.role"     // containers
 	LabelImage    = "topo.image"    // images built by topo: "node"
 	LabelPlan     = "topo.plan"     // containers: hash of the plan, to tell a changed file apart
+	LabelAgent    = "topo.agent"    // containers: "true" when the node runs topo's agent
+	LabelOrder    = "topo.order"    // containers and networks: index in the plan, for stable listings
 )
 
 // Sentinel errors a Runtime returns, wrapped, so that callers need not know
@@ -55,6 +57,7 @@ type Runtime interface {
 	RemoveNetwork(ctx context.Context, id string) error
 	// ListNetworks lists networks carrying all the labels given; with no
 	// labels it lists every network (to find subnets already in use).
+	// In every List method a label with an empty value matches any value.
 	ListNetworks(ctx context.Context, labels map[string]string) ([]NetworkInfo, error)
 
 	// CreateContainer creates a container attached to every network in the

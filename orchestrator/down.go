@@ -1,0 +1,123 @@
+package orchestrator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// DownResult counts what Down removed.
+type DownResult struct {
+	Containers int
+	Networks   int
+}
+
+// rollbackTimeout bounds cleanup after a failed or cancelled Up, which runs
+// on a context of its own because the caller's may be the reason it failed.
+const rollbackTimeout = 2 * time.Minute
+
+// Down removes every container and network labelled with the topology's
+// name. Nothing to remove is not an error.
+func (o *Orchestrator) Down(ctx context.Context, name string, maxWorkers int) (DownResult, error) {
+	var res DownResult
+	if maxWorkers <= 0 {
+		maxWorkers = DefaultMaxWorkers
+	}
+	sel := map[string]string{LabelTopology: name}
+	cs, err := o.rt.ListContainers(ctx, sel)
+	if err != nil {
+		return res, fmt.Errorf("down %s: %w", name, err)
+	}
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	o.emit(Event{Topology: name, Phase: PhaseRemove, Status: "started", Total: len(cs)})
+	var removed int
+	errC := boundedEach(ctx, maxWorkers, ids, func(ctx context.Context, id string, done int) error {
+		err := o.rt.RemoveContainer(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			err = nil
+		}
+		if err == nil {
+			o.emit(Event{Topology: name, Phase: PhaseRemove, Resource: id, Status: "done", Done: done, Total: len(cs)})
+		}
+		return err
+	})
+	if errC == nil {
+		removed = len(cs)
+	}
+	res.Containers = removed
+
+	// Networks go after their containers: the engine refuses to remove a
+	// network with endpoints.
+	ns, err := o.rt.ListNetworks(ctx, sel)
+	if err != nil {
+		return res, errors.Join(errC, fmt.Errorf("down %s: %w", name, err))
+	}
+	nids := make([]string, len(ns))
+	for i, n := range ns {
+		nids[i] = n.ID
+	}
+	errN := boundedEach(ctx, maxWorkers, nids, func(ctx context.Context, id string, done int) error {
+		err := o.rt.RemoveNetwork(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+	if errN == nil {
+		res.Networks = len(ns)
+	}
+	if err := errors.Join(errC, errN); err != nil {
+		return res, fmt.Errorf("down %s: %w", name, err)
+	}
+	o.emit(Event{Topology: name, Phase: PhaseRemove, Status: "done", Done: len(cs), Total: len(cs)})
+	return res, nil
+}
+
+// DownAll removes every topology topo created.
+func (o *Orchestrator) DownAll(ctx context.Context, maxWorkers int) ([]string, error) {
+	tops, err := o.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]bool{}
+	for _, t := range tops {
+		names[t.Name] = true
+	}
+	// Networks without containers (a crashed up with --retain) count too.
+	ns, err := o.rt.ListNetworks(ctx, map[string]string{LabelTopology: ""})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range ns {
+		if v, ok := n.Labels[LabelTopology]; ok {
+			names[v] = true
+		}
+	}
+	var done []string
+	var errs []error
+	for _, n := range sortedKeys(names) {
+		if _, err := o.Down(ctx, n, maxWorkers); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		done = append(done, n)
+	}
+	return done, errors.Join(errs...)
+}
+
+// rollback removes what a failed Up created, on a context of its own.
+func (o *Orchestrator) rollback(ctx context.Context, name string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	defer cancel()
+	o.emit(Event{Topology: name, Phase: PhaseRollback, Status: "started"})
+	if _, err := o.Down(ctx, name, DefaultMaxWorkers); err != nil {
+		o.log.Error("rollback failed; remove what is left with `topo down`", "topology", name, "err", err)
+		o.emit(Event{Topology: name, Phase: PhaseRollback, Status: "failed", Err: err})
+		return
+	}
+	o.emit(Event{Topology: name, Phase: PhaseRollback, Status: "done"})
+}

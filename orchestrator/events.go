@@ -1,0 +1,32 @@
+package orchestrator
+
+import "time"
+
+// Phase is a step of bringing a topology up or down.
+type Phase string
+
+// The phases of up and down, in order.
+const (
+	PhaseImage      Phase = "image"
+	PhaseNetworks   Phase = "networks"
+	PhaseContainers Phase = "containers"
+	PhaseStart      Phase = "start"
+	PhaseReady      Phase = "ready"
+	PhaseRemove     Phase = "remove"
+	PhaseRollback   Phase = "rollback"
+)
+
+// Event reports progress on one resource, or on a whole phase when
+// Resource is empty.
+type Event struct {
+	Topology string
+	Phase    Phase
+	Resource string // a network, container or node name; "" for the phase itself
+	Status   string // "started", "done", "failed"
+	Done     int    // resources of this phase finished so far
+	Total    int    // resources in this phase
+	Err      error
+	Elapsed  time.Duration // for a finished phase
+}
+
+func (o *Orchestrator) emit(e Event) { o.progress(e) }

@@ -1,0 +1,73 @@
+// Package orchestrator builds, inspects and tears down live topologies on a
+// container Runtime. It takes a validated topology, plans it, and applies the
+// plan: one network per segment, one container per node, then waits until
+// every node reports its links up.
+//
+// Labels on the engine's resources are the only state, so every command
+// works from any shell and after the topology file is gone.
+package orchestrator
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"time"
+)
+
+// Defaults.
+const (
+	DefaultMaxWorkers = 8
+	DefaultUpTimeout  = 2 * time.Minute
+	// AgentPath is where the node image keeps the agent binary.
+	AgentPath = "/topo-node"
+	// nodeMemory and nodePids cap every built-in node: the agent is small.
+	nodeMemory = 64 << 20
+	nodePids   = 128
+)
+
+// Orchestrator applies topology plans to a Runtime.
+type Orchestrator struct {
+	rt        Runtime
+	log       *slog.Logger
+	nodeImage func(ctx context.Context) (string, error)
+	progress  func(Event)
+}
+
+// Option configures an Orchestrator.
+type Option func(*Orchestrator)
+
+// WithLogger sends diagnostics to l. The default discards them.
+func WithLogger(l *slog.Logger) Option { return func(o *Orchestrator) { o.log = l } }
+
+// WithNodeImage sets how the built-in node image is obtained: a function
+// that makes sure it exists locally and returns its reference. Up calls it
+// only when a topology has a node without an image of its own.
+func WithNodeImage(f func(ctx context.Context) (string, error)) Option {
+	return func(o *Orchestrator) { o.nodeImage = f }
+}
+
+// WithProgress sends progress events to f. It is called from several
+// goroutines at once, so f must be safe for concurrent use.
+func WithProgress(f func(Event)) Option { return func(o *Orchestrator) { o.progress = f } }
+
+// New returns an Orchestrator on rt.
+func New(rt Runtime, opts ...Option) *Orchestrator {
+	o := &Orchestrator{
+		rt:       rt,
+		log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		progress: func(Event) {},
+	}
+	for _, opt := range opts {
+		opt(o)
+	}
+	return o
+}
+
+// Runtime returns the runtime the orchestrator drives.
+func (o *Orchestrator) Runtime() Runtime { return o.rt }
+
+// ContainerName is the container of a node: <topology>-<node>.
+func ContainerName(topology, node string) string { return topology + "-" + node }
+
+// NetworkName is the network of a segment: <topology>-<segment>.
+func NetworkName(topology, segment string) string { return topology + "-" + segment }

@@ -1,0 +1,103 @@
+package orchestrator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Receipt is the outcome of a message sent with Send, as
+// `topo send -o json` prints it. Its JSON form is a documented contract.
+type Receipt struct {
+	ID        string   `json:"id"`
+	From      string   `json:"from"`
+	To        string   `json:"to"`
+	Delivered bool     `json:"delivered"`
+	Path      []string `json:"path"`
+	RTTms     float64  `json:"rtt_ms"`
+	OneWayms  float64  `json:"one_way_ms,omitempty"`
+	Reason    string   `json:"reason,omitempty"`
+}
+
+// DefaultSendTimeout is how long Send waits for a receipt.
+const DefaultSendTimeout = 5 * time.Second
+
+// Send injects a message at node from, addressed to node to, and waits for
+// its receipt. A message that was not delivered is not an error: the
+// receipt says why.
+func (o *Orchestrator) Send(ctx context.Context, name, from, to, text string, timeout time.Duration) (*Receipt, error) {
+	if timeout <= 0 {
+		timeout = DefaultSendTimeout
+	}
+	c, err := o.agentContainer(ctx, name, from)
+	if err != nil {
+		return nil, fmt.Errorf("send: %w", err)
+	}
+	var out, errOut bytes.Buffer
+	cmd := []string{AgentPath, "send", "--timeout", timeout.String(), to, text}
+	code, err := o.rt.Exec(ctx, c.ID, cmd, &out, &errOut)
+	if err != nil {
+		return nil, fmt.Errorf("send from %s: %w", from, err)
+	}
+	var r Receipt
+	if jerr := json.Unmarshal(bytes.TrimSpace(out.Bytes()), &r); jerr != nil {
+		return nil, fmt.Errorf("send from %s: exit %d: %s", from, code, strings.TrimSpace(errOut.String()+" "+out.String()))
+	}
+	if r.From == "" {
+		r.From = from
+	}
+	if r.To == "" {
+		r.To = to
+	}
+	return &r, nil
+}
+
+// Exec runs a command in a node's container and returns its exit code.
+func (o *Orchestrator) Exec(ctx context.Context, name, node string, cmd []string, stdout, stderr io.Writer) (int, error) {
+	c, err := o.nodeContainer(ctx, name, node)
+	if err != nil {
+		return -1, fmt.Errorf("exec: %w", err)
+	}
+	code, err := o.rt.Exec(ctx, c.ID, cmd, stdout, stderr)
+	if err != nil {
+		return code, fmt.Errorf("exec in %s: %w", c.Name, err)
+	}
+	return code, nil
+}
+
+// nodeContainer finds the running container of a node.
+func (o *Orchestrator) nodeContainer(ctx context.Context, name, node string) (ContainerInfo, error) {
+	cs, err := o.rt.ListContainers(ctx, map[string]string{LabelTopology: name})
+	if err != nil {
+		return ContainerInfo{}, err
+	}
+	if len(cs) == 0 {
+		return ContainerInfo{}, fmt.Errorf("topology %q: %w; `topo ls` lists the running ones", name, ErrNoTopology)
+	}
+	for _, c := range cs {
+		if c.Labels[LabelNode] == node {
+			if c.State != "running" {
+				return c, fmt.Errorf("node %s is %s, not running; see `topo logs -t %s %s`", node, c.State, name, node)
+			}
+			return c, nil
+		}
+	}
+	sortByOrder(cs, func(c ContainerInfo) map[string]string { return c.Labels })
+	return ContainerInfo{}, fmt.Errorf("topology %s has no node %q; its nodes are %s", name, node, strings.Join(nodeLabels(cs), ", "))
+}
+
+// agentContainer is nodeContainer for a node that runs topo's agent.
+func (o *Orchestrator) agentContainer(ctx context.Context, name, node string) (ContainerInfo, error) {
+	c, err := o.nodeContainer(ctx, name, node)
+	if err != nil {
+		return c, err
+	}
+	if c.Labels[LabelAgent] != "true" {
+		return c, fmt.Errorf("node %s runs its own image %s, not topo's agent", node, c.Image)
+	}
+	return c, nil
+}

@@ -1,0 +1,234 @@
+package orchestrator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// ErrNoTopology is returned, wrapped, when a named topology is not running.
+var ErrNoTopology = errors.New("no such topology")
+
+// TopologyInfo is one running topology, as `topo ls` shows it.
+type TopologyInfo struct {
+	Name    string    `json:"name"`
+	Layout  string    `json:"layout"`
+	Nodes   int       `json:"nodes"`
+	Running int       `json:"running"`
+	Created time.Time `json:"created"`
+	File    string    `json:"file"`
+}
+
+// List returns the topologies that have containers, by name.
+func (o *Orchestrator) List(ctx context.Context) ([]TopologyInfo, error) {
+	cs, err := o.rt.ListContainers(ctx, map[string]string{LabelTopology: ""})
+	if err != nil {
+		return nil, fmt.Errorf("ls: %w", err)
+	}
+	by := map[string]*TopologyInfo{}
+	for _, c := range cs {
+		name := c.Labels[LabelTopology]
+		t := by[name]
+		if t == nil {
+			t = &TopologyInfo{Name: name, Layout: c.Labels[LabelLayout], File: c.Labels[LabelFile], Created: c.Created}
+			by[name] = t
+		}
+		t.Nodes++
+		if c.State == "running" {
+			t.Running++
+		}
+		if c.Created.Before(t.Created) {
+			t.Created = c.Created
+		}
+	}
+	out := make([]TopologyInfo, 0, len(by))
+	for _, k := range sortedKeys(by) {
+		out = append(out, *by[k])
+	}
+	return out, nil
+}
+
+// Status is a running topology as `topo status -o json` prints it. Its JSON
+// form is a documented contract: add fields, never rename them.
+type Status struct {
+	Name     string          `json:"name"`
+	Layout   string          `json:"layout"`
+	File     string          `json:"file,omitempty"`
+	Nodes    []NodeStatus    `json:"nodes"`
+	Segments []SegmentStatus `json:"segments"`
+}
+
+// NodeStatus is one node of a Status.
+type NodeStatus struct {
+	Name      string            `json:"name"`
+	Role      string            `json:"role,omitempty"`
+	Container string            `json:"container"`
+	State     string            `json:"state"`
+	Ready     bool              `json:"ready"`
+	Addresses map[string]string `json:"addresses"`
+	Neighbors []string          `json:"neighbors"`
+	Links     []LinkStatus      `json:"links,omitempty"`
+	Stats     Counters          `json:"stats"`
+	// Error says why the node's agent could not be asked, if it could not.
+	Error string `json:"error,omitempty"`
+}
+
+// LinkStatus is the state of a node's link to one neighbour.
+type LinkStatus struct {
+	Neighbor string `json:"neighbor"`
+	State    string `json:"state"`
+}
+
+// Counters are a node's message counters.
+type Counters struct {
+	Originated      int64            `json:"originated"`
+	Delivered       int64            `json:"delivered"`
+	Forwarded       int64            `json:"forwarded"`
+	Ignored         int64            `json:"ignored"`
+	Dropped         int64            `json:"dropped"`
+	DroppedByReason map[string]int64 `json:"dropped_by_reason,omitempty"`
+}
+
+// SegmentStatus is one network of a Status.
+type SegmentStatus struct {
+	Name    string   `json:"name"`
+	Network string   `json:"network"`
+	Subnet  string   `json:"subnet"`
+	Members []string `json:"members"`
+}
+
+// Status reads a topology back from the engine's labels and asks every
+// running agent for its counters.
+func (o *Orchestrator) Status(ctx context.Context, name string, maxWorkers int) (*Status, error) {
+	if maxWorkers <= 0 {
+		maxWorkers = DefaultMaxWorkers
+	}
+	sel := map[string]string{LabelTopology: name}
+	cs, err := o.rt.ListContainers(ctx, sel)
+	if err != nil {
+		return nil, fmt.Errorf("status %s: %w", name, err)
+	}
+	ns, err := o.rt.ListNetworks(ctx, sel)
+	if err != nil {
+		return nil, fmt.Errorf("status %s: %w", name, err)
+	}
+	if len(cs) == 0 && len(ns) == 0 {
+		return nil, fmt.Errorf("status %s: %w; `topo ls` lists the running ones", name, ErrNoTopology)
+	}
+	sortByOrder(cs, func(c ContainerInfo) map[string]string { return c.Labels })
+	sortByOrder(ns, func(n NetworkInfo) map[string]string { return n.Labels })
+
+	st := &Status{Name: name}
+	segOf := map[string]string{} // network name -> segment
+	for _, n := range ns {
+		seg := n.Labels[LabelSegment]
+		segOf[n.Name] = seg
+		ss := SegmentStatus{Name: seg, Network: n.Name, Members: []string{}}
+		if len(n.Subnets) > 0 {
+			ss.Subnet = n.Subnets[0].String()
+		}
+		st.Segments = append(st.Segments, ss)
+		if st.Layout == "" {
+			st.Layout, st.File = n.Labels[LabelLayout], n.Labels[LabelFile]
+		}
+	}
+	st.Nodes = make([]NodeStatus, len(cs))
+	for i, c := range cs {
+		nodeName := c.Labels[LabelNode]
+		st.Layout, st.File = c.Labels[LabelLayout], c.Labels[LabelFile]
+		n := NodeStatus{
+			Name: nodeName, Role: c.Labels[LabelRole], Container: c.Name, State: c.State,
+			Addresses: map[string]string{}, Neighbors: []string{},
+		}
+		for net, ip := range c.Networks {
+			seg, ok := segOf[net]
+			if !ok {
+				continue
+			}
+			n.Addresses[seg] = ip.String()
+			for j := range st.Segments {
+				if st.Segments[j].Network == net {
+					st.Segments[j].Members = append(st.Segments[j].Members, nodeName)
+				}
+			}
+		}
+		st.Nodes[i] = n
+	}
+
+	idx := make([]int, len(cs))
+	for i := range cs {
+		idx[i] = i
+	}
+	err = boundedEach(ctx, maxWorkers, idx, func(ctx context.Context, i int, _ int) error {
+		o.fillStats(ctx, cs[i], &st.Nodes[i])
+		return nil // a node that cannot answer is reported in its status, not as a failure
+	})
+	if err != nil {
+		return nil, fmt.Errorf("status %s: %w", name, err)
+	}
+	return st, nil
+}
+
+// AgentStats is what `topo-node stats` prints.
+type AgentStats struct {
+	Name      string          `json:"name"`
+	Ready     bool            `json:"ready"`
+	Counters  Counters        `json:"counters"`
+	Neighbors []AgentNeighbor `json:"neighbors"`
+}
+
+// AgentNeighbor is one neighbour in AgentStats.
+type AgentNeighbor struct {
+	Name  string `json:"name"`
+	State string `json:"state"`
+}
+
+func (o *Orchestrator) fillStats(ctx context.Context, c ContainerInfo, n *NodeStatus) {
+	if c.State != "running" {
+		return
+	}
+	if c.Labels[LabelAgent] != "true" {
+		n.Ready = true // a user's image: running is all we can know
+		return
+	}
+	var out, errOut bytes.Buffer
+	code, err := o.rt.Exec(ctx, c.ID, []string{AgentPath, "stats"}, &out, &errOut)
+	if err != nil || code != 0 {
+		n.Error = fmt.Sprintf("stats: exit %d: %v %s", code, err, bytes.TrimSpace(errOut.Bytes()))
+		return
+	}
+	var as AgentStats
+	if err := json.Unmarshal(out.Bytes(), &as); err != nil {
+		n.Error = "stats: " + err.Error()
+		return
+	}
+	n.Ready = as.Ready
+	n.Stats = as.Counters
+	for _, nb := range as.Neighbors {
+		n.Neighbors = append(n.Neighbors, nb.Name)
+		n.Links = append(n.Links, LinkStatus{Neighbor: nb.Name, State: nb.State})
+	}
+}
+
+// sortByOrder sorts resources by their topo.order label: plan order.
+func sortByOrder[T any](items []T, labels func(T) map[string]string) {
+	slices.SortStableFunc(items, func(a, b T) int {
+		x, _ := strconv.Atoi(labels(a)[LabelOrder])
+		y, _ := strconv.Atoi(labels(b)[LabelOrder])
+		return x - y
+	})
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,459 @@
+package orchestrator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/topo-dev/topo/node"
+	"github.com/topo-dev/topo/topology"
+	"github.com/topo-dev/topo/wiring"
+)
+
+// UpOptions adjust Up.
+type UpOptions struct {
+	Name       string        // overrides the topology's name
+	MaxWorkers int           // engine calls in flight at once; DefaultMaxWorkers when 0
+	Timeout    time.Duration // for the whole of Up; DefaultUpTimeout when 0
+	Retain     bool          // keep what was created when Up fails
+}
+
+// UpResult says what Up did.
+type UpResult struct {
+	Plan *topology.Plan // nil when the topology was already running
+	// AlreadyRunning is true when the topology was up already, from the same
+	// file, and Up changed nothing.
+	AlreadyRunning bool
+	Name           string
+	Timings        []PhaseTiming
+}
+
+// PhaseTiming is how long one phase of Up took.
+type PhaseTiming struct {
+	Phase    Phase
+	Duration time.Duration
+}
+
+// ErrAlreadyRunning is returned, wrapped, when a topology of the same name
+// runs from another file or another version of the file.
+var ErrAlreadyRunning = errors.New("already running")
+
+// maxPlanAttempts bounds re-planning when another topo races us for a subnet.
+const maxPlanAttempts = 3
+
+// Up plans t and brings it up: networks, containers, start, then waits until
+// every node is ready. On failure, timeout or cancellation it removes what
+// it created unless opts.Retain is set.
+func (o *Orchestrator) Up(ctx context.Context, t *topology.Topology, opts UpOptions) (*UpResult, error) {
+	name := opts.Name
+	if name == "" {
+		name = t.Name
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = DefaultUpTimeout
+	}
+	if opts.MaxWorkers <= 0 {
+		opts.MaxWorkers = DefaultMaxWorkers
+	}
+	if err := o.rt.Ping(ctx); err != nil {
+		return nil, err
+	}
+	file, err := filepath.Abs(t.File)
+	if err != nil {
+		file = t.File
+	}
+	hash := t.Hash()
+
+	running, err := o.checkExisting(ctx, name, file, hash)
+	if err != nil || running {
+		return &UpResult{Name: name, AlreadyRunning: running}, err
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+
+	u := &upRun{o: o, opts: opts, name: name, file: file, hash: hash, poolSet: t.Network.PoolSet}
+	var res *UpResult
+	for attempt := 1; ; attempt++ {
+		res, err = u.run(ctx, t)
+		if err == nil {
+			return res, nil
+		}
+		retry := errors.Is(err, ErrOverlap) && !t.Network.PoolSet && attempt < maxPlanAttempts && ctx.Err() == nil
+		if !retry && opts.Retain {
+			return res, fmt.Errorf("up %s: %w (resources kept because of --retain; remove them with `topo down %s`)", name, err, name)
+		}
+		o.rollback(ctx, name)
+		if !retry {
+			if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
+				return res, fmt.Errorf("up %s: timed out after %s: %w", name, opts.Timeout, err)
+			}
+			return res, fmt.Errorf("up %s: %w", name, err)
+		}
+		o.log.Info("subnet taken meanwhile, planning again", "topology", name, "attempt", attempt)
+	}
+}
+
+// checkExisting reports whether the topology already runs from this file
+// and version, and fails when it runs from another.
+func (o *Orchestrator) checkExisting(ctx context.Context, name, file, hash string) (bool, error) {
+	cs, err := o.rt.ListContainers(ctx, map[string]string{LabelTopology: name})
+	if err != nil {
+		return false, fmt.Errorf("up %s: %w", name, err)
+	}
+	ns, err := o.rt.ListNetworks(ctx, map[string]string{LabelTopology: name})
+	if err != nil {
+		return false, fmt.Errorf("up %s: %w", name, err)
+	}
+	if len(cs) == 0 && len(ns) == 0 {
+		return false, nil
+	}
+	for _, c := range cs {
+		if f := c.Labels[LabelFile]; f != file {
+			return false, fmt.Errorf("up %s: %w from %s; run `topo down %s` first, or pick another name with --name", name, ErrAlreadyRunning, f, name)
+		}
+		if c.Labels[LabelPlan] != hash {
+			return false, fmt.Errorf("up %s: %w from an earlier version of %s; run `topo down %s` first", name, ErrAlreadyRunning, file, name)
+		}
+	}
+	for _, c := range cs {
+		if c.State != "running" {
+			return false, fmt.Errorf("up %s: the topology is partly up (container %s is %s); run `topo down %s` and try again", name, c.Name, c.State, name)
+		}
+	}
+	if len(cs) == 0 {
+		return false, fmt.Errorf("up %s: networks of this topology exist without nodes; run `topo down %s` and try again", name, name)
+	}
+	return true, nil
+}
+
+// upRun is one attempt at bringing a topology up.
+type upRun struct {
+	o          *Orchestrator
+	opts       UpOptions
+	name, file string
+	hash       string
+	poolSet    bool // the file chose its pool, so an overlap is the user's to fix
+	timings    []PhaseTiming
+}
+
+func (u *upRun) run(ctx context.Context, t *topology.Topology) (*UpResult, error) {
+	res := &UpResult{Name: u.name}
+	plan, err := u.o.plan(ctx, t, u.name)
+	if err != nil {
+		return res, err
+	}
+	res.Plan = plan
+	if err := u.o.preflight(ctx, plan); err != nil {
+		return res, err
+	}
+
+	var image string
+	err = u.phase(ctx, PhaseImage, 1, func(ctx context.Context) error {
+		if !needsNodeImage(plan) {
+			return nil
+		}
+		if u.o.nodeImage == nil {
+			return errors.New("no way to build the node image was configured")
+		}
+		var err error
+		image, err = u.o.nodeImage(ctx)
+		return err
+	})
+	if err == nil {
+		err = u.forEach(ctx, PhaseNetworks, segmentNames(plan), func(ctx context.Context, seg string) error {
+			return u.createNetwork(ctx, plan, seg)
+		})
+	}
+	ids := make(map[string]string, len(plan.Nodes))
+	if err == nil {
+		specs, serr := u.containerSpecs(plan, image)
+		if serr != nil {
+			return res, serr
+		}
+		idc := make(chan [2]string, len(specs))
+		err = u.forEach(ctx, PhaseContainers, nodeNames(plan), func(ctx context.Context, n string) error {
+			id, err := u.o.rt.CreateContainer(ctx, specs[n])
+			if err != nil {
+				return fmt.Errorf("create container %s: %w", specs[n].Name, err)
+			}
+			idc <- [2]string{n, id}
+			return nil
+		})
+		close(idc)
+		for p := range idc {
+			ids[p[0]] = p[1]
+		}
+	}
+	if err == nil {
+		err = u.forEach(ctx, PhaseStart, nodeNames(plan), func(ctx context.Context, n string) error {
+			if err := u.o.rt.StartContainer(ctx, ids[n]); err != nil {
+				return fmt.Errorf("start %s: %w", ContainerName(u.name, n), err)
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		err = u.forEach(ctx, PhaseReady, nodeNames(plan), func(ctx context.Context, n string) error {
+			pn, _ := plan.Node(n)
+			return u.o.waitReady(ctx, ContainerName(u.name, n), pn.Image != "")
+		})
+	}
+	res.Timings = u.timings
+	return res, err
+}
+
+// plan builds the plan, steering clear of subnets other networks use.
+func (o *Orchestrator) plan(ctx context.Context, t *topology.Topology, name string) (*topology.Plan, error) {
+	nets, err := o.rt.ListNetworks(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	var avoid []netip.Prefix
+	for _, n := range nets {
+		avoid = append(avoid, n.Subnets...)
+	}
+	plan, err := topology.BuildPlan(t, topology.PlanOptions{Name: name, Avoid: avoid})
+	if err != nil {
+		return nil, err
+	}
+	return plan, nil
+}
+
+// preflight refuses names already taken by resources topo does not own,
+// and user images that are not present, before anything is created.
+func (o *Orchestrator) preflight(ctx context.Context, plan *topology.Plan) error {
+	var errs []error
+	for _, n := range plan.Nodes {
+		c, err := o.rt.ContainerByName(ctx, ContainerName(plan.Name, n.Name))
+		switch {
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			return err
+		default:
+			errs = append(errs, fmt.Errorf("container name %q is taken by a container topo did not create (%s); remove it or pick another name with --name", c.Name, shortID(c.ID)))
+		}
+		if n.Image != "" {
+			ok, err := o.rt.ImageExists(ctx, n.Image)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				errs = append(errs, fmt.Errorf("node %s: image %q is not present locally, and topo never pulls; build it or `docker load` it first", n.Name, n.Image))
+			}
+		}
+	}
+	nets, err := o.rt.ListNetworks(ctx, nil)
+	if err != nil {
+		return err
+	}
+	taken := map[string]bool{}
+	for _, n := range nets {
+		taken[n.Name] = true
+	}
+	for _, s := range plan.Segments {
+		if name := NetworkName(plan.Name, s.Name); taken[name] {
+			errs = append(errs, fmt.Errorf("network name %q is taken by a network topo did not create; remove it or pick another name with --name", name))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (u *upRun) createNetwork(ctx context.Context, plan *topology.Plan, segName string) error {
+	seg, _ := plan.Segment(segName)
+	name := NetworkName(plan.Name, seg.Name)
+	_, err := u.o.rt.CreateNetwork(ctx, NetworkSpec{
+		Name:    name,
+		Subnet:  seg.Subnet,
+		Gateway: seg.Gateway,
+		Labels:  u.labels(plan, map[string]string{LabelSegment: seg.Name, LabelOrder: strconv.Itoa(segIndex(plan, seg.Name))}),
+	})
+	if errors.Is(err, ErrOverlap) {
+		if u.poolSet {
+			return fmt.Errorf("network %s: subnet %s overlaps an existing Docker network; choose another network.pool in the file: %w", name, seg.Subnet, err)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("network %s: %w", name, err)
+	}
+	return nil
+}
+
+func (u *upRun) labels(plan *topology.Plan, extra map[string]string) map[string]string {
+	l := map[string]string{
+		LabelTopology: plan.Name,
+		LabelLayout:   string(plan.Layout),
+		LabelFile:     u.file,
+		LabelPlan:     u.hash,
+	}
+	for k, v := range extra {
+		l[k] = v
+	}
+	return l
+}
+
+func (u *upRun) containerSpecs(plan *topology.Plan, image string) (map[string]ContainerSpec, error) {
+	specs := make(map[string]ContainerSpec, len(plan.Nodes))
+	for i, n := range plan.Nodes {
+		cfg, err := wiring.NodeConfig(plan, n.Name, wiring.Options{})
+		if err != nil {
+			return nil, err
+		}
+		js, err := json.Marshal(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("node %s: config: %w", n.Name, err)
+		}
+		spec := ContainerSpec{
+			Name:   ContainerName(plan.Name, n.Name),
+			Image:  image,
+			Env:    []string{node.ConfigEnv + "=" + string(js)},
+			Labels: u.labels(plan, map[string]string{LabelNode: n.Name, LabelRole: n.Role, LabelAgent: "true", LabelOrder: strconv.Itoa(i)}),
+		}
+		if n.Image != "" {
+			spec.Image = n.Image
+			spec.Cmd = n.Command
+			spec.Labels[LabelAgent] = "false"
+			for k, v := range n.Env {
+				spec.Env = append(spec.Env, k+"="+v)
+			}
+		} else {
+			spec.Hardened = true
+			spec.MemoryBytes = nodeMemory
+			spec.PidsLimit = nodePids
+		}
+		for _, s := range plan.Segments {
+			if a, ok := n.Addresses[s.Name]; ok {
+				spec.Network = append(spec.Network, NetworkAttachment{Network: NetworkName(plan.Name, s.Name), IP: a})
+			}
+		}
+		specs[n.Name] = spec
+	}
+	return specs, nil
+}
+
+// waitReady waits until a node reports every link up. A user's own image
+// has no agent to ask, so running is as ready as it gets.
+func (o *Orchestrator) waitReady(ctx context.Context, container string, userImage bool) error {
+	if userImage {
+		c, err := o.rt.ContainerByName(ctx, container)
+		if err != nil {
+			return err
+		}
+		if c.State != "running" {
+			return fmt.Errorf("node %s is %s, not running; see `docker logs %s`", container, c.State, container)
+		}
+		return nil
+	}
+	wait := time.Minute
+	if d, ok := ctx.Deadline(); ok {
+		wait = time.Until(d)
+	}
+	var out, errOut bytes.Buffer
+	code, err := o.rt.Exec(ctx, container, []string{AgentPath, "ready", "--wait", wait.Round(time.Millisecond).String()}, &out, &errOut)
+	if err != nil {
+		return fmt.Errorf("node %s: ready: %w", container, err)
+	}
+	if code != 0 {
+		msg := strings.TrimSpace(errOut.String() + " " + out.String())
+		return fmt.Errorf("node %s is not ready: %s", container, msg)
+	}
+	return nil
+}
+
+// phase runs f as one timed phase.
+func (u *upRun) phase(ctx context.Context, p Phase, total int, f func(ctx context.Context) error) error {
+	start := time.Now()
+	u.o.emit(Event{Topology: u.name, Phase: p, Status: "started", Total: total})
+	err := f(ctx)
+	d := time.Since(start)
+	u.timings = append(u.timings, PhaseTiming{Phase: p, Duration: d})
+	status := "done"
+	if err != nil {
+		status = "failed"
+	}
+	u.o.emit(Event{Topology: u.name, Phase: p, Status: status, Done: total, Total: total, Err: err, Elapsed: d})
+	return err
+}
+
+// forEach runs f for every item, at most MaxWorkers at once, as one phase.
+func (u *upRun) forEach(ctx context.Context, p Phase, items []string, f func(ctx context.Context, item string) error) error {
+	return u.phase(ctx, p, len(items), func(ctx context.Context) error {
+		return boundedEach(ctx, u.opts.MaxWorkers, items, func(ctx context.Context, item string, done int) error {
+			err := f(ctx, item)
+			status := "done"
+			if err != nil {
+				status = "failed"
+			}
+			u.o.emit(Event{Topology: u.name, Phase: p, Resource: item, Status: status, Done: done, Total: len(items), Err: err})
+			return err
+		})
+	})
+}
+
+// boundedEach runs f over items with at most limit in flight. The first
+// error cancels the rest; done counts finished items for progress.
+func boundedEach[T any](ctx context.Context, limit int, items []T, f func(ctx context.Context, item T, done int) error) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(limit)
+	var done atomic.Int64
+	for _, it := range items {
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return f(ctx, it, int(done.Add(1)))
+		})
+	}
+	return g.Wait()
+}
+
+func needsNodeImage(plan *topology.Plan) bool {
+	for _, n := range plan.Nodes {
+		if n.Image == "" {
+			return true
+		}
+	}
+	return false
+}
+
+func segIndex(plan *topology.Plan, name string) int {
+	for i, s := range plan.Segments {
+		if s.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func segmentNames(plan *topology.Plan) []string {
+	out := make([]string, len(plan.Segments))
+	for i, s := range plan.Segments {
+		out[i] = s.Name
+	}
+	return out
+}
+
+func nodeNames(plan *topology.Plan) []string {
+	out := make([]string, len(plan.Nodes))
+	for i, n := range plan.Nodes {
+		out[i] = n.Name
+	}
+	return out
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
