@@ -1,0 +1,36 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+func newExecCmd(a *app) *cobra.Command {
+	var ref string
+	cmd := &cobra.Command{
+		Use:   "exec NODE -- CMD...",
+		Short: "Run a command in a node's container",
+		Long: `exec runs CMD in NODE's container and exits with its exit code. The
+built-in node image holds only the agent, /topo-node, so its verbs are the
+commands there are: stats, ready, send.`,
+		Example: `  topo exec hub -- /topo-node stats
+  topo exec -t ring node2 -- /topo-node send node4 hi`,
+		Args: args(cobra.MinimumNArgs(2)),
+		RunE: func(cmd *cobra.Command, pos []string) error {
+			o, name, closeFn, err := a.resolve(cmd.Context(), ref)
+			defer closeFn()
+			if err != nil {
+				return err
+			}
+			code, err := o.Exec(cmd.Context(), name, pos[0], pos[1:], a.stdout, a.stderr)
+			if err != nil {
+				return err
+			}
+			if code != 0 {
+				return silentError{code}
+			}
+			return nil
+		},
+	}
+	topologyFlag(a, cmd, &ref)
+	return cmd
+}

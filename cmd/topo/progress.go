@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"golang.org/x/term"
+
+	"github.com/topo-dev/topo/orchestrator"
+)
+
+// progress shows orchestrator events: one rewritten line per phase on a
+// terminal, one line per step otherwise (CI logs, pipes).
+type progress struct {
+	mu  sync.Mutex
+	w   io.Writer
+	tty bool
+}
+
+func newProgress(w io.Writer) *progress {
+	f, ok := w.(*os.File)
+	return &progress{w: w, tty: ok && term.IsTerminal(int(f.Fd()))}
+}
+
+func (p *progress) event(e orchestrator.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if e.Total == 0 && e.Resource == "" && e.Phase != orchestrator.PhaseRollback {
+		return // an empty phase, e.g. no image to build
+	}
+	if p.tty {
+		p.ttyEvent(e)
+		return
+	}
+	switch {
+	case e.Resource != "" && e.Status == "failed":
+		fmt.Fprintf(p.w, "%s %s failed: %v\n", e.Phase, e.Resource, e.Err)
+	case e.Resource != "":
+		fmt.Fprintf(p.w, "%s %d/%d %s\n", e.Phase, e.Done, e.Total, e.Resource)
+	case e.Status == "started" && e.Phase == orchestrator.PhaseRollback:
+		fmt.Fprintln(p.w, "rolling back: removing what was created")
+	case e.Status == "done" && e.Elapsed > 0:
+		fmt.Fprintf(p.w, "%s done in %s\n", e.Phase, e.Elapsed.Round(1e6))
+	}
+}
+
+func (p *progress) ttyEvent(e orchestrator.Event) {
+	const clear = "\r\033[K"
+	switch {
+	case e.Status == "started" && e.Phase == orchestrator.PhaseRollback:
+		fmt.Fprintf(p.w, "%srolling back: removing what was created\n", clear)
+	case e.Status == "started":
+		fmt.Fprintf(p.w, "%s… %s 0/%d", clear, e.Phase, e.Total)
+	case e.Resource != "":
+		fmt.Fprintf(p.w, "%s… %s %d/%d %s", clear, e.Phase, e.Done, e.Total, e.Resource)
+	case e.Status == "failed":
+		fmt.Fprintf(p.w, "%s✗ %s\n", clear, e.Phase)
+	case e.Status == "done":
+		fmt.Fprintf(p.w, "%s✓ %s %d/%d (%s)\n", clear, e.Phase, e.Total, e.Total, e.Elapsed.Round(1e6))
+	}
+}

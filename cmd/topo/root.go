@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"github.com/topo-dev/topo/topology"
+)
+
+// Exit codes: 0 success, 1 a runtime failure, 2 bad usage or an invalid file.
+const (
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// usageError marks errors that exit with code 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// silentError exits non-zero without printing: the command already said why.
+type silentError struct{ code int }
+
+func (e silentError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// app holds what every command shares.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	debug          bool
+}
+
+func (a *app) logger() *slog.Logger {
+	level := slog.LevelWarn
+	if a.debug {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// run executes the topo command line and returns the process exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := newRootCmd(a)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var se silentError
+	if errors.As(err, &se) {
+		return se.code
+	}
+	var el topology.ErrorList
+	if errors.As(err, &el) {
+		for _, e := range el {
+			fmt.Fprintln(stderr, e.Error())
+		}
+		return exitUsage
+	}
+	fmt.Fprintln(stderr, "topo:", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitFailure
+}
+
+func newRootCmd(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "topo",
+		Short: "Containerized network topologies from a YAML file",
+		Long: `topo builds a network topology (star, ring, bus, p2p, client-server or
+a custom graph) out of Docker containers and networks, from one YAML file.
+Every node runs a small agent that wires itself to its neighbours and
+exchanges TCP or UDP messages the way the layout dictates.`,
+		Example: `  topo up topologies/star.yaml
+  topo status
+  topo send spoke1 spoke3 hello
+  topo logs -f
+  topo down`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().BoolVar(&a.debug, "debug", false, "print diagnostic logs to stderr")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError{fmt.Errorf("%w (see `%s --help`)", err, c.CommandPath())}
+	})
+	root.AddCommand(
+		newValidateCmd(a),
+		newGraphCmd(a),
+		newUpCmd(a),
+		newDownCmd(a),
+		newLsCmd(a),
+		newStatusCmd(a),
+		newLogsCmd(a),
+		newSendCmd(a),
+		newExecCmd(a),
+	)
+	return root
+}
+
+// args wraps a cobra argument check so that its failure exits with code 2.
+func args(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, a []string) error {
+		if err := check(cmd, a); err != nil {
+			return usageError{fmt.Errorf("%s: %w (see `%s --help`)", cmd.Name(), err, cmd.CommandPath())}
+		}
+		return nil
+	}
+}
+
+// outputFlag registers -o with the allowed formats and completes them.
+func outputFlag(cmd *cobra.Command, p *string, def string, allowed ...string) {
+	cmd.Flags().StringVarP(p, "output", "o", def, "output format: "+joinOr(allowed))
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(allowed, cobra.ShellCompDirectiveNoFileComp))
+}
+
+func checkOutput(v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return usageError{fmt.Errorf("unknown output format %q; use %s", v, joinOr(allowed))}
+}
+
+func joinOr(s []string) string {
+	switch len(s) {
+	case 0:
+		return ""
+	case 1:
+		return s[0]
+	}
+	out := s[0]
+	for _, x := range s[1 : len(s)-1] {
+		out += ", " + x
+	}
+	return out + " or " + s[len(s)-1]
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/topo-dev/topo/orchestrator"
+)
+
+func newSendCmd(a *app) *cobra.Command {
+	var ref, output string
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "send FROM TO TEXT",
+		Short: "Send a message from one node to another and show its path",
+		Long: `send injects a message at node FROM, addressed to node TO (or * for every
+node), and waits for its delivery receipt: the path it took and its round
+trip time. It exits 1 when the message was not delivered.`,
+		Example: `  topo send spoke1 spoke3 hello
+  topo send -t ring node1 node4 "around we go" -o json`,
+		Args: args(cobra.MinimumNArgs(3)),
+		RunE: func(cmd *cobra.Command, pos []string) error {
+			if err := checkOutput(output, "text", "json"); err != nil {
+				return err
+			}
+			o, name, closeFn, err := a.resolve(cmd.Context(), ref)
+			defer closeFn()
+			if err != nil {
+				return err
+			}
+			r, err := o.Send(cmd.Context(), name, pos[0], pos[1], strings.Join(pos[2:], " "), timeout)
+			if err != nil {
+				return err
+			}
+			if output == "json" {
+				if err := writeJSON(a, r); err != nil {
+					return err
+				}
+			} else {
+				printReceipt(a, r)
+			}
+			if !r.Delivered {
+				return silentError{exitFailure}
+			}
+			return nil
+		},
+	}
+	topologyFlag(a, cmd, &ref)
+	outputFlag(cmd, &output, "text", "text", "json")
+	cmd.Flags().DurationVar(&timeout, "timeout", orchestrator.DefaultSendTimeout, "how long to wait for the receipt")
+	return cmd
+}
+
+func printReceipt(a *app, r *orchestrator.Receipt) {
+	if !r.Delivered {
+		fmt.Fprintf(a.stdout, "not delivered: %s → %s: %s\n", r.From, r.To, r.Reason)
+		if len(r.Path) > 0 {
+			fmt.Fprintf(a.stdout, "got as far as: %s\n", strings.Join(r.Path, " → "))
+		}
+		return
+	}
+	fmt.Fprintf(a.stdout, "delivered %s → %s in %d hops, rtt %.2f ms\npath: %s\n",
+		r.From, r.To, max(len(r.Path)-1, 0), r.RTTms, strings.Join(r.Path, " → "))
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/topo-dev/topo/orchestrator"
+	"github.com/topo-dev/topo/topology"
+)
+
+func newUpCmd(a *app) *cobra.Command {
+	var opts orchestrator.UpOptions
+	cmd := &cobra.Command{
+		Use:   "up FILE",
+		Short: "Build and start a topology, and wait until every node is wired",
+		Long: `up validates FILE, builds the node image locally if needed (nothing is
+pulled), creates one Docker network per segment and one container per node,
+starts them, and waits until every node reports all its links up.
+
+On any failure, timeout or Ctrl-C it removes everything it created, unless
+--retain is given. Running up again on a running topology changes nothing.`,
+		Example: `  topo up topologies/star.yaml
+  topo up --name lab2 topologies/ring.yaml
+  topo up --timeout 5m --max-workers 4 big.yaml`,
+		Args:              args(cobra.ExactArgs(1)),
+		ValidArgsFunction: yamlFiles,
+		RunE: func(cmd *cobra.Command, files []string) error {
+			return a.up(cmd.Context(), files[0], opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Name, "name", "", "run under this name instead of the file's")
+	fl.IntVar(&opts.MaxWorkers, "max-workers", orchestrator.DefaultMaxWorkers, "engine calls in flight at once")
+	fl.DurationVar(&opts.Timeout, "timeout", orchestrator.DefaultUpTimeout, "give up (and roll back) after this long")
+	fl.BoolVar(&opts.Retain, "retain", false, "keep what was created when up fails, for debugging")
+	return cmd
+}
+
+func (a *app) up(ctx context.Context, file string, opts orchestrator.UpOptions) error {
+	t, err := topology.Load(file)
+	if err != nil {
+		return err
+	}
+	if opts.Name != "" {
+		// Plan once without Docker so that a bad --name fails as usage.
+		if _, err := topology.BuildPlan(t, topology.PlanOptions{Name: opts.Name}); err != nil {
+			return err
+		}
+	}
+	o, closeFn, err := a.open(ctx, true)
+	defer closeFn()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	res, err := o.Up(ctx, t, opts)
+	if err != nil {
+		return err
+	}
+	if res.AlreadyRunning {
+		fmt.Fprintf(a.stdout, "%s is already running from %s; nothing changed\n", res.Name, file)
+		return nil
+	}
+	printUpSummary(a, res, time.Since(start))
+	return nil
+}
+
+func printUpSummary(a *app, res *orchestrator.UpResult, took time.Duration) {
+	p := res.Plan
+	fmt.Fprintf(a.stdout, "%s is up: %s, ready in %s\n\n", p.Name, p.Summary(), took.Round(10*time.Millisecond))
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NODE\tROLE\tCONTAINER\tADDRESSES")
+	for _, n := range p.Nodes {
+		var addrs []string
+		for _, s := range p.Segments {
+			if ip, ok := n.Addresses[s.Name]; ok {
+				addrs = append(addrs, fmt.Sprintf("%s (%s)", ip, s.Name))
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", n.Name, n.Role, orchestrator.ContainerName(p.Name, n.Name), strings.Join(addrs, ", "))
+	}
+	tw.Flush()
+	from, to := exampleSend(p)
+	fmt.Fprintf(a.stdout, "\nnext:\n  topo status %s\n  topo send -t %s %s %s hello\n  topo logs -t %s -f\n  topo down %s\n",
+		p.Name, p.Name, from, to, p.Name, p.Name)
+}
+
+// exampleSend picks a pair whose path shows the layout: two spokes, two
+// clients, or the first node and the one farthest from it.
+func exampleSend(p *topology.Plan) (string, string) {
+	from := p.Nodes[0].Name
+	if len(p.Nodes) > 2 && (p.Layout == topology.Star || p.Layout == topology.ClientServer) {
+		for _, n := range p.Nodes {
+			if n.Role == topology.RoleHub || n.Role == topology.RoleServer {
+				continue
+			}
+			if from == p.Nodes[0].Name && (p.Nodes[0].Role == topology.RoleHub || p.Nodes[0].Role == topology.RoleServer) {
+				from = n.Name
+				continue
+			}
+			if n.Name != from {
+				return from, n.Name
+			}
+		}
+	}
+	return from, p.Nodes[len(p.Nodes)-1].Name
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/topo-dev/topo/topology"
+)
+
+type validateFlags struct {
+	plan   bool
+	output string
+}
+
+func newValidateCmd(a *app) *cobra.Command {
+	var f validateFlags
+	cmd := &cobra.Command{
+		Use:   "validate FILE...",
+		Short: "Check topology files and show their plan",
+		Long: `validate decodes each file strictly, checks it, and plans it: segments,
+subnets, addresses and routes. It prints "ok FILE (layout, N nodes, M segments)"
+per good file, and every problem of a bad one as FILE:LINE:COL: message.
+It exits 2 when any file is invalid. It needs no Docker.`,
+		Example: `  topo validate topologies/*.yaml
+  topo validate --plan topologies/ring.yaml
+  topo validate --plan -o json topologies/star.yaml`,
+		Args:              args(cobra.MinimumNArgs(1)),
+		ValidArgsFunction: yamlFiles,
+		RunE: func(cmd *cobra.Command, files []string) error {
+			if err := checkOutput(f.output, "text", "json"); err != nil {
+				return err
+			}
+			var all topology.ErrorList
+			for _, file := range files {
+				plan, err := loadPlan(file)
+				var el topology.ErrorList
+				switch {
+				case errors.As(err, &el):
+					all = append(all, el...)
+					continue
+				case err != nil:
+					return usageError{err}
+				}
+				if err := printValidated(a, file, plan, f); err != nil {
+					return err
+				}
+			}
+			if len(all) > 0 {
+				return all
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&f.plan, "plan", false, "print the plan: segments, subnets, addresses, neighbours and routes")
+	outputFlag(cmd, &f.output, "text", "text", "json")
+	return cmd
+}
+
+func printValidated(a *app, file string, plan *topology.Plan, f validateFlags) error {
+	if !f.plan {
+		fmt.Fprintf(a.stdout, "ok %s (%s)\n", file, plan.Summary())
+		return nil
+	}
+	if f.output == "json" {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(plan)
+	}
+	fmt.Fprint(a.stdout, plan.String())
+	return nil
+}
+
+// loadPlan loads a topology file and plans it with default options.
+func loadPlan(file string) (*topology.Plan, error) {
+	t, err := topology.Load(file)
+	if err != nil {
+		return nil, err
+	}
+	return topology.BuildPlan(t, topology.PlanOptions{})
+}
+
+// yamlFiles completes topology file names.
+func yamlFiles(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return []string{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
+}

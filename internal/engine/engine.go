@@ -1,0 +1,50 @@
+// Package engine wires the orchestrator to the Docker engine and the
+// locally built node image, so that the topo command and the topotest
+// helper start from the same place.
+package engine
+
+import (
+	"context"
+	"io"
+	"log/slog"
+
+	"github.com/topo-dev/topo/docker"
+	"github.com/topo-dev/topo/nodeimage"
+	"github.com/topo-dev/topo/orchestrator"
+)
+
+// Options configure Open.
+type Options struct {
+	Logger   *slog.Logger             // diagnostics; discarded when nil
+	Progress func(orchestrator.Event) // progress of up and down; nil for none
+	// Image configures how the node image is built.
+	Image nodeimage.Options
+}
+
+// Open connects to the Docker engine (DOCKER_HOST is respected) and returns
+// an orchestrator on it, and a func that releases the connection.
+func Open(ctx context.Context, opts Options) (*orchestrator.Orchestrator, func(), error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	cli, err := docker.New(ctx, docker.WithLogger(opts.Logger))
+	if err != nil {
+		return nil, func() {}, err
+	}
+	imgOpts := opts.Image
+	if imgOpts.Logger == nil {
+		imgOpts.Logger = opts.Logger
+	}
+	oo := []orchestrator.Option{
+		orchestrator.WithLogger(opts.Logger),
+		orchestrator.WithNodeImage(func(ctx context.Context) (string, error) {
+			ref, _, err := nodeimage.Ensure(ctx, cli, imgOpts)
+			return ref, err
+		}),
+	}
+	if opts.Progress != nil {
+		oo = append(oo, orchestrator.WithProgress(opts.Progress))
+	}
+	o := orchestrator.New(cli, oo...)
+	return o, func() { _ = cli.Close() }, nil
+}
