@@ -76,6 +76,11 @@ func endpoint(ip netip.Addr) *network.EndpointSettings {
 // returns. Anything failing after create removes the half-made container.
 func (c *Client) CreateContainer(ctx context.Context, spec orchestrator.ContainerSpec) (string, error) {
 	op := fmt.Sprintf("create container %q", spec.Name)
+	// The engine checks networks connected to a created container only
+	// when it starts; check them now so that errors name the spec.
+	if err := c.checkAttachments(ctx, op, spec.Network); err != nil {
+		return "", err
+	}
 	cfg, host, netCfg := containerConfig(spec)
 	cctx, cancel := c.call(ctx)
 	resp, err := c.api.ContainerCreate(cctx, cfg, host, netCfg, nil, spec.Name)
@@ -99,6 +104,40 @@ func (c *Client) CreateContainer(ctx context.Context, spec orchestrator.Containe
 		}
 	}
 	return resp.ID, nil
+}
+
+// checkAttachments checks that every network exists, appears once, and
+// contains the address asked for on it.
+func (c *Client) checkAttachments(ctx context.Context, op string, atts []orchestrator.NetworkAttachment) error {
+	seen := map[string]bool{}
+	for _, att := range atts {
+		if seen[att.Network] {
+			return fmt.Errorf("%s: network %q given twice", op, att.Network)
+		}
+		seen[att.Network] = true
+		cctx, cancel := c.call(ctx)
+		n, err := c.api.NetworkInspect(cctx, att.Network, network.InspectOptions{})
+		cancel()
+		if err != nil {
+			return wrap(fmt.Sprintf("%s: network %q", op, att.Network), err)
+		}
+		if !att.IP.IsValid() {
+			continue
+		}
+		var subnets []string
+		for _, cfg := range n.IPAM.Config {
+			p, err := netip.ParsePrefix(cfg.Subnet)
+			if err == nil && p.Contains(att.IP) {
+				subnets = nil
+				break
+			}
+			subnets = append(subnets, cfg.Subnet)
+		}
+		if len(subnets) > 0 {
+			return fmt.Errorf("%s: address %s is outside network %q (%s)", op, att.IP, att.Network, strings.Join(subnets, ", "))
+		}
+	}
+	return nil
 }
 
 // removeDetached removes a container even when ctx is already cancelled:

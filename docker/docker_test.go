@@ -1,0 +1,161 @@
+package docker
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+
+	"github.com/topo-dev/topo/orchestrator"
+)
+
+func TestSentinelFor(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"not found", fmt.Errorf("No such container: x: %w", cerrdefs.ErrNotFound), orchestrator.ErrNotFound},
+		{"conflict", fmt.Errorf("name in use: %w", cerrdefs.ErrConflict), orchestrator.ErrConflict},
+		{"refused", fmt.Errorf("dial: %w", syscall.ECONNREFUSED), orchestrator.ErrUnreachable},
+		{"no socket", fmt.Errorf("dial: %w", syscall.ENOENT), orchestrator.ErrUnreachable},
+		{"canceled", fmt.Errorf("post: %w", context.Canceled), nil},
+		{"other", errors.New("no such file or directory in the container"), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := sentinelFor(tt.err); got != tt.want {
+				t.Errorf("sentinelFor(%v) = %v, want %v", tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNetworkSentinel(t *testing.T) {
+	tests := []struct {
+		msg  string
+		want error
+	}{
+		{"Error response from daemon: Pool overlaps with other one on this address space", orchestrator.ErrOverlap},
+		{"invalid pool request: Pool overlaps with other one on this address space", orchestrator.ErrOverlap},
+		{"Error response from daemon: network with name x already exists", orchestrator.ErrConflict},
+		{"Error response from daemon: something else", nil},
+	}
+	for _, tt := range tests {
+		if got := networkSentinel(errors.New(tt.msg)); got != tt.want {
+			t.Errorf("networkSentinel(%q) = %v, want %v", tt.msg, got, tt.want)
+		}
+	}
+}
+
+func TestEngineError(t *testing.T) {
+	cause := fmt.Errorf("No such image: x: %w", cerrdefs.ErrNotFound)
+	err := wrap(`create container "a"`, cause)
+	if !errors.Is(err, orchestrator.ErrNotFound) || !errors.Is(err, cause) {
+		t.Errorf("%v: does not match both the sentinel and the cause", err)
+	}
+	if got, want := err.Error(), `create container "a": No such image: x: not found`; got != want {
+		t.Errorf("message %q, want %q", got, want)
+	}
+	if wrap("op", nil) != nil {
+		t.Error("wrap(nil) is not nil")
+	}
+}
+
+func TestIsUnreachable(t *testing.T) {
+	for _, msg := range []string{
+		"Cannot connect to the Docker daemon at unix:///x.sock. Is the docker daemon running?",
+		"dial unix /var/run/docker.sock: connect: permission denied",
+	} {
+		if !isUnreachable(errors.New(msg)) {
+			t.Errorf("isUnreachable(%q) = false", msg)
+		}
+	}
+	if isUnreachable(errors.New("Error response from daemon: boom")) {
+		t.Error("an engine response counts as unreachable")
+	}
+}
+
+func TestContainerConfigHardened(t *testing.T) {
+	spec := orchestrator.ContainerSpec{
+		Name:        "star-hub",
+		Image:       "topo-node:abc",
+		Cmd:         []string{"run"},
+		Env:         []string{"A=1"},
+		Labels:      map[string]string{orchestrator.LabelTopology: "star"},
+		Network:     []orchestrator.NetworkAttachment{{Network: "star-a", IP: netip.MustParseAddr("10.1.0.2")}, {Network: "star-b", IP: netip.MustParseAddr("10.1.0.10")}},
+		Hardened:    true,
+		MemoryBytes: 64 << 20,
+		PidsLimit:   100,
+		CapAdd:      []string{"NET_ADMIN"},
+	}
+	cfg, host, nets := containerConfig(spec)
+	if cfg.User != "65534:65534" || cfg.Hostname != "star-hub" || cfg.Image != spec.Image {
+		t.Errorf("config = %+v", cfg)
+	}
+	if !host.ReadonlyRootfs || !slices.Equal(host.CapDrop, []string{"ALL"}) ||
+		!slices.Equal(host.CapAdd, []string{"NET_ADMIN"}) ||
+		!slices.Equal(host.SecurityOpt, []string{"no-new-privileges"}) ||
+		host.Tmpfs["/run/topo"] != "rw,noexec,nosuid,size=1m,uid=65534,gid=65534" {
+		t.Errorf("host config not hardened: %+v", host)
+	}
+	if host.Memory != 64<<20 || host.PidsLimit == nil || *host.PidsLimit != 100 {
+		t.Errorf("limits: memory %d pids %v", host.Memory, host.PidsLimit)
+	}
+	if len(host.PortBindings) != 0 || len(host.Binds) != 0 || host.Privileged {
+		t.Errorf("exposes the host: %+v", host)
+	}
+	if host.NetworkMode != "star-a" || len(nets.EndpointsConfig) != 1 ||
+		nets.EndpointsConfig["star-a"].IPAMConfig.IPv4Address != "10.1.0.2" {
+		t.Errorf("first network: mode %q, endpoints %+v", host.NetworkMode, nets.EndpointsConfig)
+	}
+}
+
+func TestContainerConfigPlain(t *testing.T) {
+	cfg, host, nets := containerConfig(orchestrator.ContainerSpec{Name: strings.Repeat("n", 80), Image: "alpine"})
+	if cfg.User != "" || host.ReadonlyRootfs || host.CapDrop != nil || host.PidsLimit != nil {
+		t.Errorf("plain container hardened: %+v %+v", cfg, host)
+	}
+	if len(cfg.Hostname) != 63 {
+		t.Errorf("hostname length %d, want 63", len(cfg.Hostname))
+	}
+	if host.NetworkMode != "none" || nets != nil {
+		t.Errorf("no networks: mode %q, %+v", host.NetworkMode, nets)
+	}
+}
+
+func TestLogsOptions(t *testing.T) {
+	o := logsOptions(orchestrator.LogOptions{Since: time.Unix(1700000000, 5000)})
+	if o.Since != "1700000000.000005000" || o.Tail != "all" || !o.ShowStdout || !o.ShowStderr {
+		t.Errorf("logsOptions = %+v", o)
+	}
+	o = logsOptions(orchestrator.LogOptions{Tail: "10", Follow: true, Timestamps: true})
+	if o.Since != "" || o.Tail != "10" || !o.Follow || !o.Timestamps {
+		t.Errorf("logsOptions = %+v", o)
+	}
+}
+
+func TestLineWriter(t *testing.T) {
+	var out bytes.Buffer
+	var mu sync.Mutex
+	a := &lineWriter{mu: &mu, w: &out}
+	b := &lineWriter{mu: &mu, w: &out}
+	a.Write([]byte("out one\nout t"))
+	b.Write([]byte("err one\n"))
+	a.Write([]byte("wo\n"))
+	b.Write([]byte("err tail"))
+	a.Flush()
+	b.Flush()
+	if got, want := out.String(), "out one\nerr one\nout two\nerr tail\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

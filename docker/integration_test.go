@@ -1,0 +1,402 @@
+package docker_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/topo-dev/topo/docker"
+	"github.com/topo-dev/topo/nodeimage"
+	"github.com/topo-dev/topo/orchestrator"
+)
+
+// standin is the agent stand-in the runtime tests run: the runtime is under
+// test here, not the agent, whose command line is its own business.
+const standin = "./nodeimage/testdata/standin"
+
+// engineSkip is why integration tests skip, when they do.
+var engineSkip string
+
+func TestMain(m *testing.M) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	rt, err := docker.New(ctx)
+	cancel()
+	switch {
+	case err == nil:
+		rt.Close()
+	case os.Getenv("CI") == "true":
+		fmt.Fprintf(os.Stderr, "FAIL: integration tests need a Docker engine in CI: %v\n", err)
+		os.Exit(1)
+	default:
+		engineSkip = fmt.Sprintf("no Docker engine, integration tests skipped: %v", err)
+		fmt.Fprintln(os.Stderr, "NOTE:", engineSkip)
+	}
+	os.Exit(m.Run())
+}
+
+// newRuntime connects to the engine or skips the test.
+func newRuntime(t testing.TB) *docker.Client {
+	t.Helper()
+	if engineSkip != "" {
+		t.Skip(engineSkip)
+	}
+	rt, err := docker.New(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rt.Close() })
+	return rt
+}
+
+func TestPingUnreachable(t *testing.T) {
+	for _, host := range []string{"unix:///nonexistent/docker.sock", "tcp://127.0.0.1:1"} {
+		_, err := docker.New(context.Background(), docker.WithHost(host), docker.WithCallTimeout(5*time.Second))
+		if !errors.Is(err, orchestrator.ErrUnreachable) {
+			t.Errorf("New(%s) = %v, want ErrUnreachable", host, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), "DOCKER_HOST="+host) || !strings.Contains(err.Error(), "daemon running") {
+			t.Errorf("New(%s): message does not say what to do: %v", host, err)
+		}
+	}
+}
+
+// freeSubnetBase picks x so that 10.211.x.0/28 overlaps no network present.
+func freeSubnetBase(t *testing.T, rt orchestrator.Runtime) int {
+	t.Helper()
+	nets, err := rt.ListNetworks(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := rand.IntN(256)
+	for i := range 256 {
+		x := (start + i) % 256
+		p := netip.MustParsePrefix(fmt.Sprintf("10.211.%d.0/28", x))
+		free := true
+		for _, n := range nets {
+			for _, s := range n.Subnets {
+				if s.Overlaps(p) {
+					free = false
+				}
+			}
+		}
+		if free {
+			return x
+		}
+	}
+	t.Fatal("no free subnet in 10.211.0.0/16")
+	return 0
+}
+
+// cleanupTopology removes everything labelled with topology name and then
+// checks that nothing is left.
+func cleanupTopology(t *testing.T, rt orchestrator.Runtime, name string) {
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		labels := map[string]string{orchestrator.LabelTopology: name}
+		cs, err := rt.ListContainers(ctx, labels)
+		if err != nil {
+			t.Error(err)
+		}
+		for _, c := range cs {
+			if err := rt.RemoveContainer(ctx, c.ID); err != nil {
+				t.Error(err)
+			}
+		}
+		ns, err := rt.ListNetworks(ctx, labels)
+		if err != nil {
+			t.Error(err)
+		}
+		for _, n := range ns {
+			if err := rt.RemoveNetwork(ctx, n.ID); err != nil {
+				t.Error(err)
+			}
+		}
+		cs, _ = rt.ListContainers(ctx, labels)
+		ns, _ = rt.ListNetworks(ctx, labels)
+		if len(cs)+len(ns) > 0 {
+			t.Errorf("left behind: %d containers, %d networks labelled %s=%s", len(cs), len(ns), orchestrator.LabelTopology, name)
+		}
+	})
+}
+
+func ensureImage(t *testing.T, rt orchestrator.Runtime) string {
+	t.Helper()
+	t.Cleanup(func() {
+		if err := nodeimage.Remove(context.Background(), rt); err != nil {
+			t.Error(err)
+		}
+	})
+	ref, _, err := nodeimage.Ensure(context.Background(), rt, nodeimage.Options{Package: standin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref
+}
+
+func TestIntegrationRuntime(t *testing.T) {
+	rt := newRuntime(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	ref := ensureImage(t, rt)
+
+	name := fmt.Sprintf("it-runtime-%d-%d", os.Getpid(), rand.IntN(1e6))
+	cleanupTopology(t, rt, name)
+	x := freeSubnetBase(t, rt)
+	labels := func(kv ...string) map[string]string {
+		m := map[string]string{orchestrator.LabelTopology: name}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+
+	// Two /29 segments side by side in 10.211.x.0/28.
+	segA := netip.MustParsePrefix(fmt.Sprintf("10.211.%d.0/29", x))
+	segB := netip.MustParsePrefix(fmt.Sprintf("10.211.%d.8/29", x))
+	netA, netB := name+"-a", name+"-b"
+	for _, n := range []struct {
+		name   string
+		subnet netip.Prefix
+	}{{netA, segA}, {netB, segB}} {
+		_, err := rt.CreateNetwork(ctx, orchestrator.NetworkSpec{
+			Name:    n.name,
+			Subnet:  n.subnet,
+			Gateway: n.subnet.Addr().Next(),
+			Labels:  labels(orchestrator.LabelSegment, n.name),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	nets, err := rt.ListNetworks(ctx, labels())
+	if err != nil || len(nets) != 2 {
+		t.Fatalf("ListNetworks = %v, %v; want 2", nets, err)
+	}
+	for _, n := range nets {
+		if len(n.Subnets) != 1 || (n.Subnets[0] != segA && n.Subnets[0] != segB) || n.Created.IsZero() {
+			t.Errorf("network %+v", n)
+		}
+	}
+
+	t.Run("overlap", func(t *testing.T) {
+		_, err := rt.CreateNetwork(ctx, orchestrator.NetworkSpec{
+			Name: name + "-overlap", Subnet: netip.MustParsePrefix(fmt.Sprintf("10.211.%d.0/28", x)), Labels: labels(),
+		})
+		if !errors.Is(err, orchestrator.ErrOverlap) {
+			t.Errorf("overlapping subnet: %v, want ErrOverlap", err)
+		}
+	})
+	t.Run("duplicate network", func(t *testing.T) {
+		_, err := rt.CreateNetwork(ctx, orchestrator.NetworkSpec{
+			Name: netA, Subnet: netip.MustParsePrefix("10.212.250.0/29"), Labels: labels(),
+		})
+		if !errors.Is(err, orchestrator.ErrConflict) {
+			t.Errorf("duplicate network name: %v, want ErrConflict", err)
+		}
+	})
+
+	ipA, ipB := segA.Addr().Next().Next(), segB.Addr().Next().Next()
+	spec := orchestrator.ContainerSpec{
+		Name:   name + "-hub",
+		Image:  ref,
+		Env:    []string{"TOPO_TEST=1"},
+		Labels: labels(orchestrator.LabelNode, "hub"),
+		Network: []orchestrator.NetworkAttachment{
+			{Network: netA, IP: ipA},
+			{Network: netB, IP: ipB},
+		},
+		Hardened:    true,
+		MemoryBytes: 32 << 20,
+		PidsLimit:   64,
+	}
+	id, err := rt.CreateContainer(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.StartContainer(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+
+	cs, err := rt.ListContainers(ctx, labels(orchestrator.LabelNode, "hub"))
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("ListContainers = %v, %v; want 1", cs, err)
+	}
+	c := cs[0]
+	if c.ID != id || c.Name != spec.Name || c.Image != ref || c.State != "running" || c.Labels[orchestrator.LabelNode] != "hub" {
+		t.Errorf("container %+v", c)
+	}
+	if len(c.Networks) != 2 || c.Networks[netA] != ipA || c.Networks[netB] != ipB {
+		t.Errorf("networks %v, want %s=%s %s=%s", c.Networks, netA, ipA, netB, ipB)
+	}
+
+	t.Run("by name", func(t *testing.T) {
+		got, err := rt.ContainerByName(ctx, spec.Name)
+		if err != nil || got.ID != id {
+			t.Errorf("ContainerByName(%q) = %+v, %v", spec.Name, got, err)
+		}
+		// A prefix matches the engine's filter but is not the name.
+		if _, err := rt.ContainerByName(ctx, spec.Name[:len(spec.Name)-1]); !errors.Is(err, orchestrator.ErrNotFound) {
+			t.Errorf("ContainerByName(prefix) = %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("exec", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		code, err := rt.Exec(ctx, id, []string{"/topo-node", "echo", "hello", "there"}, &stdout, &stderr)
+		if err != nil || code != 0 || stdout.String() != "hello there\n" || stderr.String() != "echo done\n" {
+			t.Errorf("Exec = %d, %v; stdout %q stderr %q", code, err, stdout.String(), stderr.String())
+		}
+		code, err = rt.Exec(ctx, id, []string{"/topo-node", "exit", "3"}, nil, nil)
+		if err != nil || code != 3 {
+			t.Errorf("Exec exit 3 = %d, %v", code, err)
+		}
+		cctx, ccancel := context.WithCancel(ctx)
+		ccancel()
+		if _, err := rt.Exec(cctx, id, []string{"/topo-node", "echo"}, nil, nil); !errors.Is(err, context.Canceled) {
+			t.Errorf("Exec with a cancelled context = %v", err)
+		}
+	})
+
+	t.Run("logs", func(t *testing.T) {
+		lctx, lcancel := context.WithTimeout(ctx, 30*time.Second)
+		defer lcancel()
+		rc, err := rt.Logs(lctx, id, orchestrator.LogOptions{Follow: true, Timestamps: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		want := map[string]bool{"standin: started as 65534": false, "standin: waiting for SIGTERM": false}
+		sc := bufio.NewScanner(rc)
+		for seen := 0; seen < len(want) && sc.Scan(); {
+			ts, msg, _ := strings.Cut(sc.Text(), " ")
+			if _, err := time.Parse(time.RFC3339Nano, ts); err != nil {
+				t.Errorf("line %q has no timestamp", sc.Text())
+			}
+			if done, ok := want[msg]; ok && !done {
+				want[msg] = true
+				seen++
+			}
+		}
+		for line, ok := range want {
+			if !ok {
+				t.Errorf("log line %q not seen (scan error %v)", line, sc.Err())
+			}
+		}
+		// Closing stops a following stream.
+		start := time.Now()
+		rc.Close()
+		if sc.Scan() {
+			t.Errorf("read %q after Close", sc.Text())
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("Close took %v", d)
+		}
+	})
+
+	t.Run("duplicate name", func(t *testing.T) {
+		_, err := rt.CreateContainer(ctx, spec)
+		if !errors.Is(err, orchestrator.ErrConflict) {
+			t.Errorf("duplicate name: %v, want ErrConflict", err)
+		}
+	})
+
+	t.Run("missing image", func(t *testing.T) {
+		s := spec
+		s.Name = name + "-missing"
+		s.Image = "topo-missing-image:nope"
+		_, err := rt.CreateContainer(ctx, s)
+		if !errors.Is(err, orchestrator.ErrNotFound) || !strings.Contains(err.Error(), s.Image) {
+			t.Errorf("missing image: %v, want ErrNotFound naming the image", err)
+		}
+	})
+
+	t.Run("bad attachments", func(t *testing.T) {
+		s := spec
+		s.Name = name + "-bad"
+		tests := []struct {
+			name string
+			atts []orchestrator.NetworkAttachment
+			want error
+		}{
+			{"missing network", []orchestrator.NetworkAttachment{{Network: netA, IP: ipA.Next()}, {Network: name + "-nonexistent", IP: ipB}}, orchestrator.ErrNotFound},
+			{"same network twice", []orchestrator.NetworkAttachment{{Network: netA, IP: ipA.Next()}, {Network: netA, IP: ipA.Next().Next()}}, nil},
+			{"address outside", []orchestrator.NetworkAttachment{{Network: netA, IP: ipB}}, nil},
+		}
+		for _, tt := range tests {
+			s.Network = tt.atts
+			_, err := rt.CreateContainer(ctx, s)
+			if err == nil || (tt.want != nil && !errors.Is(err, tt.want)) {
+				t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
+			}
+			if got, err := rt.ContainerByName(ctx, s.Name); !errors.Is(err, orchestrator.ErrNotFound) {
+				t.Errorf("%s: container left: %+v, %v", tt.name, got, err)
+			}
+		}
+	})
+
+	t.Run("network in use", func(t *testing.T) {
+		if err := rt.RemoveNetwork(ctx, netA); !errors.Is(err, orchestrator.ErrConflict) {
+			t.Errorf("RemoveNetwork in use: %v, want ErrConflict", err)
+		}
+	})
+
+	if err := rt.RemoveContainer(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.RemoveContainer(ctx, id); !errors.Is(err, orchestrator.ErrNotFound) {
+		t.Errorf("RemoveContainer twice: %v, want ErrNotFound", err)
+	}
+	if err := rt.RemoveNetwork(ctx, netA); err != nil {
+		t.Error(err)
+	}
+	if err := rt.RemoveNetwork(ctx, netA); !errors.Is(err, orchestrator.ErrNotFound) {
+		t.Errorf("RemoveNetwork twice: %v, want ErrNotFound", err)
+	}
+	if _, err := rt.Exec(ctx, id, []string{"true"}, nil, nil); !errors.Is(err, orchestrator.ErrNotFound) {
+		t.Errorf("Exec in a removed container: %v, want ErrNotFound", err)
+	}
+}
+
+func TestIntegrationImages(t *testing.T) {
+	rt := newRuntime(t)
+	ctx := context.Background()
+	ref := ensureImage(t, rt)
+	ok, err := rt.ImageExists(ctx, ref)
+	if err != nil || !ok {
+		t.Fatalf("ImageExists(%s) = %v, %v", ref, ok, err)
+	}
+	ok, err = rt.ImageExists(ctx, "topo-missing-image:nope")
+	if err != nil || ok {
+		t.Errorf("ImageExists(missing) = %v, %v", ok, err)
+	}
+	list, err := rt.ListImages(ctx, map[string]string{orchestrator.LabelImage: nodeimage.ImageKind})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, im := range list {
+		for _, tag := range im.Tags {
+			found = found || tag == ref
+		}
+	}
+	if !found {
+		t.Errorf("ListImages does not list %s: %+v", ref, list)
+	}
+	if err := rt.RemoveImage(ctx, "topo-missing-image:nope"); !errors.Is(err, orchestrator.ErrNotFound) {
+		t.Errorf("RemoveImage(missing) = %v, want ErrNotFound", err)
+	}
+	err = rt.BuildImage(ctx, strings.NewReader(""), []string{"topo-broken:test"}, nil)
+	if err == nil {
+		t.Error("BuildImage with an empty context succeeded")
+	}
+}
