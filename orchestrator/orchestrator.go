@@ -9,6 +9,7 @@ package orchestrator
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"time"
@@ -71,3 +72,12 @@ func ContainerName(topology, node string) string { return topology + "-" + node 
 
 // NetworkName is the network of a segment: <topology>-<segment>.
 func NetworkName(topology, segment string) string { return topology + "-" + segment }
+
+// NodeImage makes sure the built-in node image exists locally and returns
+// its reference.
+func (o *Orchestrator) NodeImage(ctx context.Context) (string, error) {
+	if o.nodeImage == nil {
+		return "", errors.New("node image: no way to build it was configured")
+	}
+	return o.nodeImage(ctx)
+}

@@ -163,11 +163,8 @@ func (u *upRun) run(ctx context.Context, t *topology.Topology) (*UpResult, error
 		if !needsNodeImage(plan) {
 			return nil
 		}
-		if u.o.nodeImage == nil {
-			return errors.New("no way to build the node image was configured")
-		}
 		var err error
-		image, err = u.o.nodeImage(ctx)
+		image, err = u.o.NodeImage(ctx)
 		return err
 	})
 	if err == nil {

@@ -1,0 +1,159 @@
+// Package livetest is the shared frame of topo's tests that drive the real
+// Docker engine: it fails loudly in CI when the engine is unreachable, hands
+// out topology names unique to the test run, and checks at the end that
+// nothing the package created is left behind.
+package livetest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/topo-dev/topo/docker"
+	"github.com/topo-dev/topo/internal/engine"
+	"github.com/topo-dev/topo/nodeimage"
+	"github.com/topo-dev/topo/orchestrator"
+)
+
+var (
+	skipReason string
+	runPrefix  string
+	counter    atomic.Int64
+)
+
+// Main runs a package's tests. prefix (a few letters) starts the name of
+// every topology the package creates, so that the leak check at the end
+// looks only at this package's resources while other packages run.
+func Main(m *testing.M, prefix string) {
+	os.Exit(run(m, prefix))
+}
+
+func run(m *testing.M, prefix string) int {
+	// testcontainers-go cannot pull its reaper image here, and inside a
+	// container it would guess the wrong host for the engine.
+	setDefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+	setDefault("TESTCONTAINERS_HOST_OVERRIDE", "localhost")
+
+	b := make([]byte, 2)
+	_, _ = rand.Read(b)
+	runPrefix = prefix + hex.EncodeToString(b)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	rt, err := docker.New(ctx)
+	cancel()
+	switch {
+	case err == nil:
+		defer rt.Close()
+	case os.Getenv("CI") == "true":
+		fmt.Fprintf(os.Stderr, "FAIL: live tests need a Docker engine in CI (CI=true): %v\n", err)
+		return 1
+	default:
+		skipReason = fmt.Sprintf("no Docker engine, live tests skipped: %v", err)
+		fmt.Fprintln(os.Stderr, "NOTE:", skipReason)
+		return m.Run()
+	}
+
+	code := m.Run()
+	if leaked := sweep(rt); leaked != "" {
+		fmt.Fprintf(os.Stderr, "FAIL: tests left resources behind (now removed): %s\n", leaked)
+		code = 1
+	}
+	// Other packages may still be using the image; Remove skips images in use.
+	ctx, cancel = context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := nodeimage.Remove(ctx, rt); err != nil {
+		fmt.Fprintf(os.Stderr, "note: removing node images: %v\n", err)
+	}
+	return code
+}
+
+// sweep removes and reports this run's containers and networks.
+func sweep(rt *docker.Client) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var leaked []string
+	cs, _ := rt.ListContainers(ctx, map[string]string{orchestrator.LabelTopology: ""})
+	for _, c := range cs {
+		if strings.HasPrefix(c.Labels[orchestrator.LabelTopology], runPrefix) {
+			leaked = append(leaked, "container "+c.Name)
+			_ = rt.RemoveContainer(ctx, c.ID)
+		}
+	}
+	ns, _ := rt.ListNetworks(ctx, map[string]string{orchestrator.LabelTopology: ""})
+	for _, n := range ns {
+		if strings.HasPrefix(n.Labels[orchestrator.LabelTopology], runPrefix) {
+			leaked = append(leaked, "network "+n.Name)
+			_ = rt.RemoveNetwork(ctx, n.ID)
+		}
+	}
+	return strings.Join(leaked, ", ")
+}
+
+func setDefault(k, v string) {
+	if os.Getenv(k) == "" {
+		os.Setenv(k, v)
+	}
+}
+
+// Require skips t when there is no engine outside CI.
+func Require(t testing.TB) {
+	t.Helper()
+	if skipReason != "" {
+		t.Skip(skipReason)
+	}
+}
+
+// Name returns a topology name unique to this test run that starts with
+// the package's prefix, e.g. "or3fa2-star-4".
+func Name(t testing.TB, base string) string {
+	t.Helper()
+	n := fmt.Sprintf("%s-%s-%d", runPrefix, base, counter.Add(1))
+	if len(n) > 40 {
+		t.Fatalf("livetest: name %q is longer than 40 characters; use a shorter base", n)
+	}
+	return n
+}
+
+// Prefix is the start of every name Name returns in this run.
+func Prefix() string { return runPrefix }
+
+// Engine connects to the engine, or skips t outside CI when there is none.
+func Engine(t testing.TB) *orchestrator.Orchestrator {
+	t.Helper()
+	Require(t)
+	o, closeFn, err := engine.Open(context.Background(), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeFn)
+	return o
+}
+
+// Leftovers lists the containers and networks still labelled with name.
+func Leftovers(t testing.TB, o *orchestrator.Orchestrator, name string) []string {
+	t.Helper()
+	ctx := context.Background()
+	sel := map[string]string{orchestrator.LabelTopology: name}
+	cs, err := o.Runtime().ListContainers(ctx, sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := o.Runtime().ListNetworks(ctx, sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, c := range cs {
+		out = append(out, "container "+c.Name)
+	}
+	for _, n := range ns {
+		out = append(out, "network "+n.Name)
+	}
+	return out
+}

@@ -1,0 +1,305 @@
+package orchestrator_test
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/topo-dev/topo/internal/engine"
+	"github.com/topo-dev/topo/internal/livetest"
+	"github.com/topo-dev/topo/orchestrator"
+	"github.com/topo-dev/topo/topology"
+)
+
+// examplePaths are the sends each example must deliver, with the path its
+// layout dictates.
+var examplePaths = map[string]struct {
+	from, to string
+	path     []string
+}{
+	"star":          {"spoke1", "spoke3", []string{"spoke1", "hub", "spoke3"}},
+	"ring":          {"node1", "node4", []string{"node1", "node2", "node3", "node4"}},
+	"bus":           {"node1", "node3", []string{"node1", "node3"}},
+	"p2p":           {"peer1", "peer3", []string{"peer1", "peer3"}},
+	"client-server": {"client1", "client2", []string{"client1", "server", "client2"}},
+}
+
+func load(t *testing.T, file string) *topology.Topology {
+	t.Helper()
+	top, err := topology.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return top
+}
+
+// up brings a topology up under a unique name and removes it in cleanup,
+// registered before anything can fail.
+func up(t *testing.T, o *orchestrator.Orchestrator, top *topology.Topology, base string) *orchestrator.UpResult {
+	t.Helper()
+	name := livetest.Name(t, base)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if _, err := o.Down(ctx, name, 0); err != nil {
+			t.Errorf("down %s: %v", name, err)
+		}
+		if left := livetest.Leftovers(t, o, name); len(left) > 0 {
+			t.Errorf("down %s left %v", name, left)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	res, err := o.Up(ctx, top, orchestrator.UpOptions{Name: name})
+	if err != nil {
+		t.Fatalf("up %s: %v", name, err)
+	}
+	return res
+}
+
+// TestIntegrationExamples takes every example topology up, checks status,
+// a send along the layout's path and the merged logs, and takes it down.
+func TestIntegrationExamples(t *testing.T) {
+	o := livetest.Engine(t)
+	files, err := filepath.Glob("../topologies/*.yaml")
+	if err != nil || len(files) < 6 {
+		t.Fatalf("examples: %v %v", files, err)
+	}
+	for _, file := range files {
+		base := strings.TrimSuffix(filepath.Base(file), ".yaml")
+		t.Run(base, func(t *testing.T) {
+			t.Parallel()
+			top := load(t, file)
+			res := up(t, o, top, shortBase(base))
+			name := res.Name
+			ctx := context.Background()
+
+			st, err := o.Status(ctx, name, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(st.Nodes) != len(res.Plan.Nodes) || len(st.Segments) != len(res.Plan.Segments) {
+				t.Fatalf("status has %d nodes and %d segments, plan %d and %d", len(st.Nodes), len(st.Segments), len(res.Plan.Nodes), len(res.Plan.Segments))
+			}
+			for i, n := range st.Nodes {
+				if n.State != "running" || !n.Ready {
+					t.Errorf("node %s: state %s ready %v (%s)", n.Name, n.State, n.Ready, n.Error)
+				}
+				if want := res.Plan.Nodes[i].Name; n.Name != want {
+					t.Errorf("status node %d is %s, want %s (plan order)", i, n.Name, want)
+				}
+				for seg, ip := range res.Plan.Nodes[i].Addresses {
+					if n.Addresses[seg] != ip.String() {
+						t.Errorf("node %s on %s has %q, plan says %s", n.Name, seg, n.Addresses[seg], ip)
+					}
+				}
+			}
+
+			from, to, want := sendCase(t, base, res.Plan)
+			r, err := o.Send(ctx, name, from, to, "hello from the test", 10*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !r.Delivered || !slices.Equal(r.Path, want) {
+				t.Errorf("send %s→%s: delivered %v path %v reason %q, want path %v", from, to, r.Delivered, r.Path, r.Reason, want)
+			}
+
+			seen := map[string]bool{}
+			err = o.Logs(ctx, name, orchestrator.LogsOptions{}, func(l orchestrator.LogLine) error {
+				seen[l.Node] = true
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range res.Plan.Nodes {
+				if !seen[n.Name] {
+					t.Errorf("no log lines from %s", n.Name)
+				}
+			}
+		})
+	}
+}
+
+// sendCase is the send an example must deliver: the layout's path for the
+// five classic layouts, the plan's route for a custom graph.
+func sendCase(t *testing.T, base string, p *topology.Plan) (string, string, []string) {
+	if c, ok := examplePaths[base]; ok {
+		return c.from, c.to, c.path
+	}
+	from, to := p.Nodes[0].Name, p.Nodes[len(p.Nodes)-1].Name
+	path := []string{from}
+	for cur := from; cur != to; {
+		n, _ := p.Node(cur)
+		cur = n.Routes[to]
+		path = append(path, cur)
+		if len(path) > len(p.Nodes) {
+			t.Fatalf("plan routes loop: %v", path)
+		}
+	}
+	return from, to, path
+}
+
+func shortBase(base string) string {
+	if base == "client-server" {
+		return "cs"
+	}
+	return base
+}
+
+// TestIntegrationUpTwiceIsNoop checks that up on a running topology changes
+// nothing, and that another file under the same name is refused.
+func TestIntegrationUpTwiceIsNoop(t *testing.T) {
+	t.Parallel()
+	o := livetest.Engine(t)
+	top := load(t, "../topologies/bus.yaml")
+	res := up(t, o, top, "twice")
+	ctx := context.Background()
+	before := livetest.Leftovers(t, o, res.Name)
+
+	again, err := o.Up(ctx, top, orchestrator.UpOptions{Name: res.Name})
+	if err != nil || !again.AlreadyRunning {
+		t.Fatalf("second up: %+v, %v; want AlreadyRunning", again, err)
+	}
+	if after := livetest.Leftovers(t, o, res.Name); !slices.Equal(before, after) {
+		t.Errorf("second up changed resources: %v → %v", before, after)
+	}
+
+	other := load(t, "../topologies/ring.yaml")
+	_, err = o.Up(ctx, other, orchestrator.UpOptions{Name: res.Name})
+	if !errors.Is(err, orchestrator.ErrAlreadyRunning) {
+		t.Fatalf("up of another file under the same name: %v, want ErrAlreadyRunning", err)
+	}
+	if !strings.Contains(err.Error(), "topo down") {
+		t.Errorf("error does not say what to do: %v", err)
+	}
+}
+
+// TestIntegrationRefusals checks the errors users hit: each says what to
+// do and creates nothing.
+func TestIntegrationRefusals(t *testing.T) {
+	t.Parallel()
+	o := livetest.Engine(t)
+	ctx := context.Background()
+
+	t.Run("user image missing", func(t *testing.T) {
+		top := parse(t, `layout: star
+nodes: [hub, {name: s1, image: "topo-test-missing:never"}]
+`)
+		name := livetest.Name(t, "img")
+		_, err := o.Up(ctx, top, orchestrator.UpOptions{Name: name})
+		if err == nil || !strings.Contains(err.Error(), "topo-test-missing:never") || !strings.Contains(err.Error(), "never pulls") {
+			t.Fatalf("up = %v, want a missing-image error", err)
+		}
+		if left := livetest.Leftovers(t, o, name); len(left) > 0 {
+			t.Errorf("refused up left %v", left)
+		}
+	})
+
+	t.Run("pool overlaps an existing network", func(t *testing.T) {
+		// Hold a network of our own on a subnet, then ask for a pool over it.
+		blocker := livetest.Name(t, "blk")
+		free := freeBlock(t, o)
+		_, err := o.Runtime().CreateNetwork(ctx, orchestrator.NetworkSpec{
+			Name: blocker, Subnet: free, Labels: map[string]string{orchestrator.LabelTopology: blocker},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _, _ = o.Down(context.Background(), blocker, 0) })
+		top := parse(t, "layout: bus\nnodes: 3\nnetwork: {pool: "+free.String()+"}\n")
+		name := livetest.Name(t, "ovl")
+		_, err = o.Up(ctx, top, orchestrator.UpOptions{Name: name})
+		if err == nil || !strings.Contains(err.Error(), "pool") {
+			t.Fatalf("up = %v, want an overlap error naming the pool", err)
+		}
+		if left := livetest.Leftovers(t, o, name); len(left) > 0 {
+			t.Errorf("refused up left %v", left)
+		}
+	})
+
+	t.Run("container name taken", func(t *testing.T) {
+		name := livetest.Name(t, "taken")
+		top := parse(t, "layout: p2p\nnodes: 2\n")
+		image, err := o.NodeImage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A container topo did not label, holding the name of a node.
+		spec := orchestrator.ContainerSpec{Name: orchestrator.ContainerName(name, "peer1"), Image: image, Hardened: true}
+		id, err := o.Runtime().CreateContainer(ctx, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = o.Runtime().RemoveContainer(context.Background(), id) })
+		_, err = o.Up(ctx, top, orchestrator.UpOptions{Name: name})
+		if err == nil || !strings.Contains(err.Error(), "is taken") {
+			t.Fatalf("up = %v, want a name-taken error", err)
+		}
+		if left := livetest.Leftovers(t, o, name); len(left) > 0 {
+			t.Errorf("refused up left %v", left)
+		}
+	})
+}
+
+// TestIntegrationCancelRollsBack cancels up midway and checks that nothing
+// is left behind.
+func TestIntegrationCancelRollsBack(t *testing.T) {
+	t.Parallel()
+	o := livetest.Engine(t)
+	top := load(t, "../topologies/ring.yaml")
+	name := livetest.Name(t, "cancel")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	o2, closeFn, err := engine.Open(ctx, engine.Options{Progress: func(e orchestrator.Event) {
+		if e.Phase == orchestrator.PhaseContainers && e.Resource != "" {
+			cancel() // midway: some containers exist, others do not
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeFn()
+	_, err = o2.Up(ctx, top, orchestrator.UpOptions{Name: name})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("up = %v, want context.Canceled", err)
+	}
+	if left := livetest.Leftovers(t, o, name); len(left) > 0 {
+		t.Errorf("cancelled up left %v", left)
+	}
+}
+
+// freeBlock finds a /24 in 10.212.0.0/16 that no network uses.
+func freeBlock(t *testing.T, o *orchestrator.Orchestrator) netip.Prefix {
+	t.Helper()
+	nets, err := o.Runtime().ListNetworks(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 256 {
+		p := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 212, byte(i), 0}), 24)
+		if !slices.ContainsFunc(nets, func(n orchestrator.NetworkInfo) bool {
+			return slices.ContainsFunc(n.Subnets, p.Overlaps)
+		}) {
+			return p
+		}
+	}
+	t.Fatal("no free /24 in 10.212.0.0/16")
+	return netip.Prefix{}
+}
+
+func parse(t *testing.T, src string) *topology.Topology {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "t.yaml")
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return load(t, file)
+}
