@@ -53,6 +53,8 @@ type Topology struct {
 	Link    Impairment // the default impairment of every link
 	Links   []Link     // custom layout only
 	Network Network
+
+	src source // where things are in the file; zero for a Topology built in Go
 }
 
 // Node is one node of a topology.
@@ -63,6 +65,8 @@ type Node struct {
 	Command []string
 	Env     map[string]string
 	Pos     Pos
+
+	rolePos Pos // where role: was given, for late errors
 }
 
 // Link is one entry of a custom layout's links: two endpoints make a
@@ -71,6 +75,8 @@ type Link struct {
 	Endpoints  []string
 	Impairment Impairment // already merged over the topology's default
 	Pos        Pos
+
+	endpointPos []Pos // where each endpoint was written, for late errors
 }
 
 // Impairment is what a link does to the frames that cross it.

@@ -1,0 +1,230 @@
+package topology
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+)
+
+// Summary is a one-line description such as "star, 5 nodes, 4 segments".
+func (p *Plan) Summary() string {
+	return fmt.Sprintf("%s, %s, %s", p.Layout, plural(len(p.Nodes), "node"), plural(len(p.Segments), "segment"))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// Broadcast returns the last address of the segment's subnet.
+func (s PlanSegment) Broadcast() netip.Addr {
+	a := s.Subnet.Masked().Addr().As4()
+	host := 32 - s.Subnet.Bits()
+	v := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
+	v |= uint32(uint64(1)<<host - 1)
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+// pointToPoint reports whether a segment is drawn as a plain edge: two
+// members and no broadcast. The client-server LAN is a vertex, as it is one
+// network however few clients it has.
+func (p *Plan) pointToPoint(s PlanSegment) bool {
+	return !s.Shared && len(s.Members) == 2 && p.Layout != ClientServer
+}
+
+// String is a stable, readable form of the plan: what topo validate --plan
+// prints and what golden tests compare.
+func (p *Plan) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "topology %s: %s\n", p.Name, p.Summary())
+	if p.File != "" {
+		fmt.Fprintf(&b, "file: %s\n", p.File)
+	}
+	fmt.Fprintf(&b, "pool: %s\n", p.Pool)
+	if p.Traffic.Interval == 0 {
+		fmt.Fprintf(&b, "traffic: off (%s, %d bytes)\n", p.Traffic.Protocol, p.Traffic.Size)
+	} else {
+		fmt.Fprintf(&b, "traffic: %s every %s, %d bytes\n", p.Traffic.Protocol, FormatDuration(p.Traffic.Interval), p.Traffic.Size)
+	}
+	b.WriteString("segments:\n")
+	for _, s := range p.Segments {
+		kind := "shared"
+		switch {
+		case p.pointToPoint(s):
+			kind = "point-to-point"
+		case !s.Shared:
+			kind = "unicast lan"
+		}
+		fmt.Fprintf(&b, "  %s %s gateway %s (%s)\n", s.Name, s.Subnet, s.Gateway, kind)
+		var ms []string
+		for _, m := range s.Members {
+			if n, ok := p.Node(m); ok {
+				ms = append(ms, m+" "+n.Addresses[s.Name].String())
+			}
+		}
+		fmt.Fprintf(&b, "    members: %s\n", strings.Join(ms, ", "))
+		if !s.Impairment.IsZero() {
+			fmt.Fprintf(&b, "    impairment: %s\n", s.Impairment)
+		}
+	}
+	b.WriteString("nodes:\n")
+	for _, n := range p.Nodes {
+		fmt.Fprintf(&b, "  %s (%s)\n", n.Name, n.Role)
+		if n.Image != "" {
+			fmt.Fprintf(&b, "    image: %s\n", n.Image)
+		}
+		if len(n.Command) > 0 {
+			fmt.Fprintf(&b, "    command: %q\n", n.Command)
+		}
+		if len(n.Env) > 0 {
+			keys := make([]string, 0, len(n.Env))
+			for k := range n.Env {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			var kv []string
+			for _, k := range keys {
+				kv = append(kv, fmt.Sprintf("%s=%q", k, n.Env[k]))
+			}
+			fmt.Fprintf(&b, "    env: %s\n", strings.Join(kv, " "))
+		}
+		var as []string
+		for _, s := range p.Segments {
+			if a, ok := n.Addresses[s.Name]; ok {
+				as = append(as, s.Name+" "+a.String())
+			}
+		}
+		fmt.Fprintf(&b, "    addresses: %s\n", strings.Join(as, ", "))
+		b.WriteString("    neighbors:\n")
+		for _, nb := range n.Neighbors {
+			dir := "accepts"
+			if nb.Dial {
+				dir = "dials"
+			}
+			fmt.Fprintf(&b, "      %s %s on %s (%s)\n", nb.Name, nb.Addr, nb.Segment, dir)
+		}
+		var rs []string
+		for _, d := range p.Nodes {
+			if h, ok := n.Routes[d.Name]; ok {
+				rs = append(rs, d.Name+" via "+h)
+			}
+		}
+		fmt.Fprintf(&b, "    routes: %s\n", strings.Join(rs, ", "))
+	}
+	return b.String()
+}
+
+// RenderDOT draws the plan as a Graphviz graph. Nodes are boxes; a
+// point-to-point segment is an edge labelled with its subnet; a shared
+// segment (a bus, a custom shared segment, the client-server LAN) is an
+// ellipse of its own, with an edge to each member.
+func RenderDOT(p *Plan) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "graph %q {\n", p.Name)
+	fmt.Fprintf(&b, "  label=%q;\n", p.Name+": "+p.Summary())
+	b.WriteString("  node [shape=box, style=rounded];\n")
+	for _, n := range p.Nodes {
+		fmt.Fprintf(&b, "  %q [label=%q];\n", "node:"+n.Name, n.Name+"\n"+n.Role)
+	}
+	for _, s := range p.Segments {
+		label := s.Subnet.String()
+		if !s.Impairment.IsZero() {
+			label += "\n" + s.Impairment.String()
+		}
+		if p.pointToPoint(s) {
+			fmt.Fprintf(&b, "  %q -- %q [label=%q];\n", "node:"+s.Members[0], "node:"+s.Members[1], label)
+			continue
+		}
+		id := "segment:" + s.Name
+		fmt.Fprintf(&b, "  %q [shape=ellipse, style=filled, fillcolor=lightgrey, label=%q];\n", id, s.Name+"\n"+label)
+		for _, m := range s.Members {
+			fmt.Fprintf(&b, "  %q -- %q;\n", id, "node:"+m)
+		}
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// RenderMermaid draws the plan as a Mermaid flowchart, shaped like
+// RenderDOT's: nodes are rectangles, shared segments hexagons.
+func RenderMermaid(p *Plan) string {
+	var b strings.Builder
+	b.WriteString("flowchart LR\n")
+	ids := map[string]string{}
+	for i, n := range p.Nodes {
+		id := fmt.Sprintf("n%d", i)
+		ids[n.Name] = id
+		fmt.Fprintf(&b, "  %s[\"%s<br/>%s\"]\n", id, n.Name, n.Role)
+	}
+	for i, s := range p.Segments {
+		label := s.Subnet.String()
+		if !s.Impairment.IsZero() {
+			label += "<br/>" + s.Impairment.String()
+		}
+		if p.pointToPoint(s) {
+			fmt.Fprintf(&b, "  %s ---|\"%s\"| %s\n", ids[s.Members[0]], label, ids[s.Members[1]])
+			continue
+		}
+		id := fmt.Sprintf("s%d", i)
+		fmt.Fprintf(&b, "  %s{{\"%s<br/>%s\"}}\n", id, s.Name, label)
+		for _, m := range s.Members {
+			fmt.Fprintf(&b, "  %s --- %s\n", id, ids[m])
+		}
+	}
+	return b.String()
+}
+
+// Hash identifies what a topology builds: a hex SHA-256 of a canonical JSON
+// form of everything but File and positions in the file. Two files that
+// differ only in comments, layout of the YAML or path hash the same. Roles
+// and defaults are filled in first, so a Loaded topology and its
+// hand-written equivalent agree.
+func (t *Topology) Hash() string {
+	c := *t
+	c.Nodes = append([]Node(nil), t.Nodes...)
+	normalize(&c)
+	type node struct {
+		Name    string            `json:"name"`
+		Role    string            `json:"role"`
+		Image   string            `json:"image,omitempty"`
+		Command []string          `json:"command,omitempty"`
+		Env     map[string]string `json:"env,omitempty"`
+	}
+	type link struct {
+		Endpoints  []string   `json:"endpoints"`
+		Impairment Impairment `json:"impairment"`
+	}
+	v := struct {
+		Version int        `json:"version"`
+		Name    string     `json:"name"`
+		Layout  Layout     `json:"layout"`
+		Nodes   []node     `json:"nodes"`
+		Traffic Traffic    `json:"traffic"`
+		Link    Impairment `json:"link"`
+		Links   []link     `json:"links,omitempty"`
+		Pool    string     `json:"pool"`
+		PoolSet bool       `json:"pool_set"`
+	}{
+		Version: 1, Name: c.Name, Layout: c.Layout, Traffic: c.Traffic, Link: c.Link,
+		Pool: c.Network.Pool, PoolSet: c.Network.PoolSet,
+	}
+	for _, n := range c.Nodes {
+		v.Nodes = append(v.Nodes, node{n.Name, n.Role, n.Image, n.Command, n.Env})
+	}
+	for _, l := range c.Links {
+		v.Links = append(v.Links, link{l.Endpoints, l.Impairment})
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		// Only a NaN loss can fail to marshal; hash its text instead.
+		data = fmt.Appendf(nil, "%#v", v)
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
