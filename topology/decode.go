@@ -54,7 +54,7 @@ func Load(path string) (*Topology, error) {
 // Decoding is strict: an unknown field is an error. Every problem is
 // collected into the returned ErrorList, sorted by position.
 func Parse(file string, data []byte) (t *Topology, err error) {
-	d := &decoder{e: errs{file: file}}
+	d := &decoder{e: errs{file: file}, data: data}
 	defer func() {
 		// yaml.v3 has panicked on hostile input before; a bad file must
 		// never take the caller down with it.
@@ -84,7 +84,8 @@ func nameFromFile(file string) string {
 }
 
 type decoder struct {
-	e errs
+	e    errs
+	data []byte
 }
 
 func pos(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
@@ -141,6 +142,11 @@ func (d *decoder) syntax(err error) {
 			p.Line = l
 		}
 		msg = m[2]
+		if lines := bytes.Split(d.data, []byte("\n")); p.Line <= len(lines) && strings.Contains(msg, "cannot start any token") {
+			if l := lines[p.Line-1]; len(bytes.TrimLeft(l, " ")) > 0 && bytes.TrimLeft(l, " ")[0] == '\t' {
+				msg += " (a tab: YAML indents with spaces only)"
+			}
+		}
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
@@ -166,15 +172,17 @@ func (d *decoder) fields(n *yaml.Node, what string, known ...string) (f fieldSet
 		d.e.add(pos(n), "%s: want a mapping of %s, got %s", what, listWords(known, "and"), describe(n))
 		return f, false
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+	for _, kv := range d.entries(n, what, 0) {
+		k, v := kv.k, kv.v
 		if k.Kind != yaml.ScalarNode {
 			d.e.add(pos(k), "%s: a field name must be a plain word, got %s", what, describe(k))
 			continue
 		}
 		name := k.Value
 		if first, dup := f.key[name]; dup {
-			d.e.add(pos(k), "%s: field %q given twice (first at line %d)", what, name, first.Line)
+			if !kv.merged {
+				d.e.add(pos(k), "%s: field %q given twice (first at line %d)", what, name, first.Line)
+			}
 			continue
 		}
 		if !contains(known, name) {
@@ -190,6 +198,46 @@ func (d *decoder) fields(n *yaml.Node, what string, known ...string) (f fieldSet
 		f.key[name], f.val[name] = k, v
 	}
 	return f, true
+}
+
+type entry struct {
+	k, v   *yaml.Node
+	merged bool
+}
+
+// entries lists a mapping's key/value pairs with YAML merge keys (<<)
+// expanded: the mapping's own keys come first, so they win over merged ones.
+func (d *decoder) entries(n *yaml.Node, what string, depth int) []entry {
+	var own, merged []entry
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!merge" {
+			own = append(own, entry{k: k, v: v})
+			continue
+		}
+		var srcs []*yaml.Node
+		switch v.Kind {
+		case yaml.MappingNode:
+			srcs = []*yaml.Node{v}
+		case yaml.SequenceNode:
+			for _, m := range v.Content {
+				srcs = append(srcs, resolve(m))
+			}
+		}
+		for _, m := range srcs {
+			if m.Kind != yaml.MappingNode || depth > 8 {
+				d.e.add(pos(k), "%s: << must merge a mapping", what)
+				continue
+			}
+			for _, kv := range d.entries(m, what, depth+1) {
+				// Merged keys yield to the mapping's own: a repeat is not
+				// reported as given twice.
+				kv.merged = true
+				merged = append(merged, kv)
+			}
+		}
+	}
+	return append(own, merged...)
 }
 
 // scalar returns the text of a scalar value, reporting anything else.
@@ -281,7 +329,7 @@ func (d *decoder) topology(data []byte) *Topology {
 		d.traffic(t, v)
 	}
 	if v, ok := f.val["link"]; ok {
-		spec := d.impairment(v, "link", false)
+		spec, _ := d.impairment(v, "link", false)
 		t.Link = spec.over(Impairment{})
 	}
 	if v, ok := f.val["links"]; ok {
@@ -471,8 +519,11 @@ func (d *decoder) env(v *yaml.Node, what string) map[string]string {
 	}
 	env := map[string]string{}
 	first := map[string]int{}
-	for i := 0; i+1 < len(v.Content); i += 2 {
-		k, val := resolve(v.Content[i]), resolve(v.Content[i+1])
+	for _, kv := range d.entries(v, what+" env", 0) {
+		k, val := kv.k, kv.v
+		if _, dup := first[k.Value]; dup && kv.merged {
+			continue
+		}
 		key, ok := d.scalar(k, what+" env", "a variable name")
 		if !ok {
 			continue
@@ -592,7 +643,7 @@ var impairmentFields = []string{"delay", "jitter", "loss", "rate"}
 
 // impairment decodes a link: mapping; withEndpoints also accepts the
 // endpoints: field of a links entry, which the caller reads.
-func (d *decoder) impairment(v *yaml.Node, what string, withEndpoints bool) impSpec {
+func (d *decoder) impairment(v *yaml.Node, what string, withEndpoints bool) (impSpec, fieldSet) {
 	known := impairmentFields
 	if withEndpoints {
 		known = append([]string{"endpoints"}, impairmentFields...)
@@ -600,7 +651,7 @@ func (d *decoder) impairment(v *yaml.Node, what string, withEndpoints bool) impS
 	var s impSpec
 	f, ok := d.fields(v, what, known...)
 	if !ok {
-		return s
+		return s, f
 	}
 	dur := func(name string) *time.Duration {
 		v, ok := f.val[name]
@@ -637,7 +688,7 @@ func (d *decoder) impairment(v *yaml.Node, what string, withEndpoints bool) impS
 			}
 		}
 	}
-	return s
+	return s, f
 }
 
 func (d *decoder) links(t *Topology, v *yaml.Node) {
@@ -658,14 +709,9 @@ func (d *decoder) links(t *Topology, v *yaml.Node) {
 		case yaml.SequenceNode:
 			eps = item
 		case yaml.MappingNode:
-			spec := d.impairment(item, what, true)
+			spec, f := d.impairment(item, what, true)
 			l.Impairment = spec.over(t.Link)
-			for j := 0; j+1 < len(item.Content); j += 2 {
-				if k := resolve(item.Content[j]); k.Kind == yaml.ScalarNode && k.Value == "endpoints" {
-					eps = resolve(item.Content[j+1])
-					break
-				}
-			}
+			eps = f.val["endpoints"]
 			if eps == nil {
 				d.e.add(pos(item), "%s: endpoints: is missing: list the nodes it connects, like endpoints: [a, b, c]", what)
 				t.src.linksBad = true

@@ -119,7 +119,7 @@ func validate(t *Topology, e *errs) {
 		e.add(s.layout, "layout %q is not one of %s", t.Layout, layoutList)
 	}
 
-	nodesOK := !s.nodesBad && (layoutOK || !s.nodesSet || len(t.Nodes) > 0)
+	nodesOK := !s.nodesBad
 	if nodesOK {
 		min := 2
 		if t.Layout == Ring {
@@ -267,7 +267,7 @@ func validateLinks(t *Topology, e *errs, index map[string]int, nodesOK bool) {
 		ok := true
 		uniq := map[string]bool{}
 		for i, ep := range l.Endpoints {
-			if _, known := index[ep]; !known {
+			if _, known := index[ep]; !known && nodesOK {
 				e.add(epPos(i), "links[%d]: %q is not a node", li, ep)
 				ok = false
 			}
@@ -306,6 +306,7 @@ func validateLinks(t *Topology, e *errs, index map[string]int, nodesOK bool) {
 		}
 	}
 	if !allOK || !nodesOK || len(index) != len(t.Nodes) {
+		// Something is already reported; connectivity would only echo it.
 		return
 	}
 	start := -1
