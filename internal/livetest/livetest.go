@@ -19,6 +19,7 @@ import (
 	"github.com/topo-dev/topo/internal/engine"
 	"github.com/topo-dev/topo/nodeimage"
 	"github.com/topo-dev/topo/orchestrator"
+	"github.com/topo-dev/topo/topotest"
 )
 
 var (
@@ -35,10 +36,7 @@ func Main(m *testing.M, prefix string) {
 }
 
 func run(m *testing.M, prefix string) int {
-	// testcontainers-go cannot pull its reaper image here, and inside a
-	// container it would guess the wrong host for the engine.
-	setDefault("TESTCONTAINERS_RYUK_DISABLED", "true")
-	setDefault("TESTCONTAINERS_HOST_OVERRIDE", "localhost")
+	topotest.SetTestcontainersDefaults()
 
 	b := make([]byte, 2)
 	_, _ = rand.Read(b)
@@ -93,12 +91,6 @@ func sweep(rt *docker.Client) string {
 		}
 	}
 	return strings.Join(leaked, ", ")
-}
-
-func setDefault(k, v string) {
-	if os.Getenv(k) == "" {
-		os.Setenv(k, v)
-	}
 }
 
 // Require skips t when there is no engine outside CI.

@@ -1,0 +1,106 @@
+package topotest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/wait"
+
+	"github.com/topo-dev/topo/orchestrator"
+)
+
+// LabelProbe marks probe containers with the topology they observe.
+const LabelProbe = "topo.probe"
+
+// Probe is an observer container joined to one segment of a topology, as
+// any other host on that segment would be. It runs topo's agent binary in
+// its idle mode, and dials from there: what it can and cannot reach is what
+// the segment exposes.
+type Probe struct {
+	Segment   string
+	Container testcontainers.Container
+}
+
+// Probe starts an observer on a segment and removes it when the test ends.
+func (top *Topology) Probe(t testing.TB, segment string) *Probe {
+	t.Helper()
+	if _, ok := top.Plan.Segment(segment); !ok {
+		t.Fatalf("topotest: %s has no segment %q", top.Name, segment)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	image, err := top.o.NodeImage(ctx)
+	if err != nil {
+		t.Fatalf("topotest: %v", err)
+	}
+	req := testcontainers.GenericContainerRequest{
+		ContainerRequest: testcontainers.ContainerRequest{
+			Image:      image,
+			Cmd:        []string{"idle"},
+			Networks:   []string{top.Network(segment)},
+			Labels:     map[string]string{LabelProbe: top.Name},
+			WaitingFor: wait.ForLog("idle").WithStartupTimeout(30 * time.Second),
+		},
+		Started: true,
+	}
+	c, err := testcontainers.GenericContainer(ctx, req)
+	testcontainers.CleanupContainer(t, c)
+	if err != nil {
+		t.Fatalf("topotest: probe on %s: %v", segment, err)
+	}
+	return &Probe{Segment: segment, Container: c}
+}
+
+// CanReach reports whether a TCP connection from the probe to addr
+// (host:port, or a bare host on the agent's port 7000) succeeds.
+func (p *Probe) CanReach(t testing.TB, addr string) bool {
+	t.Helper()
+	return dial(t, func(ctx context.Context, cmd []string) (int, string, error) {
+		code, r, err := p.Container.Exec(ctx, cmd)
+		if err != nil {
+			return code, "", err
+		}
+		b, _ := io.ReadAll(r)
+		return code, string(b), nil
+	}, addr)
+}
+
+// CanReach reports whether a TCP connection from a node's container to
+// addr (host:port, or a bare host on the agent's port 7000) succeeds.
+func (top *Topology) CanReach(t testing.TB, node, addr string) bool {
+	t.Helper()
+	return dial(t, func(ctx context.Context, cmd []string) (int, string, error) {
+		var out strings.Builder
+		code, err := top.o.Exec(ctx, top.Name, node, cmd, &out, &out)
+		return code, out.String(), err
+	}, addr)
+}
+
+func dial(t testing.TB, exec func(ctx context.Context, cmd []string) (int, string, error), addr string) bool {
+	t.Helper()
+	if !strings.Contains(addr, ":") {
+		addr += ":7000"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	code, out, err := exec(ctx, []string{orchestrator.AgentPath, "dial", "--timeout", "2s", addr})
+	if err != nil {
+		t.Fatalf("topotest: dial %s: %v", addr, err)
+	}
+	switch code {
+	case 0:
+		return true
+	case 1:
+		return false
+	}
+	t.Fatalf("topotest: dial %s: exit %d: %s", addr, code, out)
+	return false
+}
+
+// String names the probe for test output.
+func (p *Probe) String() string { return fmt.Sprintf("probe on %s", p.Segment) }
