@@ -53,16 +53,9 @@ func Load(path string) (*Topology, error) {
 //
 // Decoding is strict: an unknown field is an error. Every problem is
 // collected into the returned ErrorList, sorted by position.
-func Parse(file string, data []byte) (t *Topology, err error) {
+func Parse(file string, data []byte) (*Topology, error) {
 	d := &decoder{e: errs{file: file}, data: data}
-	defer func() {
-		// yaml.v3 has panicked on hostile input before; a bad file must
-		// never take the caller down with it.
-		if r := recover(); r != nil {
-			t, err = nil, ErrorList{{File: file, Line: 1, Col: 1, Msg: fmt.Sprintf("cannot read the file as YAML: %v", r)}}
-		}
-	}()
-	t = d.topology(data)
+	t := d.topology(data)
 	if t != nil {
 		t.File = file
 		if t.Name == "" && t.src.name == (Pos{}) && file != "" {
@@ -129,6 +122,17 @@ func describe(n *yaml.Node) string {
 		}
 	}
 	return "an unexpected value"
+}
+
+// safeDecode reads the next document. yaml.v3 has panicked on hostile input
+// before; a bad file must never take the caller down with it.
+func safeDecode(dec *yaml.Decoder, n *yaml.Node) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("yaml: cannot parse the file: %v", r)
+		}
+	}()
+	return dec.Decode(n)
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -270,7 +274,7 @@ func (d *decoder) topology(data []byte) *Topology {
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
+	if err := safeDecode(dec, &doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			d.e.add(top, "the file is empty: a topology needs at least layout: and nodes:")
 		} else {
@@ -279,7 +283,7 @@ func (d *decoder) topology(data []byte) *Topology {
 		return nil
 	}
 	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
+	if err := safeDecode(dec, &extra); err == nil {
 		d.e.add(Pos{Line: extra.Line, Col: 1}, "a second YAML document starts here: put one topology per file")
 		return nil
 	} else if !errors.Is(err, io.EOF) {

@@ -243,7 +243,7 @@ func validateLinks(t *Topology, e *errs, index map[string]int, nodesOK bool) {
 		}
 		return
 	}
-	allOK := !s.linksBad
+	allOK := !s.linksBad && nodesOK
 	seen := map[string]int{}
 	adj := make([][]int, len(t.Nodes))
 	inLink := make([]bool, len(t.Nodes))
@@ -277,7 +277,7 @@ func validateLinks(t *Topology, e *errs, index map[string]int, nodesOK bool) {
 			}
 			uniq[ep] = true
 		}
-		if !ok {
+		if !ok || !nodesOK {
 			allOK = false
 			continue
 		}
