@@ -1,0 +1,201 @@
+// Package node is the agent that runs inside every node of a topology: it
+// listens on the node's segment addresses, connects to its neighbours,
+// frames, routes, relays, counts and logs messages, and serves a local
+// control channel for the topo-node CLI.
+//
+// Everything it knows comes from its Config; it imports nothing else of
+// topo's and never talks to Docker.
+package node
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// Layout names as they appear in Config.Layout.
+const (
+	LayoutStar         = "star"
+	LayoutRing         = "ring"
+	LayoutBus          = "bus"
+	LayoutP2P          = "p2p"
+	LayoutClientServer = "client-server"
+	LayoutCustom       = "custom"
+)
+
+// DefaultTTL is the hop budget of a new message.
+const DefaultTTL = 16
+
+// ErrNotRunning is returned by Send when the agent is not running.
+var ErrNotRunning = errors.New("node: agent is not running")
+
+// Agent is one running node. Make it with New, start it with Run.
+type Agent struct {
+	cfg      *Config
+	o        options
+	log      *slog.Logger
+	name     string
+	port     int
+	routes   map[string]string
+	segs     []*segment
+	links    map[string]*link // by neighbour name
+	linkList []*link          // in config order
+	ring     *ring            // ring layout only
+	targets  []string         // background traffic destinations
+
+	cnt     counters
+	idBase  uint64
+	idSeq   atomic.Uint64
+	started atomic.Bool
+	running atomic.Bool
+	traffic atomic.Bool
+
+	mu      sync.Mutex
+	pending map[uint64]*pending
+	seen    dedup
+	conns   map[net.Conn]struct{}
+	closing bool
+}
+
+// New checks cfg and prepares an agent; nothing is bound until Run.
+func New(cfg *Config, opts ...Option) (*Agent, error) {
+	if cfg == nil {
+		return nil, errors.New("node: nil config")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if !o.socketSet {
+		o.socket = cfg.ControlSocketOrDefault()
+	}
+	if o.tokenHold == 0 && cfg.Ring != nil {
+		o.tokenHold = cfg.Ring.TokenHold.D()
+	}
+	if o.tokenHold == 0 {
+		o.tokenHold = DefaultTokenHold
+	}
+	if o.queueSize <= 0 {
+		o.queueSize = 1
+	}
+	a := &Agent{
+		cfg:     cfg,
+		o:       o,
+		log:     o.logger.With("node", cfg.Name),
+		name:    cfg.Name,
+		port:    cfg.PortOrDefault(),
+		routes:  cfg.Routes,
+		links:   map[string]*link{},
+		idBase:  rand.Uint64(),
+		pending: map[uint64]*pending{},
+	}
+	a.traffic.Store(true)
+	if a.routes == nil {
+		a.routes = map[string]string{}
+	}
+	byName := map[string]*segment{}
+	for _, s := range cfg.Segments {
+		seg, err := newSegment(s, a.port)
+		if err != nil {
+			return nil, fmt.Errorf("node %q: %w", cfg.Name, err)
+		}
+		a.segs = append(a.segs, seg)
+		byName[s.Name] = seg
+	}
+	for _, nb := range cfg.Neighbors {
+		seg, err := a.segmentFor(nb, byName)
+		if err != nil {
+			return nil, fmt.Errorf("node %q: neighbour %q: %w", cfg.Name, nb.Name, err)
+		}
+		if _, dup := a.links[nb.Name]; dup {
+			return nil, fmt.Errorf("node %q: neighbour %q listed twice", cfg.Name, nb.Name)
+		}
+		l, err := newLink(a, nb, seg)
+		if err != nil {
+			return nil, fmt.Errorf("node %q: neighbour %q: %w", cfg.Name, nb.Name, err)
+		}
+		a.links[nb.Name] = l
+		a.linkList = append(a.linkList, l)
+		seg.links = append(seg.links, l)
+	}
+	if cfg.Layout == LayoutRing {
+		if cfg.Ring == nil {
+			return nil, fmt.Errorf("node %q: ring layout without ring settings", cfg.Name)
+		}
+		succ := a.links[cfg.Ring.Successor]
+		if succ == nil {
+			return nil, fmt.Errorf("node %q: ring successor %q is not a neighbour", cfg.Name, cfg.Ring.Successor)
+		}
+		a.ring = newRing(a, succ)
+	}
+	a.targets = a.trafficTargets()
+	return a, nil
+}
+
+// segmentFor finds the segment a neighbour is on: by name, else the one
+// whose subnet holds its address, else the only one.
+func (a *Agent) segmentFor(nb Neighbor, byName map[string]*segment) (*segment, error) {
+	if nb.Segment != "" {
+		if s, ok := byName[nb.Segment]; ok {
+			return s, nil
+		}
+		return nil, fmt.Errorf("segment %q is not one of this node's", nb.Segment)
+	}
+	addr, err := netip.ParseAddr(nb.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("addr %q: %w", nb.Addr, err)
+	}
+	for _, s := range a.segs {
+		if s.subnet.IsValid() && s.subnet.Contains(addr) {
+			return s, nil
+		}
+	}
+	if len(a.segs) == 1 {
+		return a.segs[0], nil
+	}
+	return nil, fmt.Errorf("no segment holds %s", addr)
+}
+
+// Name is the node's name.
+func (a *Agent) Name() string { return a.name }
+
+// SetTraffic turns background traffic on or off; it is on by default when
+// Config.Traffic.Interval is set.
+func (a *Agent) SetTraffic(on bool) { a.traffic.Store(on) }
+
+func (a *Agent) newID() uint64 { return a.idBase + a.idSeq.Add(1) }
+
+func (a *Agent) isServer() bool {
+	return a.cfg.Layout == LayoutClientServer && a.cfg.Role == "server"
+}
+
+func (a *Agent) trafficTargets() []string {
+	all := slices.Sorted(maps.Keys(a.routes))
+	all = slices.DeleteFunc(all, func(n string) bool { return n == a.name })
+	switch a.cfg.Layout {
+	case LayoutStar, LayoutClientServer:
+		if a.cfg.Role == "hub" || a.cfg.Role == "server" {
+			return all
+		}
+		var far []string
+		for _, n := range all {
+			if _, direct := a.links[n]; !direct {
+				far = append(far, n)
+			}
+		}
+		if len(far) > 0 {
+			return far
+		}
+	}
+	return all
+}

@@ -1,0 +1,81 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"syscall"
+	"time"
+)
+
+// bindWait is how long Run waits for a segment address to appear, for a
+// container whose networks are attached just after it starts.
+const bindWait = 30 * time.Second
+
+// bind opens the TCP listener and UDP sockets of every segment.
+func (a *Agent) bind(ctx context.Context) error {
+	for _, s := range a.segs {
+		if err := a.bindSegment(ctx, s); err != nil {
+			return fmt.Errorf("node %q: segment %q: %w", a.name, s.name, err)
+		}
+	}
+	return nil
+}
+
+func (a *Agent) bindSegment(ctx context.Context, s *segment) error {
+	ap := netip.AddrPortFrom(s.addr, uint16(s.port))
+	lc := net.ListenConfig{}
+	if s.bcast.IsValid() {
+		lc.Control = func(_, _ string, c syscall.RawConn) error { return allowBroadcast(c) }
+	}
+	err := retryBind(ctx, func() error {
+		err := a.listenSegment(ctx, &lc, s, ap)
+		if err != nil {
+			s.close()
+			s.tcp, s.udp, s.bconn = nil, nil, nil
+		}
+		return err
+	})
+	return err
+}
+
+func (a *Agent) listenSegment(ctx context.Context, lc *net.ListenConfig, s *segment, ap netip.AddrPort) error {
+	l, err := lc.Listen(ctx, "tcp", ap.String())
+	if err != nil {
+		return err
+	}
+	s.tcp = l
+	pc, err := lc.ListenPacket(ctx, "udp", ap.String())
+	if err != nil {
+		return err
+	}
+	s.udp = pc.(*net.UDPConn)
+	if s.bcast.IsValid() {
+		bp, err := lc.ListenPacket(ctx, "udp", netip.AddrPortFrom(s.bcast, uint16(s.port)).String())
+		if err != nil {
+			return fmt.Errorf("broadcast socket: %w", err)
+		}
+		s.bconn = bp.(*net.UDPConn)
+	}
+	return nil
+}
+
+// retryBind retries fn while the address is not (yet) on any interface.
+func retryBind(ctx context.Context, fn func() error) error {
+	deadline := time.Now().Add(bindWait)
+	for {
+		err := fn()
+		if err == nil || !errors.Is(err, syscall.EADDRNOTAVAIL) || time.Now().After(deadline) {
+			return err
+		}
+		t := time.NewTimer(200 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}

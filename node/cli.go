@@ -1,0 +1,140 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit codes of the topo-node command.
+const (
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
+)
+
+// Env is how the CLI reads its environment; os.Getenv in production.
+type Env func(string) string
+
+const cliUsage = `usage:
+  topo-node [run] [--config FILE] [--log-level debug|info|warn]
+  topo-node send TO TEXT [--no-receipt] [--timeout 5s]
+  topo-node stats
+  topo-node ready [--wait 10s]
+every verb also takes --config FILE and --socket PATH; the config comes
+from $` + ConfigEnv + ` when --config is not given.
+`
+
+// Main runs the topo-node command line and returns its exit code.
+func Main(ctx context.Context, args []string, env Env, stdout, stderr io.Writer) int {
+	verb := "run"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		verb, args = args[0], args[1:]
+	}
+	var run func(context.Context, []string, Env, io.Writer, io.Writer) error
+	switch verb {
+	case "run":
+		run = cliRun
+	case "send":
+		run = cliSend
+	case "stats":
+		run = cliStats
+	case "ready":
+		run = cliReady
+	case "help":
+		fmt.Fprint(stdout, cliUsage)
+		return ExitOK
+	default:
+		fmt.Fprintf(stderr, "topo-node: unknown command %q\n%s", verb, cliUsage)
+		return ExitUsage
+	}
+	err := run(ctx, args, env, stdout, stderr)
+	var ue usageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, flag.ErrHelp):
+		return ExitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "topo-node %s: %v\n%s", verb, err, cliUsage)
+		return ExitUsage
+	case errors.Is(err, errSilent):
+		return ExitFailure
+	default:
+		fmt.Fprintf(stderr, "topo-node %s: %v\n", verb, err)
+		return ExitFailure
+	}
+}
+
+type usageError struct{ error }
+
+// errSilent is a failure whose explanation is already printed.
+var errSilent = errors.New("failed")
+
+// common are the flags every verb takes.
+type common struct {
+	config string
+	socket string
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.config, "config", "", "read the node config from `FILE` instead of $"+ConfigEnv)
+	fs.StringVar(&c.socket, "socket", "", "control socket `PATH` (default: from the config)")
+}
+
+// loadConfig reads the config from --config or the environment.
+func (c *common) loadConfig(env Env) (*Config, error) {
+	var b []byte
+	if c.config != "" {
+		var err error
+		if b, err = os.ReadFile(c.config); err != nil {
+			return nil, err
+		}
+	} else if s := env(ConfigEnv); s != "" {
+		b = []byte(s)
+	} else {
+		return nil, fmt.Errorf("no config: set $%s or pass --config FILE", ConfigEnv)
+	}
+	return ParseConfig(b)
+}
+
+// socketPath is --socket, else the config's socket, else the default.
+func (c *common) socketPath(env Env) string {
+	if c.socket != "" {
+		return c.socket
+	}
+	if cfg, err := c.loadConfig(env); err == nil {
+		return cfg.ControlSocketOrDefault()
+	}
+	return DefaultControlSocket
+}
+
+// parse parses flags that may come before, between or after the
+// positional arguments, and returns the positional ones.
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, error) {
+	fs.SetOutput(stderr)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	return enc.Encode(v)
+}

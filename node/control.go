@@ -1,0 +1,187 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// The control channel is a unix socket inside the node's container. Each
+// connection carries one JSON ControlRequest and one JSON ControlResponse.
+
+// Control operations.
+const (
+	OpSend  = "send"
+	OpStats = "stats"
+)
+
+// DefaultSendTimeout is how long a control send waits for its receipt.
+const DefaultSendTimeout = 5 * time.Second
+
+// ControlRequest is one request on the control channel.
+type ControlRequest struct {
+	Op      string   `json:"op"`
+	To      string   `json:"to,omitempty"`
+	Text    string   `json:"text,omitempty"`
+	Receipt bool     `json:"receipt,omitempty"`
+	Timeout Duration `json:"timeout,omitempty"`
+}
+
+// ControlResponse answers a ControlRequest.
+type ControlResponse struct {
+	Error   string   `json:"error,omitempty"`
+	Receipt *Receipt `json:"receipt,omitempty"`
+	Stats   *Stats   `json:"stats,omitempty"`
+}
+
+type controlServer struct {
+	l    net.Listener
+	path string
+}
+
+func (c *controlServer) close() { _ = c.l.Close() }
+
+func (a *Agent) listenControl() (*controlServer, error) {
+	path := a.o.socket
+	if path == "" {
+		return nil, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("node %q: control socket: %w", a.name, err)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("node %q: control socket: remove stale: %w", a.name, err)
+	}
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("node %q: control socket: %w", a.name, err)
+	}
+	return &controlServer{l: l, path: path}, nil
+}
+
+// serveControl answers control requests, a few at a time.
+func (a *Agent) serveControl(ctx context.Context, cs *controlServer, spawn func(func() error)) error {
+	sem := make(chan struct{}, 16)
+	for {
+		c, err := cs.l.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("node %q: control accept: %w", a.name, err)
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			_ = c.Close()
+			return nil
+		}
+		spawn(func() error {
+			defer func() { <-sem }()
+			a.handleControl(ctx, c)
+			return nil
+		})
+	}
+}
+
+func (a *Agent) handleControl(ctx context.Context, c net.Conn) {
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	var req ControlRequest
+	var resp ControlResponse
+	if err := json.NewDecoder(c).Decode(&req); err != nil {
+		resp.Error = "bad request: " + err.Error()
+	} else {
+		resp = a.control(ctx, c, req)
+	}
+	if err := json.NewEncoder(c).Encode(resp); err != nil {
+		a.event(slog.LevelWarn, EvControl, "control reply failed", errAttr(err))
+	}
+}
+
+func (a *Agent) control(ctx context.Context, c net.Conn, req ControlRequest) ControlResponse {
+	switch req.Op {
+	case OpStats:
+		s := a.Stats()
+		return ControlResponse{Stats: &s}
+	case OpSend:
+		timeout := req.Timeout.D()
+		if timeout <= 0 {
+			timeout = DefaultSendTimeout
+		}
+		_ = c.SetDeadline(time.Now().Add(timeout + 5*time.Second))
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		r, err := a.Send(ctx, req.To, req.Text, req.Receipt)
+		if err != nil {
+			return ControlResponse{Error: err.Error()}
+		}
+		return ControlResponse{Receipt: &r}
+	default:
+		return ControlResponse{Error: fmt.Sprintf("unknown op %q", req.Op)}
+	}
+}
+
+// Client talks to an agent's control channel.
+type Client struct {
+	Socket string
+}
+
+// Do sends one request and reads its response.
+func (c Client) Do(ctx context.Context, req ControlRequest) (ControlResponse, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "unix", c.Socket)
+	if err != nil {
+		return ControlResponse{}, fmt.Errorf("control socket %s: %w (is the agent running?)", c.Socket, err)
+	}
+	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
+	defer stop()
+	if err := json.NewEncoder(conn).Encode(req); err != nil {
+		return ControlResponse{}, fmt.Errorf("control %s: %w", req.Op, err)
+	}
+	var resp ControlResponse
+	if err := json.NewDecoder(conn).Decode(&resp); err != nil {
+		return ControlResponse{}, fmt.Errorf("control %s: %w", req.Op, err)
+	}
+	if resp.Error != "" {
+		return resp, fmt.Errorf("control %s: %s", req.Op, resp.Error)
+	}
+	return resp, nil
+}
+
+// Send asks the agent to send a message and, with receipt, to wait up to
+// timeout for its receipt.
+func (c Client) Send(ctx context.Context, to, text string, receipt bool, timeout time.Duration) (Receipt, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Second)
+	defer cancel()
+	resp, err := c.Do(ctx, ControlRequest{Op: OpSend, To: to, Text: text, Receipt: receipt, Timeout: Duration(timeout)})
+	if err != nil {
+		return Receipt{}, err
+	}
+	if resp.Receipt == nil {
+		return Receipt{}, errors.New("control send: no receipt in response")
+	}
+	return *resp.Receipt, nil
+}
+
+// Stats asks the agent for its stats.
+func (c Client) Stats(ctx context.Context) (Stats, error) {
+	resp, err := c.Do(ctx, ControlRequest{Op: OpStats})
+	if err != nil {
+		return Stats{}, err
+	}
+	if resp.Stats == nil {
+		return Stats{}, errors.New("control stats: no stats in response")
+	}
+	return *resp.Stats, nil
+}

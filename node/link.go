@@ -1,0 +1,286 @@
+package node
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/topo-dev/topo/node/frame"
+)
+
+type linkKind int
+
+const (
+	kindTCP    linkKind = iota // one long-lived connection per pair
+	kindUDP                    // datagrams to the neighbour, liveness by hellos
+	kindShared                 // datagrams put on a shared segment once
+)
+
+func (k linkKind) String() string { return [...]string{"tcp", "udp", "shared"}[k] }
+
+// maxDatagram is the largest UDP payload IPv4 carries.
+const maxDatagram = 65507
+
+// link is this node's side of the link to one neighbour: its state and the
+// bounded queue of frames waiting to go out on it. One writer goroutine per
+// link drains the queue while the link is up.
+type link struct {
+	a    *Agent
+	nb   Neighbor
+	seg  *segment
+	kind linkKind
+	peer netip.AddrPort // the neighbour's address and port
+
+	wake chan struct{}
+
+	mu     sync.Mutex
+	up     bool
+	since  time.Time
+	conn   net.Conn  // tcp: the current connection
+	heard  time.Time // udp, shared: last frame heard from the neighbour
+	helloT time.Time // udp: last hello sent
+	q      []queued
+}
+
+type queued struct {
+	f  *frame.Frame
+	b  []byte // encoded; with the length prefix for tcp
+	at time.Time
+}
+
+func newLink(a *Agent, nb Neighbor, seg *segment) (*link, error) {
+	addr, err := netip.ParseAddr(nb.Addr)
+	if err != nil {
+		return nil, err
+	}
+	port := nb.Port
+	if port == 0 {
+		port = DefaultPort
+	}
+	l := &link{a: a, nb: nb, seg: seg, peer: netip.AddrPortFrom(addr, uint16(port)),
+		wake: make(chan struct{}, 1), since: time.Now()}
+	switch {
+	case seg.shared:
+		l.kind = kindShared
+	case a.cfg.Traffic.Protocol == "udp":
+		l.kind = kindUDP
+	}
+	return l, nil
+}
+
+func (l *link) name() string { return l.nb.Name }
+
+func (l *link) poke() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (l *link) isUp() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.up
+}
+
+func (l *link) stats() NeighbourStats {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st := "down"
+	if l.up {
+		st = "up"
+	}
+	return NeighbourStats{Name: l.nb.Name, Addr: l.nb.Addr, Segment: l.seg.name, Transport: l.kind.String(),
+		State: st, Since: l.since, Queued: len(l.q)}
+}
+
+// enqueue puts f in the link's queue. It returns a drop reason, or "".
+func (l *link) enqueue(f *frame.Frame) string {
+	var b []byte
+	var err error
+	if l.kind == kindTCP {
+		b, err = encodeStream(f)
+	} else {
+		b, err = frame.Encode(f)
+		if err == nil && len(b) > maxDatagram {
+			return ReasonOversize
+		}
+	}
+	if err != nil {
+		return ReasonMalformed
+	}
+	l.mu.Lock()
+	if len(l.q) >= l.a.o.queueSize {
+		l.mu.Unlock()
+		return ReasonQueueFull
+	}
+	l.q = append(l.q, queued{f: f, b: b, at: time.Now()})
+	l.mu.Unlock()
+	l.poke()
+	return ""
+}
+
+func encodeStream(f *frame.Frame) ([]byte, error) {
+	b, err := frame.Append(make([]byte, 4, 128), f)
+	if err != nil {
+		return nil, err
+	}
+	n := len(b) - 4
+	b[0], b[1], b[2], b[3] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n)
+	return b, nil
+}
+
+// setUp changes the link state and logs the change. Call with l.mu held.
+func (l *link) setUp(up bool, why string) bool {
+	if l.up == up {
+		return false
+	}
+	l.up, l.since = up, time.Now()
+	state := "down"
+	level := slog.LevelWarn
+	if up {
+		state, level = "up", slog.LevelInfo
+	}
+	attrs := []slog.Attr{peerAttr(l.nb.Name), slog.String("segment", l.seg.name), slog.String("transport", l.kind.String())}
+	if why != "" {
+		attrs = append(attrs, reasonAttr(why))
+	}
+	l.a.event(level, EvLink, "link to "+l.nb.Name+" "+state, attrs...)
+	return true
+}
+
+// heardFrom records a frame from the neighbour on a datagram link. It
+// reports whether the link just came up.
+func (l *link) heardFrom() bool {
+	l.mu.Lock()
+	l.heard = time.Now()
+	came := l.setUp(true, "")
+	l.mu.Unlock()
+	if came {
+		l.poke()
+	}
+	return came
+}
+
+// attach makes c the link's connection, closing any older one.
+func (l *link) attach(c net.Conn) {
+	l.mu.Lock()
+	old := l.conn
+	l.conn = c
+	if old != nil {
+		l.up = false // log a fresh "up" for the new connection
+	}
+	l.setUp(true, "")
+	l.mu.Unlock()
+	if old != nil {
+		_ = old.Close()
+	}
+	l.poke()
+}
+
+// detach drops c if it is still the link's connection.
+func (l *link) detach(c net.Conn, err error) {
+	l.mu.Lock()
+	if l.conn == c {
+		l.conn = nil
+		why := ""
+		if err != nil {
+			why = err.Error()
+		}
+		l.setUp(false, why)
+	}
+	l.mu.Unlock()
+	_ = c.Close()
+}
+
+// closeConn closes the current connection at shutdown.
+func (l *link) closeConn() {
+	l.mu.Lock()
+	c := l.conn
+	l.mu.Unlock()
+	if c != nil {
+		_ = c.Close()
+	}
+}
+
+// writeLoop sends queued frames while the link is up and drops those that
+// waited too long for it.
+func (l *link) writeLoop(ctx context.Context) error {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			l.expire(time.Time{}, ReasonStopped)
+			return nil
+		case <-l.wake:
+		case <-tick.C:
+			l.expire(time.Now().Add(-l.a.o.queueWait), ReasonLinkDown)
+		}
+		for {
+			l.mu.Lock()
+			if !l.up || len(l.q) == 0 {
+				l.mu.Unlock()
+				break
+			}
+			item, conn := l.q[0], l.conn
+			l.q[0] = queued{}
+			l.q = l.q[1:]
+			l.mu.Unlock()
+			if err := l.write(conn, item.b); err != nil {
+				if l.kind == kindTCP {
+					l.mu.Lock()
+					l.q = append([]queued{item}, l.q...)
+					l.mu.Unlock()
+					l.detach(conn, err)
+					break
+				}
+				l.a.dropQueued(item.f, l, ReasonLinkDown, err)
+			}
+		}
+	}
+}
+
+func (l *link) write(conn net.Conn, b []byte) error {
+	switch l.kind {
+	case kindTCP:
+		if conn == nil {
+			return net.ErrClosed
+		}
+		_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		_, err := conn.Write(b)
+		return err
+	case kindUDP:
+		return l.seg.sendTo(b, l.peer)
+	default:
+		return l.seg.put(b)
+	}
+}
+
+// expire drops queued frames older than before (all, when before is zero).
+func (l *link) expire(before time.Time, reason string) {
+	l.mu.Lock()
+	var old []queued
+	keep := l.q[:0]
+	for _, it := range l.q {
+		if before.IsZero() || it.at.Before(before) {
+			old = append(old, it)
+		} else {
+			keep = append(keep, it)
+		}
+	}
+	clear(l.q[len(keep):])
+	l.q = keep
+	l.mu.Unlock()
+	for _, it := range old {
+		l.a.dropQueued(it.f, l, reason, nil)
+	}
+}
+
+func (l *link) String() string {
+	return l.nb.Name + "@" + net.JoinHostPort(l.nb.Addr, strconv.Itoa(int(l.peer.Port())))
+}

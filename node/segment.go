@@ -1,0 +1,107 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"time"
+)
+
+// segment is one of the node's networks with the sockets bound on it.
+type segment struct {
+	name   string
+	addr   netip.Addr
+	subnet netip.Prefix
+	shared bool
+	port   int
+	bcast  netip.Addr       // shared: the broadcast address, if any
+	dests  []netip.AddrPort // shared: where put sends a frame
+	links  []*link          // neighbours on this segment
+
+	// Bound by Run.
+	udp   *net.UDPConn
+	bconn *net.UDPConn // shared with a broadcast address: receives broadcasts
+	tcp   net.Listener
+
+	helloT time.Time // shared: last hello put on the segment; hello loop only
+}
+
+func newSegment(s Segment, port int) (*segment, error) {
+	addr, err := netip.ParseAddr(s.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("segment %q: addr: %w", s.Name, err)
+	}
+	seg := &segment{name: s.Name, addr: addr, shared: s.Shared, port: port}
+	if s.Subnet != "" {
+		if seg.subnet, err = netip.ParsePrefix(s.Subnet); err != nil {
+			return nil, fmt.Errorf("segment %q: subnet: %w", s.Name, err)
+		}
+	}
+	if !s.Shared {
+		return seg, nil
+	}
+	if s.Broadcast != "" {
+		if seg.bcast, err = netip.ParseAddr(s.Broadcast); err != nil {
+			return nil, fmt.Errorf("segment %q: broadcast: %w", s.Name, err)
+		}
+		seg.dests = []netip.AddrPort{netip.AddrPortFrom(seg.bcast, uint16(port))}
+		return seg, nil
+	}
+	for _, m := range s.Members {
+		ma, err := netip.ParseAddr(m.Addr)
+		if err != nil {
+			return nil, fmt.Errorf("segment %q: member %q: %w", s.Name, m.Name, err)
+		}
+		mp := m.Port
+		if mp == 0 {
+			mp = DefaultPort
+		}
+		seg.dests = append(seg.dests, netip.AddrPortFrom(ma, uint16(mp)))
+	}
+	return seg, nil
+}
+
+// putDests is where a frame put on the segment goes: the broadcast address,
+// the members, or failing both the neighbours on the segment.
+func (s *segment) putDests() []netip.AddrPort {
+	if len(s.dests) > 0 {
+		return s.dests
+	}
+	d := make([]netip.AddrPort, 0, len(s.links))
+	for _, l := range s.links {
+		d = append(d, l.peer)
+	}
+	return d
+}
+
+func (s *segment) sendTo(b []byte, to netip.AddrPort) error {
+	if s.udp == nil {
+		return net.ErrClosed
+	}
+	_, err := s.udp.WriteToUDPAddrPort(b, to)
+	return err
+}
+
+// put sends b once on a shared segment so that every member sees it.
+func (s *segment) put(b []byte) error {
+	var errs []error
+	for _, d := range s.putDests() {
+		if err := s.sendTo(b, d); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *segment) close() {
+	if s.udp != nil {
+		_ = s.udp.Close()
+	}
+	if s.bconn != nil {
+		_ = s.bconn.Close()
+	}
+	if s.tcp != nil {
+		_ = s.tcp.Close()
+	}
+}

@@ -1,0 +1,159 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/topo-dev/topo/node/frame"
+)
+
+// Receipt is the outcome of a message, as Send and the CLI's send report it.
+type Receipt struct {
+	ID        string   `json:"id"`
+	From      string   `json:"from"`
+	To        string   `json:"to"`
+	Delivered bool     `json:"delivered"`
+	Reason    string   `json:"reason,omitempty"`     // why not delivered
+	DroppedAt string   `json:"dropped_at,omitempty"` // the node that dropped it
+	Queued    bool     `json:"queued,omitempty"`     // sent without asking for a receipt
+	Path      []string `json:"path,omitempty"`
+	RTTMs     float64  `json:"rtt_ms,omitempty"`
+	OneWayMs  float64  `json:"one_way_ms,omitempty"`
+}
+
+type pending struct {
+	to string
+	ch chan Receipt
+}
+
+// Send originates a message with text as its payload. To is a node name or
+// "*" to broadcast. With wantReceipt (ignored for broadcasts) it waits for
+// the receipt until ctx is done, and then reports reason "timeout". Without
+// it, it returns at once with Queued set, unless the message was dropped
+// here already. The error is for misuse only: a message that is not
+// delivered is a Receipt with Delivered false.
+func (a *Agent) Send(ctx context.Context, to, text string, wantReceipt bool) (Receipt, error) {
+	if !a.running.Load() {
+		return Receipt{}, ErrNotRunning
+	}
+	if len(text) > frame.MaxPayload {
+		return Receipt{}, fmt.Errorf("node: message of %d bytes exceeds %d", len(text), frame.MaxPayload)
+	}
+	if to == "" {
+		return Receipt{}, fmt.Errorf("node: no destination")
+	}
+	bcast := to == frame.Broadcast
+	f := a.newData(to, []byte(text), wantReceipt && !bcast)
+	rc := Receipt{ID: formatID(f.ID), From: a.name, To: to}
+	var p *pending
+	if f.WantReceipt {
+		p = &pending{to: to, ch: make(chan Receipt, 1)}
+		a.mu.Lock()
+		a.pending[f.ID] = p
+		a.mu.Unlock()
+		defer func() {
+			a.mu.Lock()
+			delete(a.pending, f.ID)
+			a.mu.Unlock()
+		}()
+	}
+	if reason := a.originate(f); reason != "" {
+		rc.Reason, rc.DroppedAt = reason, a.name
+		rc.Path = []string{a.name}
+		return rc, nil
+	}
+	if p == nil {
+		rc.Queued = true
+		return rc, nil
+	}
+	select {
+	case r := <-p.ch:
+		return r, nil
+	case <-ctx.Done():
+		rc.Reason = ReasonTimeout
+		return rc, nil
+	}
+}
+
+func (a *Agent) newData(to string, payload []byte, wantReceipt bool) *frame.Frame {
+	return &frame.Frame{Type: frame.Data, WantReceipt: wantReceipt, TTL: DefaultTTL, ID: a.newID(),
+		Sent: time.Now().UnixNano(), Source: a.name, Destination: to, Payload: payload}
+}
+
+// originate counts and sends a new data message from this node. In a ring it
+// waits in the outbox for the token. It returns a drop reason or "".
+func (a *Agent) originate(f *frame.Frame) string {
+	bcast := f.Destination == frame.Broadcast
+	if f.Type == frame.Data {
+		if bcast {
+			a.cnt.bcastOriginated.Add(1)
+		} else {
+			a.cnt.originated.Add(1)
+		}
+		a.event(slog.LevelInfo, EvSend, "send to "+f.Destination, peerAttr(f.Destination), idAttr(f.ID),
+			bytesAttr(len(f.Payload)), slog.Bool("receipt", f.WantReceipt))
+	}
+	if bcast {
+		a.sawFirst(f)
+	}
+	if a.ring != nil && f.Destination != a.name {
+		if !bcast {
+			if _, ok := a.routes[f.Destination]; !ok {
+				return a.drop(f, ReasonNoRoute, nil)
+			}
+		}
+		return a.ring.post(f)
+	}
+	return a.transmit(f)
+}
+
+// transmit puts an originated frame on its way.
+func (a *Agent) transmit(f *frame.Frame) string {
+	if f.Destination == frame.Broadcast {
+		a.flood(f, nil, nil)
+		return ""
+	}
+	return a.route(f, true)
+}
+
+// answer sends the origin of f a receipt.
+func (a *Agent) answer(f *frame.Frame, delivered bool, reason string) {
+	r := &frame.Frame{Type: frame.Receipt, TTL: DefaultTTL, ID: a.newID(), Ref: f.ID, Sent: time.Now().UnixNano(),
+		Source: a.name, Destination: f.Source, Delivered: delivered, Reason: reason,
+		OrigPath: append([]string(nil), f.Path...), OrigSent: f.Sent, At: time.Now().UnixNano()}
+	if f.Source == a.name {
+		a.resolve(r)
+		return
+	}
+	a.originate(r)
+}
+
+// resolve hands a receipt to the Send waiting for it.
+func (a *Agent) resolve(r *frame.Frame) {
+	a.mu.Lock()
+	p := a.pending[r.Ref]
+	a.mu.Unlock()
+	now := time.Now()
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	rc := Receipt{ID: formatID(r.Ref), From: a.name, Delivered: r.Delivered, Reason: r.Reason, Path: r.OrigPath}
+	if p != nil {
+		rc.To = p.to
+	}
+	if r.Delivered {
+		rc.RTTMs = ms(now.Sub(time.Unix(0, r.OrigSent)))
+		rc.OneWayMs = ms(time.Unix(0, r.At).Sub(time.Unix(0, r.OrigSent)))
+	} else {
+		rc.DroppedAt = r.Source
+	}
+	a.event(slog.LevelInfo, EvReceipt, "receipt from "+r.Source, peerAttr(r.Source), idAttr(r.Ref),
+		slog.Bool("delivered", r.Delivered), reasonAttr(r.Reason), slog.Float64("rtt_ms", rc.RTTMs))
+	if p == nil {
+		return
+	}
+	select {
+	case p.ch <- rc:
+	default:
+	}
+}

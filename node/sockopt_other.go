@@ -1,0 +1,7 @@
+//go:build !unix
+
+package node
+
+import "syscall"
+
+func allowBroadcast(syscall.RawConn) error { return nil }

@@ -1,0 +1,123 @@
+package node
+
+import (
+	"maps"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Reasons a data message is dropped.
+const (
+	ReasonNoRoute   = "no_route"
+	ReasonTTL       = "ttl"
+	ReasonQueueFull = "queue_full"
+	ReasonLinkDown  = "link_down"
+	ReasonMalformed = "malformed"
+	ReasonOversize  = "oversize" // too big for a UDP datagram
+	ReasonTimeout   = "timeout"  // receipts only: no answer in time
+	ReasonStopped   = "stopped"  // the agent stopped with the frame queued
+)
+
+// Stats is a node's state as the control channel's stats verb reports it.
+type Stats struct {
+	Name       string           `json:"name"`
+	Role       string           `json:"role"`
+	Layout     string           `json:"layout"`
+	Ready      bool             `json:"ready"`
+	Counters   Counters         `json:"counters"`
+	Neighbours []NeighbourStats `json:"neighbours"`
+}
+
+// Counters count data messages only: hellos, tokens, greetings and receipts
+// are not counted. Across a topology at rest, the sum of Originated equals
+// the sum of Delivered plus Dropped. Broadcasts are counted apart, since
+// one of them is delivered at many nodes.
+type Counters struct {
+	Originated          uint64            `json:"originated"`
+	Delivered           uint64            `json:"delivered"`
+	Forwarded           uint64            `json:"forwarded"`
+	Ignored             uint64            `json:"ignored"`
+	Dropped             uint64            `json:"dropped"`
+	DroppedByReason     map[string]uint64 `json:"dropped_by_reason"`
+	BroadcastOriginated uint64            `json:"broadcast_originated"`
+	BroadcastDelivered  uint64            `json:"broadcast_delivered"`
+}
+
+// NeighbourStats is the state of the link to one neighbour.
+type NeighbourStats struct {
+	Name      string    `json:"name"`
+	Addr      string    `json:"addr"`
+	Segment   string    `json:"segment"`
+	Transport string    `json:"transport"` // tcp, udp or shared
+	State     string    `json:"state"`     // up or down
+	Since     time.Time `json:"since"`
+	Queued    int       `json:"queued"`
+}
+
+type counters struct {
+	originated, delivered, forwarded, ignored atomic.Uint64
+	bcastOriginated, bcastDelivered           atomic.Uint64
+	mu                                        sync.Mutex
+	dropped                                   map[string]uint64
+}
+
+func (c *counters) drop(reason string) {
+	c.mu.Lock()
+	if c.dropped == nil {
+		c.dropped = map[string]uint64{}
+	}
+	c.dropped[reason]++
+	c.mu.Unlock()
+}
+
+func (c *counters) snapshot() Counters {
+	s := Counters{
+		Originated:          c.originated.Load(),
+		Delivered:           c.delivered.Load(),
+		Forwarded:           c.forwarded.Load(),
+		Ignored:             c.ignored.Load(),
+		BroadcastOriginated: c.bcastOriginated.Load(),
+		BroadcastDelivered:  c.bcastDelivered.Load(),
+	}
+	c.mu.Lock()
+	s.DroppedByReason = maps.Clone(c.dropped)
+	c.mu.Unlock()
+	if s.DroppedByReason == nil {
+		s.DroppedByReason = map[string]uint64{}
+	}
+	for _, n := range s.DroppedByReason {
+		s.Dropped += n
+	}
+	return s
+}
+
+// Stats reports the node's counters and links.
+func (a *Agent) Stats() Stats {
+	s := Stats{
+		Name:       a.cfg.Name,
+		Role:       a.cfg.Role,
+		Layout:     a.cfg.Layout,
+		Counters:   a.cnt.snapshot(),
+		Neighbours: make([]NeighbourStats, 0, len(a.linkList)),
+		Ready:      true,
+	}
+	for _, l := range a.linkList {
+		ns := l.stats()
+		if ns.State != "up" {
+			s.Ready = false
+		}
+		s.Neighbours = append(s.Neighbours, ns)
+	}
+	return s
+}
+
+// Ready reports whether every neighbour link is up.
+func (a *Agent) Ready() bool {
+	for _, l := range a.linkList {
+		if !l.isUp() {
+			return false
+		}
+	}
+	return true
+}

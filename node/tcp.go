@@ -1,0 +1,150 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"time"
+
+	"github.com/topo-dev/topo/node/frame"
+)
+
+const handshakeTimeout = 5 * time.Second
+
+func (a *Agent) hello(to string) *frame.Frame {
+	return &frame.Frame{Type: frame.Hello, Source: a.name, Destination: to, NextHop: to, Path: []string{a.name}}
+}
+
+// acceptLoop takes connections on a segment; the hello names the neighbour.
+func (a *Agent) acceptLoop(ctx context.Context, s *segment, spawn func(func() error)) error {
+	for {
+		c, err := s.tcp.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return fmt.Errorf("node %q: accept on %s: %w", a.name, s.name, err)
+		}
+		if !a.track(c) {
+			continue
+		}
+		spawn(func() error {
+			a.serveAccepted(ctx, c)
+			return nil
+		})
+	}
+}
+
+func (a *Agent) serveAccepted(ctx context.Context, c net.Conn) {
+	defer a.untrack(c)
+	remote := c.RemoteAddr().String()
+	_ = c.SetDeadline(time.Now().Add(handshakeTimeout))
+	f, err := frame.Read(c)
+	if err != nil || f.Type != frame.Hello {
+		a.event(slog.LevelWarn, EvLink, "rejected connection without hello", addrAttr(remote), errOrType(err, f))
+		_ = c.Close()
+		return
+	}
+	l := a.links[f.Source]
+	if l == nil || l.kind != kindTCP || l.nb.Dial {
+		a.event(slog.LevelWarn, EvLink, "rejected connection from "+f.Source+": not a neighbour that dials", peerAttr(f.Source), addrAttr(remote))
+		_ = c.Close()
+		return
+	}
+	if err := frame.Write(c, a.hello(f.Source)); err != nil {
+		a.event(slog.LevelWarn, EvLink, "hello to "+f.Source+" failed", peerAttr(f.Source), errAttr(err))
+		_ = c.Close()
+		return
+	}
+	_ = c.SetDeadline(time.Time{})
+	l.attach(c)
+	if a.isServer() {
+		a.greet(l, remote)
+	}
+	a.readConn(ctx, l, c)
+}
+
+func errOrType(err error, f *frame.Frame) slog.Attr {
+	if err != nil {
+		return errAttr(err)
+	}
+	return reasonAttr("first frame is " + f.Type.String())
+}
+
+// dialLoop keeps the connection to a neighbour this node dials, redialling
+// with jittered exponential backoff.
+func (a *Agent) dialLoop(ctx context.Context, l *link) error {
+	backoff := a.o.backoffStart
+	for ctx.Err() == nil {
+		c, err := a.dial(ctx, l)
+		if err == nil {
+			backoff = a.o.backoffStart
+			a.readConn(ctx, l, c)
+			a.untrack(c)
+		} else if ctx.Err() == nil {
+			a.event(slog.LevelDebug, EvLink, "dial "+l.String()+" failed", peerAttr(l.name()), errAttr(err))
+		}
+		wait := backoff/2 + rand.N(backoff)
+		backoff = min(2*backoff, a.o.backoffMax)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+func (a *Agent) dial(ctx context.Context, l *link) (net.Conn, error) {
+	d := net.Dialer{Timeout: handshakeTimeout, LocalAddr: &net.TCPAddr{IP: l.seg.addr.AsSlice()}}
+	c, err := d.DialContext(ctx, "tcp", l.peer.String())
+	if err != nil {
+		return nil, err
+	}
+	if !a.track(c) {
+		return nil, net.ErrClosed
+	}
+	_ = c.SetDeadline(time.Now().Add(handshakeTimeout))
+	err = frame.Write(c, a.hello(l.name()))
+	var f *frame.Frame
+	if err == nil {
+		f, err = frame.Read(c)
+	}
+	if err == nil && (f.Type != frame.Hello || f.Source != l.name()) {
+		err = fmt.Errorf("unexpected %s from %q", f.Type, f.Source)
+	}
+	if err != nil {
+		a.untrack(c)
+		return nil, fmt.Errorf("hello: %w", err)
+	}
+	_ = c.SetDeadline(time.Time{})
+	l.attach(c)
+	return c, nil
+}
+
+// readConn hands every frame on c to the router until c fails.
+func (a *Agent) readConn(ctx context.Context, l *link, c net.Conn) {
+	for {
+		f, err := frame.Read(c)
+		if err != nil {
+			var fe *frame.Error
+			if errors.As(err, &fe) {
+				a.malformed(l.name(), fe)
+			}
+			if ctx.Err() != nil {
+				err = nil
+			}
+			l.detach(c, err)
+			return
+		}
+		a.receive(f, l, nil)
+	}
+}

@@ -1,0 +1,96 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/topo-dev/topo/node/frame"
+)
+
+// readUDP hands every datagram on c (a segment's socket) to the router.
+func (a *Agent) readUDP(ctx context.Context, s *segment, c *net.UDPConn) error {
+	buf := make([]byte, 64*1024+1)
+	for {
+		n, from, err := c.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			a.event(slog.LevelWarn, EvError, "read on "+s.name, errAttr(err))
+			continue
+		}
+		f, err := frame.Decode(buf[:n])
+		if err != nil {
+			a.malformed(from.String(), err)
+			continue
+		}
+		a.receive(f, nil, s)
+	}
+}
+
+func (a *Agent) sendHello(l *link) {
+	b, err := frame.Encode(a.hello(l.name()))
+	if err == nil {
+		err = l.seg.sendTo(b, l.peer)
+	}
+	if err != nil {
+		a.event(slog.LevelDebug, EvLink, "hello to "+l.name()+" failed", peerAttr(l.name()), errAttr(err))
+	}
+}
+
+func (a *Agent) putHello(s *segment) {
+	h := a.hello(frame.Broadcast)
+	b, err := frame.Encode(h)
+	if err == nil {
+		err = s.put(b)
+	}
+	if err != nil {
+		a.event(slog.LevelDebug, EvLink, "hello on "+s.name+" failed", errAttr(err))
+	}
+}
+
+// helloLoop keeps datagram links alive: hellos often while a link is down,
+// seldom while it is up, and a link silent for three up intervals goes down.
+func (a *Agent) helloLoop(ctx context.Context) error {
+	tick := time.NewTicker(a.o.helloDown)
+	defer tick.Stop()
+	for {
+		now := time.Now()
+		silent := now.Add(-3 * a.o.helloUp)
+		segDown := map[*segment]bool{}
+		for _, l := range a.linkList {
+			if l.kind == kindTCP {
+				continue
+			}
+			l.mu.Lock()
+			if l.up && l.heard.Before(silent) {
+				l.setUp(false, "silent")
+			}
+			up := l.up
+			due := !up || now.Sub(l.helloT) >= a.o.helloUp
+			if due && l.kind == kindUDP {
+				l.helloT = now
+			}
+			l.mu.Unlock()
+			if l.kind == kindShared {
+				segDown[l.seg] = segDown[l.seg] || !up
+			} else if due {
+				a.sendHello(l)
+			}
+		}
+		for s, down := range segDown {
+			if down || now.Sub(s.helloT) >= a.o.helloUp {
+				s.helloT = now
+				a.putHello(s)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
