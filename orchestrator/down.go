@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,19 +30,16 @@ func (o *Orchestrator) Down(ctx context.Context, name string, maxWorkers int) (D
 	if err != nil {
 		return res, fmt.Errorf("down %s: %w", name, err)
 	}
-	ids := make([]string, len(cs))
-	for i, c := range cs {
-		ids[i] = c.ID
-	}
 	o.emit(Event{Topology: name, Phase: PhaseRemove, Status: "started", Total: len(cs)})
 	var removed int
-	errC := boundedEach(ctx, maxWorkers, ids, func(ctx context.Context, id string, done int) error {
-		err := o.rt.RemoveContainer(ctx, id)
+	var done atomic.Int64
+	errC := boundedEach(ctx, maxWorkers, cs, func(ctx context.Context, c ContainerInfo) error {
+		err := o.rt.RemoveContainer(ctx, c.ID)
 		if errors.Is(err, ErrNotFound) {
 			err = nil
 		}
 		if err == nil {
-			o.emit(Event{Topology: name, Phase: PhaseRemove, Resource: id, Status: "done", Done: done, Total: len(cs)})
+			o.emit(Event{Topology: name, Phase: PhaseRemove, Resource: c.Name, Status: "done", Done: int(done.Add(1)), Total: len(cs)})
 		}
 		return err
 	})
@@ -56,12 +54,8 @@ func (o *Orchestrator) Down(ctx context.Context, name string, maxWorkers int) (D
 	if err != nil {
 		return res, errors.Join(errC, fmt.Errorf("down %s: %w", name, err))
 	}
-	nids := make([]string, len(ns))
-	for i, n := range ns {
-		nids[i] = n.ID
-	}
-	errN := boundedEach(ctx, maxWorkers, nids, func(ctx context.Context, id string, done int) error {
-		err := o.rt.RemoveNetwork(ctx, id)
+	errN := boundedEach(ctx, maxWorkers, ns, func(ctx context.Context, n NetworkInfo) error {
+		err := o.rt.RemoveNetwork(ctx, n.ID)
 		if errors.Is(err, ErrNotFound) {
 			return nil
 		}

@@ -70,7 +70,7 @@ func (o *Orchestrator) Logs(ctx context.Context, name string, opts LogsOptions, 
 	if opts.Follow {
 		limit = len(picked)
 	}
-	err = boundedEach(ctx, limit, picked, func(ctx context.Context, c ContainerInfo, _ int) error {
+	err = boundedEach(ctx, limit, picked, func(ctx context.Context, c ContainerInfo) error {
 		return o.readLogs(ctx, c, ro, collect)
 	})
 	if opts.Follow && ctx.Err() != nil {

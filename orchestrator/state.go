@@ -164,7 +164,7 @@ func (o *Orchestrator) Status(ctx context.Context, name string, maxWorkers int) 
 	for i := range cs {
 		idx[i] = i
 	}
-	err = boundedEach(ctx, maxWorkers, idx, func(ctx context.Context, i int, _ int) error {
+	err = boundedEach(ctx, maxWorkers, idx, func(ctx context.Context, i int) error {
 		o.fillStats(ctx, cs[i], &st.Nodes[i])
 		return nil // a node that cannot answer is reported in its status, not as a failure
 	})
@@ -179,7 +179,7 @@ type AgentStats struct {
 	Name      string          `json:"name"`
 	Ready     bool            `json:"ready"`
 	Counters  Counters        `json:"counters"`
-	Neighbors []AgentNeighbor `json:"neighbors"`
+	Neighbors []AgentNeighbor `json:"neighbours"`
 }
 
 // AgentNeighbor is one neighbour in AgentStats.

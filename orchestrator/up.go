@@ -385,30 +385,30 @@ func (u *upRun) phase(ctx context.Context, p Phase, total int, f func(ctx contex
 // forEach runs f for every item, at most MaxWorkers at once, as one phase.
 func (u *upRun) forEach(ctx context.Context, p Phase, items []string, f func(ctx context.Context, item string) error) error {
 	return u.phase(ctx, p, len(items), func(ctx context.Context) error {
-		return boundedEach(ctx, u.opts.MaxWorkers, items, func(ctx context.Context, item string, done int) error {
+		var done atomic.Int64
+		return boundedEach(ctx, u.opts.MaxWorkers, items, func(ctx context.Context, item string) error {
 			err := f(ctx, item)
 			status := "done"
 			if err != nil {
 				status = "failed"
 			}
-			u.o.emit(Event{Topology: u.name, Phase: p, Resource: item, Status: status, Done: done, Total: len(items), Err: err})
+			u.o.emit(Event{Topology: u.name, Phase: p, Resource: item, Status: status, Done: int(done.Add(1)), Total: len(items), Err: err})
 			return err
 		})
 	})
 }
 
 // boundedEach runs f over items with at most limit in flight. The first
-// error cancels the rest; done counts finished items for progress.
-func boundedEach[T any](ctx context.Context, limit int, items []T, f func(ctx context.Context, item T, done int) error) error {
+// error cancels the rest.
+func boundedEach[T any](ctx context.Context, limit int, items []T, f func(ctx context.Context, item T) error) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(limit)
-	var done atomic.Int64
 	for _, it := range items {
 		g.Go(func() error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			return f(ctx, it, int(done.Add(1)))
+			return f(ctx, it)
 		})
 	}
 	return g.Wait()

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -65,10 +64,11 @@ func printStatus(a *app, st *orchestrator.Status) {
 			ready = "yes"
 		}
 		var addrs []string
-		for seg, ip := range n.Addresses {
-			addrs = append(addrs, ip+" ("+seg+")")
+		for _, seg := range st.Segments { // in plan order, not map order
+			if ip, ok := n.Addresses[seg.Name]; ok {
+				addrs = append(addrs, ip+" ("+seg.Name+")")
+			}
 		}
-		sort.Strings(addrs)
 		neigh := strings.Join(n.Neighbors, ",")
 		if n.Error != "" {
 			neigh = "? " + n.Error
