@@ -37,7 +37,6 @@ func (d *dedup) firstSight(src string, id uint64) bool {
 	return true
 }
 
-
 func (a *Agent) sawFirst(f *frame.Frame) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()

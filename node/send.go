@@ -147,8 +147,13 @@ func (a *Agent) resolve(r *frame.Frame) {
 	} else {
 		rc.DroppedAt = r.Source
 	}
-	a.event(slog.LevelInfo, EvReceipt, "receipt from "+r.Source, peerAttr(r.Source), idAttr(r.Ref),
-		slog.Bool("delivered", r.Delivered), reasonAttr(r.Reason), slog.Float64("rtt_ms", rc.RTTMs))
+	attrs := []slog.Attr{peerAttr(r.Source), idAttr(r.Ref), slog.Bool("delivered", r.Delivered), pathAttr(r.OrigPath)}
+	if r.Delivered {
+		attrs = append(attrs, slog.Float64("rtt_ms", rc.RTTMs), slog.Float64("one_way_ms", rc.OneWayMs))
+	} else {
+		attrs = append(attrs, reasonAttr(r.Reason))
+	}
+	a.event(slog.LevelInfo, EvReceipt, "receipt from "+r.Source, attrs...)
 	if p == nil {
 		return
 	}

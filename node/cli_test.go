@@ -1,0 +1,135 @@
+package node_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/topo-dev/topo/node"
+)
+
+func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := node.Main(context.Background(), args, func(k string) string { return env[k] }, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCLI(t *testing.T) {
+	s := starSpec("tcp", 2)
+	cfgs := s.configs()
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "run", "control.sock")
+	cfgs["spoke1"].ControlSocket = sock
+	c := &cluster{t: t, cfgs: cfgs, order: []string{"hub", "spoke1", "spoke2"}, opts: testOptions(), nodes: map[string]*member{}}
+	t.Cleanup(c.stopAll)
+	c.start("spoke1", node.WithControlSocket(sock))
+	cfgJSON, _ := json.Marshal(cfgs["spoke1"])
+	env := map[string]string{node.ConfigEnv: string(cfgJSON)}
+	eventually(t, 5*time.Second, "the control socket", func() bool {
+		code, _, _ := runCLI(t, env, "stats")
+		return code == 0
+	})
+
+	code, _, stderr := runCLI(t, env, "ready")
+	if code != 1 || !strings.Contains(stderr, "spoke1 not ready: links down to hub (127.") {
+		t.Errorf("ready before the hub link: exit %d, %s", code, stderr)
+	}
+	c.start("hub")
+	c.start("spoke2")
+	if code, out, stderr := runCLI(t, env, "ready", "--wait", "10s"); code != 0 {
+		t.Fatalf("ready --wait: exit %d: %s%s", code, out, stderr)
+	}
+
+	code, out, stderr := runCLI(t, env, "send", "spoke2", "hello there", "--timeout", "5s")
+	if code != 0 {
+		t.Fatalf("send: exit %d: %s%s", code, out, stderr)
+	}
+	var r map[string]any
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("send output %q: %v", out, err)
+	}
+	for _, k := range []string{"id", "from", "to", "delivered", "path", "rtt_ms", "one_way_ms"} {
+		if _, ok := r[k]; !ok {
+			t.Errorf("send output lacks %q: %s", k, out)
+		}
+	}
+	if r["delivered"] != true || r["from"] != "spoke1" || r["to"] != "spoke2" {
+		t.Errorf("send output %s", out)
+	}
+
+	code, out, _ = runCLI(t, nil, "send", "--socket", sock, "nobody", "x")
+	if code != 1 || !strings.Contains(out, `"reason":"no_route"`) {
+		t.Errorf("send to nobody: exit %d, %s", code, out)
+	}
+	code, out, _ = runCLI(t, nil, "send", "--socket", sock, "--no-receipt", "spoke2", "x")
+	if code != 0 || !strings.Contains(out, `"queued":true`) {
+		t.Errorf("send --no-receipt: exit %d, %s", code, out)
+	}
+
+	code, out, _ = runCLI(t, env, "stats")
+	var st node.Stats
+	if err := json.Unmarshal([]byte(out), &st); code != 0 || err != nil {
+		t.Fatalf("stats: exit %d, %v: %s", code, err, out)
+	}
+	if st.Name != "spoke1" || st.Role != "spoke" || st.Layout != "star" || !st.Ready || st.Counters.Originated != 3 ||
+		len(st.Neighbours) != 1 || st.Neighbours[0].Name != "hub" || st.Neighbours[0].State != "up" {
+		t.Errorf("stats %s", out)
+	}
+	for _, k := range []string{`"dropped_by_reason":{"no_route":1}`, `"neighbours":[{"name":"hub"`, `"since":"`} {
+		if !strings.Contains(out, k) {
+			t.Errorf("stats output lacks %s: %s", k, out)
+		}
+	}
+
+	if code, _, _ := runCLI(t, nil, "frobnicate"); code != 2 {
+		t.Errorf("unknown verb: exit %d, want 2", code)
+	}
+	if code, _, _ := runCLI(t, nil, "send", "--socket", sock, "only-one-arg"); code != 2 {
+		t.Errorf("send with one argument: exit %d, want 2", code)
+	}
+	if code, _, stderr := runCLI(t, nil, "stats", "--socket", filepath.Join(dir, "nope.sock")); code != 1 || !strings.Contains(stderr, "is the agent running") {
+		t.Errorf("stats without agent: exit %d, %s", code, stderr)
+	}
+}
+
+func TestCLIRun(t *testing.T) {
+	cfgs := p2pSpec("udp", 2).configs()
+	cfg := cfgs["p1"]
+	cfg.ControlSocket = filepath.Join(t.TempDir(), "c.sock")
+	b, _ := json.Marshal(cfg)
+	logs := &logBuf{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- node.Main(ctx, []string{"run"}, func(k string) string {
+			if k == node.ConfigEnv {
+				return string(b)
+			}
+			return ""
+		}, logs, logs)
+	}()
+	eventually(t, 5*time.Second, "the agent to start", func() bool {
+		return len(logs.events("start")) == 1
+	})
+	line := logs.events("start")[0]
+	if line["node"] != "p1" || line["msg"] != "node p1 started" || line["time"] == nil {
+		t.Errorf("start line %v", line)
+	}
+	code, out, _ := runCLI(t, nil, "stats", "--socket", cfg.ControlSocket)
+	if code != 0 || !strings.Contains(out, `"name":"p1"`) {
+		t.Errorf("stats: exit %d, %s", code, out)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("run exited %d: %s", code, logs.String())
+	}
+
+	if code, _, stderr := runCLI(t, nil, "run"); code != 1 || !strings.Contains(stderr, node.ConfigEnv) {
+		t.Errorf("run without config: exit %d, %s", code, stderr)
+	}
+}
