@@ -1,15 +1,16 @@
 package topology
 
-import (
-	"net/netip"
-	"testing"
-)
+import "testing"
 
 // checkPlan asserts the invariants every plan must hold, whatever its layout.
 func checkPlan(t *testing.T, p *Plan) {
 	t.Helper()
 	if !p.Pool.IsValid() {
 		t.Fatalf("pool %v is not valid", p.Pool)
+	}
+	byName := map[string]*PlanNode{}
+	for i := range p.Nodes {
+		byName[p.Nodes[i].Name] = &p.Nodes[i]
 	}
 	seen := map[string]bool{}
 	for i, s := range p.Segments {
@@ -37,7 +38,7 @@ func checkPlan(t *testing.T, p *Plan) {
 		a := s.Gateway
 		for _, m := range s.Members {
 			a = a.Next()
-			n, ok := p.Node(m)
+			n, ok := byName[m]
 			if !ok {
 				t.Fatalf("segment %s member %s is not a node", s.Name, m)
 			}
@@ -57,7 +58,7 @@ func checkPlan(t *testing.T, p *Plan) {
 				t.Errorf("node %s: neighbours are not in plan order", n.Name)
 			}
 			last = index[nb.Name]
-			other, _ := p.Node(nb.Name)
+			other := byName[nb.Name]
 			back := neighbor(other, n.Name)
 			if back == nil {
 				t.Errorf("%s lists %s as a neighbour but not the other way round", n.Name, nb.Name)
@@ -81,19 +82,23 @@ func checkPlan(t *testing.T, p *Plan) {
 				t.Errorf("node %s: next hop %s toward %s is not a neighbour", n.Name, hop, dst)
 			}
 		}
-		// Following next hops must arrive.
-		for _, d := range p.Nodes {
-			at := n.Name
-			for steps := 0; at != d.Name; steps++ {
-				if steps > len(p.Nodes) {
-					t.Fatalf("routes from %s to %s loop", n.Name, d.Name)
+	}
+	// Following next hops from anywhere must arrive anywhere.
+	for _, d := range p.Nodes {
+		arrives := map[string]bool{d.Name: true}
+		for _, n := range p.Nodes {
+			var path []string
+			for at := n.Name; !arrives[at]; at = byName[at].Routes[d.Name] {
+				if len(path) > len(p.Nodes) || byName[at] == nil {
+					t.Fatalf("routes from %s to %s do not arrive: %v", n.Name, d.Name, path)
 				}
-				cur, _ := p.Node(at)
-				at = cur.Routes[d.Name]
+				path = append(path, at)
+			}
+			for _, x := range path {
+				arrives[x] = true
 			}
 		}
 	}
-	_ = netip.Addr{}
 }
 
 func neighbor(n *PlanNode, name string) *PlanNeighbor {

@@ -52,6 +52,10 @@ func (p *Plan) String() string {
 	} else {
 		fmt.Fprintf(&b, "traffic: %s every %s, %d bytes\n", p.Traffic.Protocol, FormatDuration(p.Traffic.Interval), p.Traffic.Size)
 	}
+	byName := make(map[string]*PlanNode, len(p.Nodes))
+	for i := range p.Nodes {
+		byName[p.Nodes[i].Name] = &p.Nodes[i]
+	}
 	b.WriteString("segments:\n")
 	for _, s := range p.Segments {
 		kind := "shared"
@@ -64,7 +68,7 @@ func (p *Plan) String() string {
 		fmt.Fprintf(&b, "  %s %s gateway %s (%s)\n", s.Name, s.Subnet, s.Gateway, kind)
 		var ms []string
 		for _, m := range s.Members {
-			if n, ok := p.Node(m); ok {
+			if n := byName[m]; n != nil {
 				ms = append(ms, m+" "+n.Addresses[s.Name].String())
 			}
 		}
