@@ -390,8 +390,12 @@ func allocate(t *Topology, segs []seg, avoid []netip.Prefix, e *errs) ([]netip.P
 	ps := toSpan(pool)
 	var used []netip.Prefix
 	for _, a := range avoid {
-		if a.IsValid() && a.Addr().Unmap().Is4() {
-			used = append(used, netip.PrefixFrom(a.Addr().Unmap(), min(a.Bits(), 32)).Masked())
+		switch {
+		case !a.IsValid():
+		case a.Addr().Is4():
+			used = append(used, a.Masked())
+		case a.Addr().Is4In6() && a.Bits() >= 96:
+			used = append(used, netip.PrefixFrom(a.Addr().Unmap(), a.Bits()-96).Masked())
 		}
 	}
 	var busy spans

@@ -4,6 +4,44 @@
 //
 // It is pure: no Docker, no network, no clock. The same file always yields the
 // same Plan.
+//
+// # Files
+//
+// Load and Parse decode strictly (an unknown field is an error) and report
+// every problem at once, as an ErrorList of FILE:LINE:COL: message lines.
+// The rules they enforce, beyond the shape of each field:
+//
+//   - name (default: the file name without extension) and node names are
+//     [a-z0-9][a-z0-9-]*, at most MaxNameLen and MaxNodeNameLen characters:
+//     they become Docker names <topology>-<node> and <topology>-<segment>.
+//   - 2 to MaxNodes nodes, a ring at least 3, a p2p mesh at most
+//     MaxMeshNodes. Node names are unique.
+//   - star takes roles hub and spoke, client-server server and client, at
+//     most one hub or server; without one the first node without a role is
+//     it. Other layouts have no roles (role: peer is accepted, as that is
+//     what they get).
+//   - links only in layout custom, and required there: every endpoint a
+//     node, no self-links, no endpoint twice in a link, no two links over
+//     the same set of nodes, every node in a link, the graph connected.
+//   - delay and jitter are durations like 5ms, 0 to MaxDelay; jitter is
+//     not limited by delay (a jitter larger than the delay is allowed).
+//     loss is a percentage with its % sign ("0.5"  is refused as ambiguous).
+//     rate is in bits per second with unit bit, kbit, mbit or gbit (decimal);
+//     byte units such as mbps are refused, since tc reads them as bytes.
+//     Zero needs no unit anywhere.
+//   - traffic.protocol is tcp or udp, interval 0 (off) or at least
+//     MinInterval, size 1 to MaxSize bytes.
+//   - network.pool is an IPv4 CIDR inside 10.0.0.0/8, 172.16.0.0/12 or
+//     192.168.0.0/16, at most a /29.
+//
+// # Plans
+//
+// BuildPlan wires the layout into segments (see PlanSegment), gives each a
+// subnet from the pool (the smallest aligned block, at least a /29, that
+// holds its members plus network, gateway and broadcast, first fit in
+// segment order), addresses members from .2 on in plan order, and computes
+// neighbours, who dials whom, and next hops (shortest paths, ties broken by
+// plan order; in a ring always the successor).
 package topology
 
 import (
