@@ -104,11 +104,22 @@ func (o *Orchestrator) DownAll(ctx context.Context, maxWorkers int) ([]string, e
 }
 
 // rollback removes what a failed Up created, on a context of its own.
+// A create that was cancelled on our side may still complete in the engine,
+// so it looks again a few times until nothing is left.
 func (o *Orchestrator) rollback(ctx context.Context, name string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
 	defer cancel()
 	o.emit(Event{Topology: name, Phase: PhaseRollback, Status: "started"})
-	if _, err := o.Down(ctx, name, DefaultMaxWorkers); err != nil {
+	var err error
+	for pass := 0; pass < 4; pass++ {
+		var res DownResult
+		res, err = o.Down(ctx, name, DefaultMaxWorkers)
+		if err == nil && pass > 0 && res.Containers == 0 && res.Networks == 0 {
+			break
+		}
+		time.Sleep(250 * time.Millisecond) // lets in-flight engine calls land
+	}
+	if err != nil {
 		o.log.Error("rollback failed; remove what is left with `topo down`", "topology", name, "err", err)
 		o.emit(Event{Topology: name, Phase: PhaseRollback, Status: "failed", Err: err})
 		return

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -49,7 +50,7 @@ type PhaseTiming struct {
 var ErrAlreadyRunning = errors.New("already running")
 
 // maxPlanAttempts bounds re-planning when another topo races us for a subnet.
-const maxPlanAttempts = 3
+const maxPlanAttempts = 5
 
 // Up plans t and brings it up: networks, containers, start, then waits until
 // every node is ready. On failure, timeout or cancellation it removes what
@@ -149,65 +150,79 @@ type upRun struct {
 
 func (u *upRun) run(ctx context.Context, t *topology.Topology) (*UpResult, error) {
 	res := &UpResult{Name: u.name}
-	plan, err := u.o.plan(ctx, t, u.name)
-	if err != nil {
-		return res, err
-	}
-	res.Plan = plan
-	if err := u.o.preflight(ctx, plan); err != nil {
-		return res, err
-	}
+	defer func() { res.Timings = u.timings }()
 
+	// The image comes first: it may take a while, and needs no plan.
 	var image string
-	err = u.phase(ctx, PhaseImage, 1, func(ctx context.Context) error {
-		if !needsNodeImage(plan) {
+	err := u.phase(ctx, PhaseImage, 1, func(ctx context.Context) error {
+		if !needsNodeImage(t) {
 			return nil
 		}
 		var err error
 		image, err = u.o.NodeImage(ctx)
 		return err
 	})
-	if err == nil {
-		err = u.forEach(ctx, PhaseNetworks, segmentNames(plan), func(ctx context.Context, seg string) error {
-			return u.createNetwork(ctx, plan, seg)
-		})
+	if err != nil {
+		return res, err
 	}
-	ids := make(map[string]string, len(plan.Nodes))
-	if err == nil {
-		specs, serr := u.containerSpecs(plan, image)
-		if serr != nil {
-			return res, serr
+	plan, err := u.planAndWire(ctx, t)
+	res.Plan = plan
+	if err != nil {
+		return res, err
+	}
+	specs, err := u.containerSpecs(plan, image)
+	if err != nil {
+		return res, err
+	}
+	var mu sync.Mutex
+	ids := make(map[string]string, len(specs))
+	err = u.forEach(ctx, PhaseContainers, nodeNames(plan), func(ctx context.Context, n string) error {
+		id, err := u.o.rt.CreateContainer(ctx, specs[n])
+		if err != nil {
+			return fmt.Errorf("create container %s: %w", specs[n].Name, err)
 		}
-		idc := make(chan [2]string, len(specs))
-		err = u.forEach(ctx, PhaseContainers, nodeNames(plan), func(ctx context.Context, n string) error {
-			id, err := u.o.rt.CreateContainer(ctx, specs[n])
-			if err != nil {
-				return fmt.Errorf("create container %s: %w", specs[n].Name, err)
-			}
-			idc <- [2]string{n, id}
-			return nil
-		})
-		close(idc)
-		for p := range idc {
-			ids[p[0]] = p[1]
+		mu.Lock()
+		ids[n] = id
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	err = u.forEach(ctx, PhaseStart, nodeNames(plan), func(ctx context.Context, n string) error {
+		if err := u.o.rt.StartContainer(ctx, ids[n]); err != nil {
+			return fmt.Errorf("start %s: %w", ContainerName(u.name, n), err)
 		}
+		return nil
+	})
+	if err != nil {
+		return res, err
 	}
-	if err == nil {
-		err = u.forEach(ctx, PhaseStart, nodeNames(plan), func(ctx context.Context, n string) error {
-			if err := u.o.rt.StartContainer(ctx, ids[n]); err != nil {
-				return fmt.Errorf("start %s: %w", ContainerName(u.name, n), err)
-			}
-			return nil
-		})
-	}
-	if err == nil {
-		err = u.forEach(ctx, PhaseReady, nodeNames(plan), func(ctx context.Context, n string) error {
-			pn, _ := plan.Node(n)
-			return u.o.waitReady(ctx, ContainerName(u.name, n), pn.Image != "")
-		})
-	}
-	res.Timings = u.timings
+	err = u.forEach(ctx, PhaseReady, nodeNames(plan), func(ctx context.Context, n string) error {
+		pn, _ := plan.Node(n)
+		return u.o.waitReady(ctx, ContainerName(u.name, n), pn.Image != "")
+	})
 	return res, err
+}
+
+// planAndWire plans the topology and creates its networks, holding the
+// machine-wide network lock so that concurrent ups pick distinct subnets.
+func (u *upRun) planAndWire(ctx context.Context, t *topology.Topology) (*topology.Plan, error) {
+	unlock, err := lockNetworks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	plan, err := u.o.plan(ctx, t, u.name)
+	if err != nil {
+		return nil, err
+	}
+	if err := u.o.preflight(ctx, plan); err != nil {
+		return plan, err
+	}
+	return plan, u.forEach(ctx, PhaseNetworks, segmentNames(plan), func(ctx context.Context, seg string) error {
+		return u.createNetwork(ctx, plan, seg)
+	})
 }
 
 // plan builds the plan, steering clear of subnets other networks use.
@@ -414,8 +429,8 @@ func boundedEach[T any](ctx context.Context, limit int, items []T, f func(ctx co
 	return g.Wait()
 }
 
-func needsNodeImage(plan *topology.Plan) bool {
-	for _, n := range plan.Nodes {
+func needsNodeImage(t *topology.Topology) bool {
+	for _, n := range t.Nodes {
 		if n.Image == "" {
 			return true
 		}
