@@ -67,11 +67,20 @@ func (l ErrorList) Unwrap() []error {
 
 // errs collects problems while decoding, validating and planning.
 type errs struct {
-	file string
-	list ErrorList
+	file    string
+	list    ErrorList
+	dropped int // problems past maxErrors
 }
 
+// maxErrors bounds the report: past it, more lines only bury the first
+// ones (and a file of YAML aliases could multiply them without end).
+const maxErrors = 100
+
 func (e *errs) add(p Pos, format string, args ...any) {
+	if len(e.list) >= maxErrors {
+		e.dropped++
+		return
+	}
 	e.list = append(e.list, &Error{File: e.file, Line: p.Line, Col: p.Col, Msg: fmt.Sprintf(format, args...)})
 }
 
@@ -94,6 +103,9 @@ func (e *errs) err() error {
 			continue
 		}
 		out = append(out, x)
+	}
+	if e.dropped > 0 {
+		out = append(out, &Error{File: e.file, Msg: fmt.Sprintf("%d more problems not shown: fix these first", e.dropped)})
 	}
 	return out
 }

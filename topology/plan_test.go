@@ -2,6 +2,7 @@ package topology
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -496,5 +497,21 @@ links:
 	}
 	if want := "a-b-c a-b-c-3 a-b-c-a a-b-c-c a-b-c-a-b a-b-c-2"; strings.Join(got, " ") != want {
 		t.Errorf("segments %v, want %s", got, want)
+	}
+}
+
+func TestTooManyErrors(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("layout: custom\nnodes: [a, b]\nlinks:\n")
+	for i := range 150 {
+		fmt.Fprintf(&b, "  - [a, x%d]\n", i)
+	}
+	_, err := Parse("many.yaml", []byte(b.String()))
+	var list ErrorList
+	if !errors.As(err, &list) || len(list) != maxErrors+1 {
+		t.Fatalf("got %d errors, want %d and a summary", len(list), maxErrors)
+	}
+	if got := list[maxErrors].Error(); got != "many.yaml: 50 more problems not shown: fix these first" {
+		t.Errorf("last line %q", got)
 	}
 }
