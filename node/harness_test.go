@@ -284,7 +284,7 @@ type member struct {
 
 // cluster is a running topology in this process.
 type cluster struct {
-	t     *testing.T
+	t     testing.TB
 	cfgs  map[string]*node.Config
 	order []string
 	opts  []node.Option
@@ -303,7 +303,7 @@ func testOptions() []node.Option {
 	}
 }
 
-func startSpec(t *testing.T, s *spec, opts ...node.Option) *cluster {
+func startSpec(t testing.TB, s *spec, opts ...node.Option) *cluster {
 	t.Helper()
 	var order []string
 	for _, n := range s.nodes {
@@ -312,7 +312,7 @@ func startSpec(t *testing.T, s *spec, opts ...node.Option) *cluster {
 	return startConfigs(t, s.configs(), order, opts...)
 }
 
-func startConfigs(t *testing.T, cfgs map[string]*node.Config, order []string, opts ...node.Option) *cluster {
+func startConfigs(t testing.TB, cfgs map[string]*node.Config, order []string, opts ...node.Option) *cluster {
 	t.Helper()
 	c := &cluster{t: t, cfgs: cfgs, order: order, opts: append(testOptions(), opts...), nodes: map[string]*member{}}
 	t.Cleanup(c.stopAll)
@@ -392,7 +392,7 @@ func tail(s string, n int) string {
 }
 
 // eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+func eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !cond() {

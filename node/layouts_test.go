@@ -2,8 +2,8 @@ package node_test
 
 import (
 	"strings"
-	"time"
 	"testing"
+	"time"
 )
 
 func TestRing(t *testing.T) {

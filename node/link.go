@@ -237,6 +237,7 @@ func (l *link) writeLoop(ctx context.Context) error {
 					l.q = append([]queued{item}, l.q...)
 					l.mu.Unlock()
 					l.detach(conn, err)
+					l.poke() // a newer connection may already be attached
 					break
 				}
 				l.a.dropQueued(item.f, l, ReasonLinkDown, err)
