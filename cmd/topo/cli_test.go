@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the topo command line in-process.
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, strings.NewReader(""), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		stdout   []string // lines that must appear
+		stderr   []string
+		noStdout bool
+	}{
+		{
+			name:   "every example is valid",
+			args:   []string{"validate", "../../topologies/star.yaml", "../../topologies/ring.yaml", "../../topologies/bus.yaml", "../../topologies/p2p.yaml", "../../topologies/client-server.yaml", "../../topologies/custom.yaml"},
+			stdout: []string{"ok ../../topologies/star.yaml (star, 5 nodes, 4 segments)", "ok ../../topologies/ring.yaml (ring, 5 nodes, 5 segments)", "ok ../../topologies/custom.yaml (custom, "},
+		},
+		{
+			name:     "an invalid file exits 2 with every error at its position",
+			args:     []string{"validate", "testdata/bad.yaml"},
+			code:     2,
+			stderr:   []string{"testdata/bad.yaml:2:8: nodes: want a count", "testdata/bad.yaml:4:3: traffic: unknown field \"colour\""},
+			noStdout: true,
+		},
+		{
+			name:   "good and bad files: the good ones are ok, the exit code is 2",
+			args:   []string{"validate", "../../topologies/bus.yaml", "testdata/bad.yaml"},
+			code:   2,
+			stdout: []string{"ok ../../topologies/bus.yaml"},
+			stderr: []string{"testdata/bad.yaml:2:8: nodes: want a count"},
+		},
+		{
+			name:   "a missing file",
+			args:   []string{"validate", "testdata/nope.yaml"},
+			code:   2,
+			stderr: []string{"nope.yaml"},
+		},
+		{
+			name:   "plan",
+			args:   []string{"validate", "--plan", "../../topologies/ring.yaml"},
+			stdout: []string{"node1-node2 10.210.0.0/29", "node5-node1", "routes:"},
+		},
+		{
+			name:   "plan as json",
+			args:   []string{"validate", "--plan", "-o", "json", "../../topologies/star.yaml"},
+			stdout: []string{`"subnet": "10.210.0.0/29"`, `"routes": {`},
+		},
+		{
+			name:   "no file is a usage error",
+			args:   []string{"validate"},
+			code:   2,
+			stderr: []string{"requires at least 1 arg"},
+		},
+		{
+			name:   "unknown flag is a usage error",
+			args:   []string{"validate", "--nope", "x.yaml"},
+			code:   2,
+			stderr: []string{"unknown flag: --nope"},
+		},
+		{
+			name:   "unknown output format",
+			args:   []string{"validate", "-o", "xml", "../../topologies/star.yaml"},
+			code:   2,
+			stderr: []string{`unknown output format "xml"`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, out, errOut)
+			}
+			for _, want := range tt.stdout {
+				if !strings.Contains(out, want) {
+					t.Errorf("stdout lacks %q:\n%s", want, out)
+				}
+			}
+			for _, want := range tt.stderr {
+				if !strings.Contains(errOut, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, errOut)
+				}
+			}
+			if tt.noStdout && out != "" {
+				t.Errorf("stdout should be empty, got:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestGraph(t *testing.T) {
+	tests := []struct {
+		file, format string
+		want         []string
+	}{
+		{"bus", "dot", []string{"graph", "alpha", "delta", `"segment:bus" -- "node:alpha"`}},
+		{"star", "mermaid", []string{"hub", "spoke4"}},
+		{"ring", "dot", []string{"node1", "node5"}},
+		{"p2p", "mermaid", []string{"peer1", "peer4"}},
+		{"client-server", "dot", []string{"server", "client3"}},
+		{"custom", "dot", []string{"seg1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file+"/"+tt.format, func(t *testing.T) {
+			code, out, errOut := runCLI(t, "graph", "-o", tt.format, "../../topologies/"+tt.file+".yaml")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("graph lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+func TestHelpHasExamples(t *testing.T) {
+	a := &app{}
+	root := newRootCmd(a)
+	for _, c := range root.Commands() {
+		if c.Name() == "help" || c.Name() == "completion" {
+			continue
+		}
+		if c.Short == "" || c.Example == "" {
+			t.Errorf("command %s lacks a short help or examples", c.Name())
+		}
+	}
+}
