@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/topo-dev/topo/internal/livetest"
+	"github.com/topo-dev/topo/orchestrator"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// topoBinary builds the topo command once per test run, as a user would.
+func topoBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "topo-e2e-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "topo")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = err
+			t.Logf("go build: %s", out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	t.Cleanup(func() {}) // the binary's directory goes with the OS's temp cleaning
+	return binPath
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// topo runs the built binary with env added to the environment.
+func topo(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(topoBinary(t), args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, out.String(), errOut.String()}
+}
+
+func (r result) must(t *testing.T, code int) result {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, code, r.stdout, r.stderr)
+	}
+	return r
+}
+
+// TestIntegrationEndToEnd drives the built binary through a user's session:
+// up, status, send, logs, exec, ls, down, down again.
+func TestIntegrationEndToEnd(t *testing.T) {
+	livetest.Require(t)
+	name := livetest.Name(t, "star")
+	t.Cleanup(func() { topo(t, nil, "down", name) })
+
+	up := topo(t, nil, "up", "--name", name, "../../topologies/star.yaml").must(t, 0)
+	for _, want := range []string{name + " is up", "spoke4", "topo down " + name} {
+		if !strings.Contains(up.stdout, want) {
+			t.Errorf("up output lacks %q:\n%s", want, up.stdout)
+		}
+	}
+	if !strings.Contains(up.stderr, "ready") {
+		t.Errorf("up shows no progress on stderr:\n%s", up.stderr)
+	}
+	again := topo(t, nil, "up", "--name", name, "../../topologies/star.yaml").must(t, 0)
+	if !strings.Contains(again.stdout, "already running") {
+		t.Errorf("second up: %s", again.stdout)
+	}
+
+	var st orchestrator.Status
+	decode(t, topo(t, nil, "status", name, "-o", "json").must(t, 0).stdout, &st)
+	if len(st.Nodes) != 5 || len(st.Segments) != 4 || st.Layout != "star" {
+		t.Fatalf("status: %+v", st)
+	}
+	for _, n := range st.Nodes {
+		if !n.Ready || n.State != "running" || len(n.Neighbors) == 0 {
+			t.Errorf("node %s: %+v", n.Name, n)
+		}
+	}
+	table := topo(t, nil, "status", "-t", name).must(t, 0).stdout
+	if !strings.Contains(table, "NEIGHBOURS") || !strings.Contains(table, "hub-spoke3") {
+		t.Errorf("status table:\n%s", table)
+	}
+
+	var r orchestrator.Receipt
+	decode(t, topo(t, nil, "send", "-t", name, "-o", "json", "spoke1", "spoke3", "hello", "there").must(t, 0).stdout, &r)
+	if !r.Delivered || !slices.Equal(r.Path, []string{"spoke1", "hub", "spoke3"}) || r.RTTms <= 0 {
+		t.Errorf("send: %+v", r)
+	}
+	text := topo(t, nil, "send", "-t", name, "spoke2", "hub", "hi").must(t, 0).stdout
+	if !strings.Contains(text, "spoke2 → hub") {
+		t.Errorf("send text: %s", text)
+	}
+	bad := topo(t, nil, "send", "-t", name, "spoke1", "nosuch", "hi").must(t, 1)
+	if !strings.Contains(bad.stdout, "not delivered") {
+		t.Errorf("send to an unknown node: %+v", bad)
+	}
+
+	logs := topo(t, nil, "logs", "-t", name, "hub", "spoke3").must(t, 0).stdout
+	if !strings.Contains(logs, "hub ") || !strings.Contains(logs, "spoke3 ") || strings.Contains(logs, "spoke1  |") {
+		t.Errorf("logs of hub and spoke3:\n%s", logs)
+	}
+	raw := topo(t, nil, "logs", "-t", name, "-o", "json", "--tail", "5").must(t, 0).stdout
+	for _, line := range strings.Split(strings.TrimSpace(raw), "\n") {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("logs -o json line is not JSON: %q", line)
+		}
+	}
+
+	stats := topo(t, nil, "exec", "-t", name, "hub", "--", "/topo-node", "stats").must(t, 0).stdout
+	if !strings.Contains(stats, `"name":"hub"`) {
+		t.Errorf("exec stats: %s", stats)
+	}
+
+	var tops []orchestrator.TopologyInfo
+	decode(t, topo(t, nil, "ls", "-o", "json").must(t, 0).stdout, &tops)
+	if !slices.ContainsFunc(tops, func(ti orchestrator.TopologyInfo) bool { return ti.Name == name && ti.Nodes == 5 }) {
+		t.Errorf("ls: %+v", tops)
+	}
+
+	down := topo(t, nil, "down", name).must(t, 0).stdout
+	if !strings.Contains(down, "5 containers, 4 networks") {
+		t.Errorf("down: %s", down)
+	}
+	if again := topo(t, nil, "down", name).must(t, 0).stdout; !strings.Contains(again, "nothing to remove") {
+		t.Errorf("second down: %s", again)
+	}
+}
+
+// TestIntegrationDockerUnreachable checks the one-line message when the
+// engine cannot be reached, and that DOCKER_HOST is respected.
+func TestIntegrationDockerUnreachable(t *testing.T) {
+	r := topo(t, []string{"DOCKER_HOST=unix:///nonexistent/docker.sock"}, "up", "../../topologies/ring.yaml").must(t, 1)
+	if lines := strings.Count(strings.TrimSpace(r.stderr), "\n") + 1; lines != 1 || !strings.Contains(r.stderr, "/nonexistent/docker.sock") {
+		t.Errorf("want one line naming the socket, got:\n%s", r.stderr)
+	}
+}
+
+func decode(t *testing.T, s string, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		t.Fatalf("decode %T: %v\n%s", v, err, s)
+	}
+}
