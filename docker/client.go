@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/docker/docker/client"
@@ -124,15 +123,12 @@ func (c *Client) Ping(ctx context.Context) error {
 
 func (c *Client) pingError(err error) error {
 	if isUnreachable(err) {
-		hint := "DOCKER_HOST=" + c.host
-		if os.Getenv("DOCKER_HOST") == "" {
-			hint += " (the default; set DOCKER_HOST to use another engine)"
-		}
 		return &engineError{
 			op:       "ping docker engine",
 			sentinel: orchestrator.ErrUnreachable,
 			err:      err,
-			hint:     "is the Docker daemon running, and may this user use it? " + hint,
+			hint: "is the Docker daemon running? Start it, check that this user may use its socket " +
+				"(e.g. membership of the docker group), or point DOCKER_HOST at another engine; DOCKER_HOST=" + c.host,
 		}
 	}
 	return wrap("ping docker engine", err)

@@ -33,7 +33,10 @@ func (c *Client) ImageExists(ctx context.Context, ref string) (bool, error) {
 
 // BuildImage builds an image with the classic builder from a tar context
 // with a Dockerfile at its root. It never pulls: the Dockerfile must start
-// FROM scratch or from an image that is already local.
+// FROM scratch or from an image that is already local. When an image the
+// build relies on (a cached step, or the result before it is tagged) is
+// removed meanwhile by someone else, the error wraps ErrNotFound, and
+// building again is the remedy.
 func (c *Client) BuildImage(ctx context.Context, buildContext io.Reader, tags []string, labels map[string]string) error {
 	op := "build image " + strings.Join(tags, ",")
 	ctx, cancel := context.WithTimeout(ctx, c.buildTimeout)
@@ -54,6 +57,9 @@ func (c *Client) BuildImage(ctx context.Context, buildContext io.Reader, tags []
 	if err := c.readBuildStream(resp.Body); err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s: %w", op, ctx.Err())
+		}
+		if vanished(err) {
+			return wrapAs(op, orchestrator.ErrNotFound, err)
 		}
 		return wrap(op, err)
 	}
@@ -81,13 +87,29 @@ func (c *Client) readBuildStream(r io.Reader) error {
 	}
 }
 
+// vanished reports whether a build failed because an image it relied on
+// was removed in mid-build.
+func vanished(err error) bool {
+	for _, s := range []string{"failed to get digest", "no such image", "unrecognized image", "imagedb/content"} {
+		if containsFold(err.Error(), s) {
+			return true
+		}
+	}
+	return false
+}
+
 // RemoveImage removes an image reference (untagging it, and deleting the
 // image when no tag is left). ErrConflict when a container uses it.
 func (c *Client) RemoveImage(ctx context.Context, ref string) error {
 	ctx, cancel := c.call(ctx)
 	defer cancel()
 	_, err := c.api.ImageRemove(ctx, ref, image.RemoveOptions{Force: false, PruneChildren: true})
-	return wrap(fmt.Sprintf("remove image %q", ref), err)
+	op := fmt.Sprintf("remove image %q", ref)
+	if err != nil && sentinelFor(err) == nil && containsFold(err.Error(), "unrecognized image") {
+		// An ID removed meanwhile, as the engine reports it.
+		return wrapAs(op, orchestrator.ErrNotFound, err)
+	}
+	return wrap(op, err)
 }
 
 // ListImages lists local images carrying every label given.

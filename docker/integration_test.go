@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/netip"
 	"os"
@@ -129,14 +130,17 @@ func cleanupTopology(t *testing.T, rt orchestrator.Runtime, name string) {
 	})
 }
 
+// ensureImage builds the stand-in node image and holds it for this test,
+// so that other packages' tests removing node images leave it alone.
 func ensureImage(t *testing.T, rt orchestrator.Runtime) string {
 	t.Helper()
+	hold := fmt.Sprintf("test-docker-%d-%d", os.Getpid(), rand.IntN(1e9))
 	t.Cleanup(func() {
-		if err := nodeimage.Remove(context.Background(), rt); err != nil {
+		if err := nodeimage.Release(context.Background(), rt, nodeimage.HoldTag(hold)); err != nil {
 			t.Error(err)
 		}
 	})
-	ref, _, err := nodeimage.Ensure(context.Background(), rt, nodeimage.Options{Package: standin})
+	ref, _, err := nodeimage.Ensure(context.Background(), rt, nodeimage.Options{Package: standin, Hold: hold})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,6 +304,29 @@ func TestIntegrationRuntime(t *testing.T) {
 		}
 		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("Close took %v", d)
+		}
+
+		// Without Follow the stream ends by itself.
+		for _, tt := range []struct {
+			opts  orchestrator.LogOptions
+			lines int
+		}{
+			{orchestrator.LogOptions{Tail: "1"}, 1},
+			{orchestrator.LogOptions{}, 2},
+			{orchestrator.LogOptions{Since: time.Now().Add(time.Hour)}, 0},
+		} {
+			rc, err := rt.Logs(ctx, id, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(rc)
+			rc.Close()
+			if n := strings.Count(string(b), "\n"); err != nil || n != tt.lines {
+				t.Errorf("Logs(%+v) = %q, %v; want %d lines", tt.opts, b, err, tt.lines)
+			}
+		}
+		if _, err := rt.Logs(ctx, name+"-nonexistent", orchestrator.LogOptions{}); !errors.Is(err, orchestrator.ErrNotFound) {
+			t.Errorf("Logs of a missing container: %v, want ErrNotFound", err)
 		}
 	})
 

@@ -3,6 +3,7 @@ package nodeimage_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -47,25 +48,29 @@ func newRuntime(t testing.TB) *docker.Client {
 	return rt
 }
 
+const standin = "./nodeimage/testdata/standin"
+
 // agentPackage is the real agent once it has landed, else the stand-in.
 func agentPackage() string {
 	if m, _ := filepath.Glob(filepath.Join("..", "node", "cmd", "topo-node", "*.go")); len(m) > 0 {
 		return nodeimage.DefaultPackage
 	}
-	return "./nodeimage/testdata/standin"
+	return standin
 }
 
 func TestIntegrationEnsure(t *testing.T) {
 	rt := newRuntime(t)
 	ctx := context.Background()
+	hold := fmt.Sprintf("test-nodeimage-%d-%d", os.Getpid(), rand.IntN(1e9))
 	t.Cleanup(func() {
-		if err := nodeimage.Remove(context.Background(), rt); err != nil {
+		if err := nodeimage.Release(context.Background(), rt, nodeimage.HoldTag(hold)); err != nil {
 			t.Error(err)
 		}
 	})
 	var steps []string
 	opts := nodeimage.Options{
-		Package:   agentPackage(),
+		Package:   standin,
+		Hold:      hold,
 		TagLatest: true,
 		Progress:  func(s string) { steps = append(steps, s) },
 	}
@@ -73,12 +78,19 @@ func TestIntegrationEnsure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if ref != nodeimage.HoldTag(hold) {
+		t.Errorf("Ensure with a hold = %s, want %s", ref, nodeimage.HoldTag(hold))
+	}
 	t.Logf("%s: %q", ref, steps)
 	again, built, err := nodeimage.Ensure(ctx, rt, opts)
 	if err != nil || again != ref || built {
 		t.Errorf("second Ensure = %s, built %v, %v; want %s, not built", again, built, err, ref)
 	}
-	for _, tag := range []string{ref, nodeimage.LatestTag} {
+	im, err := nodeimage.Build(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tag := range []string{ref, im.Tag, nodeimage.LatestTag} {
 		if ok, err := rt.ImageExists(ctx, tag); err != nil || !ok {
 			t.Errorf("ImageExists(%s) = %v, %v", tag, ok, err)
 		}
@@ -87,19 +99,46 @@ func TestIntegrationEnsure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.ContainsFunc(list, func(im orchestrator.ImageInfo) bool {
-		return slices.Contains(im.Tags, ref) && im.Labels[nodeimage.LabelContent] != ""
+	if !slices.ContainsFunc(list, func(info orchestrator.ImageInfo) bool {
+		return slices.Contains(info.Tags, im.Tag) && info.Labels[nodeimage.LabelContent] == im.Hash
 	}) {
-		t.Errorf("node images %+v lack %s with its content label", list, ref)
+		t.Errorf("node images %+v lack %s with its content label", list, im.Tag)
 	}
 
+	// A held image survives Remove; Release lets it go.
 	if err := nodeimage.Remove(ctx, rt); err != nil {
 		t.Fatal(err)
 	}
-	// Another package's test may be using (and so keeping) a node image,
-	// but not this one's tags unless it runs the same agent; check ours.
+	if ok, _ := rt.ImageExists(ctx, ref); !ok {
+		t.Errorf("Remove removed the held %s", ref)
+	}
+	if err := nodeimage.Release(ctx, rt, ref); err != nil {
+		t.Fatal(err)
+	}
 	if ok, _ := rt.ImageExists(ctx, ref); ok {
-		t.Logf("%s still present after Remove (in use by a concurrent test?)", ref)
+		t.Errorf("%s still there after Release", ref)
+	}
+}
+
+// TestIntegrationAgentImage builds the real agent's image, once it exists.
+func TestIntegrationAgentImage(t *testing.T) {
+	rt := newRuntime(t)
+	if agentPackage() != nodeimage.DefaultPackage {
+		t.Skip("no agent in ./node/cmd/topo-node yet")
+	}
+	ctx := context.Background()
+	hold := fmt.Sprintf("test-agent-%d-%d", os.Getpid(), rand.IntN(1e9))
+	t.Cleanup(func() {
+		if err := nodeimage.Release(context.Background(), rt, nodeimage.HoldTag(hold)); err != nil {
+			t.Error(err)
+		}
+	})
+	ref, _, err := nodeimage.Ensure(ctx, rt, nodeimage.Options{Hold: hold})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := rt.ImageExists(ctx, ref); err != nil || !ok {
+		t.Errorf("ImageExists(%s) = %v, %v", ref, ok, err)
 	}
 }
 
@@ -108,8 +147,9 @@ func TestIntegrationEnsure(t *testing.T) {
 func BenchmarkEnsureCached(b *testing.B) {
 	rt := newRuntime(b)
 	ctx := context.Background()
-	b.Cleanup(func() { _ = nodeimage.Remove(context.Background(), rt) })
-	opts := nodeimage.Options{Package: agentPackage()}
+	hold := fmt.Sprintf("bench-nodeimage-%d-%d", os.Getpid(), rand.IntN(1e9))
+	b.Cleanup(func() { _ = nodeimage.Release(context.Background(), rt, nodeimage.HoldTag(hold)) })
+	opts := nodeimage.Options{Package: agentPackage(), Hold: hold}
 	if _, _, err := nodeimage.Ensure(ctx, rt, opts); err != nil {
 		b.Fatal(err)
 	}
