@@ -143,11 +143,11 @@ func (top *Topology) dumpLogs(t testing.TB) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var b strings.Builder
-	_ = top.o.Logs(ctx, top.Name, orchestrator.LogsOptions{Tail: 200}, func(l orchestrator.LogLine) error {
+	_ = top.o.Logs(ctx, top.Name, orchestrator.LogsOptions{Tail: 40}, func(l orchestrator.LogLine) error {
 		fmt.Fprintf(&b, "%-8s| %s\n", l.Node, l.Text)
 		return nil
 	})
-	t.Logf("topotest: logs of %s (last 200 lines per node):\n%s", top.Name, b.String())
+	t.Logf("topotest: logs of %s (last 40 lines per node):\n%s", top.Name, b.String())
 }
 
 // Orchestrator gives access to everything topo can do with the topology.

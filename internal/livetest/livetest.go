@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -147,5 +148,6 @@ func Leftovers(t testing.TB, o *orchestrator.Orchestrator, name string) []string
 	for _, n := range ns {
 		out = append(out, "network "+n.Name)
 	}
+	slices.Sort(out)
 	return out
 }
