@@ -92,6 +92,8 @@ type Counters struct {
 	Ignored         int64            `json:"ignored"`
 	Dropped         int64            `json:"dropped"`
 	DroppedByReason map[string]int64 `json:"dropped_by_reason,omitempty"`
+	// RSSBytes is the agent's resident memory, where it reports it.
+	RSSBytes int64 `json:"rss_bytes,omitempty"`
 }
 
 // SegmentStatus is one network of a Status.
