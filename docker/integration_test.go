@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -425,5 +426,69 @@ func TestIntegrationImages(t *testing.T) {
 	err = rt.BuildImage(ctx, strings.NewReader(""), []string{"topo-broken:test"}, nil)
 	if err == nil {
 		t.Error("BuildImage with an empty context succeeded")
+	}
+}
+
+// TestIntegrationAgent runs the real agent, once it has landed, hardened on
+// one segment, and talks to it with exec.
+func TestIntegrationAgent(t *testing.T) {
+	rt := newRuntime(t)
+	if m, _ := filepath.Glob(filepath.Join("..", "node", "cmd", "topo-node", "*.go")); len(m) == 0 {
+		t.Skip("no agent in ./node/cmd/topo-node yet")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	hold := fmt.Sprintf("test-docker-agent-%d-%d", os.Getpid(), rand.IntN(1e9))
+	t.Cleanup(func() {
+		if err := nodeimage.Release(context.Background(), rt, nodeimage.HoldTag(hold)); err != nil {
+			t.Error(err)
+		}
+	})
+	ref, _, err := nodeimage.Ensure(ctx, rt, nodeimage.Options{Hold: hold})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	name := fmt.Sprintf("it-agent-%d-%d", os.Getpid(), rand.IntN(1e6))
+	cleanupTopology(t, rt, name)
+	x := freeSubnetBase(t, rt)
+	seg := netip.MustParsePrefix(fmt.Sprintf("10.211.%d.0/29", x))
+	labels := map[string]string{orchestrator.LabelTopology: name}
+	if _, err := rt.CreateNetwork(ctx, orchestrator.NetworkSpec{Name: name + "-a", Subnet: seg, Labels: labels}); err != nil {
+		t.Fatal(err)
+	}
+	ip := seg.Addr().Next().Next()
+	config := fmt.Sprintf(`{"version":1,"topology":%q,"name":"solo","role":"peer","layout":"custom",`+
+		`"segments":[{"name":"a","addr":%q,"subnet":%q}],"neighbors":[],"routes":{},`+
+		`"traffic":{"protocol":"tcp","interval":"0s","size":0}}`, name, ip, seg)
+	id, err := rt.CreateContainer(ctx, orchestrator.ContainerSpec{
+		Name:     name + "-solo",
+		Image:    ref,
+		Env:      []string{"TOPO_NODE_CONFIG=" + config},
+		Labels:   labels,
+		Network:  []orchestrator.NetworkAttachment{{Network: name + "-a", IP: ip}},
+		Hardened: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.StartContainer(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code, err := rt.Exec(ctx, id, []string{"/topo-node", "ready", "--wait", "20s"}, &stdout, &stderr)
+	if err != nil || code != 0 {
+		logs := ""
+		if rc, err := rt.Logs(ctx, id, orchestrator.LogOptions{}); err == nil {
+			b, _ := io.ReadAll(rc)
+			rc.Close()
+			logs = string(b)
+		}
+		t.Fatalf("topo-node ready = %d, %v; stdout %q stderr %q; logs:\n%s", code, err, stdout.String(), stderr.String(), logs)
+	}
+	stdout.Reset()
+	code, err = rt.Exec(ctx, id, []string{"/topo-node", "stats"}, &stdout, &stderr)
+	if err != nil || code != 0 || !strings.Contains(stdout.String(), `"solo"`) {
+		t.Errorf("topo-node stats = %d, %v; stdout %q stderr %q", code, err, stdout.String(), stderr.String())
 	}
 }
