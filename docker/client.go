@@ -127,8 +127,8 @@ func (c *Client) pingError(err error) error {
 			op:       "ping docker engine",
 			sentinel: orchestrator.ErrUnreachable,
 			err:      err,
-			hint: "is the Docker daemon running? Start it, check that this user may use its socket " +
-				"(e.g. membership of the docker group), or point DOCKER_HOST at another engine; DOCKER_HOST=" + c.host,
+			hint: "is the Docker daemon running? Start it, let this user use its socket " +
+				"(e.g. the docker group), or point DOCKER_HOST at another engine; now DOCKER_HOST=" + c.host,
 		}
 	}
 	return wrap("ping docker engine", err)
