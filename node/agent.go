@@ -1,10 +1,3 @@
-// Package node is the agent that runs inside every node of a topology: it
-// listens on the node's segment addresses, connects to its neighbours,
-// frames, routes, relays, counts and logs messages, and serves a local
-// control channel for the topo-node CLI.
-//
-// Everything it knows comes from its Config; it imports nothing else of
-// topo's and never talks to Docker.
 package node
 
 import (

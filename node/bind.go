@@ -53,7 +53,10 @@ func (a *Agent) listenSegment(ctx context.Context, lc *net.ListenConfig, s *segm
 	}
 	s.udp = pc.(*net.UDPConn)
 	if s.bcast.IsValid() {
-		bp, err := lc.ListenPacket(ctx, "udp", netip.AddrPortFrom(s.bcast, uint16(s.port)).String())
+		blc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
+			return errors.Join(allowBroadcast(c), shareAddr(c))
+		}}
+		bp, err := blc.ListenPacket(ctx, "udp", netip.AddrPortFrom(s.bcast, uint16(s.port)).String())
 		if err != nil {
 			return fmt.Errorf("broadcast socket: %w", err)
 		}

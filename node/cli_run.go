@@ -7,11 +7,18 @@ import (
 	"log/slog"
 )
 
+// LogLevelEnv sets the agent's log level when --log-level is not given.
+const LogLevelEnv = "TOPO_NODE_LOG_LEVEL"
+
 func cliRun(ctx context.Context, args []string, env Env, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	var c common
 	c.register(fs)
-	level := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn or error")
+	def := env(LogLevelEnv)
+	if def == "" {
+		def = "info"
+	}
+	level := fs.String("log-level", def, "log `LEVEL`: debug, info, warn or error (default $"+LogLevelEnv+" or info)")
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package node_test
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -87,4 +88,22 @@ func TestCustom(t *testing.T) {
 			assertPath(t, c.send("e", "c").Path, "e", "d", "c")
 		})
 	}
+}
+
+// TestBusBroadcastAddress puts frames on the segment with one datagram to
+// the broadcast address, as in Docker, using loopback's 127.255.255.255.
+func TestBusBroadcastAddress(t *testing.T) {
+	s := busSpec(4)
+	s.port = 20000 + rand.IntN(20000)
+	cfgs := s.configs()
+	for _, cfg := range cfgs {
+		cfg.Segments[0].Broadcast = "127.255.255.255"
+	}
+	c := startConfigs(t, cfgs, []string{"n1", "n2", "n3", "n4"})
+	c.waitReady()
+	assertPath(t, c.send("n1", "n3").Path, "n1", "n3")
+	eventually(t, 5*time.Second, "bystanders to ignore", func() bool {
+		st := c.stats()
+		return st["n2"].Counters.Ignored == 1 && st["n4"].Counters.Ignored == 1
+	})
 }

@@ -5,3 +5,5 @@ package node
 import "syscall"
 
 func allowBroadcast(syscall.RawConn) error { return nil }
+
+func shareAddr(syscall.RawConn) error { return nil }

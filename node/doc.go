@@ -1,0 +1,44 @@
+// Package node is the agent that runs inside every node of a topology: it
+// listens on the node's segment addresses, connects to its neighbours,
+// frames, routes, relays, counts and logs messages, and serves a local
+// control channel for the topo-node CLI.
+//
+// Everything it knows comes from its Config (JSON in $TOPO_NODE_CONFIG); it
+// imports nothing else of topo's and never talks to Docker.
+//
+// # Links
+//
+// A neighbour on a point-to-point segment is reached over one long-lived
+// TCP connection (traffic protocol tcp), opened by the side whose Neighbor
+// has Dial set and introduced by a hello frame each way, or by datagrams
+// (udp), kept alive by hellos. Shared segments always use datagrams: a frame
+// is put on the segment once (to its broadcast address, or to each member
+// when there is none) and every member sees it; only the next hop acts, the
+// others count and log it as ignored. Frames for a link that is down wait in
+// a bounded queue (queue_full when it is full, link_down when they waited
+// too long).
+//
+// # Routing
+//
+// A message for this node is delivered; otherwise it goes to
+// Config.Routes[destination] (no_route if missing) with its TTL decremented
+// (ttl when it runs out) and this node appended to its path. Destination "*"
+// floods: each node delivers a broadcast once and passes it to every other
+// neighbour. In a ring a node sends its own messages only while it holds the
+// token; the leader makes the token and logs its round trip (ring_rtt).
+//
+// # Logs
+//
+// One JSON object per line: time, level, msg, node, event and, as fitting,
+// peer, id, bytes, reason, path. A server logs "got connection from ADDR"
+// (event connection) and its clients "received: Thank you for connecting"
+// (event greeting).
+//
+// # Control channel
+//
+// A unix socket (Config.ControlSocket, DefaultControlSocket by default)
+// takes one JSON ControlRequest per connection and answers one
+// ControlResponse: op "send" (to, text, receipt, timeout) answers a Receipt,
+// op "stats" a Stats. Client speaks it; topo-node send, stats and ready use
+// Client.
+package node
