@@ -105,6 +105,8 @@ exchanges TCP or UDP messages the way the layout dictates.`,
 		newLogsCmd(a),
 		newSendCmd(a),
 		newExecCmd(a),
+		newBuildCmd(a),
+		newExportCmd(a),
 	)
 	return root
 }

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// regenerate is how a developer brings compose.yaml up to date.
+const regenerate = "go run ./cmd/topo export compose topologies/client-server.yaml -o compose.yaml"
+
+// TestComposeYAMLIsCurrent keeps the repository's compose.yaml identical to
+// the export of the client-server example, made the way a user makes it
+// from the repository root.
+func TestComposeYAMLIsCurrent(t *testing.T) {
+	t.Chdir("../..")
+	want, err := os.ReadFile("compose.yaml")
+	if err != nil {
+		t.Fatalf("%v; create it with:\n  %s", err, regenerate)
+	}
+	code, out, errOut := runCLI(t, "export", "compose", "topologies/client-server.yaml")
+	if code != 0 {
+		t.Fatalf("topo export compose topologies/client-server.yaml: exit %d\n%s\ncompose.yaml must be this example's export: make the example exportable (compose cannot express link impairments), then run:\n  %s", code, errOut, regenerate)
+	}
+	if out != string(want) {
+		t.Errorf("compose.yaml is not the export of topologies/client-server.yaml; regenerate it with:\n  %s\nfirst difference: %s", regenerate, composeDiff(string(want), out))
+	}
+	// Written to a file, the export is the same bytes.
+	tmp := filepath.Join(t.TempDir(), "compose.yaml")
+	if code, _, errOut := runCLI(t, "export", "compose", "topologies/client-server.yaml", "-o", tmp); code != 0 {
+		t.Fatalf("export -o: exit %d: %s", code, errOut)
+	}
+	if got, _ := os.ReadFile(tmp); !bytes.Contains(got, []byte("version: \"2.4\"")) {
+		t.Errorf("export -o %s wrote:\n%s", tmp, got)
+	}
+}
+
+func composeDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := range max(len(w), len(g)) {
+		var a, b string
+		if i < len(w) {
+			a = w[i]
+		}
+		if i < len(g) {
+			b = g[i]
+		}
+		if a != b {
+			return "compose.yaml line " + strconv.Itoa(i+1) + ":\n  has:    " + a + "\n  export: " + b
+		}
+	}
+	return "none"
+}
+
+func TestExportCompose(t *testing.T) {
+	dir := t.TempDir()
+	top := filepath.Join(dir, "topologies", "lan.yaml")
+	if err := os.MkdirAll(filepath.Dir(top), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(top, []byte("layout: client-server\nnodes: 3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "deploy", "compose.yaml")
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout []string
+		stderr []string
+	}{
+		{
+			name:   "to stdout, the file label as given",
+			args:   []string{"export", "compose", top},
+			stdout: []string{`version: "2.4"`, "container_name: lan-server", "topo.file: " + filepath.ToSlash(top), "image: topo-node:latest", "topo build"},
+		},
+		{
+			name:   "another name",
+			args:   []string{"export", "compose", "--name", "lab2", top},
+			stdout: []string{"container_name: lab2-client1", "name: lab2-lan", "topo.topology: lab2"},
+		},
+		{
+			name:   "a bad name is a usage error",
+			args:   []string{"export", "compose", "--name", "Bad_Name", top},
+			code:   2,
+			stderr: []string{"Bad_Name"},
+		},
+		{
+			name:   "impairments are refused, by name",
+			args:   []string{"export", "compose", "../../topologies/ring.yaml"},
+			code:   2,
+			stderr: []string{"compose export: link impairment (delay) on segments node1-node2, node2-node3, node3-node4, node4-node5, node5-node1 cannot be expressed in a compose file", "to export ../../topologies/ring.yaml, remove"},
+		},
+		{
+			name:   "an invalid file",
+			args:   []string{"export", "compose", "testdata/bad.yaml"},
+			code:   2,
+			stderr: []string{"testdata/bad.yaml:2:8:"},
+		},
+		{
+			name:   "a missing file",
+			args:   []string{"export", "compose", "testdata/nope.yaml"},
+			code:   2,
+			stderr: []string{"nope.yaml"},
+		},
+		{
+			name:   "no file",
+			args:   []string{"export", "compose"},
+			code:   2,
+			stderr: []string{"accepts 1 arg"},
+		},
+		{
+			name:   "no format",
+			args:   []string{"export"},
+			code:   2,
+			stderr: []string{"topo export compose FILE"},
+		},
+		{
+			name:   "an unknown format",
+			args:   []string{"export", "kube", top},
+			code:   2,
+			stderr: []string{`unknown command "kube"`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, stdout, stderr)
+			}
+			for _, want := range tt.stdout {
+				if !strings.Contains(stdout, want) {
+					t.Errorf("stdout lacks %q:\n%s", want, stdout)
+				}
+			}
+			for _, want := range tt.stderr {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
+			}
+			if tt.code != 0 && stdout != "" {
+				t.Errorf("a failed export printed:\n%s", stdout)
+			}
+		})
+	}
+
+	t.Run("to a file, the file label relative to it", func(t *testing.T) {
+		code, stdout, stderr := runCLI(t, "export", "compose", top, "-o", out)
+		if code != 0 || stdout != "" {
+			t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f struct {
+			Services map[string]struct{ Labels map[string]string }
+		}
+		if err := yaml.Unmarshal(b, &f); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.Services["server"].Labels["topo.file"]; got != "../topologies/lan.yaml" {
+			t.Errorf("topo.file = %q, want ../topologies/lan.yaml", got)
+		}
+		if !strings.Contains(stderr, "wrote "+out) {
+			t.Errorf("stderr lacks the file written: %s", stderr)
+		}
+	})
+}
+
+func TestLabelPath(t *testing.T) {
+	abs := filepath.Join(t.TempDir(), "t", "x.yaml")
+	tests := []struct{ file, output, want string }{
+		{"topologies/x.yaml", "", "topologies/x.yaml"},
+		{"./topologies/../topologies/x.yaml", "", "topologies/x.yaml"},
+		{"topologies/x.yaml", "compose.yaml", "topologies/x.yaml"},
+		{"topologies/x.yaml", "out/compose.yaml", "../topologies/x.yaml"},
+		{"x.yaml", "compose.yaml", "x.yaml"},
+		{abs, "", filepath.ToSlash(abs)},
+		{abs, filepath.Join(filepath.Dir(abs), "compose.yaml"), "x.yaml"},
+		{abs, filepath.Join(filepath.Dir(abs), "sub", "compose.yaml"), "../x.yaml"},
+	}
+	for _, tt := range tests {
+		if got := labelPath(tt.file, tt.output); got != tt.want {
+			t.Errorf("labelPath(%q, %q) = %q, want %q", tt.file, tt.output, got, tt.want)
+		}
+	}
+}

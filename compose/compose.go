@@ -1,0 +1,418 @@
+// Package compose writes a topology's plan as a Docker Compose file that
+// builds the same topology as `topo up`: the same networks with the same
+// subnets and gateways, the same containers with the same names, addresses,
+// node config, labels and least-privilege settings.
+//
+// Because the labels are the same, topo's own commands (status, send, logs,
+// down) work on a topology started with docker-compose. A topology that
+// uses something compose cannot express is refused with an error naming
+// it, never exported as a different topology.
+//
+// The file targets docker-compose 1.29 and the compose file format 2.4,
+// which has mem_limit, pids_limit, network names and IPAM gateways.
+package compose
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/topo-dev/topo/node"
+	"github.com/topo-dev/topo/nodeimage"
+	"github.com/topo-dev/topo/orchestrator"
+	"github.com/topo-dev/topo/topology"
+	"github.com/topo-dev/topo/wiring"
+)
+
+// FileVersion is the compose file format the export writes.
+const FileVersion = "2.4"
+
+// The least-privilege settings of a node running topo's agent. They mirror
+// what topo up asks the engine for (ContainerSpec.Hardened in package
+// orchestrator, applied by package docker, and the orchestrator's memory
+// and pids caps); the integration test compares the two container by
+// container.
+const (
+	nodeUser      = "65534:65534"
+	runDir        = "/run/topo"
+	runDirOptions = "rw,noexec,nosuid,size=1m,uid=65534,gid=65534"
+	nodeMemory    = 64 << 20
+	nodePids      = 128
+	// maxHostname is the longest hostname the kernel takes; topo up cuts
+	// the container name to it the same way.
+	maxHostname = 63
+)
+
+// Options adjust Export.
+type Options struct {
+	// File is the topology file as the topo.file label and the header name
+	// it: best a path relative to the compose file, so that the export is
+	// the same on every machine. Empty means plan.File.
+	File string
+	// PlanHash is the topology's Hash, written as the topo.plan label that
+	// topo up uses to tell a changed file apart. Empty leaves it out.
+	PlanHash string
+	// Image is the image of the nodes that run topo's agent;
+	// nodeimage.LatestTag (what `topo build` tags) when empty.
+	Image string
+}
+
+// ErrUnsupported is wrapped by every error about something a compose file
+// cannot express.
+var ErrUnsupported = errors.New("cannot be expressed in a compose file")
+
+// UnsupportedError names a feature of a topology that a compose file
+// cannot express, and where the topology uses it.
+type UnsupportedError struct {
+	Feature string // e.g. "link impairment (delay, rate)"
+	Where   string // e.g. "segment lan"
+}
+
+func (e *UnsupportedError) Error() string {
+	return fmt.Sprintf("compose export: %s on %s %v", e.Feature, e.Where, ErrUnsupported)
+}
+
+// Unwrap returns ErrUnsupported.
+func (e *UnsupportedError) Unwrap() error { return ErrUnsupported }
+
+// Export returns the compose file of a plan. The plan should come from
+// topology.BuildPlan with default options, so that the same topology file
+// always exports the same bytes. Every problem is reported at once, joined.
+func Export(plan *topology.Plan, opts Options) ([]byte, error) {
+	if plan == nil || len(plan.Nodes) == 0 {
+		return nil, errors.New("compose export: empty plan")
+	}
+	if err := check(plan); err != nil {
+		return nil, err
+	}
+	if opts.Image == "" {
+		opts.Image = nodeimage.LatestTag
+	}
+	if opts.File == "" {
+		opts.File = plan.File
+	}
+	e := exporter{plan: plan, opts: opts}
+	services := newMapping()
+	for i := range plan.Nodes {
+		svc, err := e.service(i)
+		if err != nil {
+			return nil, err
+		}
+		services.add(plan.Nodes[i].Name, svc)
+	}
+	networks := newMapping()
+	for i, s := range plan.Segments {
+		networks.add(s.Name, e.network(i))
+	}
+	top := newMapping()
+	top.str("version", FileVersion)
+	top.add("services", services.node())
+	top.add("networks", networks.node())
+
+	doc := &yaml.Node{Kind: yaml.DocumentNode, HeadComment: e.header(), Content: []*yaml.Node{top.node()}}
+	out, err := encode(doc)
+	if err != nil {
+		return nil, fmt.Errorf("compose export: %w", err)
+	}
+	return out, nil
+}
+
+// check refuses what compose cannot express: every segment with a link
+// impairment (compose has no way to shape a network), and names compose
+// would not take as service, network or container names.
+func check(plan *topology.Plan) error {
+	var errs []error
+	// Segments with the same impairment fields are reported together, in
+	// plan order, so that a default link: makes one line, not one per link.
+	var order []string
+	bySet := map[string][]string{}
+	for _, s := range plan.Segments {
+		fields := impairmentFields(s.Impairment)
+		if len(fields) == 0 {
+			continue
+		}
+		k := strings.Join(fields, ", ")
+		if _, ok := bySet[k]; !ok {
+			order = append(order, k)
+		}
+		bySet[k] = append(bySet[k], s.Name)
+	}
+	for _, k := range order {
+		where := "segment " + bySet[k][0]
+		if len(bySet[k]) > 1 {
+			where = "segments " + strings.Join(bySet[k], ", ")
+		}
+		errs = append(errs, &UnsupportedError{Feature: "link impairment (" + k + ")", Where: where})
+	}
+	for _, n := range plan.Nodes {
+		if !composeName(n.Name) || !composeName(orchestrator.ContainerName(plan.Name, n.Name)) {
+			errs = append(errs, &UnsupportedError{Feature: fmt.Sprintf("node name %q (a compose service and container name is [a-zA-Z0-9][a-zA-Z0-9_.-]*)", n.Name), Where: "topology " + plan.Name})
+		}
+	}
+	for _, s := range plan.Segments {
+		if !composeName(s.Name) || !composeName(orchestrator.NetworkName(plan.Name, s.Name)) {
+			errs = append(errs, &UnsupportedError{Feature: fmt.Sprintf("segment name %q (a compose network name is [a-zA-Z0-9][a-zA-Z0-9_.-]*)", s.Name), Where: "topology " + plan.Name})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// impairmentFields names the fields of an impairment that are set.
+func impairmentFields(i topology.Impairment) []string {
+	var out []string
+	if i.Delay != 0 {
+		out = append(out, "delay")
+	}
+	if i.Jitter != 0 {
+		out = append(out, "jitter")
+	}
+	if i.Loss != 0 {
+		out = append(out, "loss")
+	}
+	if i.Rate != 0 {
+		out = append(out, "rate")
+	}
+	return out
+}
+
+// composeName reports whether s is a name docker-compose takes for a
+// service, a network or a container.
+func composeName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case i > 0 && (c == '_' || c == '.' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+type exporter struct {
+	plan *topology.Plan
+	opts Options
+}
+
+// labels are the labels topo up puts on every container and network.
+func (e *exporter) labels(extra map[string]string) map[string]string {
+	l := map[string]string{
+		orchestrator.LabelTopology: e.plan.Name,
+		orchestrator.LabelLayout:   string(e.plan.Layout),
+		orchestrator.LabelFile:     e.opts.File,
+	}
+	if e.opts.PlanHash != "" {
+		l[orchestrator.LabelPlan] = e.opts.PlanHash
+	}
+	maps.Copy(l, extra)
+	return l
+}
+
+// service is the compose service of the i-th node, as topo up would create
+// its container.
+func (e *exporter) service(i int) (*yaml.Node, error) {
+	n := e.plan.Nodes[i]
+	cfg, err := wiring.NodeConfig(e.plan, n.Name, wiring.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("compose export: %w", err)
+	}
+	js, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("compose export: node %s: config: %w", n.Name, err)
+	}
+	env := map[string]string{node.ConfigEnv: string(js)}
+	agent := n.Image == ""
+	image := e.opts.Image
+	if !agent {
+		// A user's own image gets its command and env as well; the agent
+		// runs as the image defines it, with nothing but its config.
+		image = n.Image
+		maps.Copy(env, n.Env)
+	}
+	name := orchestrator.ContainerName(e.plan.Name, n.Name)
+	hostname := name
+	if len(hostname) > maxHostname {
+		hostname = hostname[:maxHostname]
+	}
+
+	svc := newMapping()
+	svc.str("image", image)
+	if !agent && len(n.Command) > 0 {
+		svc.add("command", strs(n.Command...))
+	}
+	svc.str("container_name", name)
+	svc.str("hostname", hostname)
+	if agent {
+		svc.str("user", nodeUser)
+		svc.add("read_only", boolean(true))
+		svc.add("tmpfs", strs(runDir+":"+runDirOptions))
+		svc.add("cap_drop", flowStrs("ALL"))
+		svc.add("security_opt", flowStrs("no-new-privileges"))
+		svc.add("mem_limit", integer(nodeMemory))
+		svc.add("pids_limit", integer(nodePids))
+	}
+	svc.add("environment", stringMap(env))
+	agentLabel := strconv.FormatBool(agent)
+	svc.add("labels", stringMap(e.labels(map[string]string{
+		orchestrator.LabelNode:  n.Name,
+		orchestrator.LabelRole:  n.Role,
+		orchestrator.LabelAgent: agentLabel,
+		orchestrator.LabelOrder: strconv.Itoa(i),
+	})))
+	nets := newMapping()
+	for _, s := range e.plan.Segments {
+		a, ok := n.Addresses[s.Name]
+		if !ok {
+			continue
+		}
+		att := newMapping()
+		att.str("ipv4_address", a.String())
+		nets.add(s.Name, att.node())
+	}
+	svc.add("networks", nets.node())
+	return svc.node(), nil
+}
+
+// network is the compose network of the i-th segment, named exactly as
+// topo up names it.
+func (e *exporter) network(i int) *yaml.Node {
+	s := e.plan.Segments[i]
+	pool := newMapping()
+	pool.str("subnet", s.Subnet.Masked().String())
+	if s.Gateway.IsValid() {
+		pool.str("gateway", s.Gateway.String())
+	}
+	ipam := newMapping()
+	ipam.str("driver", "default")
+	ipam.add("config", &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{pool.node()}})
+
+	nw := newMapping()
+	nw.str("name", orchestrator.NetworkName(e.plan.Name, s.Name))
+	nw.str("driver", "bridge")
+	nw.add("ipam", ipam.node())
+	nw.add("labels", stringMap(e.labels(map[string]string{
+		orchestrator.LabelSegment: s.Name,
+		orchestrator.LabelOrder:   strconv.Itoa(i),
+	})))
+	return nw.node()
+}
+
+// stringMap is a mapping of strings in key order.
+func stringMap(m map[string]string) *yaml.Node {
+	out := newMapping()
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out.str(k, m[k])
+	}
+	return out.node()
+}
+
+// header is the comment at the top of the file: where it comes from and how
+// to run it.
+func (e *exporter) header() string {
+	p := e.plan
+	var b strings.Builder
+	line := func(format string, args ...any) {
+		if format == "" {
+			b.WriteString("#\n")
+			return
+		}
+		fmt.Fprintf(&b, "# "+format+"\n", args...)
+	}
+	line("Docker Compose file of the topo topology %s", p.Name)
+	if e.opts.File != "" {
+		line("(%s), from %s.", p.Summary(), commentSafe(e.opts.File))
+	} else {
+		line("(%s).", p.Summary())
+	}
+	line("Made by `topo export compose`: export again rather than edit it.")
+	line("")
+	agents, own := 0, []string{}
+	for _, n := range p.Nodes {
+		if n.Image == "" {
+			agents++
+		} else if !slices.Contains(own, n.Image) {
+			own = append(own, n.Image)
+		}
+	}
+	if agents > 0 {
+		line("The nodes run topo's agent from the image %s, built locally", commentSafe(e.opts.Image))
+		line("and never pulled. Build it first, in a checkout of topo:")
+		line("")
+		line("  topo build                  (or: go run ./cmd/topo build)")
+		line("")
+	}
+	if len(own) > 0 {
+		line("These images of the topology's own must be present locally too:")
+		line("")
+		for _, im := range own {
+			line("  %s", commentSafe(im))
+		}
+		line("")
+	}
+	line("Then, with docker-compose 1.29 (or `docker compose`):")
+	line("")
+	line("  docker-compose up -d        start it; the nodes wire themselves")
+	line("  docker-compose logs         what the nodes did")
+	line("  docker-compose down         remove its containers and networks")
+	line("")
+	line("topo sees it as one of its own, by its labels:")
+	line("")
+	line("  topo status %s", p.Name)
+	line("  topo logs -t %s", p.Name)
+	if from, to, ok := sendExample(p); ok {
+		line("  topo send -t %s %s %s hello", p.Name, from, to)
+	}
+	line("  topo down %s", p.Name)
+	line("")
+	line("The subnets are fixed, from the pool %s. If another network", p.Pool)
+	line("already uses one, set network.pool in the topology file to a free")
+	line("block and export again.")
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// sendExample picks a message whose path shows the layout: from one leaf
+// to the next through the hub or server, else from the first node to the
+// last. Only nodes running topo's agent send and receive.
+func sendExample(p *topology.Plan) (from, to string, ok bool) {
+	centre := p.Layout == topology.Star || p.Layout == topology.ClientServer
+	var leaves, agents []string
+	for _, n := range p.Nodes {
+		if n.Image != "" {
+			continue
+		}
+		agents = append(agents, n.Name)
+		if !centre || n.Role != topology.RoleHub && n.Role != topology.RoleServer {
+			leaves = append(leaves, n.Name)
+		}
+	}
+	switch {
+	case len(leaves) >= 2:
+		if centre {
+			return leaves[0], leaves[1], true
+		}
+		return leaves[0], leaves[len(leaves)-1], true
+	case len(agents) >= 2:
+		return agents[0], agents[len(agents)-1], true
+	}
+	return "", "", false
+}
+
+// commentSafe keeps a value on its comment line.
+func commentSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, s)
+}
