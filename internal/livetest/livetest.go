@@ -10,6 +10,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
+	"syscall"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -58,16 +60,32 @@ func run(m *testing.M, prefix string) int {
 		return m.Run()
 	}
 
+	// go test runs packages in parallel processes that share the node
+	// image. Each holds a shared lock while it runs; the last one out, the
+	// one that gets the lock exclusively, removes the image.
+	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "topo-livetest.lock"), os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL: livetest lock: %v\n", err)
+		return 1
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_SH); err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL: livetest lock: %v\n", err)
+		return 1
+	}
+
 	code := m.Run()
 	if leaked := sweep(rt); leaked != "" {
 		fmt.Fprintf(os.Stderr, "FAIL: tests left resources behind (now removed): %s\n", leaked)
 		code = 1
 	}
-	// Other packages may still be using the image; Remove skips images in use.
-	ctx, cancel = context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := nodeimage.Remove(ctx, rt); err != nil {
-		fmt.Fprintf(os.Stderr, "note: removing node images: %v\n", err)
+	_ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	if syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+		ctx, cancel = context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := nodeimage.Remove(ctx, rt); err != nil {
+			fmt.Fprintf(os.Stderr, "note: removing node images: %v\n", err)
+		}
 	}
 	return code
 }
