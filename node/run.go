@@ -59,6 +59,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		<-ctx.Done()
 		a.running.Store(false)
 		a.closeAll()
+		a.failPending()
 		if ctl != nil {
 			ctl.close()
 		}

@@ -59,6 +59,9 @@ func (a *Agent) Send(ctx context.Context, to, text string, wantReceipt bool) (Re
 			a.mu.Unlock()
 		}()
 	}
+	if !a.running.Load() { // stopped since the check above
+		return Receipt{}, ErrNotRunning
+	}
 	if reason := a.originate(f); reason != "" {
 		rc.Reason, rc.DroppedAt = reason, a.name
 		rc.Path = []string{a.name}
@@ -160,5 +163,17 @@ func (a *Agent) resolve(r *frame.Frame) {
 	select {
 	case p.ch <- rc:
 	default:
+	}
+}
+
+// failPending answers every Send still waiting when the agent stops.
+func (a *Agent) failPending() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for id, p := range a.pending {
+		select {
+		case p.ch <- Receipt{ID: formatID(id), From: a.name, To: p.to, Reason: ReasonStopped}:
+		default:
+		}
 	}
 }
