@@ -374,7 +374,11 @@ func (e *exporter) header() string {
 	}
 	line("  topo down %s", p.Name)
 	line("")
-	line("The subnets are fixed, from the pool %s. If another network", p.Pool)
+	if p.Pool.IsValid() {
+		line("The subnets are fixed, from the pool %s. If another network", p.Pool)
+	} else {
+		line("The subnets are fixed. If another network")
+	}
 	line("already uses one, set network.pool in the topology file to a free")
 	line("block and export again.")
 	return strings.TrimSuffix(b.String(), "\n")

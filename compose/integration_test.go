@@ -71,8 +71,11 @@ func TestIntegrationComposeClientServer(t *testing.T) {
 
 	logs := p.waitLogs("got connection from", "Thank you for connecting")
 	for _, c := range []string{"client1", "client2"} {
-		if !strings.Contains(logs, orchestrator.ContainerName(name, c)) {
-			t.Errorf("no log lines of %s in\n%s", c, logs)
+		greeted := slices.ContainsFunc(strings.Split(logs, "\n"), func(l string) bool {
+			return strings.Contains(l, `"node":"`+c+`"`) && strings.Contains(l, "received: Thank you for connecting")
+		})
+		if !greeted {
+			t.Errorf("%s did not log the server's greeting:\n%s", c, logs)
 		}
 	}
 
