@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -319,8 +320,7 @@ var shared struct {
 // topo-node:latest, as `topo build` does, and returns a hold tag on it.
 // The tests export the hold tag rather than topo-node:latest: other
 // packages' tests may move or remove the shared latest tag meanwhile, and
-// the hold keeps the image until it is released. Releasing removes the node
-// images nothing uses any more, topo-node:latest among them.
+// the hold keeps the image while this package's tests run.
 func nodeImage(t *testing.T, o *orchestrator.Orchestrator) string {
 	t.Helper()
 	rt := o.Runtime()
@@ -343,10 +343,14 @@ func nodeImage(t *testing.T, o *orchestrator.Orchestrator) string {
 		if shared.users > 0 {
 			return
 		}
+		// Only the hold tag goes here. Removing the image itself, with
+		// topo-node:latest, is livetest.Main's, once no test package of
+		// this run needs it any more; nodeimage.Release would remove every
+		// unused node image now, under the feet of other packages.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if err := nodeimage.Release(ctx, rt, shared.ref); err != nil {
-			t.Errorf("release node image: %v", err)
+		if err := rt.RemoveImage(ctx, shared.ref); err != nil && !errors.Is(err, orchestrator.ErrNotFound) {
+			t.Errorf("drop the hold on the node image: %v", err)
 		}
 	})
 	return shared.ref
