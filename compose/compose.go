@@ -230,14 +230,13 @@ func (e *exporter) service(i int) (*yaml.Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compose export: node %s: config: %w", n.Name, err)
 	}
-	env := map[string]string{node.ConfigEnv: string(js)}
+	env := map[string]string{}
+	maps.Copy(env, n.Env)
+	env[node.ConfigEnv] = string(js) // the config wins over a user's env
 	agent := n.Image == ""
 	image := e.opts.Image
 	if !agent {
-		// A user's own image gets its command and env as well; the agent
-		// runs as the image defines it, with nothing but its config.
 		image = n.Image
-		maps.Copy(env, n.Env)
 	}
 	name := orchestrator.ContainerName(e.plan.Name, n.Name)
 	hostname := name

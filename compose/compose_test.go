@@ -184,8 +184,8 @@ func TestExportReadsBack(t *testing.T) {
 				len(s.Tmpfs) != 1 || s.Tmpfs[0] != "/run/topo:rw,noexec,nosuid,size=1m,uid=65534,gid=65534" {
 				t.Errorf("%s runs topo's agent without its hardening: %+v", n.Name, s)
 			}
-			if len(s.Environment) != 1 || s.Labels["topo.agent"] != "true" || s.Command != nil {
-				t.Errorf("%s: the agent gets its config only: env %v, command %v, agent label %q", n.Name, s.Environment, s.Command, s.Labels["topo.agent"])
+			if len(s.Environment) != len(n.Env)+1 || s.Labels["topo.agent"] != "true" || s.Command != nil {
+				t.Errorf("%s: the agent gets its config and the node's env only: env %v, command %v, agent label %q", n.Name, s.Environment, s.Command, s.Labels["topo.agent"])
 			}
 			continue
 		}

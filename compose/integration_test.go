@@ -70,7 +70,10 @@ func TestIntegrationComposeClientServer(t *testing.T) {
 	p := newProject(t, o, dc, name, out)
 	p.up()
 
-	logs := p.waitLogs("got connection from", "Thank you for connecting")
+	// Each client logs the greeting once it is connected; wait for both.
+	logs := p.waitLogs("got connection from",
+		`"msg":"received: Thank you for connecting","node":"client1"`,
+		`"msg":"received: Thank you for connecting","node":"client2"`)
 	for _, c := range []string{"client1", "client2"} {
 		greeted := slices.ContainsFunc(strings.Split(logs, "\n"), func(l string) bool {
 			return strings.Contains(l, `"node":"`+c+`"`) && strings.Contains(l, "received: Thank you for connecting")

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -328,16 +330,18 @@ func (u *upRun) containerSpecs(plan *topology.Plan, image string) (map[string]Co
 		spec := ContainerSpec{
 			Name:   ContainerName(plan.Name, n.Name),
 			Image:  image,
-			Env:    []string{node.ConfigEnv + "=" + string(js)},
 			Labels: u.labels(plan, map[string]string{LabelNode: n.Name, LabelRole: n.Role, LabelAgent: "true", LabelOrder: strconv.Itoa(i)}),
 		}
+		for _, k := range slices.Sorted(maps.Keys(n.Env)) {
+			if k != node.ConfigEnv { // the config wins over a user's env
+				spec.Env = append(spec.Env, k+"="+n.Env[k])
+			}
+		}
+		spec.Env = append(spec.Env, node.ConfigEnv+"="+string(js))
 		if n.Image != "" {
 			spec.Image = n.Image
 			spec.Cmd = n.Command
 			spec.Labels[LabelAgent] = "false"
-			for k, v := range n.Env {
-				spec.Env = append(spec.Env, k+"="+v)
-			}
 		} else {
 			spec.Hardened = true
 			spec.MemoryBytes = nodeMemory

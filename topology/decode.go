@@ -484,6 +484,11 @@ func (d *decoder) node(m *yaml.Node) (Node, bool) {
 	}
 	if v, ok := f.val["command"]; ok {
 		n.Command = d.command(v, what)
+		if _, hasImage := f.val["image"]; !hasImage {
+			// The built-in node takes no command; ignoring one would run
+			// something other than what the file says.
+			d.e.add(pos(v), "%s: command needs image: the built-in node takes no command", what)
+		}
 	}
 	if v, ok := f.val["env"]; ok {
 		n.Env = d.env(v, what)
