@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	"github.com/topo-dev/topo/topology"
 )
 
 // ErrAmbiguous is returned, wrapped, when a command needs one topology and
@@ -46,6 +49,13 @@ func (o *Orchestrator) Resolve(ctx context.Context, ref string) (string, error) 
 		for _, t := range tops {
 			if t.File == abs {
 				match = append(match, t.Name)
+			}
+		}
+		if len(match) == 0 {
+			// Started elsewhere (a compose export, another checkout): the
+			// name the file declares is the next best guess.
+			if t, err := topology.Load(ref); err == nil && slices.Contains(names, t.Name) {
+				return t.Name, nil
 			}
 		}
 		switch len(match) {
