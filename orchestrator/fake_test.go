@@ -1,0 +1,223 @@
+package orchestrator_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"net/netip"
+	"strings"
+	"sync"
+
+	"github.com/topo-dev/topo/orchestrator"
+)
+
+// fakeRuntime is an in-memory engine for unit tests of the orchestrator's
+// own logic: planning around used subnets, rollback, state read back from
+// labels. Hooks let a test make one call fail.
+type fakeRuntime struct {
+	mu         sync.Mutex
+	nextID     int
+	containers map[string]*orchestrator.ContainerInfo // by ID
+	networks   map[string]*orchestrator.NetworkInfo   // by ID
+	images     map[string]bool
+
+	// failCreate, when set, is asked before each container create.
+	failCreate func(spec orchestrator.ContainerSpec) error
+	// failNetwork, when set, is asked before each network create.
+	failNetwork func(spec orchestrator.NetworkSpec) error
+	// ready is the exit code of `topo-node ready`.
+	ready int
+}
+
+func newFake() *fakeRuntime {
+	return &fakeRuntime{
+		containers: map[string]*orchestrator.ContainerInfo{},
+		networks:   map[string]*orchestrator.NetworkInfo{},
+		images:     map[string]bool{"topo-node:fake": true},
+	}
+}
+
+var _ orchestrator.Runtime = (*fakeRuntime)(nil)
+
+func (f *fakeRuntime) id() string { f.nextID++; return fmt.Sprintf("id%04d", f.nextID) }
+
+func matches(have, want map[string]string) bool {
+	for k, v := range want {
+		got, ok := have[k]
+		if !ok || (v != "" && got != v) {
+			return false
+		}
+	}
+	return true
+}
+
+func (f *fakeRuntime) Ping(context.Context) error { return nil }
+
+func (f *fakeRuntime) ImageExists(_ context.Context, ref string) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.images[ref], nil
+}
+
+func (f *fakeRuntime) BuildImage(context.Context, io.Reader, []string, map[string]string) error {
+	return nil
+}
+func (f *fakeRuntime) RemoveImage(context.Context, string) error { return nil }
+func (f *fakeRuntime) ListImages(context.Context, map[string]string) ([]orchestrator.ImageInfo, error) {
+	return nil, nil
+}
+
+func (f *fakeRuntime) CreateNetwork(_ context.Context, spec orchestrator.NetworkSpec) (string, error) {
+	if f.failNetwork != nil {
+		if err := f.failNetwork(spec); err != nil {
+			return "", err
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, n := range f.networks {
+		if n.Name == spec.Name {
+			return "", fmt.Errorf("network %s: %w", spec.Name, orchestrator.ErrConflict)
+		}
+		for _, s := range n.Subnets {
+			if s.Overlaps(spec.Subnet) {
+				return "", fmt.Errorf("network %s: %w", spec.Name, orchestrator.ErrOverlap)
+			}
+		}
+	}
+	id := f.id()
+	f.networks[id] = &orchestrator.NetworkInfo{ID: id, Name: spec.Name, Subnets: []netip.Prefix{spec.Subnet}, Labels: maps.Clone(spec.Labels)}
+	return id, nil
+}
+
+func (f *fakeRuntime) RemoveNetwork(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.networks[id]; !ok {
+		return orchestrator.ErrNotFound
+	}
+	for _, c := range f.containers {
+		if _, ok := c.Networks[f.networks[id].Name]; ok {
+			return fmt.Errorf("network in use: %w", orchestrator.ErrConflict)
+		}
+	}
+	delete(f.networks, id)
+	return nil
+}
+
+func (f *fakeRuntime) ListNetworks(_ context.Context, labels map[string]string) ([]orchestrator.NetworkInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []orchestrator.NetworkInfo
+	for _, n := range f.networks {
+		if matches(n.Labels, labels) {
+			out = append(out, *n)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeRuntime) CreateContainer(_ context.Context, spec orchestrator.ContainerSpec) (string, error) {
+	if f.failCreate != nil {
+		if err := f.failCreate(spec); err != nil {
+			return "", err
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.images[spec.Image] {
+		return "", fmt.Errorf("image %s: %w", spec.Image, orchestrator.ErrNotFound)
+	}
+	for _, c := range f.containers {
+		if c.Name == spec.Name {
+			return "", fmt.Errorf("container %s: %w", spec.Name, orchestrator.ErrConflict)
+		}
+	}
+	id := f.id()
+	c := &orchestrator.ContainerInfo{ID: id, Name: spec.Name, Image: spec.Image, State: "created", Labels: maps.Clone(spec.Labels), Networks: map[string]netip.Addr{}}
+	for _, a := range spec.Network {
+		c.Networks[a.Network] = a.IP
+	}
+	f.containers[id] = c
+	return id, nil
+}
+
+func (f *fakeRuntime) StartContainer(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.containers[id]
+	if !ok {
+		return orchestrator.ErrNotFound
+	}
+	c.State = "running"
+	return nil
+}
+
+func (f *fakeRuntime) RemoveContainer(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.containers[id]; !ok {
+		return orchestrator.ErrNotFound
+	}
+	delete(f.containers, id)
+	return nil
+}
+
+func (f *fakeRuntime) ListContainers(_ context.Context, labels map[string]string) ([]orchestrator.ContainerInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []orchestrator.ContainerInfo
+	for _, c := range f.containers {
+		if matches(c.Labels, labels) {
+			out = append(out, *c)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeRuntime) ContainerByName(_ context.Context, name string) (orchestrator.ContainerInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.containers {
+		if c.Name == name {
+			return *c, nil
+		}
+	}
+	return orchestrator.ContainerInfo{}, orchestrator.ErrNotFound
+}
+
+func (f *fakeRuntime) Exec(_ context.Context, id string, cmd []string, stdout, _ io.Writer) (int, error) {
+	f.mu.Lock()
+	c, ok := f.containers[id]
+	if !ok {
+		for _, x := range f.containers {
+			if x.Name == id {
+				c, ok = x, true
+			}
+		}
+	}
+	f.mu.Unlock()
+	if !ok {
+		return -1, orchestrator.ErrNotFound
+	}
+	switch strings.Join(cmd[1:2], "") {
+	case "ready":
+		return f.ready, nil
+	case "stats":
+		fmt.Fprintf(stdout, `{"name":%q,"ready":true,"counters":{"originated":1,"delivered":2},"neighbours":[{"name":"x","state":"up"}]}`, c.Labels[orchestrator.LabelNode])
+		return 0, nil
+	}
+	return 127, nil
+}
+
+func (f *fakeRuntime) Logs(context.Context, string, orchestrator.LogOptions) (io.ReadCloser, error) {
+	return io.NopCloser(strings.NewReader("")), nil
+}
+
+// counts says how many containers and networks the fake holds.
+func (f *fakeRuntime) counts() (int, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.containers), len(f.networks)
+}

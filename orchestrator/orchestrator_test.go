@@ -1,0 +1,218 @@
+package orchestrator_test
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/topo-dev/topo/orchestrator"
+	"github.com/topo-dev/topo/topology"
+)
+
+func fakeOrchestrator(f *fakeRuntime) *orchestrator.Orchestrator {
+	return orchestrator.New(f, orchestrator.WithNodeImage(func(context.Context) (string, error) { return "topo-node:fake", nil }))
+}
+
+func TestUpStatusDownOnFake(t *testing.T) {
+	f := newFake()
+	o := fakeOrchestrator(f)
+	ctx := context.Background()
+	res, err := o.Up(ctx, load(t, "../topologies/star.yaml"), orchestrator.UpOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, n := f.counts(); c != 5 || n != 4 {
+		t.Fatalf("after up: %d containers, %d networks; want 5 and 4", c, n)
+	}
+	if len(res.Timings) != 5 {
+		t.Errorf("timings: %+v", res.Timings)
+	}
+	st, err := o.Status(ctx, "star", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Layout != "star" || len(st.Nodes) != 5 || st.Nodes[0].Name != "hub" || !st.Nodes[0].Ready || st.Nodes[0].Stats.Delivered != 2 {
+		t.Errorf("status: %+v", st)
+	}
+	if got := st.Nodes[0].Addresses["hub-spoke1"]; got != res.Plan.Nodes[0].Addresses["hub-spoke1"].String() {
+		t.Errorf("hub on hub-spoke1: %q", got)
+	}
+	if len(st.Segments) != 4 || st.Segments[0].Name != "hub-spoke1" || strings.Join(st.Segments[0].Members, ",") != "hub,spoke1" {
+		t.Errorf("segments: %+v", st.Segments)
+	}
+	down, err := o.Down(ctx, "star", 0)
+	if err != nil || down.Containers != 5 || down.Networks != 4 {
+		t.Fatalf("down: %+v, %v", down, err)
+	}
+	if c, n := f.counts(); c != 0 || n != 0 {
+		t.Errorf("after down: %d containers, %d networks", c, n)
+	}
+}
+
+func TestUpRollsBack(t *testing.T) {
+	boom := errors.New("boom")
+	tests := []struct {
+		name   string
+		setup  func(f *fakeRuntime)
+		retain bool
+		want   string
+		left   bool
+	}{
+		{name: "a container fails", setup: func(f *fakeRuntime) {
+			f.failCreate = func(s orchestrator.ContainerSpec) error {
+				if strings.HasSuffix(s.Name, "spoke3") {
+					return boom
+				}
+				return nil
+			}
+		}, want: "spoke3"},
+		{name: "a network fails", setup: func(f *fakeRuntime) {
+			f.failNetwork = func(s orchestrator.NetworkSpec) error {
+				if strings.HasSuffix(s.Name, "spoke2") {
+					return boom
+				}
+				return nil
+			}
+		}, want: "boom"},
+		{name: "a node never gets ready", setup: func(f *fakeRuntime) { f.ready = 1 }, want: "is not ready"},
+		{name: "retain keeps it", setup: func(f *fakeRuntime) { f.ready = 1 }, retain: true, want: "topo down star", left: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake()
+			tt.setup(f)
+			_, err := fakeOrchestrator(f).Up(context.Background(), load(t, "../topologies/star.yaml"), orchestrator.UpOptions{Retain: tt.retain})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("up = %v, want an error with %q", err, tt.want)
+			}
+			c, n := f.counts()
+			if tt.left != (c+n > 0) {
+				t.Errorf("left %d containers and %d networks (retain %v)", c, n, tt.retain)
+			}
+		})
+	}
+}
+
+func TestUpPlansAroundUsedSubnets(t *testing.T) {
+	f := newFake()
+	ctx := context.Background()
+	// A network that is not ours sits on the default pool's first block.
+	if _, err := f.CreateNetwork(ctx, orchestrator.NetworkSpec{Name: "theirs", Subnet: netip.MustParsePrefix("10.210.0.0/26")}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := fakeOrchestrator(f).Up(ctx, load(t, "../topologies/ring.yaml"), orchestrator.UpOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range res.Plan.Segments {
+		if s.Subnet.Overlaps(netip.MustParsePrefix("10.210.0.0/26")) {
+			t.Errorf("segment %s got %s, which is taken", s.Name, s.Subnet)
+		}
+	}
+}
+
+func TestUpReplansWhenASubnetIsTakenMeanwhile(t *testing.T) {
+	f := newFake()
+	var calls atomic.Int32
+	f.failNetwork = func(s orchestrator.NetworkSpec) error {
+		if calls.Add(1) == 2 { // another topo took it between plan and create
+			return orchestrator.ErrOverlap
+		}
+		return nil
+	}
+	if _, err := fakeOrchestrator(f).Up(context.Background(), load(t, "../topologies/ring.yaml"), orchestrator.UpOptions{MaxWorkers: 1}); err != nil {
+		t.Fatalf("up = %v, want success after planning again", err)
+	}
+	if c, n := f.counts(); c != 5 || n != 5 {
+		t.Errorf("%d containers, %d networks", c, n)
+	}
+}
+
+func TestUpChosenPoolOverlapIsAnError(t *testing.T) {
+	f := newFake()
+	ctx := context.Background()
+	if _, err := f.CreateNetwork(ctx, orchestrator.NetworkSpec{Name: "theirs", Subnet: netip.MustParsePrefix("10.99.0.0/24")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := fakeOrchestrator(f).Up(ctx, parse(t, "layout: bus\nnodes: 3\nnetwork: {pool: 10.99.0.0/24}\n"), orchestrator.UpOptions{})
+	if err == nil || !strings.Contains(err.Error(), "pool") {
+		t.Fatalf("up = %v, want an error about the pool", err)
+	}
+	if c, n := f.counts(); c != 0 || n != 1 {
+		t.Errorf("left %d containers, %d networks", c, n-1)
+	}
+}
+
+func TestUpAgain(t *testing.T) {
+	f := newFake()
+	o := fakeOrchestrator(f)
+	ctx := context.Background()
+	star := load(t, "../topologies/star.yaml")
+	if _, err := o.Up(ctx, star, orchestrator.UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := o.Up(ctx, star, orchestrator.UpOptions{})
+	if err != nil || !res.AlreadyRunning {
+		t.Errorf("same file again: %+v, %v", res, err)
+	}
+	other := parse(t, "name: star\nlayout: ring\nnodes: 3\n")
+	if _, err := o.Up(ctx, other, orchestrator.UpOptions{}); !errors.Is(err, orchestrator.ErrAlreadyRunning) || !strings.Contains(err.Error(), "topo down star") {
+		t.Errorf("another file under the same name: %v", err)
+	}
+	if c, n := f.counts(); c != 5 || n != 4 {
+		t.Errorf("refused ups changed things: %d containers, %d networks", c, n)
+	}
+}
+
+func TestResolve(t *testing.T) {
+	f := newFake()
+	o := fakeOrchestrator(f)
+	ctx := context.Background()
+	if _, err := o.Resolve(ctx, ""); !errors.Is(err, orchestrator.ErrNoTopology) || !strings.Contains(err.Error(), "topo up") {
+		t.Errorf("nothing running: %v", err)
+	}
+	star := load(t, "../topologies/star.yaml")
+	if _, err := o.Up(ctx, star, orchestrator.UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []string{"", "star", "../topologies/star.yaml"} {
+		if name, err := o.Resolve(ctx, ref); err != nil || name != "star" {
+			t.Errorf("Resolve(%q) = %q, %v; want star", ref, name, err)
+		}
+	}
+	if _, err := o.Up(ctx, star, orchestrator.UpOptions{Name: "star2"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Resolve(ctx, ""); !errors.Is(err, orchestrator.ErrAmbiguous) || !strings.Contains(err.Error(), "star, star2") {
+		t.Errorf("two running: %v", err)
+	}
+	if _, err := o.Resolve(ctx, "../topologies/star.yaml"); !errors.Is(err, orchestrator.ErrAmbiguous) {
+		t.Errorf("two from one file: %v", err)
+	}
+	if _, err := o.Resolve(ctx, "nope"); !errors.Is(err, orchestrator.ErrNoTopology) || !strings.Contains(err.Error(), "star, star2") {
+		t.Errorf("unknown name: %v", err)
+	}
+	// A file nothing was started from, whose declared name is running.
+	elsewhere := parse(t, "name: star2\nlayout: star\nnodes: 5\n")
+	if name, err := o.Resolve(ctx, elsewhere.File); err != nil || name != "star2" {
+		t.Errorf("Resolve(file declaring star2) = %q, %v", name, err)
+	}
+}
+
+func TestExampleSends(t *testing.T) {
+	// The names the live example test sends between exist in the examples.
+	for base, c := range examplePaths {
+		p, err := topology.BuildPlan(load(t, "../topologies/"+base+".yaml"), topology.PlanOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range c.path {
+			if _, ok := p.Node(n); !ok {
+				t.Errorf("%s has no node %s", base, n)
+			}
+		}
+	}
+}
