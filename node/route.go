@@ -98,11 +98,19 @@ func (a *Agent) route(f *frame.Frame, origin bool) string {
 	}
 	f.TTL--
 	f.NextHop = nh
+	// Count before the frame can arrive, so that a receipt never overtakes
+	// the count; take it back if the frame goes no further.
+	counted := f.Type == frame.Data && !origin
+	if counted {
+		a.cnt.forwarded.Add(1)
+	}
 	if r := l.enqueue(f); r != "" {
+		if counted {
+			a.cnt.forwarded.Add(^uint64(0))
+		}
 		return a.drop(f, r, nil)
 	}
-	if f.Type == frame.Data && !origin {
-		a.cnt.forwarded.Add(1)
+	if counted {
 		a.event(slog.LevelInfo, EvForward, "forward to "+nh, peerAttr(nh), idAttr(f.ID), bytesAttr(len(f.Payload)),
 			slog.String("from", f.Source), slog.String("to", f.Destination))
 	}
