@@ -144,7 +144,7 @@ func (top *Topology) dumpLogs(t testing.TB) {
 	defer cancel()
 	var b strings.Builder
 	_ = top.o.Logs(ctx, top.Name, orchestrator.LogsOptions{Tail: 40}, func(l orchestrator.LogLine) error {
-		fmt.Fprintf(&b, "%-8s| %s\n", l.Node, l.Text)
+		fmt.Fprintf(&b, "%-8s| %s\n", l.Node, orchestrator.FormatLogText(l.Text))
 		return nil
 	})
 	t.Logf("topotest: logs of %s (last 40 lines per node):\n%s", top.Name, b.String())

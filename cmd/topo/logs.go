@@ -1,12 +1,9 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -88,40 +85,6 @@ func (p *logPrinter) print(l orchestrator.LogLine) error {
 		}
 		prefix = fmt.Sprintf("\033[%dm%s\033[0m", c, prefix)
 	}
-	_, err := fmt.Fprintf(p.w, "%s %s\n", prefix, formatEvent(l.Text))
+	_, err := fmt.Fprintf(p.w, "%s %s\n", prefix, orchestrator.FormatLogText(l.Text))
 	return err
-}
-
-// formatEvent turns an agent's JSON event into "15:04:05.000 event msg k=v".
-// Lines that are not JSON pass through unchanged.
-func formatEvent(line string) string {
-	var ev map[string]any
-	if err := json.Unmarshal([]byte(line), &ev); err != nil {
-		return line
-	}
-	var b strings.Builder
-	if ts, ok := ev["time"].(string); ok {
-		if t, err := time.Parse(time.RFC3339Nano, ts); err == nil {
-			b.WriteString(t.Local().Format("15:04:05.000") + " ")
-		}
-	}
-	if e, ok := ev["event"].(string); ok {
-		b.WriteString(e)
-	}
-	if m, ok := ev["msg"].(string); ok && m != "" && m != ev["event"] {
-		b.WriteString(" " + m)
-	}
-	var keys []string
-	for k := range ev {
-		switch k {
-		case "time", "event", "msg", "node", "level":
-			continue
-		}
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		fmt.Fprintf(&b, " %s=%v", k, ev[k])
-	}
-	return b.String()
 }
