@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/topo-dev/topo/internal/livetest"
 	"github.com/topo-dev/topo/orchestrator"
@@ -135,6 +137,8 @@ func TestIntegrationEndToEnd(t *testing.T) {
 		}
 	}
 
+	follow(t, name)
+
 	stats := topo(t, nil, "exec", "-t", name, "hub", "--", "/topo-node", "stats").must(t, 0).stdout
 	if !strings.Contains(stats, `"name":"hub"`) {
 		t.Errorf("exec stats: %s", stats)
@@ -168,5 +172,53 @@ func decode(t *testing.T, s string, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(s), v); err != nil {
 		t.Fatalf("decode %T: %v\n%s", v, err, s)
+	}
+}
+
+// follow runs `topo logs -f` and waits for a line that a send made after it
+// started, then stops it as Ctrl-C would.
+func follow(t *testing.T, name string) {
+	t.Helper()
+	cmd := exec.Command(topoBinary(t), "logs", "-t", name, "-f", "--tail", "1", "spoke4")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill() }()
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	topo(t, nil, "send", "-t", name, "spoke1", "spoke4", "followed").must(t, 0)
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatal("logs -f ended by itself")
+			}
+			if strings.HasPrefix(l, "spoke4") && strings.Contains(l, "delivered from spoke1") && strings.Contains(l, "bytes=8") {
+				if err := cmd.Process.Signal(os.Interrupt); err != nil {
+					t.Fatal(err)
+				}
+				go func() {
+					for range lines { // drain, so that the reader can finish
+					}
+				}()
+				if err := cmd.Wait(); err != nil {
+					t.Errorf("logs -f after Ctrl-C: %v, want a clean exit", err)
+				}
+				return
+			}
+		case <-deadline:
+			t.Fatal("logs -f never showed the delivery")
+		}
 	}
 }
