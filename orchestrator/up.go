@@ -98,8 +98,11 @@ func (o *Orchestrator) Up(ctx context.Context, t *topology.Topology, opts UpOpti
 		}
 		o.rollback(ctx, name)
 		if !retry {
-			if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
-				return res, fmt.Errorf("up %s: timed out after %s: %w", name, opts.Timeout, err)
+			switch {
+			case ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded):
+				return res, fmt.Errorf("up %s: timed out after %s and removed what it created (raise --timeout?): %w", name, opts.Timeout, err)
+			case errors.Is(err, context.Canceled):
+				return res, fmt.Errorf("up %s: interrupted; removed what it created: %w", name, err)
 			}
 			return res, fmt.Errorf("up %s: %w", name, err)
 		}

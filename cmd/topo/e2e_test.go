@@ -222,3 +222,50 @@ func follow(t *testing.T, name string) {
 		}
 	}
 }
+
+// TestIntegrationInterruptedUp presses Ctrl-C while up creates containers:
+// up exits 1, says it was interrupted, and leaves nothing behind.
+func TestIntegrationInterruptedUp(t *testing.T) {
+	livetest.Require(t)
+	name := livetest.Name(t, "intr")
+	t.Cleanup(func() { topo(t, nil, "down", name) })
+	cmd := exec.Command(topoBinary(t), "up", "--name", name, "../../topologies/p2p.yaml")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var seen strings.Builder
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		seen.WriteString(sc.Text() + "\n")
+		if strings.HasPrefix(sc.Text(), "networks ") { // networks are being created
+			if err := cmd.Process.Signal(os.Interrupt); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	for sc.Scan() {
+		seen.WriteString(sc.Text() + "\n")
+	}
+	err = cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Errorf("interrupted up: %v, want exit 1", err)
+	}
+	if !strings.Contains(seen.String(), "interrupted") {
+		t.Errorf("up does not say it was interrupted:\n%s", seen.String())
+	}
+	var tops []orchestrator.TopologyInfo
+	decode(t, topo(t, nil, "ls", "-o", "json").must(t, 0).stdout, &tops)
+	for _, ti := range tops {
+		if ti.Name == name {
+			t.Errorf("interrupted up left %+v", ti)
+		}
+	}
+	if r := topo(t, nil, "down", name).must(t, 0); !strings.Contains(r.stdout, "nothing to remove") {
+		t.Errorf("interrupted up left something for down: %s", r.stdout)
+	}
+}
