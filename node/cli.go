@@ -25,8 +25,12 @@ const cliUsage = `usage:
   topo-node send TO TEXT [--no-receipt] [--timeout 5s]
   topo-node stats
   topo-node ready [--wait 10s]
-every verb also takes --config FILE and --socket PATH; the config comes
-from $` + ConfigEnv + ` when --config is not given.
+  topo-node dial [--timeout 2s] [--udp] HOST:PORT
+  topo-node idle
+run, send, stats and ready also take --config FILE and --socket PATH; the
+config comes from $` + ConfigEnv + ` when --config is not given. dial exits
+0 when it connects (--udp: when a datagram left and no ICMP error came back
+in time), 1 when it cannot; idle logs one line and waits for SIGTERM.
 `
 
 // Main runs the topo-node command line and returns its exit code.
@@ -45,6 +49,10 @@ func Main(ctx context.Context, args []string, env Env, stdout, stderr io.Writer)
 		run = cliStats
 	case "ready":
 		run = cliReady
+	case "dial":
+		run = cliDial
+	case "idle":
+		run = cliIdle
 	case "help":
 		fmt.Fprint(stdout, cliUsage)
 		return ExitOK

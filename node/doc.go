@@ -41,4 +41,12 @@
 // ControlResponse: op "send" (to, text, receipt, timeout) answers a Receipt,
 // op "stats" a Stats. Client speaks it; topo-node send, stats and ready use
 // Client.
+//
+// # Probes
+//
+// Two verbs of topo-node need no config and no agent, so that they run in
+// any container built from the node image, probes included: "dial
+// HOST:PORT" exits 0 when a TCP connection succeeds and 1 with a one-word
+// reason (refused, unreachable, timeout, unresolved) when it does not;
+// "idle" logs one line with event idle and waits for SIGTERM.
 package node

@@ -1,5 +1,6 @@
 // Command topo-node is the agent inside every node of a topo topology, and
-// the tool to talk to it: run (the default), send, stats and ready.
+// the tool to talk to it: run (the default), send, stats and ready; dial and
+// idle serve probes that test what a segment can reach.
 package main
 
 import (
