@@ -28,13 +28,16 @@ type fakeRuntime struct {
 	failNetwork func(spec orchestrator.NetworkSpec) error
 	// ready is the exit code of `topo-node ready`.
 	ready int
+	// specs records every container spec created, by name.
+	specs map[string]orchestrator.ContainerSpec
 }
 
 func newFake() *fakeRuntime {
 	return &fakeRuntime{
 		containers: map[string]*orchestrator.ContainerInfo{},
 		networks:   map[string]*orchestrator.NetworkInfo{},
-		images:     map[string]bool{"topo-node:fake": true},
+		images:     map[string]bool{"topo-node:fake": true, "mine:1": true},
+		specs:      map[string]orchestrator.ContainerSpec{},
 	}
 }
 
@@ -134,6 +137,7 @@ func (f *fakeRuntime) CreateContainer(_ context.Context, spec orchestrator.Conta
 			return "", fmt.Errorf("container %s: %w", spec.Name, orchestrator.ErrConflict)
 		}
 	}
+	f.specs[spec.Name] = spec
 	id := f.id()
 	c := &orchestrator.ContainerInfo{ID: id, Name: spec.Name, Image: spec.Image, State: "created", Labels: maps.Clone(spec.Labels), Networks: map[string]netip.Addr{}}
 	for _, a := range spec.Network {

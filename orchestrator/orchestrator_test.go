@@ -216,3 +216,37 @@ func TestExampleSends(t *testing.T) {
 		}
 	}
 }
+
+// TestContainerSpecs checks what each node's container is given: least
+// privilege and the config for the agent; its own command and env for a
+// user's image, with the same config.
+func TestContainerSpecs(t *testing.T) {
+	f := newFake()
+	top := parse(t, `name: spec
+layout: star
+nodes:
+  - hub
+  - {name: s1, env: {TZ: UTC}}
+  - {name: s2, image: "mine:1", command: [/app, -v], env: {MODE: x}}
+`)
+	if _, err := fakeOrchestrator(f).Up(context.Background(), top, orchestrator.UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	hub, s1, s2 := f.specs["spec-hub"], f.specs["spec-s1"], f.specs["spec-s2"]
+	if !hub.Hardened || hub.MemoryBytes == 0 || hub.PidsLimit == 0 || hub.Image != "topo-node:fake" || hub.Cmd != nil || len(hub.CapAdd) != 0 {
+		t.Errorf("agent node without least privilege: %+v", hub)
+	}
+	if len(hub.Network) != 2 || hub.Network[0].Network != "spec-hub-s1" {
+		t.Errorf("hub networks: %+v", hub.Network)
+	}
+	if hub.Labels[orchestrator.LabelTopology] != "spec" || hub.Labels[orchestrator.LabelNode] != "hub" || hub.Labels[orchestrator.LabelAgent] != "true" {
+		t.Errorf("hub labels: %v", hub.Labels)
+	}
+	if len(s1.Env) != 2 || s1.Env[0] != "TZ=UTC" || !strings.HasPrefix(s1.Env[1], "TOPO_NODE_CONFIG={") {
+		t.Errorf("s1 env: %q", s1.Env)
+	}
+	if s2.Hardened || s2.Image != "mine:1" || strings.Join(s2.Cmd, " ") != "/app -v" || s2.Labels[orchestrator.LabelAgent] != "false" ||
+		len(s2.Env) != 2 || s2.Env[0] != "MODE=x" || !strings.Contains(s2.Env[1], `"name":"s2"`) {
+		t.Errorf("user image node: %+v", s2)
+	}
+}
