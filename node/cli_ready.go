@@ -32,7 +32,7 @@ func cliReady(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	for {
 		s, err := cl.Stats(ctx)
 		if err == nil && s.Ready {
-			fmt.Fprintf(stdout, "%s ready: %d links up\n", s.Name, len(s.Neighbours))
+			fmt.Fprintf(stdout, "%s ready: %d links up\n", s.Name, len(s.Neighbors))
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -40,7 +40,7 @@ func cliReady(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 				return err
 			}
 			var down []string
-			for _, n := range s.Neighbours {
+			for _, n := range s.Neighbors {
 				if n.State != "up" {
 					down = append(down, fmt.Sprintf("%s (%s on %s)", n.Name, n.Addr, n.Segment))
 				}

@@ -76,11 +76,14 @@ func TestCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &st); code != 0 || err != nil {
 		t.Fatalf("stats: exit %d, %v: %s", code, err, out)
 	}
+	if st.RSSBytes <= 0 {
+		t.Errorf("stats rss_bytes %d, want more than 0", st.RSSBytes)
+	}
 	if st.Name != "spoke1" || st.Role != "spoke" || st.Layout != "star" || !st.Ready || st.Counters.Originated != 3 ||
-		len(st.Neighbours) != 1 || st.Neighbours[0].Name != "hub" || st.Neighbours[0].State != "up" {
+		len(st.Neighbors) != 1 || st.Neighbors[0].Name != "hub" || st.Neighbors[0].State != "up" {
 		t.Errorf("stats %s", out)
 	}
-	for _, k := range []string{`"dropped_by_reason":{"no_route":1}`, `"neighbours":[{"name":"hub"`, `"since":"`} {
+	for _, k := range []string{`"dropped_by_reason":{"no_route":1}`, `"neighbors":[{"name":"hub"`, `"since":"`, `"rss_bytes":`} {
 		if !strings.Contains(out, k) {
 			t.Errorf("stats output lacks %s: %s", k, out)
 		}

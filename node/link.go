@@ -87,14 +87,14 @@ func (l *link) isUp() bool {
 	return l.up
 }
 
-func (l *link) stats() NeighbourStats {
+func (l *link) stats() NeighborStats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	st := "down"
 	if l.up {
 		st = "up"
 	}
-	return NeighbourStats{Name: l.nb.Name, Addr: l.nb.Addr, Segment: l.seg.name, Transport: l.kind.String(),
+	return NeighborStats{Name: l.nb.Name, Addr: l.nb.Addr, Segment: l.seg.name, Transport: l.kind.String(),
 		State: st, Since: l.since, Queued: len(l.q)}
 }
 

@@ -21,12 +21,15 @@ const (
 
 // Stats is a node's state as the control channel's stats verb reports it.
 type Stats struct {
-	Name       string           `json:"name"`
-	Role       string           `json:"role"`
-	Layout     string           `json:"layout"`
-	Ready      bool             `json:"ready"`
-	Counters   Counters         `json:"counters"`
-	Neighbours []NeighbourStats `json:"neighbours"`
+	Name      string          `json:"name"`
+	Role      string          `json:"role"`
+	Layout    string          `json:"layout"`
+	Ready     bool            `json:"ready"`
+	Counters  Counters        `json:"counters"`
+	Neighbors []NeighborStats `json:"neighbors"`
+	// RSSBytes is the agent's resident memory (VmRSS), or where the
+	// system does not report it, the memory the Go runtime holds.
+	RSSBytes int64 `json:"rss_bytes"`
 }
 
 // Counters count data messages only: hellos, tokens, greetings and receipts
@@ -44,8 +47,8 @@ type Counters struct {
 	BroadcastDelivered  uint64            `json:"broadcast_delivered"`
 }
 
-// NeighbourStats is the state of the link to one neighbour.
-type NeighbourStats struct {
+// NeighborStats is the state of the link to one neighbour.
+type NeighborStats struct {
 	Name      string    `json:"name"`
 	Addr      string    `json:"addr"`
 	Segment   string    `json:"segment"`
@@ -95,19 +98,20 @@ func (c *counters) snapshot() Counters {
 // Stats reports the node's counters and links.
 func (a *Agent) Stats() Stats {
 	s := Stats{
-		Name:       a.cfg.Name,
-		Role:       a.cfg.Role,
-		Layout:     a.cfg.Layout,
-		Counters:   a.cnt.snapshot(),
-		Neighbours: make([]NeighbourStats, 0, len(a.linkList)),
-		Ready:      true,
+		Name:      a.cfg.Name,
+		Role:      a.cfg.Role,
+		Layout:    a.cfg.Layout,
+		Counters:  a.cnt.snapshot(),
+		Neighbors: make([]NeighborStats, 0, len(a.linkList)),
+		Ready:     true,
+		RSSBytes:  rssBytes(),
 	}
 	for _, l := range a.linkList {
 		ns := l.stats()
 		if ns.State != "up" {
 			s.Ready = false
 		}
-		s.Neighbours = append(s.Neighbours, ns)
+		s.Neighbors = append(s.Neighbors, ns)
 	}
 	return s
 }

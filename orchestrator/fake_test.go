@@ -209,7 +209,7 @@ func (f *fakeRuntime) Exec(_ context.Context, id string, cmd []string, stdout, _
 	case "ready":
 		return f.ready, nil
 	case "stats":
-		fmt.Fprintf(stdout, `{"name":%q,"ready":true,"counters":{"originated":1,"delivered":2},"neighbours":[{"name":"x","state":"up"}]}`, c.Labels[orchestrator.LabelNode])
+		fmt.Fprintf(stdout, `{"name":%q,"ready":true,"counters":{"originated":1,"delivered":2},"neighbors":[{"name":"x","state":"up"}]}`, c.Labels[orchestrator.LabelNode])
 		return 0, nil
 	}
 	return 127, nil

@@ -181,7 +181,8 @@ type AgentStats struct {
 	Name      string          `json:"name"`
 	Ready     bool            `json:"ready"`
 	Counters  Counters        `json:"counters"`
-	Neighbors []AgentNeighbor `json:"neighbours"`
+	Neighbors []AgentNeighbor `json:"neighbors"`
+	RSSBytes  int64           `json:"rss_bytes"`
 }
 
 // AgentNeighbor is one neighbour in AgentStats.
@@ -211,6 +212,7 @@ func (o *Orchestrator) fillStats(ctx context.Context, c ContainerInfo, n *NodeSt
 	}
 	n.Ready = as.Ready
 	n.Stats = as.Counters
+	n.Stats.RSSBytes = as.RSSBytes
 	for _, nb := range as.Neighbors {
 		n.Neighbors = append(n.Neighbors, nb.Name)
 		n.Links = append(n.Links, LinkStatus{Neighbor: nb.Name, State: nb.State})
