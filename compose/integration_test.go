@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -311,51 +310,32 @@ func tool(t *testing.T, name string) string {
 	return path
 }
 
-// shared is this package's hold on the node image, shared by the tests
-// running at once: the first takes it, the last lets it go.
+// shared is the node image this package's tests export, ensured by the
+// first test that needs it.
 var shared struct {
 	sync.Mutex
-	users int
-	ref   string
+	ref string
 }
 
 // nodeImage makes sure the node image exists and is tagged
-// topo-node:latest, as `topo build` does, and returns a hold tag on it.
-// The tests export the hold tag rather than topo-node:latest: other
-// packages' tests may move or remove the shared latest tag meanwhile, and
-// the hold keeps the image while this package's tests run.
+// topo-node:latest, as `topo build` does, and returns its content tag. The
+// tests export the content tag rather than topo-node:latest, which names
+// whatever image was built last, here or in a user's checkout. The image is
+// shared with the other test packages; livetest.Main removes it at the very
+// end.
 func nodeImage(t *testing.T, o *orchestrator.Orchestrator) string {
 	t.Helper()
-	rt := o.Runtime()
 	shared.Lock()
 	defer shared.Unlock()
-	if shared.users == 0 {
+	if shared.ref == "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		ref, _, err := nodeimage.Ensure(ctx, rt, nodeimage.Options{TagLatest: true, Hold: livetest.Prefix() + "-compose"})
+		ref, _, err := nodeimage.Ensure(ctx, o.Runtime(), nodeimage.Options{TagLatest: true})
 		if err != nil {
 			t.Fatal(err)
 		}
 		shared.ref = ref
 	}
-	shared.users++
-	t.Cleanup(func() {
-		shared.Lock()
-		defer shared.Unlock()
-		shared.users--
-		if shared.users > 0 {
-			return
-		}
-		// Only the hold tag goes here. Removing the image itself, with
-		// topo-node:latest, is livetest.Main's, once no test package of
-		// this run needs it any more; nodeimage.Release would remove every
-		// unused node image now, under the feet of other packages.
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := rt.RemoveImage(ctx, shared.ref); err != nil && !errors.Is(err, orchestrator.ErrNotFound) {
-			t.Errorf("drop the hold on the node image: %v", err)
-		}
-	})
 	return shared.ref
 }
 
@@ -409,8 +389,12 @@ func parse(t *testing.T, file, src string) *topology.Topology {
 // The parts of `docker inspect` that make a node or a segment what it is.
 // Compose's own labels, network aliases and endpoint IDs are left out.
 type containerView struct {
-	Name       string
-	Image      string // the image ID, whatever tag named it
+	Name string
+	// Image is the agent's content hash (the image's topo.content label,
+	// which the engine copies onto the container), not the image ID: test
+	// processes that build the same agent at once make two images of it,
+	// and its tag names the later one.
+	Image      string
 	Hostname   string
 	User       string
 	Env        []string
@@ -459,7 +443,6 @@ func inspect(t *testing.T, docker string, plan *topology.Plan) map[string]any {
 
 	var cs []struct {
 		Name   string
-		Image  string
 		Config struct {
 			Hostname   string
 			User       string
@@ -478,9 +461,12 @@ func inspect(t *testing.T, docker string, plan *topology.Plan) map[string]any {
 	dockerJSON(t, docker, &cs, append([]string{"container", "inspect"}, cnames...)...)
 	for _, c := range cs {
 		v := containerView{
-			Name: strings.TrimPrefix(c.Name, "/"), Image: c.Image, Hostname: c.Config.Hostname, User: c.Config.User,
+			Name: strings.TrimPrefix(c.Name, "/"), Image: c.Config.Labels[nodeimage.LabelContent], Hostname: c.Config.Hostname, User: c.Config.User,
 			Env: slices.Sorted(slices.Values(c.Config.Env)), Cmd: c.Config.Cmd, Entrypoint: c.Config.Entrypoint,
 			Labels: withoutCompose(c.Config.Labels), Addresses: map[string]string{},
+		}
+		if v.Image == "" {
+			t.Errorf("container %s: no %s label from its image", v.Name, nodeimage.LabelContent)
 		}
 		if err := json.Unmarshal(c.HostConfig, &v.Host); err != nil {
 			t.Fatal(err)

@@ -9,54 +9,18 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/topo-dev/topo/docker"
+	"github.com/topo-dev/topo/internal/livetest"
 	"github.com/topo-dev/topo/nodeimage"
 	"github.com/topo-dev/topo/orchestrator"
 )
 
-// standin is the agent stand-in the runtime tests run: the runtime is under
-// test here, not the agent, whose command line is its own business.
-const standin = "./nodeimage/testdata/standin"
-
-// engineSkip is why integration tests skip, when they do.
-var engineSkip string
-
-func TestMain(m *testing.M) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	rt, err := docker.New(ctx)
-	cancel()
-	switch {
-	case err == nil:
-		rt.Close()
-	case os.Getenv("CI") == "true":
-		fmt.Fprintf(os.Stderr, "FAIL: integration tests need a Docker engine in CI: %v\n", err)
-		os.Exit(1)
-	default:
-		engineSkip = fmt.Sprintf("no Docker engine, integration tests skipped: %v", err)
-		fmt.Fprintln(os.Stderr, "NOTE:", engineSkip)
-	}
-	os.Exit(m.Run())
-}
-
-// newRuntime connects to the engine or skips the test.
-func newRuntime(t testing.TB) *docker.Client {
-	t.Helper()
-	if engineSkip != "" {
-		t.Skip(engineSkip)
-	}
-	rt, err := docker.New(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rt.Close() })
-	return rt
-}
+func TestMain(m *testing.M) { livetest.Main(m, "dk") }
 
 func TestPingUnreachable(t *testing.T) {
 	for _, host := range []string{"unix:///nonexistent/docker.sock", "tcp://127.0.0.1:1"} {
@@ -131,17 +95,13 @@ func cleanupTopology(t *testing.T, rt orchestrator.Runtime, name string) {
 	})
 }
 
-// ensureImage builds the stand-in node image and holds it for this test,
-// so that other packages' tests removing node images leave it alone.
+// ensureImage builds a stand-in node image of the test's own, removed when
+// the test ends. The runtime is under test here, not the agent, whose
+// command line is its own business.
 func ensureImage(t *testing.T, rt orchestrator.Runtime) string {
 	t.Helper()
-	hold := fmt.Sprintf("test-docker-%d-%d", os.Getpid(), rand.IntN(1e9))
-	t.Cleanup(func() {
-		if err := nodeimage.Release(context.Background(), rt, nodeimage.HoldTag(hold)); err != nil {
-			t.Error(err)
-		}
-	})
-	ref, _, err := nodeimage.Ensure(context.Background(), rt, nodeimage.Options{Package: standin, Hold: hold})
+	opts, _ := livetest.StandIn(t, rt)
+	ref, _, err := nodeimage.Ensure(context.Background(), rt, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,12 +109,12 @@ func ensureImage(t *testing.T, rt orchestrator.Runtime) string {
 }
 
 func TestIntegrationRuntime(t *testing.T) {
-	rt := newRuntime(t)
+	rt := livetest.Runtime(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	ref := ensureImage(t, rt)
 
-	name := fmt.Sprintf("it-runtime-%d-%d", os.Getpid(), rand.IntN(1e6))
+	name := livetest.Name(t, "runtime")
 	cleanupTopology(t, rt, name)
 	x := freeSubnetBase(t, rt)
 	labels := func(kv ...string) map[string]string {
@@ -396,7 +356,7 @@ func TestIntegrationRuntime(t *testing.T) {
 }
 
 func TestIntegrationImages(t *testing.T) {
-	rt := newRuntime(t)
+	rt := livetest.Runtime(t)
 	ctx := context.Background()
 	ref := ensureImage(t, rt)
 	ok, err := rt.ImageExists(ctx, ref)
@@ -432,24 +392,20 @@ func TestIntegrationImages(t *testing.T) {
 // TestIntegrationAgent runs the real agent, once it has landed, hardened on
 // one segment, and talks to it with exec.
 func TestIntegrationAgent(t *testing.T) {
-	rt := newRuntime(t)
+	rt := livetest.Runtime(t)
 	if m, _ := filepath.Glob(filepath.Join("..", "node", "cmd", "topo-node", "*.go")); len(m) == 0 {
 		t.Skip("no agent in ./node/cmd/topo-node yet")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	hold := fmt.Sprintf("test-docker-agent-%d-%d", os.Getpid(), rand.IntN(1e9))
-	t.Cleanup(func() {
-		if err := nodeimage.Release(context.Background(), rt, nodeimage.HoldTag(hold)); err != nil {
-			t.Error(err)
-		}
-	})
-	ref, _, err := nodeimage.Ensure(ctx, rt, nodeimage.Options{Hold: hold})
+	// The real agent's image is shared with the other test packages;
+	// livetest.Main removes it at the very end.
+	ref, _, err := nodeimage.Ensure(ctx, rt, nodeimage.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	name := fmt.Sprintf("it-agent-%d-%d", os.Getpid(), rand.IntN(1e6))
+	name := livetest.Name(t, "agent")
 	cleanupTopology(t, rt, name)
 	x := freeSubnetBase(t, rt)
 	seg := netip.MustParsePrefix(fmt.Sprintf("10.211.%d.0/29", x))

@@ -5,30 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/topo-dev/topo/orchestrator"
 )
 
 // Ensure makes sure the node image for the current agent source exists in
-// the engine and returns the reference to run it by: its content tag, or
-// its hold tag when Options.Hold is set. It compiles the agent (cheap when
-// unchanged), and builds the image only when its tags are missing; built
-// says whether it did.
+// the engine and returns its content tag, the reference to run it by. It
+// compiles the agent (cheap when unchanged), and builds the image only when
+// its tags are missing; built says whether it did.
 func Ensure(ctx context.Context, rt orchestrator.Runtime, opts Options) (ref string, built bool, err error) {
 	im, err := Build(ctx, opts)
 	if err != nil {
 		return "", false, err
 	}
-	// The hold tag goes first: the engine applies tags in order, and a held
-	// image is safe from a concurrent Remove.
 	ref = im.Tag
-	var tags []string
-	if opts.Hold != "" {
-		ref = HoldTag(opts.Hold)
-		tags = append(tags, ref)
-	}
-	tags = append(tags, im.Tag)
+	tags := []string{im.Tag}
 	if opts.TagLatest {
 		tags = append(tags, LatestTag)
 	}
@@ -41,11 +32,11 @@ func Ensure(ctx context.Context, rt orchestrator.Runtime, opts Options) (ref str
 		return ref, false, nil
 	}
 	// Building again when only a tag is missing is cheap: the engine's
-	// build cache has every step. A Remove elsewhere (another test
-	// package, say) can delete a cached step in mid-build, or the image in
-	// the moment between its build and its tagging, so a build that lost
-	// an image is done again, and so is one whose tag names nothing; a few
-	// times at most.
+	// build cache has every step. A Remove elsewhere (a test run's final
+	// cleanup while a user runs topo up, say) can delete a cached step in
+	// mid-build, or the image in the moment between its build and its
+	// tagging, so a build that lost an image is done again, and so is one
+	// whose tag names nothing; a few times at most.
 	const attempts = 3
 	for i := range attempts {
 		opts.progress("building node image " + im.Tag)
@@ -100,22 +91,9 @@ func tagged(ctx context.Context, rt orchestrator.Runtime, im *Image, tags []stri
 	return true, nil
 }
 
-// Release drops a hold taken with Options.Hold (ref is what Ensure
-// returned) and then removes every node image that is neither used nor
-// held, as Remove does. The last holder to release an image removes it.
-func Release(ctx context.Context, rt orchestrator.Runtime, ref string) error {
-	if !strings.HasPrefix(ref, holdPrefix) {
-		return fmt.Errorf("release node image: %q is not a hold tag", ref)
-	}
-	if err := rt.RemoveImage(ctx, ref); err != nil && !ignorable(err) {
-		return fmt.Errorf("release node image: %w", err)
-	}
-	return Remove(ctx, rt)
-}
-
 // Remove removes every node image (labelled topo.image=node) that no
-// container uses and nobody holds. Images in use, or removed meanwhile by
-// someone else, are skipped silently.
+// container uses. Images in use, or removed meanwhile by someone else, are
+// skipped silently.
 func Remove(ctx context.Context, rt orchestrator.Runtime) error {
 	images, err := rt.ListImages(ctx, map[string]string{orchestrator.LabelImage: ImageKind})
 	if err != nil {
@@ -134,9 +112,7 @@ func Remove(ctx context.Context, rt orchestrator.Runtime) error {
 	}
 	var errs []error
 	for _, im := range images {
-		if inUse[im.ID] || slices.ContainsFunc(im.Tags, func(t string) bool {
-			return inUse[t] || strings.HasPrefix(t, holdPrefix)
-		}) {
+		if inUse[im.ID] || slices.ContainsFunc(im.Tags, func(t string) bool { return inUse[t] }) {
 			continue
 		}
 		// Removing every tag removes the image; an untagged one goes by ID.

@@ -5,14 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"testing"
 
 	"github.com/topo-dev/topo/orchestrator"
 )
 
-// fakeRuntime records image calls. Only the image methods Ensure, Remove
-// and Release use are implemented; the rest panic through the nil interface.
+// fakeRuntime records image calls. Only the methods Ensure and Remove use
+// are implemented; the rest panic through the nil interface.
 type fakeRuntime struct {
 	orchestrator.Runtime
 	images     map[string]string // tag -> image ID
@@ -93,40 +94,67 @@ func TestEnsure(t *testing.T) {
 	}
 	ctx := context.Background()
 	rt := newFake()
-	opts := Options{Package: standin, Hold: "t1", TagLatest: true}
-	ref, built, err := Ensure(ctx, rt, opts)
-	if err != nil || !built || ref != "topo-node:hold-t1" {
-		t.Fatalf("Ensure = %s, %v, %v", ref, built, err)
-	}
+	opts := Options{Package: standin, TagLatest: true}
 	im, err := Build(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := [][]string{{"topo-node:hold-t1", im.Tag, LatestTag}}; !slices.EqualFunc(rt.builds, want, slices.Equal) {
-		t.Errorf("builds %q, want %q (hold first)", rt.builds, want)
+	ref, built, err := Ensure(ctx, rt, opts)
+	if err != nil || !built || ref != im.Tag {
+		t.Fatalf("Ensure = %s, %v, %v; want %s, built", ref, built, err, im.Tag)
 	}
-	if _, built, _ := Ensure(ctx, rt, opts); built {
-		t.Error("second Ensure built again")
+	if want := [][]string{{im.Tag, LatestTag}}; !slices.EqualFunc(rt.builds, want, slices.Equal) {
+		t.Errorf("builds %q, want %q", rt.builds, want)
+	}
+	if ref, built, err := Ensure(ctx, rt, opts); err != nil || built || ref != im.Tag {
+		t.Errorf("second Ensure = %s, %v, %v; want %s, not built", ref, built, err, im.Tag)
 	}
 
-	// Another holder's Remove leaves a held image alone ...
-	if err := Remove(ctx, rt); err != nil || len(rt.removed) != 0 {
-		t.Errorf("Remove of a held image removed %q, %v", rt.removed, err)
+	// A lost latest tag is put back, by a build the engine's cache makes
+	// cheap.
+	delete(rt.images, LatestTag)
+	if _, built, err := Ensure(ctx, rt, opts); err != nil || !built || rt.images[LatestTag] == "" {
+		t.Errorf("Ensure without latest = %v, %v; images %v", built, err, rt.images)
 	}
-	// ... and an image in use.
-	rt.containers = []orchestrator.ContainerInfo{{Image: im.Tag}}
-	if err := Release(ctx, rt, ref); err != nil {
+	if _, built, err := Ensure(ctx, rt, Options{Package: standin}); err != nil || built {
+		t.Errorf("Ensure without TagLatest = %v, %v; want not built", built, err)
+	}
+}
+
+func TestRemove(t *testing.T) {
+	ctx := context.Background()
+	rt := newFake()
+	node := map[string]string{"topo.image": ImageKind}
+	rt.images = map[string]string{
+		"topo-node:aaaaaaaaaaaa": "sha256:a", LatestTag: "sha256:a",
+		"topo-node:bbbbbbbbbbbb": "sha256:b",
+		"topo-node:cccccccccccc": "sha256:c",
+		"other:1":                "sha256:o",
+	}
+	rt.labels = map[string]map[string]string{"sha256:a": node, "sha256:b": node, "sha256:c": node}
+	rt.containers = []orchestrator.ContainerInfo{
+		{Image: "topo-node:bbbbbbbbbbbb"}, // in use by tag
+		{Image: "sha256:c"},               // in use by ID
+	}
+	if err := Remove(ctx, rt); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(rt.removed, []string{ref}) {
-		t.Errorf("Release of an image in use removed %q", rt.removed)
+	slices.Sort(rt.removed)
+	if want := []string{"topo-node:aaaaaaaaaaaa", LatestTag}; !slices.Equal(rt.removed, want) {
+		t.Errorf("Remove removed %q, want %q: every tag of the unused image, nothing in use or foreign", rt.removed, want)
 	}
+
+	// Once nothing uses them, they go too; a second Remove finds nothing.
 	rt.containers = nil
-	if err := Remove(ctx, rt); err != nil || len(rt.images) != 0 {
-		t.Errorf("Remove left %v, %v", rt.images, err)
+	rt.removed = nil
+	if err := Remove(ctx, rt); err != nil {
+		t.Fatal(err)
 	}
-	if err := Release(ctx, rt, im.Tag); err == nil {
-		t.Error("Release of a content tag succeeded")
+	if want := map[string]string{"other:1": "sha256:o"}; !maps.Equal(rt.images, want) {
+		t.Errorf("after Remove: %v, want %v", rt.images, want)
+	}
+	if err := Remove(ctx, rt); err != nil {
+		t.Errorf("Remove with nothing to remove: %v", err)
 	}
 }
 

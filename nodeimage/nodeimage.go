@@ -47,26 +47,6 @@ const (
 	tagHexLen = 12
 )
 
-// holdPrefix starts the tag of every hold.
-const holdPrefix = Repository + ":hold-"
-
-// HoldTag is the tag that holds a node image for holder. Characters a tag
-// cannot have become '-'.
-func HoldTag(holder string) string {
-	b := []byte(holder)
-	for i, c := range b {
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-'
-		if !ok {
-			b[i] = '-'
-		}
-	}
-	const max = 128 - len("hold-")
-	if len(b) > max {
-		b = b[:max]
-	}
-	return holdPrefix + string(b)
-}
-
 // dockerfile is the whole recipe: the binary runs as nobody, on nothing.
 const dockerfile = `FROM scratch
 COPY ` + binaryName + ` /` + binaryName + `
@@ -89,12 +69,6 @@ type Options struct {
 	GOARCH string
 	// TagLatest also tags the image LatestTag.
 	TagLatest bool
-	// Hold, when set, names a holder of the image, such as a test process.
-	// Ensure then also tags the image HoldTag(Hold) and returns that
-	// reference; Remove leaves held images alone, so that the reference
-	// stays valid until the holder calls Release. Tests that run beside
-	// other tests use it.
-	Hold string
 	// Progress, when set, receives one short line per step, for a user.
 	Progress func(string)
 	// Logger, when set, receives diagnostics.

@@ -197,12 +197,3 @@ func TestBuildSize(t *testing.T) {
 		}
 	}
 }
-
-func TestHoldTag(t *testing.T) {
-	if got, want := HoldTag("test/pkg 12:x"), "topo-node:hold-test-pkg-12-x"; got != want {
-		t.Errorf("HoldTag = %q, want %q", got, want)
-	}
-	if got := HoldTag(strings.Repeat("a", 300)); len(got) != len("topo-node:")+128 {
-		t.Errorf("long hold tag %d bytes", len(got))
-	}
-}

@@ -8,9 +8,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -133,6 +135,64 @@ func Name(t testing.TB, base string) string {
 
 // Prefix is the start of every name Name returns in this run.
 func Prefix() string { return runPrefix }
+
+// Runtime connects to the engine, or skips t outside CI when there is none.
+// The connection is closed when t ends.
+func Runtime(t testing.TB) *docker.Client {
+	t.Helper()
+	Require(t)
+	rt, err := docker.New(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rt.Close() })
+	return rt
+}
+
+// StandIn returns build options for the agent stand-in
+// (nodeimage/testdata/standin) that give t a node image of its own, and the
+// content tag nodeimage.Ensure returns for them. The stand-in is copied into
+// a module named uniquely, a name its binary records, so that no other test,
+// in this run or another, shares the image; that makes it safe to remove by
+// its tag, which happens when t ends. Node images other tests share are
+// Main's to remove, at the very end.
+func StandIn(t testing.TB, rt orchestrator.Runtime) (opts nodeimage.Options, tag string) {
+	t.Helper()
+	_, file, _, ok := runtime.Caller(0)
+	if !ok || !filepath.IsAbs(file) {
+		t.Fatal("livetest: cannot locate the checkout to copy the stand-in from")
+	}
+	src, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "nodeimage", "testdata", "standin", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	dir := t.TempDir()
+	gomod := "module topo.test/standin-" + hex.EncodeToString(b) + "\n\ngo 1.22\n"
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(gomod), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opts = nodeimage.Options{SourceDir: dir, Package: "."}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	im, err := nodeimage.Build(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		err := rt.RemoveImage(ctx, im.Tag)
+		if err != nil && !errors.Is(err, orchestrator.ErrConflict) && !errors.Is(err, orchestrator.ErrNotFound) {
+			t.Errorf("remove the stand-in image %s: %v", im.Tag, err)
+		}
+	})
+	return opts, im.Tag
+}
 
 // Engine connects to the engine, or skips t outside CI when there is none.
 func Engine(t testing.TB) *orchestrator.Orchestrator {
