@@ -102,6 +102,9 @@ func New(cfg *Config, opts ...Option) (*Agent, error) {
 		if err != nil {
 			return nil, fmt.Errorf("node %q: %w", cfg.Name, err)
 		}
+		if !s.Impairment.IsZero() {
+			seg.shaper = newShaper(a, seg, s.Impairment)
+		}
 		a.segs = append(a.segs, seg)
 		byName[s.Name] = seg
 	}

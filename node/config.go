@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -67,6 +69,67 @@ type Segment struct {
 	// Members lists the other members of a shared segment and their
 	// addresses on it.
 	Members []Neighbor `json:"members,omitempty"`
+	// Impairment is what the segment does to every frame this node sends
+	// on it; absent when it does nothing. The agent applies it itself, so
+	// it needs neither netem nor NET_ADMIN.
+	Impairment Impairment `json:"impairment,omitzero"`
+}
+
+// Impairment makes a segment behave like a slow, lossy link, on egress:
+// each member applies it to the frames it sends, so a point-to-point
+// segment with a delay of 20ms has a round trip of at least 40ms.
+//
+// A frame is lost with probability Loss (a data message so lost is dropped
+// with reason "loss"; hellos are never lost, so links still come up).
+// Otherwise it occupies the link for its size*8/Rate seconds after the
+// frame before it, then arrives Delay later, plus or minus a uniformly
+// random Jitter but never before the frame sent ahead of it: a segment
+// never reorders. Frames waiting for their turn are queued, at most as
+// many as a link queue holds; more are dropped with reason "queue_full".
+//
+// In JSON: {"delay":"20ms","jitter":"1ms","loss":0.005,"rate":10000000};
+// each field is left out when zero.
+type Impairment struct {
+	Delay  Duration `json:"delay,omitzero"`  // one way, added to every frame
+	Jitter Duration `json:"jitter,omitzero"` // delay varies by up to this much either way
+	Loss   float64  `json:"loss,omitzero"`   // fraction of frames lost, 0..1
+	Rate   uint64   `json:"rate,omitzero"`   // bits per second; 0: unlimited
+}
+
+// IsZero reports whether the impairment leaves frames alone.
+func (i Impairment) IsZero() bool { return i == Impairment{} }
+
+// String describes the impairment for logs, e.g.
+// "delay=20ms jitter=1ms loss=0.005 rate=10000000".
+func (i Impairment) String() string {
+	var parts []string
+	if i.Delay != 0 {
+		parts = append(parts, "delay="+i.Delay.D().String())
+	}
+	if i.Jitter != 0 {
+		parts = append(parts, "jitter="+i.Jitter.D().String())
+	}
+	if i.Loss != 0 {
+		parts = append(parts, "loss="+strconv.FormatFloat(i.Loss, 'g', -1, 64))
+	}
+	if i.Rate != 0 {
+		parts = append(parts, "rate="+strconv.FormatUint(i.Rate, 10))
+	}
+	return strings.Join(parts, " ")
+}
+
+func (i Impairment) validate() error {
+	var errs []error
+	if i.Delay < 0 {
+		errs = append(errs, fmt.Errorf("delay %v is negative", i.Delay.D()))
+	}
+	if i.Jitter < 0 {
+		errs = append(errs, fmt.Errorf("jitter %v is negative", i.Jitter.D()))
+	}
+	if !(i.Loss >= 0 && i.Loss <= 1) {
+		errs = append(errs, fmt.Errorf("loss %v, want a fraction from 0 to 1", i.Loss))
+	}
+	return errors.Join(errs...)
 }
 
 // Neighbor is a node reachable in one hop.
@@ -151,6 +214,11 @@ func (c *Config) Validate() error {
 	}
 	if len(c.Segments) == 0 {
 		errs = append(errs, errors.New("no segments"))
+	}
+	for _, s := range c.Segments {
+		if err := s.Impairment.validate(); err != nil {
+			errs = append(errs, fmt.Errorf("segment %q: impairment: %w", s.Name, err))
+		}
 	}
 	switch c.Traffic.Protocol {
 	case "tcp", "udp":

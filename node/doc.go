@@ -18,6 +18,18 @@
 // a bounded queue (queue_full when it is full, link_down when they waited
 // too long).
 //
+// # Impairment
+//
+// A segment may carry an Impairment (delay, jitter, loss, rate) that the
+// agent applies itself, on egress, without netem or privileges: everything
+// a node sends on that segment goes through one shaper goroutine with a
+// bounded queue, which loses frames at random (hellos excepted), paces
+// them to the rate and releases each after the delay plus or minus the
+// jitter, never ahead of the frame before it. A data message lost this way
+// is dropped with reason loss, and its origin gets a negative receipt if
+// it asked for one and the receipt is not lost too. Unimpaired segments
+// have no shaper. The TCP handshake is not delayed.
+//
 // # Routing
 //
 // A message for this node is delivered; otherwise it goes to

@@ -94,15 +94,30 @@ func (a *Agent) flood(f *frame.Frame, from *link, in *segment) int {
 		}
 		c := f.Clone()
 		c.NextHop = frame.Broadcast
-		b, err := frame.Encode(c)
-		if err == nil {
-			err = s.put(b)
+		if a.putFlood(s, c) {
+			sent++
 		}
-		if err != nil {
-			a.event(slog.LevelWarn, EvDrop, "broadcast on "+s.name+" failed", idAttr(f.ID), errAttr(err))
-			continue
-		}
-		sent++
 	}
 	return sent
+}
+
+// putFlood puts a broadcast copy on a shared segment, through its shaper
+// when it has one. It reports whether the copy went out.
+func (a *Agent) putFlood(s *segment, c *frame.Frame) bool {
+	b, err := frame.Encode(c)
+	if err == nil && s.shaper != nil {
+		if r := s.shaper.push(shaped{b: b, f: c}, true); r != "" {
+			a.event(slog.LevelWarn, EvDrop, "broadcast on "+s.name+" dropped: "+r, idAttr(c.ID), reasonAttr(r))
+			return false
+		}
+		return true
+	}
+	if err == nil {
+		err = s.put(b)
+	}
+	if err != nil {
+		a.event(slog.LevelWarn, EvDrop, "broadcast on "+s.name+" failed", idAttr(c.ID), errAttr(err))
+		return false
+	}
+	return true
 }

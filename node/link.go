@@ -231,6 +231,12 @@ func (l *link) writeLoop(ctx context.Context) error {
 			l.q[0] = queued{}
 			l.q = l.q[1:]
 			l.mu.Unlock()
+			if sh := l.seg.shaper; sh != nil {
+				if r := sh.push(shaped{b: item.b, l: l, f: item.f}, true); r != "" {
+					l.a.dropQueued(item.f, l, r, nil)
+				}
+				continue
+			}
 			if err := l.write(conn, item.b); err != nil {
 				if l.kind == kindTCP {
 					l.mu.Lock()
@@ -260,6 +266,23 @@ func (l *link) write(conn net.Conn, b []byte) error {
 	default:
 		return l.seg.put(b)
 	}
+}
+
+// writeNow writes b at once on the link's current connection (tcp) or
+// socket, for a shaper whose frame's time has come. A failed connection
+// is detached, as the write loop does.
+func (l *link) writeNow(b []byte) error {
+	var conn net.Conn
+	if l.kind == kindTCP {
+		l.mu.Lock()
+		conn = l.conn
+		l.mu.Unlock()
+	}
+	err := l.write(conn, b)
+	if err != nil && conn != nil {
+		l.detach(conn, err)
+	}
+	return err
 }
 
 // expire drops queued frames older than before (all, when before is zero).

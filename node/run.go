@@ -34,6 +34,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		if s.bconn != nil {
 			g.Go(func() error { return a.readUDP(ctx, s, s.bconn) })
 		}
+		if s.shaper != nil {
+			g.Go(func() error { return s.shaper.run(ctx) })
+		}
 	}
 	datagrams := false
 	for _, l := range a.linkList {
@@ -72,12 +75,19 @@ func (a *Agent) Run(ctx context.Context) error {
 
 func (a *Agent) logStart() {
 	addrs := make([]string, 0, len(a.segs))
+	impaired := map[string]string{}
 	for _, s := range a.segs {
 		addrs = append(addrs, s.name+"="+s.addr.String())
+		if s.shaper != nil {
+			impaired[s.name] = s.shaper.imp.String()
+		}
 	}
-	a.event(slog.LevelInfo, EvStart, "node "+a.name+" started", slog.String("role", a.cfg.Role),
-		slog.String("layout", a.cfg.Layout), slog.String("protocol", a.cfg.Traffic.Protocol),
-		slog.Int("port", a.port), slog.Any("segments", addrs))
+	attrs := []slog.Attr{slog.String("role", a.cfg.Role), slog.String("layout", a.cfg.Layout),
+		slog.String("protocol", a.cfg.Traffic.Protocol), slog.Int("port", a.port), slog.Any("segments", addrs)}
+	if len(impaired) > 0 {
+		attrs = append(attrs, slog.Any("impairment", impaired))
+	}
+	a.event(slog.LevelInfo, EvStart, "node "+a.name+" started", attrs...)
 }
 
 // track registers a connection so that shutdown closes it; it refuses (and

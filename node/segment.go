@@ -18,6 +18,7 @@ type segment struct {
 	bcast  netip.Addr       // shared: the broadcast address, if any
 	dests  []netip.AddrPort // shared: where put sends a frame
 	links  []*link          // neighbours on this segment
+	shaper *shaper          // impaired segments only: all egress goes through it
 
 	// Bound by Run.
 	udp   *net.UDPConn

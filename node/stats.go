@@ -15,6 +15,7 @@ const (
 	ReasonLinkDown  = "link_down"
 	ReasonMalformed = "malformed"
 	ReasonOversize  = "oversize" // too big for a UDP datagram
+	ReasonLoss      = "loss"     // lost to the segment's impairment
 	ReasonTimeout   = "timeout"  // receipts only: no answer in time
 	ReasonStopped   = "stopped"  // the agent stopped with the frame queued
 )

@@ -34,7 +34,7 @@ func (a *Agent) readUDP(ctx context.Context, s *segment, c *net.UDPConn) error {
 func (a *Agent) sendHello(l *link) {
 	b, err := frame.Encode(a.hello(l.name()))
 	if err == nil {
-		err = l.seg.sendTo(b, l.peer)
+		err = a.sendHelloBytes(l.seg, l, b)
 	}
 	if err != nil {
 		a.event(slog.LevelDebug, EvLink, "hello to "+l.name()+" failed", peerAttr(l.name()), errAttr(err))
@@ -45,11 +45,26 @@ func (a *Agent) putHello(s *segment) {
 	h := a.hello(frame.Broadcast)
 	b, err := frame.Encode(h)
 	if err == nil {
-		err = s.put(b)
+		err = a.sendHelloBytes(s, nil, b)
 	}
 	if err != nil {
 		a.event(slog.LevelDebug, EvLink, "hello on "+s.name+" failed", errAttr(err))
 	}
+}
+
+// sendHelloBytes sends a hello to l's neighbour, or puts it on s when l is
+// nil. On an impaired segment it is delayed like any frame, never lost.
+func (a *Agent) sendHelloBytes(s *segment, l *link, b []byte) error {
+	if s.shaper != nil {
+		if r := s.shaper.push(shaped{b: b, l: l}, false); r != "" {
+			return errors.New(r)
+		}
+		return nil
+	}
+	if l == nil {
+		return s.put(b)
+	}
+	return s.sendTo(b, l.peer)
 }
 
 // helloLoop keeps datagram links alive: hellos often while a link is down,

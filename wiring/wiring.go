@@ -68,7 +68,8 @@ func NodeConfig(p *topology.Plan, name string, opts Options) (*node.Config, erro
 				cfg.Port = port
 			}
 		}
-		s := node.Segment{Name: seg.Name, Addr: a, Subnet: seg.Subnet.String(), Shared: seg.Shared}
+		s := node.Segment{Name: seg.Name, Addr: a, Subnet: seg.Subnet.String(), Shared: seg.Shared,
+			Impairment: impairment(seg.Impairment)}
 		if seg.Shared {
 			if !opts.NoBroadcast {
 				s.Broadcast = lastAddr(seg.Subnet).String()
@@ -96,6 +97,11 @@ func NodeConfig(p *topology.Plan, name string, opts Options) (*node.Config, erro
 		cfg.Ring = ringOf(p, pn)
 	}
 	return cfg, nil
+}
+
+// impairment is a segment's impairment as the agent applies it.
+func impairment(i topology.Impairment) node.Impairment {
+	return node.Impairment{Delay: node.Duration(i.Delay), Jitter: node.Duration(i.Jitter), Loss: i.Loss, Rate: i.Rate}
 }
 
 // ringOf finds a node's place in the ring: it dials its successor.

@@ -1,0 +1,167 @@
+package node
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/topo-dev/topo/node/frame"
+)
+
+// shaper applies a segment's Impairment to everything this node sends on
+// the segment. Senders push encoded frames; push decides loss and gives
+// each frame the time it may leave, and one goroutine per impaired segment
+// writes them in order when that time comes. Segments without an
+// impairment have no shaper and write directly.
+type shaper struct {
+	a    *Agent
+	seg  *segment
+	imp  Impairment
+	max  int // bound of q
+	wake chan struct{}
+
+	mu     sync.Mutex
+	q      []shaped  // in release order
+	free   time.Time // when the link has finished sending what is in q
+	last   time.Time // release time of the newest frame in q
+	closed bool
+}
+
+// shaped is a frame waiting in a shaper.
+type shaped struct {
+	at time.Time    // when it leaves
+	b  []byte       // encoded as it goes on the wire
+	l  *link        // the link it leaves on; nil: put on the shared segment
+	f  *frame.Frame // nil for hellos: nothing to count when it fails
+}
+
+func newShaper(a *Agent, seg *segment, imp Impairment) *shaper {
+	return &shaper{a: a, seg: seg, imp: imp, max: a.o.queueSize, wake: make(chan struct{}, 1)}
+}
+
+// push queues it to leave when the impairment says. A lossy frame may be
+// lost instead. It returns a drop reason (loss, queue_full, stopped) or "".
+func (s *shaper) push(it shaped, lossy bool) string {
+	if lossy && s.imp.Loss > 0 && rand.Float64() < s.imp.Loss {
+		return ReasonLoss
+	}
+	s.mu.Lock()
+	switch {
+	case s.closed:
+		s.mu.Unlock()
+		return ReasonStopped
+	case len(s.q) >= s.max:
+		s.mu.Unlock()
+		return ReasonQueueFull
+	}
+	it.at = s.schedule(time.Now(), len(it.b))
+	s.q = append(s.q, it)
+	first := len(s.q) == 1
+	s.mu.Unlock()
+	if first {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	return ""
+}
+
+// schedule returns when a frame of n bytes handed over at now leaves: it
+// starts once the frames before it are sent, takes n*8/Rate to send, then
+// Delay ± Jitter to arrive, and never arrives before the frame ahead of
+// it. Call with s.mu held.
+func (s *shaper) schedule(now time.Time, n int) time.Time {
+	start := now
+	if s.free.After(start) {
+		start = s.free
+	}
+	if s.imp.Rate > 0 {
+		start = start.Add(time.Duration(float64(n) * 8 / float64(s.imp.Rate) * float64(time.Second)))
+	}
+	s.free = start
+	d := s.imp.Delay.D()
+	if j := s.imp.Jitter.D(); j > 0 {
+		d += rand.N(2*j+1) - j
+	}
+	at := start.Add(max(d, 0))
+	if at.Before(s.last) {
+		at = s.last
+	}
+	s.last = at
+	return at
+}
+
+// run writes each frame when its time comes, until ctx is done; then it
+// drops what is left as stopped.
+func (s *shaper) run(ctx context.Context) error {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	for {
+		s.mu.Lock()
+		n := len(s.q)
+		var head shaped
+		if n > 0 {
+			head = s.q[0]
+		}
+		s.mu.Unlock()
+		if n == 0 {
+			select {
+			case <-ctx.Done():
+				s.stop()
+				return nil
+			case <-s.wake:
+			}
+			continue
+		}
+		if wait := time.Until(head.at); wait > 0 {
+			t.Reset(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				s.stop()
+				return nil
+			case <-t.C:
+			}
+		}
+		s.mu.Lock()
+		s.q[0] = shaped{}
+		s.q = s.q[1:]
+		s.mu.Unlock()
+		s.send(head)
+	}
+}
+
+func (s *shaper) send(it shaped) {
+	var err error
+	if it.l == nil {
+		err = s.seg.put(it.b)
+	} else {
+		err = it.l.writeNow(it.b)
+	}
+	switch {
+	case err == nil:
+	case it.f == nil:
+		s.a.event(slog.LevelDebug, EvLink, "hello on "+s.seg.name+" failed", errAttr(err))
+	case it.l == nil:
+		s.a.event(slog.LevelWarn, EvDrop, "broadcast on "+s.seg.name+" failed", idAttr(it.f.ID), errAttr(err))
+	default:
+		s.a.dropQueued(it.f, it.l, ReasonLinkDown, err)
+	}
+}
+
+// stop refuses further frames and drops those still waiting.
+func (s *shaper) stop() {
+	s.mu.Lock()
+	s.closed = true
+	left := s.q
+	s.q = nil
+	s.mu.Unlock()
+	for _, it := range left {
+		if it.f != nil && it.l != nil {
+			s.a.dropQueued(it.f, it.l, ReasonStopped, nil)
+		}
+	}
+}
