@@ -13,41 +13,21 @@
 package compose
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/topo-dev/topo/node"
 	"github.com/topo-dev/topo/nodeimage"
 	"github.com/topo-dev/topo/orchestrator"
 	"github.com/topo-dev/topo/topology"
-	"github.com/topo-dev/topo/wiring"
 )
 
 // FileVersion is the compose file format the export writes.
 const FileVersion = "2.4"
-
-// The least-privilege settings of a node running topo's agent. They mirror
-// what topo up asks the engine for (ContainerSpec.Hardened in package
-// orchestrator, applied by package docker, and the orchestrator's memory
-// and pids caps); the integration test compares the two container by
-// container.
-const (
-	nodeUser      = "65534:65534"
-	runDir        = "/run/topo"
-	runDirOptions = "rw,noexec,nosuid,size=1m,uid=65534,gid=65534"
-	nodeMemory    = 64 << 20
-	nodePids      = 128
-	// maxHostname is the longest hostname the kernel takes; topo up cuts
-	// the container name to it the same way.
-	maxHostname = 63
-)
 
 // Options adjust Export.
 type Options struct {
@@ -97,19 +77,23 @@ func Export(plan *topology.Plan, opts Options) ([]byte, error) {
 	if opts.File == "" {
 		opts.File = plan.File
 	}
-	e := exporter{plan: plan, opts: opts}
-	services := newMapping()
-	for i := range plan.Nodes {
-		svc, err := e.service(i)
-		if err != nil {
-			return nil, err
-		}
-		services.add(plan.Nodes[i].Name, svc)
+	nets, cons, err := orchestrator.Specs(plan, orchestrator.SpecOptions{Image: opts.Image, File: opts.File, Hash: opts.PlanHash})
+	if err != nil {
+		return nil, fmt.Errorf("compose export: %w", err)
 	}
+	// Services and networks are keyed by node and segment; attachments
+	// name the segment's key.
+	segKey := map[string]string{}
 	networks := newMapping()
-	for i, s := range plan.Segments {
-		networks.add(s.Name, e.network(i))
+	for i, n := range nets {
+		segKey[n.Name] = plan.Segments[i].Name
+		networks.add(plan.Segments[i].Name, network(n))
 	}
+	services := newMapping()
+	for i, c := range cons {
+		services.add(plan.Nodes[i].Name, service(c, segKey))
+	}
+	e := exporter{plan: plan, opts: opts}
 	top := newMapping()
 	top.str("version", FileVersion)
 	top.add("services", services.node())
@@ -204,105 +188,78 @@ type exporter struct {
 	opts Options
 }
 
-// labels are the labels topo up puts on every container and network.
-func (e *exporter) labels(extra map[string]string) map[string]string {
-	l := map[string]string{
-		orchestrator.LabelTopology: e.plan.Name,
-		orchestrator.LabelLayout:   string(e.plan.Layout),
-		orchestrator.LabelFile:     e.opts.File,
+// service is the compose service of a container spec: what topo up would
+// ask the engine for, field by field.
+func service(c orchestrator.ContainerSpec, segKey map[string]string) *yaml.Node {
+	svc := newMapping()
+	svc.str("image", c.Image)
+	if len(c.Cmd) > 0 {
+		svc.add("command", strs(c.Cmd...))
 	}
-	if e.opts.PlanHash != "" {
-		l[orchestrator.LabelPlan] = e.opts.PlanHash
+	svc.str("container_name", c.Name)
+	svc.str("hostname", c.Hostname)
+	if c.User != "" {
+		svc.str("user", c.User)
 	}
-	maps.Copy(l, extra)
-	return l
-}
-
-// service is the compose service of the i-th node, as topo up would create
-// its container.
-func (e *exporter) service(i int) (*yaml.Node, error) {
-	n := e.plan.Nodes[i]
-	cfg, err := wiring.NodeConfig(e.plan, n.Name, wiring.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("compose export: %w", err)
+	if c.ReadOnlyRoot {
+		svc.add("read_only", boolean(true))
 	}
-	js, err := json.Marshal(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("compose export: node %s: config: %w", n.Name, err)
+	if len(c.Tmpfs) > 0 {
+		var mounts []string
+		for _, dir := range slices.Sorted(maps.Keys(c.Tmpfs)) {
+			mounts = append(mounts, dir+":"+c.Tmpfs[dir])
+		}
+		svc.add("tmpfs", strs(mounts...))
+	}
+	if len(c.CapDrop) > 0 {
+		svc.add("cap_drop", flowStrs(c.CapDrop...))
+	}
+	if len(c.CapAdd) > 0 {
+		svc.add("cap_add", flowStrs(c.CapAdd...))
+	}
+	if c.NoNewPrivileges {
+		svc.add("security_opt", flowStrs("no-new-privileges"))
+	}
+	if c.MemoryBytes > 0 {
+		svc.add("mem_limit", integer(c.MemoryBytes))
+	}
+	if c.PidsLimit > 0 {
+		svc.add("pids_limit", integer(c.PidsLimit))
 	}
 	env := map[string]string{}
-	maps.Copy(env, n.Env)
-	env[node.ConfigEnv] = string(js) // the config wins over a user's env
-	agent := n.Image == ""
-	image := e.opts.Image
-	if !agent {
-		image = n.Image
-	}
-	name := orchestrator.ContainerName(e.plan.Name, n.Name)
-	hostname := name
-	if len(hostname) > maxHostname {
-		hostname = hostname[:maxHostname]
-	}
-
-	svc := newMapping()
-	svc.str("image", image)
-	if !agent && len(n.Command) > 0 {
-		svc.add("command", strs(n.Command...))
-	}
-	svc.str("container_name", name)
-	svc.str("hostname", hostname)
-	if agent {
-		svc.str("user", nodeUser)
-		svc.add("read_only", boolean(true))
-		svc.add("tmpfs", strs(runDir+":"+runDirOptions))
-		svc.add("cap_drop", flowStrs("ALL"))
-		svc.add("security_opt", flowStrs("no-new-privileges"))
-		svc.add("mem_limit", integer(nodeMemory))
-		svc.add("pids_limit", integer(nodePids))
+	for _, kv := range c.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
 	}
 	svc.add("environment", stringMap(env))
-	agentLabel := strconv.FormatBool(agent)
-	svc.add("labels", stringMap(e.labels(map[string]string{
-		orchestrator.LabelNode:  n.Name,
-		orchestrator.LabelRole:  n.Role,
-		orchestrator.LabelAgent: agentLabel,
-		orchestrator.LabelOrder: strconv.Itoa(i),
-	})))
+	svc.add("labels", stringMap(c.Labels))
 	nets := newMapping()
-	for _, s := range e.plan.Segments {
-		a, ok := n.Addresses[s.Name]
-		if !ok {
-			continue
-		}
+	for _, a := range c.Network {
 		att := newMapping()
-		att.str("ipv4_address", a.String())
-		nets.add(s.Name, att.node())
+		att.str("ipv4_address", a.IP.String())
+		nets.add(segKey[a.Network], att.node())
 	}
 	svc.add("networks", nets.node())
-	return svc.node(), nil
+	return svc.node()
 }
 
-// network is the compose network of the i-th segment, named exactly as
+// network is the compose network of a network spec, named exactly as
 // topo up names it.
-func (e *exporter) network(i int) *yaml.Node {
-	s := e.plan.Segments[i]
+func network(n orchestrator.NetworkSpec) *yaml.Node {
 	pool := newMapping()
-	pool.str("subnet", s.Subnet.Masked().String())
-	if s.Gateway.IsValid() {
-		pool.str("gateway", s.Gateway.String())
+	pool.str("subnet", n.Subnet.Masked().String())
+	if n.Gateway.IsValid() {
+		pool.str("gateway", n.Gateway.String())
 	}
 	ipam := newMapping()
 	ipam.str("driver", "default")
 	ipam.add("config", &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{pool.node()}})
 
 	nw := newMapping()
-	nw.str("name", orchestrator.NetworkName(e.plan.Name, s.Name))
+	nw.str("name", n.Name)
 	nw.str("driver", "bridge")
 	nw.add("ipam", ipam.node())
-	nw.add("labels", stringMap(e.labels(map[string]string{
-		orchestrator.LabelSegment: s.Name,
-		orchestrator.LabelOrder:   strconv.Itoa(i),
-	})))
+	nw.add("labels", stringMap(n.Labels))
 	return nw.node()
 }
 

@@ -15,17 +15,13 @@ import (
 	"github.com/topo-dev/topo/orchestrator"
 )
 
-// Settings of a hardened container.
-const (
-	hardenedUser  = "65534:65534"
-	runDir        = "/run/topo"
-	runDirOptions = "rw,noexec,nosuid,size=1m,uid=65534,gid=65534"
-)
-
 // containerConfig translates a spec into the engine's three create structs.
-// It is pure, so that the hardening can be unit-tested.
+// It is pure, so that the mapping of every field can be unit-tested.
 func containerConfig(spec orchestrator.ContainerSpec) (*container.Config, *container.HostConfig, *network.NetworkingConfig) {
-	hostname := spec.Name
+	hostname := spec.Hostname
+	if hostname == "" {
+		hostname = spec.Name
+	}
 	if len(hostname) > 63 {
 		hostname = hostname[:63]
 	}
@@ -35,21 +31,21 @@ func containerConfig(spec orchestrator.ContainerSpec) (*container.Config, *conta
 		Cmd:      spec.Cmd,
 		Env:      spec.Env,
 		Labels:   spec.Labels,
+		User:     spec.User,
 	}
 	host := &container.HostConfig{
-		NetworkMode: "none",
-		CapAdd:      spec.CapAdd,
+		NetworkMode:    "none",
+		ReadonlyRootfs: spec.ReadOnlyRoot,
+		Tmpfs:          spec.Tmpfs,
+		CapDrop:        spec.CapDrop,
+		CapAdd:         spec.CapAdd,
 	}
 	host.Memory = spec.MemoryBytes
 	if spec.PidsLimit > 0 {
 		limit := spec.PidsLimit
 		host.PidsLimit = &limit
 	}
-	if spec.Hardened {
-		cfg.User = hardenedUser
-		host.ReadonlyRootfs = true
-		host.Tmpfs = map[string]string{runDir: runDirOptions}
-		host.CapDrop = []string{"ALL"}
+	if spec.NoNewPrivileges {
 		host.SecurityOpt = []string{"no-new-privileges"}
 	}
 	var netCfg *network.NetworkingConfig

@@ -87,17 +87,16 @@ func TestIsUnreachable(t *testing.T) {
 
 func TestContainerConfigHardened(t *testing.T) {
 	spec := orchestrator.ContainerSpec{
-		Name:        "star-hub",
-		Image:       "topo-node:abc",
-		Cmd:         []string{"run"},
-		Env:         []string{"A=1"},
-		Labels:      map[string]string{orchestrator.LabelTopology: "star"},
-		Network:     []orchestrator.NetworkAttachment{{Network: "star-a", IP: netip.MustParseAddr("10.1.0.2")}, {Network: "star-b", IP: netip.MustParseAddr("10.1.0.10")}},
-		Hardened:    true,
-		MemoryBytes: 64 << 20,
-		PidsLimit:   100,
-		CapAdd:      []string{"NET_ADMIN"},
+		Name:    "star-hub",
+		Image:   "topo-node:abc",
+		Cmd:     []string{"run"},
+		Env:     []string{"A=1"},
+		Labels:  map[string]string{orchestrator.LabelTopology: "star"},
+		Network: []orchestrator.NetworkAttachment{{Network: "star-a", IP: netip.MustParseAddr("10.1.0.2")}, {Network: "star-b", IP: netip.MustParseAddr("10.1.0.10")}},
 	}
+	orchestrator.Harden(&spec)
+	spec.PidsLimit = 100
+	spec.CapAdd = []string{"NET_ADMIN"}
 	cfg, host, nets := containerConfig(spec)
 	if cfg.User != "65534:65534" || cfg.Hostname != "star-hub" || cfg.Image != spec.Image {
 		t.Errorf("config = %+v", cfg)

@@ -180,10 +180,9 @@ func TestIntegrationRuntime(t *testing.T) {
 			{Network: netA, IP: ipA},
 			{Network: netB, IP: ipB},
 		},
-		Hardened:    true,
-		MemoryBytes: 32 << 20,
-		PidsLimit:   64,
 	}
+	orchestrator.Harden(&spec)
+	spec.MemoryBytes, spec.PidsLimit = 32<<20, 64
 	id, err := rt.CreateContainer(ctx, spec)
 	if err != nil {
 		t.Fatal(err)
@@ -417,14 +416,15 @@ func TestIntegrationAgent(t *testing.T) {
 	config := fmt.Sprintf(`{"version":1,"topology":%q,"name":"solo","role":"peer","layout":"custom",`+
 		`"segments":[{"name":"a","addr":%q,"subnet":%q}],"neighbors":[],"routes":{},`+
 		`"traffic":{"protocol":"tcp","interval":"0s","size":0}}`, name, ip, seg)
-	id, err := rt.CreateContainer(ctx, orchestrator.ContainerSpec{
-		Name:     name + "-solo",
-		Image:    ref,
-		Env:      []string{"TOPO_NODE_CONFIG=" + config},
-		Labels:   labels,
-		Network:  []orchestrator.NetworkAttachment{{Network: name + "-a", IP: ip}},
-		Hardened: true,
-	})
+	solo := orchestrator.ContainerSpec{
+		Name:    name + "-solo",
+		Image:   ref,
+		Env:     []string{"TOPO_NODE_CONFIG=" + config},
+		Labels:  labels,
+		Network: []orchestrator.NetworkAttachment{{Network: name + "-a", IP: ip}},
+	}
+	orchestrator.Harden(&solo)
+	id, err := rt.CreateContainer(ctx, solo)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -234,7 +234,8 @@ nodes: [hub, {name: s1, image: "topo-test-missing:never"}]
 			t.Fatal(err)
 		}
 		// A container topo did not label, holding the name of a node.
-		spec := orchestrator.ContainerSpec{Name: orchestrator.ContainerName(name, "peer1"), Image: image, Hardened: true}
+		spec := orchestrator.ContainerSpec{Name: orchestrator.ContainerName(name, "peer1"), Image: image}
+		orchestrator.Harden(&spec)
 		id, err := o.Runtime().CreateContainer(ctx, spec)
 		if err != nil {
 			t.Fatal(err)
@@ -304,4 +305,36 @@ func parse(t *testing.T, src string) *topology.Topology {
 		t.Fatal(err)
 	}
 	return load(t, file)
+}
+
+// TestIntegrationUserImage runs a node from "a user's own image" (here the
+// agent's image under another tag, started by its command) and checks that
+// it is wired and configured like the others: messages reach it.
+func TestIntegrationUserImage(t *testing.T) {
+	t.Parallel()
+	o := livetest.Engine(t)
+	ctx := context.Background()
+	image, err := o.NodeImage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := parse(t, "layout: star\nnodes:\n  - hub\n  - spoke1\n  - {name: mine, image: \""+image+"\", command: [run], env: {TOPO_NODE_LOG_LEVEL: debug}}\n")
+	res := up(t, o, top, "user")
+	st, err := o.Status(ctx, res.Name, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := st.Nodes[2]; n.Name != "mine" || n.State != "running" || !n.Ready {
+		t.Errorf("user node status: %+v", n)
+	}
+	r, err := o.Send(ctx, res.Name, "spoke1", "mine", "to your own image", 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Delivered || !slices.Equal(r.Path, []string{"spoke1", "hub", "mine"}) {
+		t.Errorf("send to the user's node: %+v", r)
+	}
+	if _, err := o.Send(ctx, res.Name, "mine", "spoke1", "x", time.Second); err == nil || !strings.Contains(err.Error(), "own image") {
+		t.Errorf("send from a user's node: %v, want an error saying it runs its own image", err)
+	}
 }

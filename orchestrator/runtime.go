@@ -106,23 +106,27 @@ type NetworkInfo struct {
 	Created time.Time
 }
 
-// ContainerSpec describes a container to create.
+// ContainerSpec describes a container to create. Specs builds them from a
+// plan; the engine layer applies them field by field.
 type ContainerSpec struct {
-	Name    string
-	Image   string
-	Cmd     []string // nil: the image's default
-	Env     []string // KEY=value
-	Labels  map[string]string
-	Network []NetworkAttachment // the first is given at create, the rest connected before start
-	// Hardened applies least privilege: a non-root user, read-only root,
-	// a tmpfs at /run/topo, every capability dropped, no-new-privileges.
-	// Off for a user's own image, which may need more.
-	Hardened bool
-	// MemoryBytes and PidsLimit cap the container; 0 leaves it uncapped.
-	MemoryBytes int64
-	PidsLimit   int64
-	// CapAdd lists capabilities to add back (e.g. NET_ADMIN for shaping).
-	CapAdd []string
+	Name     string
+	Hostname string // at most 63 characters
+	Image    string
+	Cmd      []string // nil: the image's default
+	Env      []string // KEY=value
+	Labels   map[string]string
+	Network  []NetworkAttachment // the first is given at create, the rest connected before start
+
+	// Least privilege. The agent's containers get all of it (see Specs);
+	// a user's own image only the tmpfs, since it may need more.
+	User            string            // "uid:gid"; empty: the image's
+	ReadOnlyRoot    bool              // a read-only root filesystem
+	Tmpfs           map[string]string // mount point -> mount options
+	CapDrop         []string          // e.g. ALL
+	CapAdd          []string          // capabilities to add back
+	NoNewPrivileges bool
+	MemoryBytes     int64 // 0: uncapped
+	PidsLimit       int64 // 0: uncapped
 }
 
 // NetworkAttachment puts a container on a network at a fixed address.

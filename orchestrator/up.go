@@ -3,14 +3,10 @@ package orchestrator
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"net/netip"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,9 +14,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/topo-dev/topo/node"
 	"github.com/topo-dev/topo/topology"
-	"github.com/topo-dev/topo/wiring"
 )
 
 // UpOptions adjust Up.
@@ -170,12 +164,8 @@ func (u *upRun) run(ctx context.Context, t *topology.Topology) (*UpResult, error
 	if err != nil {
 		return res, err
 	}
-	plan, err := u.planAndWire(ctx, t)
+	plan, specs, err := u.planAndWire(ctx, t, image)
 	res.Plan = plan
-	if err != nil {
-		return res, err
-	}
-	specs, err := u.containerSpecs(plan, image)
 	if err != nil {
 		return res, err
 	}
@@ -212,22 +202,36 @@ func (u *upRun) run(ctx context.Context, t *topology.Topology) (*UpResult, error
 
 // planAndWire plans the topology and creates its networks, holding the
 // machine-wide network lock so that concurrent ups pick distinct subnets.
-func (u *upRun) planAndWire(ctx context.Context, t *topology.Topology) (*topology.Plan, error) {
+// It returns the container specs by node.
+func (u *upRun) planAndWire(ctx context.Context, t *topology.Topology, image string) (*topology.Plan, map[string]ContainerSpec, error) {
 	unlock, err := lockNetworks(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer unlock()
 	plan, err := u.o.plan(ctx, t, u.name)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := u.o.preflight(ctx, plan); err != nil {
-		return plan, err
+		return plan, nil, err
 	}
-	return plan, u.forEach(ctx, PhaseNetworks, segmentNames(plan), func(ctx context.Context, seg string) error {
-		return u.createNetwork(ctx, plan, seg)
+	nets, cons, err := Specs(plan, SpecOptions{Image: image, File: u.file, Hash: u.hash})
+	if err != nil {
+		return plan, nil, err
+	}
+	byName := map[string]NetworkSpec{}
+	for _, n := range nets {
+		byName[n.Name] = n
+	}
+	err = u.forEach(ctx, PhaseNetworks, segmentNames(plan), func(ctx context.Context, seg string) error {
+		return u.createNetwork(ctx, byName[NetworkName(plan.Name, seg)])
 	})
+	specs := make(map[string]ContainerSpec, len(cons))
+	for _, c := range cons {
+		specs[c.Labels[LabelNode]] = c
+	}
+	return plan, specs, err
 }
 
 // plan builds the plan, steering clear of subnets other networks use.
@@ -286,78 +290,15 @@ func (o *Orchestrator) preflight(ctx context.Context, plan *topology.Plan) error
 	return errors.Join(errs...)
 }
 
-func (u *upRun) createNetwork(ctx context.Context, plan *topology.Plan, segName string) error {
-	seg, _ := plan.Segment(segName)
-	name := NetworkName(plan.Name, seg.Name)
-	_, err := u.o.rt.CreateNetwork(ctx, NetworkSpec{
-		Name:    name,
-		Subnet:  seg.Subnet,
-		Gateway: seg.Gateway,
-		Labels:  u.labels(plan, map[string]string{LabelSegment: seg.Name, LabelOrder: strconv.Itoa(segIndex(plan, seg.Name))}),
-	})
-	if errors.Is(err, ErrOverlap) {
-		if u.poolSet {
-			return fmt.Errorf("network %s: subnet %s overlaps an existing Docker network; choose another network.pool in the file: %w", name, seg.Subnet, err)
-		}
+func (u *upRun) createNetwork(ctx context.Context, spec NetworkSpec) error {
+	_, err := u.o.rt.CreateNetwork(ctx, spec)
+	if errors.Is(err, ErrOverlap) && u.poolSet {
+		return fmt.Errorf("network %s: subnet %s overlaps an existing Docker network; choose another network.pool in the file: %w", spec.Name, spec.Subnet, err)
 	}
 	if err != nil {
-		return fmt.Errorf("network %s: %w", name, err)
+		return fmt.Errorf("network %s: %w", spec.Name, err)
 	}
 	return nil
-}
-
-func (u *upRun) labels(plan *topology.Plan, extra map[string]string) map[string]string {
-	l := map[string]string{
-		LabelTopology: plan.Name,
-		LabelLayout:   string(plan.Layout),
-		LabelFile:     u.file,
-		LabelPlan:     u.hash,
-	}
-	for k, v := range extra {
-		l[k] = v
-	}
-	return l
-}
-
-func (u *upRun) containerSpecs(plan *topology.Plan, image string) (map[string]ContainerSpec, error) {
-	specs := make(map[string]ContainerSpec, len(plan.Nodes))
-	for i, n := range plan.Nodes {
-		cfg, err := wiring.NodeConfig(plan, n.Name, wiring.Options{})
-		if err != nil {
-			return nil, err
-		}
-		js, err := json.Marshal(cfg)
-		if err != nil {
-			return nil, fmt.Errorf("node %s: config: %w", n.Name, err)
-		}
-		spec := ContainerSpec{
-			Name:   ContainerName(plan.Name, n.Name),
-			Image:  image,
-			Labels: u.labels(plan, map[string]string{LabelNode: n.Name, LabelRole: n.Role, LabelAgent: "true", LabelOrder: strconv.Itoa(i)}),
-		}
-		for _, k := range slices.Sorted(maps.Keys(n.Env)) {
-			if k != node.ConfigEnv { // the config wins over a user's env
-				spec.Env = append(spec.Env, k+"="+n.Env[k])
-			}
-		}
-		spec.Env = append(spec.Env, node.ConfigEnv+"="+string(js))
-		if n.Image != "" {
-			spec.Image = n.Image
-			spec.Cmd = n.Command
-			spec.Labels[LabelAgent] = "false"
-		} else {
-			spec.Hardened = true
-			spec.MemoryBytes = nodeMemory
-			spec.PidsLimit = nodePids
-		}
-		for _, s := range plan.Segments {
-			if a, ok := n.Addresses[s.Name]; ok {
-				spec.Network = append(spec.Network, NetworkAttachment{Network: NetworkName(plan.Name, s.Name), IP: a})
-			}
-		}
-		specs[n.Name] = spec
-	}
-	return specs, nil
 }
 
 // waitReady waits until a node reports every link up. A user's own image

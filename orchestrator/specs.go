@@ -1,0 +1,115 @@
+package orchestrator
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+
+	"github.com/topo-dev/topo/node"
+	"github.com/topo-dev/topo/topology"
+	"github.com/topo-dev/topo/wiring"
+)
+
+// What every node container is given. The agent needs nothing but its
+// sockets and a place for its control socket; a user's own image gets the
+// same place, writable by any user.
+const (
+	// RunDir holds the agent's control socket, on a small tmpfs.
+	RunDir         = "/run/topo"
+	agentUser      = "65534:65534"
+	agentRunDir    = "rw,noexec,nosuid,size=1m,uid=65534,gid=65534"
+	userRunDir     = "rw,nosuid,size=1m,mode=1777"
+	maxHostnameLen = 63
+)
+
+// SpecOptions say what the specs of a plan refer to.
+type SpecOptions struct {
+	Image string // the node image, for nodes that run topo's agent
+	File  string // the topology file, for the topo.file label
+	Hash  string // the topology's Hash, for the topo.plan label; "" leaves it out
+}
+
+// Specs returns the networks and containers that make up a plan, in plan
+// order, exactly as Up creates them. The compose export writes the same
+// specs as a file, so the two cannot drift apart.
+func Specs(plan *topology.Plan, opts SpecOptions) ([]NetworkSpec, []ContainerSpec, error) {
+	labels := func(extra map[string]string) map[string]string {
+		l := map[string]string{
+			LabelTopology: plan.Name,
+			LabelLayout:   string(plan.Layout),
+			LabelFile:     opts.File,
+		}
+		if opts.Hash != "" {
+			l[LabelPlan] = opts.Hash
+		}
+		maps.Copy(l, extra)
+		return l
+	}
+
+	nets := make([]NetworkSpec, len(plan.Segments))
+	for i, s := range plan.Segments {
+		nets[i] = NetworkSpec{
+			Name:    NetworkName(plan.Name, s.Name),
+			Subnet:  s.Subnet,
+			Gateway: s.Gateway,
+			Labels:  labels(map[string]string{LabelSegment: s.Name, LabelOrder: strconv.Itoa(i)}),
+		}
+	}
+
+	cons := make([]ContainerSpec, len(plan.Nodes))
+	for i, n := range plan.Nodes {
+		cfg, err := wiring.NodeConfig(plan, n.Name, wiring.Options{})
+		if err != nil {
+			return nil, nil, err
+		}
+		js, err := json.Marshal(cfg)
+		if err != nil {
+			return nil, nil, fmt.Errorf("node %s: config: %w", n.Name, err)
+		}
+		agent := n.Image == ""
+		name := ContainerName(plan.Name, n.Name)
+		c := ContainerSpec{
+			Name:     name,
+			Hostname: name[:min(len(name), maxHostnameLen)],
+			Image:    opts.Image,
+			Labels: labels(map[string]string{
+				LabelNode: n.Name, LabelRole: n.Role, LabelAgent: strconv.FormatBool(agent), LabelOrder: strconv.Itoa(i),
+			}),
+		}
+		for _, k := range slices.Sorted(maps.Keys(n.Env)) {
+			if k != node.ConfigEnv { // the config wins over a user's env
+				c.Env = append(c.Env, k+"="+n.Env[k])
+			}
+		}
+		c.Env = append(c.Env, node.ConfigEnv+"="+string(js))
+		if agent {
+			Harden(&c)
+		} else {
+			c.Image = n.Image
+			c.Cmd = n.Command
+			c.Tmpfs = map[string]string{RunDir: userRunDir}
+		}
+		for _, s := range plan.Segments {
+			if a, ok := n.Addresses[s.Name]; ok {
+				c.Network = append(c.Network, NetworkAttachment{Network: NetworkName(plan.Name, s.Name), IP: a})
+			}
+		}
+		cons[i] = c
+	}
+	return nets, cons, nil
+}
+
+// Harden gives a container the least privilege topo's agent runs with: a
+// non-root user, a read-only root with a tmpfs for the control socket, no
+// capabilities, no-new-privileges, and memory and pids caps.
+func Harden(c *ContainerSpec) {
+	c.User = agentUser
+	c.ReadOnlyRoot = true
+	c.Tmpfs = map[string]string{RunDir: agentRunDir}
+	c.CapDrop = []string{"ALL"}
+	c.NoNewPrivileges = true
+	c.MemoryBytes = nodeMemory
+	c.PidsLimit = nodePids
+}
