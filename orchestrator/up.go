@@ -386,15 +386,6 @@ func needsNodeImage(t *topology.Topology) bool {
 	return false
 }
 
-func segIndex(plan *topology.Plan, name string) int {
-	for i, s := range plan.Segments {
-		if s.Name == name {
-			return i
-		}
-	}
-	return -1
-}
-
 func segmentNames(plan *topology.Plan) []string {
 	out := make([]string, len(plan.Segments))
 	for i, s := range plan.Segments {
