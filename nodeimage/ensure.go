@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/topo-dev/topo/internal/flock"
 	"github.com/topo-dev/topo/orchestrator"
 )
 
@@ -18,6 +19,13 @@ func Ensure(ctx context.Context, rt orchestrator.Runtime, opts Options) (ref str
 	if err != nil {
 		return "", false, err
 	}
+	// One build at a time on this machine: two processes building the same
+	// content at once would get two images with one tag between them.
+	unlock, err := flock.Exclusive(ctx, "topo-image.lock")
+	if err != nil {
+		return "", false, fmt.Errorf("node image: %w", err)
+	}
+	defer unlock()
 	ref = im.Tag
 	tags := []string{im.Tag}
 	if opts.TagLatest {

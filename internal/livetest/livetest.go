@@ -16,12 +16,12 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/topo-dev/topo/docker"
 	"github.com/topo-dev/topo/internal/engine"
+	"github.com/topo-dev/topo/internal/flock"
 	"github.com/topo-dev/topo/nodeimage"
 	"github.com/topo-dev/topo/orchestrator"
 	"github.com/topo-dev/topo/topotest"
@@ -65,24 +65,23 @@ func run(m *testing.M, prefix string) int {
 	// go test runs packages in parallel processes that share the node
 	// image. Each holds a shared lock while it runs; the last one out, the
 	// one that gets the lock exclusively, removes the image.
-	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "topo-livetest.lock"), os.O_CREATE|os.O_RDWR, 0o666)
+	lock, err := flock.Open("topo-livetest.lock")
+	if err == nil {
+		err = lock.Lock(context.Background(), true)
+	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "FAIL: livetest lock: %v\n", err)
+		fmt.Fprintf(os.Stderr, "FAIL: livetest: %v\n", err)
 		return 1
 	}
 	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_SH); err != nil {
-		fmt.Fprintf(os.Stderr, "FAIL: livetest lock: %v\n", err)
-		return 1
-	}
 
 	code := m.Run()
 	if leaked := sweep(rt); leaked != "" {
 		fmt.Fprintf(os.Stderr, "FAIL: tests left resources behind (now removed): %s\n", leaked)
 		code = 1
 	}
-	_ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	if syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+	lock.Unlock()
+	if last, _ := lock.TryLock(false); last {
 		ctx, cancel = context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if err := nodeimage.Remove(ctx, rt); err != nil {

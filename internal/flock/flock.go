@@ -1,0 +1,64 @@
+// Package flock coordinates topo processes on one machine through advisory
+// locks on files in the temporary directory: concurrent ups planning
+// subnets, concurrent builds of the node image, and test packages sharing
+// that image.
+package flock
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// File is an open lock file.
+type File struct {
+	f *os.File
+}
+
+// Open opens (creating it if need be) the lock file name in the
+// temporary directory.
+func Open(name string) (*File, error) {
+	path := filepath.Join(os.TempDir(), name)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return &File{f: f}, nil
+}
+
+// Lock waits until it holds the lock, shared or exclusive, or ctx ends.
+func (l *File) Lock(ctx context.Context, shared bool) error {
+	for {
+		ok, err := l.TryLock(shared)
+		if err != nil || ok {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// Close releases the lock and closes the file.
+func (l *File) Close() error {
+	l.Unlock()
+	return l.f.Close()
+}
+
+// Exclusive opens the lock file name and waits for it exclusively. The
+// returned func releases it.
+func Exclusive(ctx context.Context, name string) (func(), error) {
+	l, err := Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.Lock(ctx, false); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return func() { l.Close() }, nil
+}
