@@ -4,9 +4,11 @@
 // node config, labels and least-privilege settings.
 //
 // Because the labels are the same, topo's own commands (status, send, logs,
-// down) work on a topology started with docker-compose. A topology that
-// uses something compose cannot express is refused with an error naming
-// it, never exported as a different topology.
+// down) work on a topology started with docker-compose. Link impairments
+// (delay, jitter, loss, rate) need nothing of compose: they travel in each
+// node's config, and the agents apply them themselves, as under topo up.
+// Whatever compose cannot express is refused with an error naming it,
+// never exported as a different topology.
 //
 // The file targets docker-compose 1.29 and the compose file format 2.4,
 // which has mem_limit, pids_limit, network names and IPAM gateways.
@@ -50,8 +52,8 @@ var ErrUnsupported = errors.New("cannot be expressed in a compose file")
 // UnsupportedError names a feature of a topology that a compose file
 // cannot express, and where the topology uses it.
 type UnsupportedError struct {
-	Feature string // e.g. "link impairment (delay, rate)"
-	Where   string // e.g. "segment lan"
+	Feature string // e.g. `node name "serv er"`, with the rule it breaks
+	Where   string // e.g. "topology lab"
 }
 
 func (e *UnsupportedError) Error() string {
@@ -107,33 +109,12 @@ func Export(plan *topology.Plan, opts Options) ([]byte, error) {
 	return out, nil
 }
 
-// check refuses what compose cannot express: every segment with a link
-// impairment (compose has no way to shape a network), and names compose
-// would not take as service, network or container names.
+// check refuses what compose cannot express: names compose would not take
+// as service, network or container names. A plan built from a topology
+// file never has such names (topology's names are [a-z0-9-]); a plan built
+// in Go may.
 func check(plan *topology.Plan) error {
 	var errs []error
-	// Segments with the same impairment fields are reported together, in
-	// plan order, so that a default link: makes one line, not one per link.
-	var order []string
-	bySet := map[string][]string{}
-	for _, s := range plan.Segments {
-		fields := impairmentFields(s.Impairment)
-		if len(fields) == 0 {
-			continue
-		}
-		k := strings.Join(fields, ", ")
-		if _, ok := bySet[k]; !ok {
-			order = append(order, k)
-		}
-		bySet[k] = append(bySet[k], s.Name)
-	}
-	for _, k := range order {
-		where := "segment " + bySet[k][0]
-		if len(bySet[k]) > 1 {
-			where = "segments " + strings.Join(bySet[k], ", ")
-		}
-		errs = append(errs, &UnsupportedError{Feature: "link impairment (" + k + ")", Where: where})
-	}
 	for _, n := range plan.Nodes {
 		if !composeName(n.Name) || !composeName(orchestrator.ContainerName(plan.Name, n.Name)) {
 			errs = append(errs, &UnsupportedError{Feature: fmt.Sprintf("node name %q (a compose service and container name is [a-zA-Z0-9][a-zA-Z0-9_.-]*)", n.Name), Where: "topology " + plan.Name})
@@ -145,24 +126,6 @@ func check(plan *topology.Plan) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// impairmentFields names the fields of an impairment that are set.
-func impairmentFields(i topology.Impairment) []string {
-	var out []string
-	if i.Delay != 0 {
-		out = append(out, "delay")
-	}
-	if i.Jitter != 0 {
-		out = append(out, "jitter")
-	}
-	if i.Loss != 0 {
-		out = append(out, "loss")
-	}
-	if i.Rate != 0 {
-		out = append(out, "rate")
-	}
-	return out
 }
 
 // composeName reports whether s is a name docker-compose takes for a

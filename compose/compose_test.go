@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,8 +41,11 @@ func export(t *testing.T, file string) ([]byte, *topology.Topology, *topology.Pl
 	return out, top, plan
 }
 
+// goldens are the testdata topologies with a golden export beside them.
+var goldens = []string{"ring", "custom", "own-image", "impaired"}
+
 func TestExportGolden(t *testing.T) {
-	for _, name := range []string{"ring", "custom", "own-image"} {
+	for _, name := range goldens {
 		t.Run(name, func(t *testing.T) {
 			out, _, _ := export(t, "testdata/"+name+".yaml")
 			golden := filepath.Join("testdata", name+".compose.yaml")
@@ -243,26 +247,32 @@ func TestExportEscapesDollars(t *testing.T) {
 	}
 }
 
-// TestExportRefusesImpairments: every impairment field is named, with the
-// segment it is on, and the error is an UnsupportedError.
-func TestExportRefusesImpairments(t *testing.T) {
+// TestExportCarriesImpairments: a topology with link impairments exports,
+// and every service's node config carries the impairment of each of its
+// segments, as in the plan; the agents apply it from there, under compose
+// as under topo up.
+func TestExportCarriesImpairments(t *testing.T) {
+	const ms = node.Duration(time.Millisecond)
 	tests := []struct {
 		name string
 		src  string
-		want []string
+		want map[string]node.Impairment // by segment, every segment
 	}{
 		{
 			name: "a default delay on one segment",
 			src:  "layout: client-server\nnodes: 3\nlink: {delay: 20ms}\n",
-			want: []string{"compose export: link impairment (delay) on segment lan cannot be expressed in a compose file"},
+			want: map[string]node.Impairment{"lan": {Delay: 20 * ms}},
 		},
 		{
 			name: "every field, on every segment of a star",
 			src:  "layout: star\nnodes: 3\nlink: {delay: 5ms, jitter: 1ms, loss: 1%, rate: 10mbit}\n",
-			want: []string{"compose export: link impairment (delay, jitter, loss, rate) on segments hub-spoke1, hub-spoke2 cannot be expressed in a compose file"},
+			want: map[string]node.Impairment{
+				"hub-spoke1": {Delay: 5 * ms, Jitter: 1 * ms, Loss: 0.01, Rate: 10_000_000},
+				"hub-spoke2": {Delay: 5 * ms, Jitter: 1 * ms, Loss: 0.01, Rate: 10_000_000},
+			},
 		},
 		{
-			name: "per link",
+			name: "per link, and none",
 			src: `layout: custom
 nodes: [a, b, c, d]
 links:
@@ -270,10 +280,7 @@ links:
   - {endpoints: [b, c], loss: 2%}
   - {endpoints: [b, c, d], rate: 1mbit}
 `,
-			want: []string{
-				"compose export: link impairment (loss) on segment b-c cannot be expressed in a compose file",
-				"compose export: link impairment (rate) on segment seg1 cannot be expressed in a compose file",
-			},
+			want: map[string]node.Impairment{"a-b": {}, "b-c": {Loss: 0.02}, "seg1": {Rate: 1_000_000}},
 		},
 	}
 	for _, tt := range tests {
@@ -287,28 +294,68 @@ links:
 				t.Fatal(err)
 			}
 			out, err := compose.Export(plan, compose.Options{})
-			if err == nil {
-				t.Fatalf("exported a topology with impairments:\n%s", out)
+			if err != nil {
+				t.Fatalf("Export of a topology with impairments: %v", err)
 			}
-			if out != nil {
-				t.Error("an export that failed returned a file")
-			}
-			if !errors.Is(err, compose.ErrUnsupported) {
-				t.Errorf("error %v is not ErrUnsupported", err)
-			}
-			var ue *compose.UnsupportedError
-			if !errors.As(err, &ue) || !strings.HasPrefix(ue.Feature, "link impairment (") {
-				t.Errorf("error %v carries no UnsupportedError naming the impairment", err)
-			}
-			if got := strings.Split(err.Error(), "\n"); strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
-				t.Errorf("error:\n%s\nwant:\n%s", err, strings.Join(tt.want, "\n"))
-			}
+			checkImpairments(t, plan, decode(t, out), tt.want)
 		})
+	}
+	t.Run("golden", func(t *testing.T) {
+		out, _, plan := export(t, "testdata/impaired.yaml")
+		checkImpairments(t, plan, decode(t, out), map[string]node.Impairment{
+			"edge1-core": {Delay: 20 * ms},
+			"core-edge2": {Delay: 20 * ms, Jitter: 5 * ms, Loss: 0.01},
+			"seg1":       {Delay: 2 * ms, Rate: 10_000_000},
+		})
+	})
+}
+
+// checkImpairments reads each service's TOPO_NODE_CONFIG back and checks
+// that it holds every segment of the node, with the plan's impairment,
+// which is the one wanted.
+func checkImpairments(t *testing.T, plan *topology.Plan, f file, want map[string]node.Impairment) {
+	t.Helper()
+	if len(want) != len(plan.Segments) {
+		t.Fatalf("the test wants %d segments, the plan has %d", len(want), len(plan.Segments))
+	}
+	for _, seg := range plan.Segments {
+		i := seg.Impairment
+		inPlan := node.Impairment{Delay: node.Duration(i.Delay), Jitter: node.Duration(i.Jitter), Loss: i.Loss, Rate: i.Rate}
+		if w, ok := want[seg.Name]; !ok || inPlan != w {
+			t.Fatalf("plan: segment %s has impairment %q, the test wants %q", seg.Name, inPlan, w)
+		}
+	}
+	for _, n := range plan.Nodes {
+		s, ok := f.Services[n.Name]
+		if !ok {
+			t.Errorf("no service %s", n.Name)
+			continue
+		}
+		cfg, err := node.ParseConfig([]byte(unescape(s.Environment[node.ConfigEnv])))
+		if err != nil {
+			t.Errorf("%s: %s does not parse: %v", n.Name, node.ConfigEnv, err)
+			continue
+		}
+		got := map[string]node.Impairment{}
+		for _, cs := range cfg.Segments {
+			got[cs.Name] = cs.Impairment
+		}
+		if len(got) != len(n.Addresses) {
+			t.Errorf("%s: config has segments %v, the node is on %d", n.Name, got, len(n.Addresses))
+		}
+		for seg := range n.Addresses {
+			if imp, ok := got[seg]; !ok {
+				t.Errorf("%s: config lacks segment %s", n.Name, seg)
+			} else if imp != want[seg] {
+				t.Errorf("%s: segment %s has impairment %q in the config, want %q", n.Name, seg, imp, want[seg])
+			}
+		}
 	}
 }
 
 // TestExportRefusesNames: a plan built in Go may hold names that compose
-// does not take; they are refused by name.
+// does not take (a topology file cannot: its names are [a-z0-9-]). Each is
+// refused with an UnsupportedError naming it, all at once, and no file.
 func TestExportRefusesNames(t *testing.T) {
 	plan := &topology.Plan{
 		Name: "t", Layout: topology.ClientServer,
@@ -318,14 +365,23 @@ func TestExportRefusesNames(t *testing.T) {
 			{Name: "lan/1", Members: []string{"serv er", "c"}},
 		},
 	}
-	_, err := compose.Export(plan, compose.Options{})
-	if !errors.Is(err, compose.ErrUnsupported) {
-		t.Fatalf("Export = %v, want ErrUnsupported", err)
+	out, err := compose.Export(plan, compose.Options{})
+	if err == nil || out != nil {
+		t.Fatalf("Export = %q, %v; want no file and an error", out, err)
 	}
-	for _, want := range []string{`node name "serv er"`, `segment name "lan/1"`} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not name %s", err, want)
-		}
+	if !errors.Is(err, compose.ErrUnsupported) {
+		t.Errorf("error %v is not ErrUnsupported", err)
+	}
+	var ue *compose.UnsupportedError
+	if !errors.As(err, &ue) || !strings.HasPrefix(ue.Feature, `node name "serv er"`) || ue.Where != "topology t" {
+		t.Errorf("error %v carries no UnsupportedError naming the node", err)
+	}
+	want := []string{
+		`compose export: node name "serv er" (a compose service and container name is [a-zA-Z0-9][a-zA-Z0-9_.-]*) on topology t cannot be expressed in a compose file`,
+		`compose export: segment name "lan/1" (a compose network name is [a-zA-Z0-9][a-zA-Z0-9_.-]*) on topology t cannot be expressed in a compose file`,
+	}
+	if got := strings.Split(err.Error(), "\n"); !slices.Equal(got, want) {
+		t.Errorf("error:\n%s\nwant:\n%s", err, strings.Join(want, "\n"))
 	}
 }
 
@@ -399,9 +455,10 @@ func TestComposeConfig(t *testing.T) {
 		}
 		t.Skipf("docker-compose not found: %v", err)
 	}
-	for _, name := range []string{"ring", "custom", "own-image"} {
+	for _, name := range goldens {
 		t.Run(name, func(t *testing.T) {
-			_, top, plan := export(t, "testdata/"+name+".yaml")
+			exported, top, plan := export(t, "testdata/"+name+".yaml")
+			mine := decode(t, exported)
 			cmd := exec.Command(bin, "--ansi", "never", "-f", filepath.Join("testdata", name+".compose.yaml"), "config")
 			cmd.Env = append(os.Environ(), "HOME=/home/nobody", "USER=nobody", "X=x")
 			var stderr bytes.Buffer
@@ -416,6 +473,10 @@ func TestComposeConfig(t *testing.T) {
 				s := f.Services[n.Name]
 				if got := unescape(s.Labels["topo.file"]); got != top.File {
 					t.Errorf("%s: topo.file %q, want %q", n.Name, got, top.File)
+				}
+				// The node config, impairments and all, reaches the node as written.
+				if got, want := unescape(s.Environment[node.ConfigEnv]), unescape(mine.Services[n.Name].Environment[node.ConfigEnv]); got != want {
+					t.Errorf("%s: compose reads %s as\n%s\nwant\n%s", n.Name, node.ConfigEnv, got, want)
 				}
 				if n.Image == "" {
 					continue

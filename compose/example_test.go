@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/topo-dev/topo/compose"
+	"github.com/topo-dev/topo/node"
 	"github.com/topo-dev/topo/topology"
 )
 
@@ -36,8 +39,10 @@ func ExampleExport() {
 	// - subnet: "10.210.0.0/29"
 }
 
-func ExampleExport_refused() {
-	top, err := topology.Parse("slow.yaml", []byte("layout: client-server\nnodes: 3\nlink: {delay: 20ms}\n"))
+// Link impairments are no concern of compose's: each service's node config
+// carries the impairment of its segments, and topo's agent applies it.
+func ExampleExport_impairments() {
+	top, err := topology.Parse("slow.yaml", []byte("layout: client-server\nnodes: 3\nlink: {delay: 20ms, loss: 1%}\n"))
 	if err != nil {
 		panic(err)
 	}
@@ -45,8 +50,23 @@ func ExampleExport_refused() {
 	if err != nil {
 		panic(err)
 	}
-	_, err = compose.Export(plan, compose.Options{})
-	fmt.Println(err)
+	out, err := compose.Export(plan, compose.Options{})
+	if err != nil {
+		panic(err)
+	}
+	var f struct {
+		Services map[string]struct{ Environment map[string]string }
+	}
+	if err := yaml.Unmarshal(out, &f); err != nil {
+		panic(err)
+	}
+	cfg, err := node.ParseConfig([]byte(f.Services["client1"].Environment[node.ConfigEnv]))
+	if err != nil {
+		panic(err)
+	}
+	for _, s := range cfg.Segments {
+		fmt.Printf("%s on %s: %s\n", cfg.Name, s.Name, s.Impairment)
+	}
 	// Output:
-	// compose export: link impairment (delay) on segment lan cannot be expressed in a compose file
+	// client1 on lan: delay=20ms loss=0.01
 }

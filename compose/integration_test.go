@@ -27,8 +27,7 @@ import (
 
 func TestMain(m *testing.M) { livetest.Main(m, "cx") }
 
-// The client-server example, minus its link impairment, which compose
-// cannot express. Three nodes keep it quick.
+// The client-server example, cut to three nodes to keep it quick.
 const clientServer = `
 layout: client-server
 nodes:
@@ -37,12 +36,18 @@ nodes:
   - client2
 `
 
-// A star, so that the hub sits on two networks.
+// A star, so that the hub sits on two networks, with a delay on every link,
+// which the agents apply from their config.
 const star = `
 layout: star
 nodes: 3
 traffic: {interval: 500ms}
+link: {delay: 20ms}
 `
+
+// starDelay is the star's link delay: a message from spoke to spoke and
+// its receipt back cross four links, each member delaying what it sends.
+const starDelay = 20 * time.Millisecond
 
 // TestIntegrationComposeClientServer runs an exported file with
 // docker-compose: the nodes wire themselves and say so in their logs, and
@@ -115,8 +120,9 @@ func TestIntegrationComposeClientServer(t *testing.T) {
 // TestIntegrationComposeMatchesUp brings the same topology up with topo up
 // and with docker-compose, one after the other under the same name and
 // pool, and compares what the engine holds: every container's and network's
-// settings, labels, addresses and environment. Then it removes the compose
-// topology with topo down.
+// settings, labels, addresses and environment (the node config, link delay
+// included). It checks that the agents compose started delay their links,
+// then removes the compose topology with topo down.
 func TestIntegrationComposeMatchesUp(t *testing.T) {
 	t.Parallel()
 	o := livetest.Engine(t)
@@ -163,6 +169,21 @@ func TestIntegrationComposeMatchesUp(t *testing.T) {
 	}
 	if len(byCompose) != len(byUp) {
 		t.Errorf("compose made %d resources, topo up %d", len(byCompose), len(byUp))
+	}
+
+	// spoke1 -> hub -> spoke2 and the receipt back: four delayed links. A
+	// lower bound only; how much longer it takes is the host's business.
+	sctx, scancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer scancel()
+	r, err := o.Send(sctx, name, "spoke1", "spoke2", "hello", 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("send spoke1 -> spoke2: rtt %.1fms", r.RTTms)
+	if want := []string{"spoke1", "hub", "spoke2"}; !r.Delivered || !slices.Equal(r.Path, want) {
+		t.Errorf("send spoke1 -> spoke2 = %+v, want delivered along %v", r, want)
+	} else if floor := 4 * starDelay; time.Duration(r.RTTms*float64(time.Millisecond)) < floor {
+		t.Errorf("send spoke1 -> spoke2: rtt %.1fms, want at least %v with a delay of %v on every link", r.RTTms, floor, starDelay)
 	}
 
 	// topo down removes what compose made; docker-compose down then finds

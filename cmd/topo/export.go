@@ -44,10 +44,12 @@ least-privilege settings. topo status, send, logs and down work on it as on
 a topology topo started.
 
 Its nodes run the local image topo-node:latest: make it with ` + "`topo build`" + `.
-Subnets are those of ` + "`topo validate --plan`" + `, fixed in the file.
+Subnets are those of ` + "`topo validate --plan`" + `, fixed in the file. Link
+impairments (delay, jitter, loss, rate) travel in each node's config
+(TOPO_NODE_CONFIG), and the agents apply them, as under topo up.
 
-A topology that uses what compose cannot express, such as link impairments,
-is refused (exit 2) with the feature named.`,
+Whatever compose cannot express is refused (exit 2) with the feature named,
+rather than exported as a different topology.`,
 		Example: `  topo build
   topo export compose topologies/client-server.yaml -o compose.yaml
   docker-compose up -d && docker-compose logs
@@ -65,6 +67,13 @@ is refused (exit 2) with the feature named.`,
 }
 
 func (a *app) exportCompose(file string, f exportComposeFlags) error {
+	return a.exportComposeWith(compose.Export, file, f)
+}
+
+// exportComposeWith is exportCompose with the exporter given, so that a
+// test can reach the refusal of what compose cannot express: no topology
+// file holds such a thing today.
+func (a *app) exportComposeWith(export func(*topology.Plan, compose.Options) ([]byte, error), file string, f exportComposeFlags) error {
 	t, err := topology.Load(file)
 	if err != nil {
 		return usageError{err}
@@ -73,7 +82,7 @@ func (a *app) exportCompose(file string, f exportComposeFlags) error {
 	if err != nil {
 		return err
 	}
-	out, err := compose.Export(plan, compose.Options{
+	out, err := export(plan, compose.Options{
 		File:     labelPath(file, f.output),
 		PlanHash: t.Hash(),
 	})

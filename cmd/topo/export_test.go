@@ -2,13 +2,19 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/topo-dev/topo/compose"
+	"github.com/topo-dev/topo/topology"
 )
 
 // regenerate is how a developer brings compose.yaml up to date.
@@ -25,7 +31,7 @@ func TestComposeYAMLIsCurrent(t *testing.T) {
 	}
 	code, out, errOut := runCLI(t, "export", "compose", "topologies/client-server.yaml")
 	if code != 0 {
-		t.Fatalf("topo export compose topologies/client-server.yaml: exit %d\n%s\ncompose.yaml must be this example's export: make the example exportable (compose cannot express link impairments), then run:\n  %s", code, errOut, regenerate)
+		t.Fatalf("topo export compose topologies/client-server.yaml: exit %d\n%s\ncompose.yaml must be this example's export: make the example exportable, then run:\n  %s", code, errOut, regenerate)
 	}
 	if out != string(want) {
 		t.Errorf("compose.yaml is not the export of topologies/client-server.yaml; regenerate it with:\n  %s\nfirst difference: %s", regenerate, composeDiff(string(want), out))
@@ -95,10 +101,9 @@ func TestExportCompose(t *testing.T) {
 			stderr: []string{"Bad_Name"},
 		},
 		{
-			name:   "impairments are refused, by name",
+			name:   "impairments travel in the node config",
 			args:   []string{"export", "compose", "../../topologies/ring.yaml"},
-			code:   2,
-			stderr: []string{"compose export: link impairment (delay) on segments node1-node2, node2-node3, node3-node4, node4-node5, node5-node1 cannot be expressed in a compose file", "to export ../../topologies/ring.yaml, remove"},
+			stdout: []string{"container_name: ring-node1", `"name":"node1-node2","addr":"10.210.0.2","subnet":"10.210.0.0/29","impairment":{"delay":"10ms"}`},
 		},
 		{
 			name:   "an invalid file",
@@ -175,6 +180,49 @@ func TestExportCompose(t *testing.T) {
 			t.Errorf("stderr lacks the file written: %s", stderr)
 		}
 	})
+}
+
+// TestExportComposeRefused: what compose cannot express is a usage error
+// (exit 2) that names it and says what to do, with nothing written. No
+// topology file holds such a thing (compose refuses only names, and a
+// file's names always suit it), so the exporter is handed a plan with a
+// node renamed, and compose's own refusal goes through the command.
+func TestExportComposeRefused(t *testing.T) {
+	renamed := func(plan *topology.Plan, opts compose.Options) ([]byte, error) {
+		p := *plan
+		p.Nodes = slices.Clone(plan.Nodes)
+		p.Nodes[0].Name = "Serv er"
+		return compose.Export(&p, opts)
+	}
+	const file = "../../topologies/client-server.yaml"
+	for _, output := range []string{"", filepath.Join(t.TempDir(), "compose.yaml")} {
+		var stdout, stderr bytes.Buffer
+		a := &app{stdout: &stdout, stderr: &stderr}
+		err := a.exportComposeWith(renamed, file, exportComposeFlags{output: output})
+		var ue usageError
+		if !errors.As(err, &ue) || !errors.Is(err, compose.ErrUnsupported) {
+			t.Fatalf("-o %q: error %v, want a usageError (exit 2) wrapping compose.ErrUnsupported", output, err)
+		}
+		for _, want := range []string{`compose export: node name "Serv er"`, "cannot be expressed in a compose file", "to export " + file + ", remove"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("-o %q: error lacks %q:\n%v", output, want, err)
+			}
+		}
+		if stdout.Len() > 0 || stderr.Len() > 0 {
+			t.Errorf("-o %q: a refused export printed:\nstdout: %s\nstderr: %s", output, &stdout, &stderr)
+		}
+		if output != "" {
+			if _, err := os.Stat(output); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("a refused export wrote %s: %v", output, err)
+			}
+		}
+	}
+	// The same path with the real exporter exports.
+	var stdout bytes.Buffer
+	a := &app{stdout: &stdout, stderr: io.Discard}
+	if err := a.exportComposeWith(compose.Export, file, exportComposeFlags{}); err != nil || stdout.Len() == 0 {
+		t.Errorf("export of %s: %v, %d bytes", file, err, stdout.Len())
+	}
 }
 
 func TestLabelPath(t *testing.T) {
