@@ -14,8 +14,7 @@ type DownResult struct {
 	Networks   int
 }
 
-// rollbackTimeout bounds cleanup after a failed or cancelled Up, which runs
-// on a context of its own because the caller's may be the reason it failed.
+// rollbackTimeout bounds cleanup after a failed or cancelled Up.
 const rollbackTimeout = 2 * time.Minute
 
 // Down removes every container and network labelled with the topology's
@@ -103,23 +102,13 @@ func (o *Orchestrator) DownAll(ctx context.Context, maxWorkers int) ([]string, e
 	return done, errors.Join(errs...)
 }
 
-// rollback removes what a failed Up created, on a context of its own.
-// A create that was cancelled on our side may still complete in the engine,
-// so it looks again a few times until nothing is left.
+// rollback removes what a failed Up created, on a context of its own
+// because the caller's may be the reason Up failed.
 func (o *Orchestrator) rollback(ctx context.Context, name string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
 	defer cancel()
 	o.emit(Event{Topology: name, Phase: PhaseRollback, Status: "started"})
-	var err error
-	for pass := 0; pass < 4; pass++ {
-		var res DownResult
-		res, err = o.Down(ctx, name, DefaultMaxWorkers)
-		if err == nil && pass > 0 && res.Containers == 0 && res.Networks == 0 {
-			break
-		}
-		time.Sleep(250 * time.Millisecond) // lets in-flight engine calls land
-	}
-	if err != nil {
+	if _, err := o.Down(ctx, name, DefaultMaxWorkers); err != nil {
 		o.log.Error("rollback failed; remove what is left with `topo down`", "topology", name, "err", err)
 		o.emit(Event{Topology: name, Phase: PhaseRollback, Status: "failed", Err: err})
 		return

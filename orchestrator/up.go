@@ -172,7 +172,7 @@ func (u *upRun) run(ctx context.Context, t *topology.Topology) (*UpResult, error
 	var mu sync.Mutex
 	ids := make(map[string]string, len(specs))
 	err = u.forEach(ctx, PhaseContainers, nodeNames(plan), func(ctx context.Context, n string) error {
-		id, err := u.o.rt.CreateContainer(ctx, specs[n])
+		id, err := u.o.rt.CreateContainer(uncancelled(ctx), specs[n])
 		if err != nil {
 			return fmt.Errorf("create container %s: %w", specs[n].Name, err)
 		}
@@ -291,7 +291,7 @@ func (o *Orchestrator) preflight(ctx context.Context, plan *topology.Plan) error
 }
 
 func (u *upRun) createNetwork(ctx context.Context, spec NetworkSpec) error {
-	_, err := u.o.rt.CreateNetwork(ctx, spec)
+	_, err := u.o.rt.CreateNetwork(uncancelled(ctx), spec)
 	if errors.Is(err, ErrOverlap) && u.poolSet {
 		return fmt.Errorf("network %s: subnet %s overlaps an existing Docker network; choose another network.pool in the file: %w", spec.Name, spec.Subnet, err)
 	}
@@ -376,6 +376,13 @@ func boundedEach[T any](ctx context.Context, limit int, items []T, f func(ctx co
 	}
 	return g.Wait()
 }
+
+// uncancelled lets a create that has started finish even when Up is
+// cancelled. The engine goes on with a request whose client gave up, and a
+// resource that appears after the rollback looked would leak; a finished
+// create is known and rolled back. The engine layer bounds every call with
+// a timeout of its own, and boundedEach starts no new call once ctx ends.
+func uncancelled(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
 func needsNodeImage(t *topology.Topology) bool {
 	for _, n := range t.Nodes {
