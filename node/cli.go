@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // Exit codes of the topo-node command.
@@ -22,7 +23,7 @@ type Env func(string) string
 
 const cliUsage = `usage:
   topo-node [run] [--config FILE] [--log-level debug|info|warn]
-  topo-node send TO TEXT [--no-receipt] [--timeout 5s]
+  topo-node send [--no-receipt] [--timeout 5s] [--] TO TEXT
   topo-node stats
   topo-node ready [--wait 10s]
   topo-node dial [--timeout 2s] [--udp] HOST:PORT
@@ -31,6 +32,8 @@ run, send, stats and ready also take --config FILE and --socket PATH; the
 config comes from $` + ConfigEnv + ` when --config is not given. dial exits
 0 when it connects (--udp: when a datagram left and no ICMP error came back
 in time), 1 when it cannot; idle logs one line and waits for SIGTERM.
+Flags may come before, between or after the arguments; everything after
+-- is an argument, even when it starts with a dash.
 `
 
 // Main runs the topo-node command line and returns its exit code.
@@ -122,9 +125,15 @@ func (c *common) socketPath(env Env) string {
 }
 
 // parse parses flags that may come before, between or after the
-// positional arguments, and returns the positional ones.
+// positional arguments, and returns the positional ones. Everything after
+// a "--" is positional, even when it starts with a dash, so that
+// "send --timeout 1s -- TO -TEXT" works.
 func parse(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, error) {
 	fs.SetOutput(stderr)
+	var rest []string
+	if i := terminator(fs, args); i >= 0 {
+		args, rest = args[:i], args[i+1:]
+	}
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -135,11 +144,40 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, error) 
 		}
 		args = fs.Args()
 		if len(args) == 0 {
-			return pos, nil
+			return append(pos, rest...), nil
 		}
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// terminator finds the "--" that ends the flags, reading args the way fs
+// does (so that a "--" given as a flag's value is not one), or -1. The
+// flag package stops at "--" too, but parse resumes reading flags after
+// each positional argument and would lose track of it.
+func terminator(fs *flag.FlagSet, args []string) int {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return i
+		}
+		if len(a) < 2 || a[0] != '-' {
+			continue // positional
+		}
+		name := strings.TrimPrefix(a[1:], "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			continue // fs.Parse reports it
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			continue
+		}
+		i++ // the next argument is this flag's value
+	}
+	return -1
 }
 
 func printJSON(w io.Writer, v any) error {

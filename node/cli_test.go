@@ -89,6 +89,12 @@ func TestCLI(t *testing.T) {
 		}
 	}
 
+	// The orchestrator's form: text that starts with a dash, after "--".
+	code, out, stderr = runCLI(t, nil, "send", "--socket", sock, "--timeout", "5s", "--", "spoke2", "-x --not-a-flag")
+	if code != 0 || !strings.Contains(out, `"delivered":true`) {
+		t.Errorf("send -- spoke2 -x: exit %d, %s%s", code, out, stderr)
+	}
+
 	if code, _, _ := runCLI(t, nil, "frobnicate"); code != 2 {
 		t.Errorf("unknown verb: exit %d, want 2", code)
 	}
