@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -18,7 +19,9 @@ type DownResult struct {
 const rollbackTimeout = 2 * time.Minute
 
 // Down removes every container and network labelled with the topology's
-// name. Nothing to remove is not an error.
+// name. Nothing to remove is not an error. It is best effort: one resource
+// that cannot be removed does not stop the others, and every failure is
+// reported.
 func (o *Orchestrator) Down(ctx context.Context, name string, maxWorkers int) (DownResult, error) {
 	var res DownResult
 	if maxWorkers <= 0 {
@@ -30,9 +33,8 @@ func (o *Orchestrator) Down(ctx context.Context, name string, maxWorkers int) (D
 		return res, fmt.Errorf("down %s: %w", name, err)
 	}
 	o.emit(Event{Topology: name, Phase: PhaseRemove, Status: "started", Total: len(cs)})
-	var removed int
 	var done atomic.Int64
-	errC := boundedEach(ctx, maxWorkers, cs, func(ctx context.Context, c ContainerInfo) error {
+	removed, errC := eachBestEffort(ctx, maxWorkers, cs, func(ctx context.Context, c ContainerInfo) error {
 		err := o.rt.RemoveContainer(ctx, c.ID)
 		if errors.Is(err, ErrNotFound) {
 			err = nil
@@ -42,32 +44,56 @@ func (o *Orchestrator) Down(ctx context.Context, name string, maxWorkers int) (D
 		}
 		return err
 	})
-	if errC == nil {
-		removed = len(cs)
-	}
 	res.Containers = removed
 
 	// Networks go after their containers: the engine refuses to remove a
 	// network with endpoints.
 	ns, err := o.rt.ListNetworks(ctx, sel)
 	if err != nil {
-		return res, errors.Join(errC, fmt.Errorf("down %s: %w", name, err))
+		return res, fmt.Errorf("down %s: %w", name, errors.Join(errC, err))
 	}
-	errN := boundedEach(ctx, maxWorkers, ns, func(ctx context.Context, n NetworkInfo) error {
+	res.Networks, err = eachBestEffort(ctx, maxWorkers, ns, func(ctx context.Context, n NetworkInfo) error {
 		err := o.rt.RemoveNetwork(ctx, n.ID)
 		if errors.Is(err, ErrNotFound) {
 			return nil
 		}
 		return err
 	})
-	if errN == nil {
-		res.Networks = len(ns)
-	}
-	if err := errors.Join(errC, errN); err != nil {
+	if err := errors.Join(errC, err); err != nil {
 		return res, fmt.Errorf("down %s: %w", name, err)
 	}
 	o.emit(Event{Topology: name, Phase: PhaseRemove, Status: "done", Done: len(cs), Total: len(cs)})
 	return res, nil
+}
+
+// eachBestEffort runs f over items, at most limit at once, and unlike
+// boundedEach lets a failure stop nothing: it returns how many succeeded
+// and every error, joined.
+func eachBestEffort[T any](ctx context.Context, limit int, items []T, f func(ctx context.Context, item T) error) (int, error) {
+	var (
+		mu   sync.Mutex
+		errs []error
+		ok   int
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, limit)
+	)
+	for _, it := range items {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			err := f(ctx, it)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			ok++
+		}()
+	}
+	wg.Wait()
+	return ok, errors.Join(errs...)
 }
 
 // DownAll removes every topology topo created.

@@ -26,6 +26,8 @@ type fakeRuntime struct {
 	failCreate func(spec orchestrator.ContainerSpec) error
 	// failNetwork, when set, is asked before each network create.
 	failNetwork func(spec orchestrator.NetworkSpec) error
+	// failRemove, when set, is asked before each container removal.
+	failRemove func(id string) error
 	// ready is the exit code of `topo-node ready`.
 	ready int
 	// specs records every container spec created, by name.
@@ -159,6 +161,11 @@ func (f *fakeRuntime) StartContainer(_ context.Context, id string) error {
 }
 
 func (f *fakeRuntime) RemoveContainer(_ context.Context, id string) error {
+	if f.failRemove != nil {
+		if err := f.failRemove(id); err != nil {
+			return err
+		}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.containers[id]; !ok {

@@ -251,3 +251,63 @@ nodes:
 		t.Errorf("user image node: %+v", s2)
 	}
 }
+
+// TestConcurrentUpsOfOneName starts the same topology twice at once: one
+// up builds it, the other finds it and must not remove it.
+func TestConcurrentUpsOfOneName(t *testing.T) {
+	for range 5 {
+		f := newFake()
+		o := fakeOrchestrator(f)
+		star := load(t, "../topologies/star.yaml")
+		errs := make(chan error, 2)
+		for range 2 {
+			go func() {
+				_, err := o.Up(context.Background(), star, orchestrator.UpOptions{})
+				errs <- err
+			}()
+		}
+		var failed int
+		for range 2 {
+			if err := <-errs; err != nil {
+				failed++
+				if !errors.Is(err, orchestrator.ErrAlreadyRunning) && !strings.Contains(err.Error(), "partly up") && !strings.Contains(err.Error(), "without nodes") {
+					t.Errorf("the second up: %v", err)
+				}
+			}
+		}
+		if c, n := f.counts(); c != 5 || n != 4 {
+			t.Fatalf("after two concurrent ups: %d containers, %d networks; want the one topology intact (5, 4)", c, n)
+		}
+		if failed > 1 {
+			t.Errorf("both ups failed")
+		}
+	}
+}
+
+// TestDownIsBestEffort: a container that cannot be removed does not stop
+// the others, and the error says which.
+func TestDownIsBestEffort(t *testing.T) {
+	f := newFake()
+	o := fakeOrchestrator(f)
+	ctx := context.Background()
+	if _, err := o.Up(ctx, load(t, "../topologies/star.yaml"), orchestrator.UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	stuck := ""
+	f.failRemove = func(id string) error {
+		if stuck == "" {
+			stuck = id
+		}
+		if id == stuck {
+			return errors.New("device busy")
+		}
+		return nil
+	}
+	res, err := o.Down(ctx, "star", 1)
+	if err == nil || !strings.Contains(err.Error(), "device busy") {
+		t.Fatalf("down = %v, want the removal error", err)
+	}
+	if c, _ := f.counts(); c != 1 || res.Containers != 4 {
+		t.Errorf("%d containers left, %d reported removed; want 1 and 4", c, res.Containers)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,6 +49,9 @@ var ErrAlreadyRunning = errors.New("already running")
 // maxPlanAttempts bounds re-planning when another topo races us for a subnet.
 const maxPlanAttempts = 5
 
+// readyMargin is how much earlier than Up's deadline a node's ready wait ends.
+const readyMargin = 2 * time.Second
+
 // Up plans t and brings it up: networks, containers, start, then waits until
 // every node is ready. On failure, timeout or cancellation it removes what
 // it created unless opts.Retain is set.
@@ -80,11 +84,22 @@ func (o *Orchestrator) Up(ctx context.Context, t *topology.Topology, opts UpOpti
 	defer cancel()
 
 	u := &upRun{o: o, opts: opts, name: name, file: file, hash: hash, poolSet: t.Network.PoolSet}
+	// The image comes first, once: it may take a while, needs no plan, and
+	// creates nothing to roll back.
+	image, err := u.image(ctx, t)
+	if err != nil {
+		return &UpResult{Name: name, Timings: u.timings}, fmt.Errorf("up %s: %w", name, err)
+	}
+	imageTiming := u.timings
 	var res *UpResult
 	for attempt := 1; ; attempt++ {
-		res, err = u.run(ctx, t)
+		u.timings = slices.Clone(imageTiming)
+		res, err = u.run(ctx, t, image)
 		if err == nil {
 			return res, nil
+		}
+		if errors.Is(err, errConcurrentUp) {
+			return res, err // what exists is the other up's, not ours to remove
 		}
 		retry := errors.Is(err, ErrOverlap) && !t.Network.PoolSet && attempt < maxPlanAttempts && ctx.Err() == nil
 		if !retry && opts.Retain {
@@ -104,14 +119,14 @@ func (o *Orchestrator) Up(ctx context.Context, t *topology.Topology, opts UpOpti
 	}
 }
 
+// errConcurrentUp marks a topology that another up started between our
+// first look and taking the network lock.
+var errConcurrentUp = fmt.Errorf("another `topo up` of it is under way or just finished: %w", ErrAlreadyRunning)
+
 // checkExisting reports whether the topology already runs from this file
 // and version, and fails when it runs from another.
 func (o *Orchestrator) checkExisting(ctx context.Context, name, file, hash string) (bool, error) {
-	cs, err := o.rt.ListContainers(ctx, map[string]string{LabelTopology: name})
-	if err != nil {
-		return false, fmt.Errorf("up %s: %w", name, err)
-	}
-	ns, err := o.rt.ListNetworks(ctx, map[string]string{LabelTopology: name})
+	cs, ns, err := o.existing(ctx, name)
 	if err != nil {
 		return false, fmt.Errorf("up %s: %w", name, err)
 	}
@@ -137,6 +152,17 @@ func (o *Orchestrator) checkExisting(ctx context.Context, name, file, hash strin
 	return true, nil
 }
 
+// existing lists the containers and networks labelled with a topology.
+func (o *Orchestrator) existing(ctx context.Context, name string) ([]ContainerInfo, []NetworkInfo, error) {
+	sel := map[string]string{LabelTopology: name}
+	cs, err := o.rt.ListContainers(ctx, sel)
+	if err != nil {
+		return nil, nil, err
+	}
+	ns, err := o.rt.ListNetworks(ctx, sel)
+	return cs, ns, err
+}
+
 // upRun is one attempt at bringing a topology up.
 type upRun struct {
 	o          *Orchestrator
@@ -147,11 +173,8 @@ type upRun struct {
 	timings    []PhaseTiming
 }
 
-func (u *upRun) run(ctx context.Context, t *topology.Topology) (*UpResult, error) {
-	res := &UpResult{Name: u.name}
-	defer func() { res.Timings = u.timings }()
-
-	// The image comes first: it may take a while, and needs no plan.
+// image makes sure the node image exists, if any node needs it.
+func (u *upRun) image(ctx context.Context, t *topology.Topology) (string, error) {
 	var image string
 	err := u.phase(ctx, PhaseImage, 1, func(ctx context.Context) error {
 		if !needsNodeImage(t) {
@@ -161,9 +184,13 @@ func (u *upRun) run(ctx context.Context, t *topology.Topology) (*UpResult, error
 		image, err = u.o.NodeImage(ctx)
 		return err
 	})
-	if err != nil {
-		return res, err
-	}
+	return image, err
+}
+
+func (u *upRun) run(ctx context.Context, t *topology.Topology, image string) (*UpResult, error) {
+	res := &UpResult{Name: u.name}
+	defer func() { res.Timings = u.timings }()
+
 	plan, specs, err := u.planAndWire(ctx, t, image)
 	res.Plan = plan
 	if err != nil {
@@ -209,6 +236,12 @@ func (u *upRun) planAndWire(ctx context.Context, t *topology.Topology, image str
 		return nil, nil, err
 	}
 	defer unlock()
+	// Another up of the same name may have got the lock first.
+	if cs, ns, err := u.o.existing(ctx, u.name); err != nil {
+		return nil, nil, err
+	} else if len(cs)+len(ns) > 0 {
+		return nil, nil, fmt.Errorf("up %s: %w; see `topo status %s`", u.name, errConcurrentUp, u.name)
+	}
 	plan, err := u.o.plan(ctx, t, u.name)
 	if err != nil {
 		return nil, nil, err
@@ -314,9 +347,11 @@ func (o *Orchestrator) waitReady(ctx context.Context, container string, userImag
 		}
 		return nil
 	}
+	// The agent waits a little less than we do, so that when time runs out
+	// its answer (which links are down) arrives before our deadline.
 	wait := time.Minute
 	if d, ok := ctx.Deadline(); ok {
-		wait = time.Until(d)
+		wait = max(time.Until(d)-readyMargin, 100*time.Millisecond)
 	}
 	var out, errOut bytes.Buffer
 	code, err := o.rt.Exec(ctx, container, []string{AgentPath, "ready", "--wait", wait.Round(time.Millisecond).String()}, &out, &errOut)
