@@ -21,6 +21,8 @@ type Receipt struct {
 	RTTms     float64  `json:"rtt_ms"`
 	OneWayms  float64  `json:"one_way_ms,omitempty"`
 	Reason    string   `json:"reason,omitempty"`
+	// DroppedAt names the node that dropped an undelivered message.
+	DroppedAt string `json:"dropped_at,omitempty"`
 }
 
 // DefaultSendTimeout is how long Send waits for a receipt.
@@ -38,7 +40,8 @@ func (o *Orchestrator) Send(ctx context.Context, name, from, to, text string, ti
 		return nil, fmt.Errorf("send: %w", err)
 	}
 	var out, errOut bytes.Buffer
-	cmd := []string{AgentPath, "send", "--timeout", timeout.String(), to, text}
+	// "--" keeps a text that starts with a dash from reading as a flag.
+	cmd := []string{AgentPath, "send", "--timeout", timeout.String(), "--", to, text}
 	code, err := o.rt.Exec(ctx, c.ID, cmd, &out, &errOut)
 	if err != nil {
 		return nil, fmt.Errorf("send from %s: %w", from, err)
@@ -52,6 +55,9 @@ func (o *Orchestrator) Send(ctx context.Context, name, from, to, text string, ti
 	}
 	if r.To == "" {
 		r.To = to
+	}
+	if r.Path == nil {
+		r.Path = []string{} // the JSON contract has a list, never null
 	}
 	return &r, nil
 }

@@ -92,6 +92,9 @@ type Counters struct {
 	Ignored         int64            `json:"ignored"`
 	Dropped         int64            `json:"dropped"`
 	DroppedByReason map[string]int64 `json:"dropped_by_reason,omitempty"`
+	// Broadcasts are counted apart from unicast messages.
+	BroadcastOriginated int64 `json:"broadcast_originated,omitempty"`
+	BroadcastDelivered  int64 `json:"broadcast_delivered,omitempty"`
 	// RSSBytes is the agent's resident memory, where it reports it.
 	RSSBytes int64 `json:"rss_bytes,omitempty"`
 }

@@ -15,7 +15,7 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errOut.String()
 }
 
-func TestValidate(t *testing.T) {
+func TestCommandLine(t *testing.T) {
 	tests := []struct {
 		name     string
 		args     []string
@@ -70,6 +70,48 @@ func TestValidate(t *testing.T) {
 			args:   []string{"validate", "--nope", "x.yaml"},
 			code:   2,
 			stderr: []string{"unknown flag: --nope"},
+		},
+		{
+			name:   "-o json without --plan",
+			args:   []string{"validate", "-o", "json", "../../topologies/star.yaml"},
+			code:   2,
+			stderr: []string{"add --plan"},
+		},
+		{
+			name:   "graph of a missing file",
+			args:   []string{"graph", "testdata/nope.yaml"},
+			code:   2,
+			stderr: []string{"nope.yaml"},
+		},
+		{
+			name:   "up of a missing file is a usage error, before any Docker call",
+			args:   []string{"up", "testdata/nope.yaml"},
+			code:   2,
+			stderr: []string{"nope.yaml"},
+		},
+		{
+			name:   "up of an invalid file",
+			args:   []string{"up", "testdata/bad.yaml"},
+			code:   2,
+			stderr: []string{"testdata/bad.yaml:2:8: nodes: want a count"},
+		},
+		{
+			name:   "up with a negative timeout",
+			args:   []string{"up", "--timeout", "-1s", "../../topologies/star.yaml"},
+			code:   2,
+			stderr: []string{"must be positive"},
+		},
+		{
+			name:   "send with a zero timeout",
+			args:   []string{"send", "--timeout", "0s", "a", "b", "hi"},
+			code:   2,
+			stderr: []string{"must be positive"},
+		},
+		{
+			name:   "logs with a negative tail",
+			args:   []string{"logs", "--tail", "-3"},
+			code:   2,
+			stderr: []string{"cannot be negative"},
 		},
 		{
 			name:   "unknown output format",

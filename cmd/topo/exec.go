@@ -11,9 +11,10 @@ func newExecCmd(a *app) *cobra.Command {
 		Short: "Run a command in a node's container",
 		Long: `exec runs CMD in NODE's container and exits with its exit code. The
 built-in node image holds only the agent, /topo-node, so its verbs are the
-commands there are: stats, ready, send.`,
+commands there are: stats, ready, send and dial.`,
 		Example: `  topo exec hub -- /topo-node stats
-  topo exec -t ring node2 -- /topo-node send node4 hi`,
+  topo exec -t ring node2 -- /topo-node send node4 hi
+  topo exec spoke1 -- /topo-node dial 10.210.0.10:7000   # can spoke1 reach that address?`,
 		Args: args(cobra.MinimumNArgs(2)),
 		RunE: func(cmd *cobra.Command, pos []string) error {
 			o, name, closeFn, err := a.resolve(cmd.Context(), ref)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -30,10 +31,13 @@ merged in time order and prefixed by node. With -o json it passes each
 node's JSON event through unchanged, one per line.`,
 		Example: `  topo logs
   topo logs -f hub
-  topo logs --since 1m -o json | jq 'select(.event == "delivered")'`,
+  topo logs --since 1m -o json | jq 'select(.event == "deliver")'`,
 		RunE: func(cmd *cobra.Command, nodes []string) error {
 			if err := checkOutput(f.output, "text", "json"); err != nil {
 				return err
+			}
+			if f.tail < 0 || f.since < 0 {
+				return usageError{errors.New("logs: --tail and --since cannot be negative")}
 			}
 			o, name, closeFn, err := a.resolve(cmd.Context(), f.topology)
 			defer closeFn()

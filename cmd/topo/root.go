@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/topo-dev/topo/orchestrator"
 	"github.com/topo-dev/topo/topology"
 )
 
@@ -69,7 +70,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	fmt.Fprintln(stderr, "topo:", err)
 	var ue usageError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) || errors.Is(err, orchestrator.ErrAmbiguous) {
 		return exitUsage
 	}
 	return exitFailure

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -25,6 +26,9 @@ trip time. It exits 1 when the message was not delivered.`,
 		RunE: func(cmd *cobra.Command, pos []string) error {
 			if err := checkOutput(output, "text", "json"); err != nil {
 				return err
+			}
+			if timeout <= 0 {
+				return usageError{errors.New("send: --timeout must be positive")}
 			}
 			o, name, closeFn, err := a.resolve(cmd.Context(), ref)
 			defer closeFn()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -42,7 +43,10 @@ On any failure, timeout or Ctrl-C it removes everything it created, unless
 }
 
 func (a *app) up(ctx context.Context, file string, opts orchestrator.UpOptions) error {
-	t, err := topology.Load(file)
+	if opts.Timeout <= 0 || opts.MaxWorkers < 1 {
+		return usageError{errors.New("up: --timeout and --max-workers must be positive")}
+	}
+	t, err := loadTopology(file)
 	if err != nil {
 		return err
 	}

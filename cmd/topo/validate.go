@@ -33,6 +33,9 @@ It exits 2 when any file is invalid. It needs no Docker.`,
 			if err := checkOutput(f.output, "text", "json"); err != nil {
 				return err
 			}
+			if f.output == "json" && !f.plan {
+				return usageError{errors.New("validate: -o json prints the plan: add --plan")}
+			}
 			var all topology.ErrorList
 			for _, file := range files {
 				plan, err := loadPlan(file)
@@ -75,11 +78,22 @@ func printValidated(a *app, file string, plan *topology.Plan, f validateFlags) e
 
 // loadPlan loads a topology file and plans it with default options.
 func loadPlan(file string) (*topology.Plan, error) {
-	t, err := topology.Load(file)
+	t, err := loadTopology(file)
 	if err != nil {
 		return nil, err
 	}
 	return topology.BuildPlan(t, topology.PlanOptions{})
+}
+
+// loadTopology loads a topology file. A file that cannot be read is the
+// user's to fix, like an invalid one: both exit with code 2.
+func loadTopology(file string) (*topology.Topology, error) {
+	t, err := topology.Load(file)
+	var el topology.ErrorList
+	if err != nil && !errors.As(err, &el) {
+		return nil, usageError{err}
+	}
+	return t, err
 }
 
 // yamlFiles completes topology file names.
