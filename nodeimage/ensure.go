@@ -100,7 +100,9 @@ func tagged(ctx context.Context, rt orchestrator.Runtime, im *Image, tags []stri
 }
 
 // Remove removes every node image (labelled topo.image=node) that no
-// container uses. Images in use, or removed meanwhile by someone else, are
+// container uses, except the LatestTag tag: that is `topo build`'s, which a
+// user's compose files run, so an image that carries it keeps it (its other
+// tags still go). Images in use, or removed meanwhile by someone else, are
 // skipped silently.
 func Remove(ctx context.Context, rt orchestrator.Runtime) error {
 	images, err := rt.ListImages(ctx, map[string]string{orchestrator.LabelImage: ImageKind})
@@ -124,8 +126,9 @@ func Remove(ctx context.Context, rt orchestrator.Runtime) error {
 			continue
 		}
 		// Removing every tag removes the image; an untagged one goes by ID.
-		refs := im.Tags
-		if len(refs) == 0 {
+		// One tagged LatestTag keeps that tag, and so stays.
+		refs := slices.DeleteFunc(slices.Clone(im.Tags), func(t string) bool { return t == LatestTag })
+		if len(im.Tags) == 0 {
 			refs = []string{im.ID}
 		}
 		for _, ref := range refs {

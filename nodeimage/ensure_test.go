@@ -140,8 +140,8 @@ func TestRemove(t *testing.T) {
 		t.Fatal(err)
 	}
 	slices.Sort(rt.removed)
-	if want := []string{"topo-node:aaaaaaaaaaaa", LatestTag}; !slices.Equal(rt.removed, want) {
-		t.Errorf("Remove removed %q, want %q: every tag of the unused image, nothing in use or foreign", rt.removed, want)
+	if want := []string{"topo-node:aaaaaaaaaaaa"}; !slices.Equal(rt.removed, want) {
+		t.Errorf("Remove removed %q, want %q: every tag of the unused image but %s, nothing in use or foreign", rt.removed, want, LatestTag)
 	}
 
 	// Once nothing uses them, they go too; a second Remove finds nothing.
@@ -150,11 +150,33 @@ func TestRemove(t *testing.T) {
 	if err := Remove(ctx, rt); err != nil {
 		t.Fatal(err)
 	}
-	if want := map[string]string{"other:1": "sha256:o"}; !maps.Equal(rt.images, want) {
+	if want := map[string]string{"other:1": "sha256:o", LatestTag: "sha256:a"}; !maps.Equal(rt.images, want) {
 		t.Errorf("after Remove: %v, want %v", rt.images, want)
 	}
+	if err := Remove(ctx, rt); err != nil || len(rt.removed) != 2 {
+		t.Errorf("Remove with nothing to remove: %v, removed %q", err, rt.removed)
+	}
+}
+
+// TestRemoveKeepsLatest: the tag `topo build` adds for compose files is the
+// user's; Remove never takes it, wherever it points.
+func TestRemoveKeepsLatest(t *testing.T) {
+	ctx := context.Background()
+	rt := newFake()
+	node := map[string]string{"topo.image": ImageKind}
+	rt.images = map[string]string{
+		LatestTag:                "sha256:l", // latest alone
+		"topo-node:dddddddddddd": "sha256:d", // an older build, unused
+	}
+	rt.labels = map[string]map[string]string{"sha256:l": node, "sha256:d": node}
 	if err := Remove(ctx, rt); err != nil {
-		t.Errorf("Remove with nothing to remove: %v", err)
+		t.Fatal(err)
+	}
+	if want := []string{"topo-node:dddddddddddd"}; !slices.Equal(rt.removed, want) {
+		t.Errorf("Remove removed %q, want %q", rt.removed, want)
+	}
+	if rt.images[LatestTag] != "sha256:l" {
+		t.Errorf("%s gone: %v", LatestTag, rt.images)
 	}
 }
 
