@@ -6,7 +6,9 @@ package flock
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -18,14 +20,30 @@ type File struct {
 }
 
 // Open opens (creating it if need be) the lock file name in the
-// temporary directory.
+// temporary directory. Every user's topo shares it, so it is made writable
+// by all; one another user made before that was done, or that the system
+// will not let us open for writing (fs.protected_regular), is opened read
+// only: flock needs no more.
 func Open(name string) (*File, error) {
-	path := filepath.Join(os.TempDir(), name)
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o666)
-	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", path, err)
+	return open(filepath.Join(os.TempDir(), name), os.OpenFile)
+}
+
+// open is Open with the file system call passed in, for tests.
+func open(path string, openFile func(string, int, fs.FileMode) (*os.File, error)) (*File, error) {
+	f, err := openFile(path, os.O_CREATE|os.O_RDWR, 0o666)
+	if err == nil {
+		// The umask took some of 0666 away; put it back, for other users.
+		// Only the owner can, so a failure is no news.
+		_ = f.Chmod(0o666)
+		return &File{f: f}, nil
 	}
-	return &File{f: f}, nil
+	if errors.Is(err, fs.ErrPermission) {
+		f, rerr := openFile(path, os.O_RDONLY, 0)
+		if rerr == nil {
+			return &File{f: f}, nil
+		}
+	}
+	return nil, fmt.Errorf("lock %s: %w", path, err)
 }
 
 // Lock waits until it holds the lock, shared or exclusive, or ctx ends.

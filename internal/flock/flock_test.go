@@ -4,12 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"syscall"
 	"testing"
 	"time"
 )
 
-func TestExclusiveExcludes(t *testing.T) {
+// testName returns a lock file name of t's own, removed when t ends.
+func testName(t *testing.T) string {
+	t.Helper()
 	name := fmt.Sprintf("topo-flock-test-%d.lock", time.Now().UnixNano())
+	t.Cleanup(func() { _ = os.Remove(filepath.Join(os.TempDir(), name)) })
+	return name
+}
+
+func TestExclusiveExcludes(t *testing.T) {
+	name := testName(t)
 	unlock, err := Exclusive(context.Background(), name)
 	if err != nil {
 		t.Fatal(err)
@@ -30,9 +43,15 @@ func TestExclusiveExcludes(t *testing.T) {
 }
 
 func TestSharedThenExclusive(t *testing.T) {
-	name := fmt.Sprintf("topo-flock-test-%d.lock", time.Now().UnixNano())
-	a, _ := Open(name)
-	b, _ := Open(name)
+	name := testName(t)
+	a, err := Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer a.Close()
 	defer b.Close()
 	if err := a.Lock(context.Background(), true); err != nil {
@@ -47,5 +66,39 @@ func TestSharedThenExclusive(t *testing.T) {
 	b.Unlock()
 	if ok, err := a.TryLock(false); !ok || err != nil {
 		t.Fatalf("exclusive once the other let go: %v %v", ok, err)
+	}
+}
+
+// TestOpenReadOnly: a lock file another user made, which this one may not
+// write, is opened read only, and locks all the same.
+func TestOpenReadOnly(t *testing.T) {
+	path := filepath.Join(os.TempDir(), testName(t))
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var flags []int
+	denyWrite := func(name string, flag int, perm fs.FileMode) (*os.File, error) {
+		flags = append(flags, flag)
+		if flag&(os.O_RDWR|os.O_WRONLY) != 0 {
+			return nil, &fs.PathError{Op: "open", Path: name, Err: syscall.EACCES}
+		}
+		return os.OpenFile(name, flag, perm)
+	}
+	l, err := open(path, denyWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if want := []int{os.O_CREATE | os.O_RDWR, os.O_RDONLY}; !slices.Equal(flags, want) {
+		t.Errorf("open flags %v, want %v", flags, want)
+	}
+	if ok, err := l.TryLock(false); !ok || err != nil {
+		t.Errorf("exclusive lock on a read-only file: %v, %v", ok, err)
+	}
+
+	// Other errors are not papered over.
+	_, err = open(filepath.Join(t.TempDir(), "missing", "x.lock"), os.OpenFile)
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("open in a missing directory: %v", err)
 	}
 }
