@@ -8,15 +8,18 @@
 //
 // # Links
 //
-// A neighbour on a point-to-point segment is reached over one long-lived
-// TCP connection (traffic protocol tcp), opened by the side whose Neighbor
-// has Dial set and introduced by a hello frame each way, or by datagrams
-// (udp), kept alive by hellos. Shared segments always use datagrams: a frame
-// is put on the segment once (to its broadcast address, or to each member
-// when there is none) and every member sees it; only the next hop acts, the
-// others count and log it as ignored. Frames for a link that is down wait in
-// a bounded queue (queue_full when it is full, link_down when they waited
-// too long).
+// A neighbour on a point-to-point segment is reached over one long-lived TCP
+// connection (traffic protocol tcp), opened by the side whose Neighbor has
+// Dial set and introduced by a hello frame each way, or by datagrams (udp),
+// kept alive by hellos. A segment's listener serves at most one connection
+// per neighbour that dials in plus a small margin at a time and closes any
+// more at once (logged with reason too_many_connections); an accepted
+// connection that sends no hello within 5s is closed. Shared segments always
+// use datagrams: a frame is put on the segment once (to its broadcast
+// address, or to each member when there is none) and every member sees it;
+// only the next hop acts, the others count and log it as ignored. Frames for
+// a link that is down wait in a bounded queue (queue_full when it is full,
+// link_down when they waited too long).
 //
 // # Impairment
 //

@@ -20,6 +20,7 @@ type options struct {
 	onDeliver    func(Message)
 	backoffStart time.Duration
 	backoffMax   time.Duration
+	handshake    time.Duration // tests shorten it
 }
 
 func defaultOptions() options {
@@ -31,6 +32,7 @@ func defaultOptions() options {
 		queueWait:    10 * time.Second,
 		backoffStart: 100 * time.Millisecond,
 		backoffMax:   2 * time.Second,
+		handshake:    handshakeTimeout,
 	}
 }
 

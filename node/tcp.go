@@ -12,14 +12,43 @@ import (
 	"github.com/topo-dev/topo/node/frame"
 )
 
+// handshakeTimeout is how long a new TCP connection has to exchange hellos;
+// an accepted one that names no neighbour by then is closed.
 const handshakeTimeout = 5 * time.Second
+
+// acceptMargin is how many connections a segment's listener takes beyond
+// one per neighbour that dials in: room for a neighbour's new connection
+// while its old one is still being torn down, and for a probe or two.
+const acceptMargin = 4
+
+// refusedLogEvery keeps the lines about refused connections to one every
+// so often, however fast they come.
+const refusedLogEvery = time.Second
 
 func (a *Agent) hello(to string) *frame.Frame {
 	return &frame.Frame{Type: frame.Hello, Source: a.name, Destination: to, NextHop: to, Path: []string{a.name}}
 }
 
+// acceptLimit is how many accepted connections a segment serves at once.
+func acceptLimit(s *segment) int {
+	n := acceptMargin
+	for _, l := range s.links {
+		if l.kind == kindTCP && !l.nb.Dial {
+			n++
+		}
+	}
+	return n
+}
+
 // acceptLoop takes connections on a segment; the hello names the neighbour.
+// It serves at most acceptLimit of them at a time, so that whoever else is
+// on the segment cannot make it start goroutines without bound: one more
+// is closed at once.
 func (a *Agent) acceptLoop(ctx context.Context, s *segment, spawn func(func() error)) error {
+	limit := acceptLimit(s)
+	sem := make(chan struct{}, limit)
+	var refused int
+	var logged time.Time
 	for {
 		c, err := s.tcp.Accept()
 		if err != nil {
@@ -32,10 +61,25 @@ func (a *Agent) acceptLoop(ctx context.Context, s *segment, spawn func(func() er
 			}
 			return fmt.Errorf("node %q: accept on %s: %w", a.name, s.name, err)
 		}
+		select {
+		case sem <- struct{}{}:
+		default:
+			refused++
+			if now := time.Now(); now.Sub(logged) >= refusedLogEvery {
+				remote := c.RemoteAddr().String()
+				a.event(slog.LevelWarn, EvLink, fmt.Sprintf("refused connection from %s: %d connections already open on %s", remote, limit, s.name),
+					addrAttr(remote), slog.String("segment", s.name), reasonAttr("too_many_connections"), slog.Int("refused", refused))
+				refused, logged = 0, now
+			}
+			_ = c.Close()
+			continue
+		}
 		if !a.track(c) {
+			<-sem
 			continue
 		}
 		spawn(func() error {
+			defer func() { <-sem }()
 			a.serveAccepted(ctx, c)
 			return nil
 		})
@@ -45,9 +89,13 @@ func (a *Agent) acceptLoop(ctx context.Context, s *segment, spawn func(func() er
 func (a *Agent) serveAccepted(ctx context.Context, c net.Conn) {
 	defer a.untrack(c)
 	remote := c.RemoteAddr().String()
-	_ = c.SetDeadline(time.Now().Add(handshakeTimeout))
+	_ = c.SetDeadline(time.Now().Add(a.o.handshake))
 	f, err := frame.Read(c)
 	if err != nil || f.Type != frame.Hello {
+		if ctx.Err() != nil {
+			_ = c.Close()
+			return
+		}
 		a.event(slog.LevelWarn, EvLink, "rejected connection without hello", addrAttr(remote), errOrType(err, f))
 		_ = c.Close()
 		return
@@ -104,7 +152,7 @@ func (a *Agent) dialLoop(ctx context.Context, l *link) error {
 }
 
 func (a *Agent) dial(ctx context.Context, l *link) (net.Conn, error) {
-	d := net.Dialer{Timeout: handshakeTimeout, LocalAddr: &net.TCPAddr{IP: l.seg.addr.AsSlice()}}
+	d := net.Dialer{Timeout: a.o.handshake, LocalAddr: &net.TCPAddr{IP: l.seg.addr.AsSlice()}}
 	c, err := d.DialContext(ctx, "tcp", l.peer.String())
 	if err != nil {
 		return nil, err
@@ -112,7 +160,7 @@ func (a *Agent) dial(ctx context.Context, l *link) (net.Conn, error) {
 	if !a.track(c) {
 		return nil, net.ErrClosed
 	}
-	_ = c.SetDeadline(time.Now().Add(handshakeTimeout))
+	_ = c.SetDeadline(time.Now().Add(a.o.handshake))
 	err = frame.Write(c, a.hello(l.name()))
 	var f *frame.Frame
 	if err == nil {

@@ -1,0 +1,12 @@
+package node
+
+import "time"
+
+// Test hooks for package node_test.
+
+// AcceptMargin is how many connections a segment takes beyond one per
+// neighbour that dials in.
+const AcceptMargin = acceptMargin
+
+// WithHandshakeTimeout shortens how long a new connection has for its hello.
+func WithHandshakeTimeout(d time.Duration) Option { return func(o *options) { o.handshake = d } }
