@@ -22,8 +22,9 @@ type ring struct {
 	timeout time.Duration
 	tokens  chan *frame.Frame
 
-	mu     sync.Mutex
-	outbox []*frame.Frame
+	mu      sync.Mutex
+	outbox  []*frame.Frame
+	stopped bool // run has returned: nothing will send the outbox
 
 	// Owned by run.
 	epoch   uint64
@@ -51,15 +52,43 @@ func newRing(a *Agent, succ *link) *ring {
 // post queues an originated frame until this node holds the token.
 func (r *ring) post(f *frame.Frame) string {
 	r.mu.Lock()
-	full := len(r.outbox) >= r.a.o.queueSize
-	if !full {
+	reason := ""
+	switch {
+	case r.stopped:
+		reason = ReasonStopped
+	case len(r.outbox) >= r.a.o.queueSize:
+		reason = ReasonQueueFull
+	default:
 		r.outbox = append(r.outbox, f)
 	}
 	r.mu.Unlock()
-	if full {
-		return r.a.drop(f, ReasonQueueFull, nil)
+	if reason != "" {
+		return r.drop(f, reason)
 	}
 	return ""
+}
+
+// stop drops what still waits for the token, as a link drops its queue
+// when the agent stops, so that every message originated is counted
+// delivered or dropped; frames posted later are dropped too.
+func (r *ring) stop() {
+	r.mu.Lock()
+	out := r.outbox
+	r.outbox, r.stopped = nil, true
+	r.mu.Unlock()
+	for _, f := range out {
+		r.drop(f, ReasonStopped)
+	}
+}
+
+// drop drops a frame from the outbox. A broadcast is only logged: the
+// counters count broadcasts apart (as a link's queue does).
+func (r *ring) drop(f *frame.Frame, reason string) string {
+	if f.Type == frame.Data && f.Destination == frame.Broadcast {
+		r.a.event(slog.LevelWarn, EvDrop, "broadcast dropped: "+reason, idAttr(f.ID), reasonAttr(reason))
+		return reason
+	}
+	return r.a.drop(f, reason, nil)
 }
 
 func (r *ring) receive(f *frame.Frame) {
@@ -71,6 +100,7 @@ func (r *ring) receive(f *frame.Frame) {
 }
 
 func (r *ring) run(ctx context.Context) error {
+	defer r.stop()
 	tick := time.NewTicker(min(r.timeout/4, 250*time.Millisecond))
 	defer tick.Stop()
 	for {
