@@ -24,6 +24,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash/fnv"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -112,13 +113,53 @@ func Up(t testing.TB, file string, opts ...Option) *Topology {
 		t.Fatalf("topotest: %v", err)
 	}
 	top.Plan = res.Plan
-	if top.Plan == nil { // already running: plan it as it was planned then
+	if top.Plan == nil { // already running: plan it, with the addresses it has
 		top.Plan, err = topology.BuildPlan(spec, topology.PlanOptions{Name: top.Name})
 		if err != nil {
 			t.Fatalf("topotest: %v", err)
 		}
+		if err := adoptAddresses(top.Plan, top.Status(t)); err != nil {
+			t.Fatalf("topotest: %v", err)
+		}
 	}
 	return top
+}
+
+// adoptAddresses puts the subnets and addresses a running topology really
+// has into a fresh plan of it: when it was brought up, other networks may
+// have steered its allocation elsewhere.
+func adoptAddresses(p *topology.Plan, st *orchestrator.Status) error {
+	for _, ss := range st.Segments {
+		seg, ok := p.Segment(ss.Name)
+		if !ok {
+			return fmt.Errorf("running segment %s is not in the plan", ss.Name)
+		}
+		subnet, err := netip.ParsePrefix(ss.Subnet)
+		if err != nil {
+			return fmt.Errorf("segment %s: %w", ss.Name, err)
+		}
+		seg.Subnet, seg.Gateway = subnet, subnet.Addr().Next()
+	}
+	for _, ns := range st.Nodes {
+		n, ok := p.Node(ns.Name)
+		if !ok {
+			return fmt.Errorf("running node %s is not in the plan", ns.Name)
+		}
+		for seg, a := range ns.Addresses {
+			addr, err := netip.ParseAddr(a)
+			if err != nil {
+				return fmt.Errorf("node %s on %s: %w", ns.Name, seg, err)
+			}
+			n.Addresses[seg] = addr
+		}
+	}
+	for i := range p.Nodes {
+		for j, nb := range p.Nodes[i].Neighbors {
+			other, _ := p.Node(nb.Name)
+			p.Nodes[i].Neighbors[j].Addr = other.Addresses[nb.Segment]
+		}
+	}
+	return nil
 }
 
 // down returns the cleanup that dumps logs of a failed test and removes

@@ -18,31 +18,26 @@ import (
 )
 
 var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
+	buildMu sync.Mutex
+	binPath string
 )
 
-// topoBinary builds the topo command once per test run, as a user would.
+// topoBinary builds the topo command once per test run, as a user would,
+// into the first caller's temporary directory; later callers reuse it
+// while that test runs, or build again.
 func topoBinary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "topo-e2e-")
-		if err != nil {
-			buildErr = err
-			return
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if binPath != "" {
+		if _, err := os.Stat(binPath); err == nil {
+			return binPath
 		}
-		binPath = filepath.Join(dir, "topo")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = err
-			t.Logf("go build: %s", out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
 	}
-	t.Cleanup(func() {}) // the binary's directory goes with the OS's temp cleaning
+	binPath = filepath.Join(t.TempDir(), "topo")
+	if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
 	return binPath
 }
 
@@ -97,8 +92,14 @@ func TestIntegrationEndToEnd(t *testing.T) {
 		t.Errorf("second up: %s", again.stdout)
 	}
 
+	statusJSON := topo(t, nil, "status", name, "-o", "json").must(t, 0).stdout
+	checkKeys(t, statusJSON, []string{"name", "layout", "nodes", "segments"},
+		map[string][]string{
+			"nodes":    {"name", "container", "state", "ready", "addresses", "neighbors", "stats"},
+			"segments": {"name", "network", "subnet", "members"},
+		})
 	var st orchestrator.Status
-	decode(t, topo(t, nil, "status", name, "-o", "json").must(t, 0).stdout, &st)
+	decode(t, statusJSON, &st)
 	if len(st.Nodes) != 5 || len(st.Segments) != 4 || st.Layout != "star" {
 		t.Fatalf("status: %+v", st)
 	}
@@ -112,8 +113,10 @@ func TestIntegrationEndToEnd(t *testing.T) {
 		t.Errorf("status table:\n%s", table)
 	}
 
+	sendJSON := topo(t, nil, "send", "-t", name, "-o", "json", "--", "spoke1", "spoke3", "-dash", "first").must(t, 0).stdout
+	checkKeys(t, sendJSON, []string{"id", "from", "to", "delivered", "path", "rtt_ms"}, nil)
 	var r orchestrator.Receipt
-	decode(t, topo(t, nil, "send", "-t", name, "-o", "json", "spoke1", "spoke3", "hello", "there").must(t, 0).stdout, &r)
+	decode(t, sendJSON, &r)
 	if !r.Delivered || !slices.Equal(r.Path, []string{"spoke1", "hub", "spoke3"}) || r.RTTms <= 0 {
 		t.Errorf("send: %+v", r)
 	}
@@ -196,6 +199,12 @@ func follow(t *testing.T, name string) {
 		}
 		close(lines)
 	}()
+	// The stream is attached once its first line (the tail) arrives.
+	select {
+	case <-lines:
+	case <-time.After(20 * time.Second):
+		t.Fatal("logs -f printed nothing")
+	}
 	topo(t, nil, "send", "-t", name, "spoke1", "spoke4", "followed").must(t, 0)
 	deadline := time.After(20 * time.Second)
 	for {
@@ -267,5 +276,33 @@ func TestIntegrationInterruptedUp(t *testing.T) {
 	}
 	if r := topo(t, nil, "down", name).must(t, 0); !strings.Contains(r.stdout, "nothing to remove") {
 		t.Errorf("interrupted up left something for down: %s", r.stdout)
+	}
+}
+
+// checkKeys checks a JSON document for the keys the README documents, read
+// as a plain map so that a renamed field cannot hide behind a shared struct.
+func checkKeys(t *testing.T, doc string, top []string, lists map[string][]string) {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(doc), &m); err != nil {
+		t.Fatalf("%v\n%s", err, doc)
+	}
+	for _, k := range top {
+		if _, ok := m[k]; !ok {
+			t.Errorf("JSON lacks %q: %s", k, doc)
+		}
+	}
+	for list, keys := range lists {
+		items, _ := m[list].([]any)
+		if len(items) == 0 {
+			t.Errorf("JSON %q is empty", list)
+			continue
+		}
+		first, _ := items[0].(map[string]any)
+		for _, k := range keys {
+			if _, ok := first[k]; !ok {
+				t.Errorf("JSON %s[0] lacks %q", list, k)
+			}
+		}
 	}
 }

@@ -21,7 +21,8 @@ func newSendCmd(a *app) *cobra.Command {
 node), and waits for its delivery receipt: the path it took and its round
 trip time. It exits 1 when the message was not delivered.`,
 		Example: `  topo send spoke1 spoke3 hello
-  topo send -t ring node1 node4 "around we go" -o json`,
+  topo send -t ring node1 node4 "around we go" -o json
+  topo send -- spoke1 spoke3 -v    # after --, a text may start with a dash`,
 		Args: args(cobra.MinimumNArgs(3)),
 		RunE: func(cmd *cobra.Command, pos []string) error {
 			if err := checkOutput(output, "text", "json"); err != nil {
