@@ -23,8 +23,6 @@ type Options struct {
 	// NoBroadcast leaves shared segments without a broadcast address, so
 	// that nodes send one datagram per member (loopback has no broadcast).
 	NoBroadcast bool
-	// ControlSocket overrides the control socket path.
-	ControlSocket string
 }
 
 // NodeConfig returns the config of the named node.
@@ -42,13 +40,12 @@ func NodeConfig(p *topology.Plan, name string, opts Options) (*node.Config, erro
 	}
 
 	cfg := &node.Config{
-		Version:       node.ConfigVersion,
-		Topology:      p.Name,
-		Name:          pn.Name,
-		Role:          pn.Role,
-		Layout:        string(p.Layout),
-		Routes:        maps.Clone(pn.Routes),
-		ControlSocket: opts.ControlSocket,
+		Version:  node.ConfigVersion,
+		Topology: p.Name,
+		Name:     pn.Name,
+		Role:     pn.Role,
+		Layout:   string(p.Layout),
+		Routes:   maps.Clone(pn.Routes),
 		Traffic: node.Traffic{
 			Protocol: p.Traffic.Protocol,
 			Interval: node.Duration(p.Traffic.Interval),
