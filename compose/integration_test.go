@@ -343,12 +343,14 @@ var shared struct {
 // tests export the content tag rather than topo-node:latest, which names
 // whatever image was built last, here or in a user's checkout. The image is
 // shared with the other test packages; livetest.Main removes it at the very
-// end.
+// end, and the topo-node:latest tag goes when the test that added it ends,
+// unless the user had one before.
 func nodeImage(t *testing.T, o *orchestrator.Orchestrator) string {
 	t.Helper()
 	shared.Lock()
 	defer shared.Unlock()
 	if shared.ref == "" {
+		livetest.RestoreLatest(t, o.Runtime())
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		ref, _, err := nodeimage.Ensure(ctx, o.Runtime(), nodeimage.Options{TagLatest: true})

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -66,6 +67,34 @@ func (l *File) Close() error {
 	l.Unlock()
 	return l.f.Close()
 }
+
+// Note returns the lock file's content: what a holder of the lock left
+// with SetNote for those who come after.
+func (l *File) Note() (string, error) {
+	b, err := io.ReadAll(io.NewSectionReader(l.f, 0, maxNote))
+	if err != nil {
+		return "", fmt.Errorf("lock %s: %w", l.f.Name(), err)
+	}
+	return string(b), nil
+}
+
+// SetNote replaces the lock file's content. Hold the lock exclusively. It
+// fails on a file Open could only open read only.
+func (l *File) SetNote(note string) error {
+	if len(note) > maxNote {
+		return fmt.Errorf("lock %s: note of %d bytes, more than %d", l.f.Name(), len(note), maxNote)
+	}
+	if err := l.f.Truncate(0); err != nil {
+		return fmt.Errorf("lock %s: %w", l.f.Name(), err)
+	}
+	if _, err := l.f.WriteAt([]byte(note), 0); err != nil {
+		return fmt.Errorf("lock %s: %w", l.f.Name(), err)
+	}
+	return nil
+}
+
+// maxNote bounds a note: a line or two, not a data store.
+const maxNote = 4096
 
 // Exclusive opens the lock file name and waits for it exclusively. The
 // returned func releases it.

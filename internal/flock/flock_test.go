@@ -102,3 +102,31 @@ func TestOpenReadOnly(t *testing.T) {
 		t.Errorf("open in a missing directory: %v", err)
 	}
 }
+
+// TestNote: what one holder writes, the next one reads, from its own open
+// file; a new note replaces the old one whole.
+func TestNote(t *testing.T) {
+	name := testName(t)
+	a, err := Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if note, err := a.Note(); err != nil || note != "" {
+		t.Errorf("new lock file's note = %q, %v", note, err)
+	}
+	for _, note := range []string{"a longer note\n", "short\n", ""} {
+		if err := a.SetNote(note); err != nil {
+			t.Fatal(err)
+		}
+		b, err := Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.Note()
+		b.Close()
+		if err != nil || got != note {
+			t.Errorf("Note = %q, %v; want %q", got, err, note)
+		}
+	}
+}

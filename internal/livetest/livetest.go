@@ -64,9 +64,14 @@ func run(m *testing.M, prefix string) int {
 
 	// go test runs packages in parallel processes that share the node
 	// image. Each holds a shared lock while it runs; the last one out, the
-	// one that gets the lock exclusively, removes the image.
+	// one that gets the lock exclusively, removes the image. The first one
+	// in, who gets it exclusively too, notes for the last one whether the
+	// user had topo-node:latest before the run.
 	lock, err := flock.Open("topo-livetest.lock")
 	if err == nil {
+		if first, _ := lock.TryLock(false); first {
+			noteLatest(rt, lock)
+		}
 		err = lock.Lock(context.Background(), true)
 	}
 	if err != nil {
@@ -84,11 +89,75 @@ func run(m *testing.M, prefix string) int {
 	if last, _ := lock.TryLock(false); last {
 		ctx, cancel = context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
+		restoreLatest(ctx, rt, lock)
 		if err := nodeimage.Remove(ctx, rt); err != nil {
 			fmt.Fprintf(os.Stderr, "note: removing node images: %v\n", err)
 		}
 	}
 	return code
+}
+
+// The lock file's note on topo-node:latest, from the first test process in
+// to the last one out.
+const latestAbsent = nodeimage.LatestTag + " absent before the run\n"
+
+// noteLatest records, holding the lock exclusively, whether
+// topo-node:latest exists. Anything but a sure "absent" leaves it be.
+func noteLatest(rt orchestrator.Runtime, lock *flock.File) {
+	if err := lock.SetNote(""); err != nil {
+		return // read only: nothing noted, nothing restored
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if ok, err := rt.ImageExists(ctx, nodeimage.LatestTag); err == nil && !ok {
+		_ = lock.SetNote(latestAbsent)
+	}
+}
+
+// restoreLatest removes the topo-node:latest tag, holding the lock
+// exclusively, when it was absent before the run: RestoreLatest does that
+// after each test that tags it, but a test in another package, which saw
+// the tag a test here had just added, leaves it be.
+func restoreLatest(ctx context.Context, rt orchestrator.Runtime, lock *flock.File) {
+	note, err := lock.Note()
+	if err != nil || note != latestAbsent {
+		return
+	}
+	if err := rt.RemoveImage(ctx, nodeimage.LatestTag); err != nil && !ignorable(err) {
+		fmt.Fprintf(os.Stderr, "note: removing the %s tag the tests added: %v\n", nodeimage.LatestTag, err)
+	}
+	// The note stays: it holds again now, for a package that started
+	// while this one was last out, and so did not get to be first in.
+}
+
+// RestoreLatest is for a test that tags the node image topo-node:latest,
+// as `topo build` does: call it before. When topo-node:latest did not exist
+// then, the tag is removed again when t ends (the image goes with it when
+// it has no other tag and nothing uses it). When it did, it stays, naming
+// the current agent's image as after a `topo build`.
+func RestoreLatest(t testing.TB, rt orchestrator.Runtime) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	existed, err := rt.ImageExists(ctx, nodeimage.LatestTag)
+	if err != nil {
+		t.Fatalf("livetest: %v", err)
+	}
+	if existed {
+		return
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := rt.RemoveImage(ctx, nodeimage.LatestTag); err != nil && !ignorable(err) {
+			t.Errorf("livetest: remove the %s tag the test added: %v", nodeimage.LatestTag, err)
+		}
+	})
+}
+
+// ignorable errors of a removal: in use, or already gone.
+func ignorable(err error) bool {
+	return errors.Is(err, orchestrator.ErrConflict) || errors.Is(err, orchestrator.ErrNotFound)
 }
 
 // sweep removes and reports this run's containers and networks.
@@ -185,8 +254,7 @@ func StandIn(t testing.TB, rt orchestrator.Runtime) (opts nodeimage.Options, tag
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		err := rt.RemoveImage(ctx, im.Tag)
-		if err != nil && !errors.Is(err, orchestrator.ErrConflict) && !errors.Is(err, orchestrator.ErrNotFound) {
+		if err := rt.RemoveImage(ctx, im.Tag); err != nil && !ignorable(err) {
 			t.Errorf("remove the stand-in image %s: %v", im.Tag, err)
 		}
 	})
