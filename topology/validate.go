@@ -22,6 +22,18 @@ func isLayout(l Layout) bool {
 	return false
 }
 
+// nameRule says what a valid name is made of.
+const nameRule = "lowercase letters, digits and dashes, starting with a letter or digit"
+
+// CheckName says what is wrong with a topology name given outside a file,
+// such as with `topo up --name`; nil when it is valid.
+func CheckName(name string) error {
+	if validName(name, MaxNameLen) {
+		return nil
+	}
+	return fmt.Errorf("%q is not a valid topology name: use %s, at most %d characters", name, nameRule, MaxNameLen)
+}
+
 // validName reports whether s is a lowercase Docker-safe name:
 // [a-z0-9][a-z0-9-]*, at most max characters.
 func validName(s string, max int) bool {
@@ -97,7 +109,6 @@ func assignCentre(nodes []Node, centre, leaf string) {
 // to e.
 func validate(t *Topology, e *errs) {
 	s := &t.src
-	nameRule := "lowercase letters, digits and dashes, starting with a letter or digit"
 	switch {
 	case t.Name == "":
 		e.add(s.top, "the topology has no name: set name: (%s)", nameRule)

@@ -102,6 +102,12 @@ func TestCommandLine(t *testing.T) {
 			stderr: []string{"must be positive"},
 		},
 		{
+			name:   "up with a bad --name",
+			args:   []string{"up", "--name", "BAD_x", "../../topologies/star.yaml"},
+			code:   2,
+			stderr: []string{`up: --name "BAD_x" is not a valid topology name`},
+		},
+		{
 			name:   "send with a zero timeout",
 			args:   []string{"send", "--timeout", "0s", "a", "b", "hi"},
 			code:   2,

@@ -74,9 +74,14 @@ func (a *app) exportCompose(file string, f exportComposeFlags) error {
 // test can reach the refusal of what compose cannot express: no topology
 // file holds such a thing today.
 func (a *app) exportComposeWith(export func(*topology.Plan, compose.Options) ([]byte, error), file string, f exportComposeFlags) error {
-	t, err := topology.Load(file)
+	if f.name != "" {
+		if err := topology.CheckName(f.name); err != nil {
+			return usageError{fmt.Errorf("export compose: --name %w", err)}
+		}
+	}
+	t, err := loadTopology(file)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	plan, err := topology.BuildPlan(t, topology.PlanOptions{Name: f.name})
 	if err != nil {

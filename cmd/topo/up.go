@@ -46,15 +46,14 @@ func (a *app) up(ctx context.Context, file string, opts orchestrator.UpOptions) 
 	if opts.Timeout <= 0 || opts.MaxWorkers < 1 {
 		return usageError{errors.New("up: --timeout and --max-workers must be positive")}
 	}
+	if opts.Name != "" {
+		if err := topology.CheckName(opts.Name); err != nil {
+			return usageError{fmt.Errorf("up: --name %w", err)}
+		}
+	}
 	t, err := loadTopology(file)
 	if err != nil {
 		return err
-	}
-	if opts.Name != "" {
-		// Plan once without Docker so that a bad --name fails as usage.
-		if _, err := topology.BuildPlan(t, topology.PlanOptions{Name: opts.Name}); err != nil {
-			return err
-		}
 	}
 	o, closeFn, err := a.open(ctx, true)
 	defer closeFn()
