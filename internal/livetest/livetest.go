@@ -81,8 +81,13 @@ func run(m *testing.M, prefix string) int {
 	defer lock.Close()
 
 	code := m.Run()
-	if leaked := sweep(rt); leaked != "" {
-		fmt.Fprintf(os.Stderr, "FAIL: tests left resources behind (now removed): %s\n", leaked)
+	leaked, err := sweep(rt)
+	if len(leaked) > 0 {
+		fmt.Fprintf(os.Stderr, "FAIL: tests left resources behind (now removed): %s\n", strings.Join(leaked, ", "))
+		code = 1
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL: leak check: %v\n", err)
 		code = 1
 	}
 	lock.Unlock()
@@ -160,26 +165,53 @@ func ignorable(err error) bool {
 	return errors.Is(err, orchestrator.ErrConflict) || errors.Is(err, orchestrator.ErrNotFound)
 }
 
-// sweep removes and reports this run's containers and networks.
-func sweep(rt *docker.Client) string {
+// labelProbe marks topotest's probe containers with the topology they
+// observe (topotest.LabelProbe).
+const labelProbe = "topo.probe"
+
+// sweep removes and reports this run's containers, probes and networks.
+// A failure to list or remove them is an error: the check could not look.
+func sweep(rt orchestrator.Runtime) (leaked []string, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	var leaked []string
-	cs, _ := rt.ListContainers(ctx, map[string]string{orchestrator.LabelTopology: ""})
-	for _, c := range cs {
-		if strings.HasPrefix(c.Labels[orchestrator.LabelTopology], runPrefix) {
-			leaked = append(leaked, "container "+c.Name)
-			_ = rt.RemoveContainer(ctx, c.ID)
+	var errs []error
+	ours := func(labels map[string]string, key string) bool {
+		return strings.HasPrefix(labels[key], runPrefix)
+	}
+	for _, key := range []string{orchestrator.LabelTopology, labelProbe} {
+		cs, err := rt.ListContainers(ctx, map[string]string{key: ""})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("list containers labelled %s: %w", key, err))
+			continue
+		}
+		for _, c := range cs {
+			if !ours(c.Labels, key) {
+				continue
+			}
+			what := "container "
+			if key == labelProbe {
+				what = "probe container "
+			}
+			leaked = append(leaked, what+c.Name)
+			if err := rt.RemoveContainer(ctx, c.ID); err != nil && !errors.Is(err, orchestrator.ErrNotFound) {
+				errs = append(errs, err)
+			}
 		}
 	}
-	ns, _ := rt.ListNetworks(ctx, map[string]string{orchestrator.LabelTopology: ""})
+	ns, err := rt.ListNetworks(ctx, map[string]string{orchestrator.LabelTopology: ""})
+	if err != nil {
+		errs = append(errs, fmt.Errorf("list networks: %w", err))
+	}
 	for _, n := range ns {
-		if strings.HasPrefix(n.Labels[orchestrator.LabelTopology], runPrefix) {
-			leaked = append(leaked, "network "+n.Name)
-			_ = rt.RemoveNetwork(ctx, n.ID)
+		if !ours(n.Labels, orchestrator.LabelTopology) {
+			continue
+		}
+		leaked = append(leaked, "network "+n.Name)
+		if err := rt.RemoveNetwork(ctx, n.ID); err != nil && !errors.Is(err, orchestrator.ErrNotFound) {
+			errs = append(errs, err)
 		}
 	}
-	return strings.Join(leaked, ", ")
+	return leaked, errors.Join(errs...)
 }
 
 // Require skips t when there is no engine outside CI.

@@ -2,9 +2,12 @@ package livetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,5 +82,91 @@ func TestLatestNote(t *testing.T) {
 	restoreLatest(ctx, rt, lock)
 	if !rt.tags[nodeimage.LatestTag] {
 		t.Error("removed with nothing noted")
+	}
+}
+
+// fakeSweep lists containers and networks by the one label asked for, with
+// an empty value matching any, as the engine does.
+type fakeSweep struct {
+	orchestrator.Runtime
+	containers []orchestrator.ContainerInfo
+	networks   []orchestrator.NetworkInfo
+	listErr    error
+	removed    []string
+}
+
+func matches(have, want map[string]string) bool {
+	for k, v := range want {
+		if got, ok := have[k]; !ok || v != "" && got != v {
+			return false
+		}
+	}
+	return true
+}
+
+func (f *fakeSweep) ListContainers(_ context.Context, want map[string]string) ([]orchestrator.ContainerInfo, error) {
+	var out []orchestrator.ContainerInfo
+	for _, c := range f.containers {
+		if matches(c.Labels, want) {
+			out = append(out, c)
+		}
+	}
+	return out, f.listErr
+}
+
+func (f *fakeSweep) ListNetworks(_ context.Context, want map[string]string) ([]orchestrator.NetworkInfo, error) {
+	var out []orchestrator.NetworkInfo
+	for _, n := range f.networks {
+		if matches(n.Labels, want) {
+			out = append(out, n)
+		}
+	}
+	return out, f.listErr
+}
+
+func (f *fakeSweep) RemoveContainer(_ context.Context, id string) error {
+	f.removed = append(f.removed, id)
+	return nil
+}
+
+func (f *fakeSweep) RemoveNetwork(_ context.Context, id string) error {
+	f.removed = append(f.removed, id)
+	return nil
+}
+
+func TestSweep(t *testing.T) {
+	old := runPrefix
+	runPrefix = "zz1234"
+	t.Cleanup(func() { runPrefix = old })
+	topo := func(v string) map[string]string { return map[string]string{orchestrator.LabelTopology: v} }
+	rt := &fakeSweep{
+		containers: []orchestrator.ContainerInfo{
+			{ID: "c1", Name: "zz1234-star-1-hub", Labels: topo("zz1234-star-1")},
+			{ID: "c2", Name: "other-hub", Labels: topo("zz9999-star-1")},
+			{ID: "p1", Name: "probe", Labels: map[string]string{labelProbe: "zz1234-star-2"}},
+			{ID: "p2", Name: "their-probe", Labels: map[string]string{labelProbe: "mine"}},
+			{ID: "u1", Name: "unlabelled"},
+		},
+		networks: []orchestrator.NetworkInfo{
+			{ID: "n1", Name: "zz1234-star-1-lan", Labels: topo("zz1234-star-1")},
+			{ID: "n2", Name: "other-lan", Labels: topo("zz9999-star-1")},
+		},
+	}
+	leaked, err := sweep(rt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"container zz1234-star-1-hub", "probe container probe", "network zz1234-star-1-lan"}
+	if !slices.Equal(leaked, want) {
+		t.Errorf("leaked %q, want %q", leaked, want)
+	}
+	if want := []string{"c1", "p1", "n1"}; !slices.Equal(rt.removed, want) {
+		t.Errorf("removed %q, want %q", rt.removed, want)
+	}
+
+	// A listing that fails is no clean bill.
+	rt = &fakeSweep{listErr: errors.New("engine gone")}
+	if _, err := sweep(rt); err == nil || !strings.Contains(err.Error(), "engine gone") {
+		t.Errorf("sweep with failing listings: %v", err)
 	}
 }
