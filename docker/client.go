@@ -9,9 +9,13 @@ package docker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/docker/docker/client"
@@ -32,6 +36,7 @@ var _ orchestrator.Runtime = (*Client)(nil)
 type Client struct {
 	api          *client.Client
 	host         string
+	fromEnv      bool // host is DOCKER_HOST's
 	callTimeout  time.Duration
 	buildTimeout time.Duration
 	log          *slog.Logger
@@ -86,6 +91,7 @@ func New(ctx context.Context, opts ...Option) (*Client, error) {
 	c := &Client{
 		api:          api,
 		host:         api.DaemonHost(),
+		fromEnv:      cfg.host == "" && os.Getenv("DOCKER_HOST") != "",
 		callTimeout:  cfg.callTimeout,
 		buildTimeout: cfg.buildTimeout,
 		log:          cfg.log,
@@ -122,14 +128,45 @@ func (c *Client) Ping(ctx context.Context) error {
 }
 
 func (c *Client) pingError(err error) error {
-	if isUnreachable(err) {
-		return &engineError{
-			op:       "ping docker engine",
-			sentinel: orchestrator.ErrUnreachable,
-			err:      err,
-			hint: "is the Docker daemon running? Start it, let this user use its socket " +
-				"(e.g. the docker group), or point DOCKER_HOST at another engine; now DOCKER_HOST=" + c.host,
+	if !isUnreachable(err) {
+		return wrap("ping docker engine", err)
+	}
+	where := c.host
+	if c.fromEnv {
+		where = "DOCKER_HOST=" + c.host
+	}
+	return &unreachableError{
+		msg: fmt.Sprintf("cannot reach the Docker engine at %s (%s): start the Docker daemon, "+
+			"give this user access to its socket (e.g. the docker group), or set DOCKER_HOST to an engine that runs",
+			where, unreachableReason(c.host, err)),
+		err: err,
+	}
+}
+
+// unreachableError is an engine that does not answer, said in one line
+// with what to do; it matches orchestrator.ErrUnreachable and the cause.
+type unreachableError struct {
+	msg string
+	err error
+}
+
+func (e *unreachableError) Error() string   { return e.msg }
+func (e *unreachableError) Unwrap() []error { return []error{orchestrator.ErrUnreachable, e.err} }
+
+// unreachableReason says briefly why host did not answer. The SDK's own
+// "Cannot connect to the Docker daemon at <host>. Is the docker daemon
+// running?" says nothing the message around it does not, so it is left out.
+func unreachableReason(host string, err error) string {
+	if errors.Is(err, fs.ErrPermission) || containsFold(err.Error(), "permission denied") {
+		return "permission denied"
+	}
+	if path, ok := strings.CutPrefix(host, "unix://"); ok {
+		if _, serr := os.Stat(path); errors.Is(serr, fs.ErrNotExist) {
+			return "no socket there"
 		}
 	}
-	return wrap("ping docker engine", err)
+	if containsFold(err.Error(), "cannot connect to the docker daemon") {
+		return "nothing answers"
+	}
+	return strings.Join(strings.Fields(err.Error()), " ") // one line
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -82,6 +84,49 @@ func TestIsUnreachable(t *testing.T) {
 	}
 	if isUnreachable(errors.New("Error response from daemon: boom")) {
 		t.Error("an engine response counts as unreachable")
+	}
+}
+
+func TestPingError(t *testing.T) {
+	const tail = ": start the Docker daemon, give this user access to its socket (e.g. the docker group), or set DOCKER_HOST to an engine that runs"
+	sdk := func(host string) error {
+		return fmt.Errorf("Cannot connect to the Docker daemon at %s. Is the docker daemon running?", host)
+	}
+	sock := filepath.Join(t.TempDir(), "docker.sock")
+	if err := os.WriteFile(sock, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		c       Client
+		err     error
+		want    string
+		unreach bool
+	}{
+		{"no socket", Client{host: "unix:///nonexistent/docker.sock"}, sdk("unix:///nonexistent/docker.sock"),
+			"cannot reach the Docker engine at unix:///nonexistent/docker.sock (no socket there)" + tail, true},
+		{"refused, from DOCKER_HOST", Client{host: "tcp://127.0.0.1:1", fromEnv: true}, sdk("tcp://127.0.0.1:1"),
+			"cannot reach the Docker engine at DOCKER_HOST=tcp://127.0.0.1:1 (nothing answers)" + tail, true},
+		{"socket, nobody listening", Client{host: "unix://" + sock}, sdk("unix://" + sock),
+			"cannot reach the Docker engine at unix://" + sock + " (nothing answers)" + tail, true},
+		{"permission", Client{host: "unix:///var/run/docker.sock"},
+			errors.New("permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: dial unix /var/run/docker.sock: connect: permission denied"),
+			"cannot reach the Docker engine at unix:///var/run/docker.sock (permission denied)" + tail, true},
+		{"other connection error", Client{host: "tcp://nohost:2375"}, fmt.Errorf("error during connect:\n dial tcp: %w", syscall.ECONNREFUSED),
+			"cannot reach the Docker engine at tcp://nohost:2375 (error during connect: dial tcp: connection refused)" + tail, true},
+		{"engine answers badly", Client{host: "unix:///x.sock"}, errors.New("Error response from daemon: boom"),
+			"ping docker engine: Error response from daemon: boom", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.c.pingError(tt.err)
+			if got := err.Error(); got != tt.want {
+				t.Errorf("message\n%s\nwant\n%s", got, tt.want)
+			}
+			if errors.Is(err, orchestrator.ErrUnreachable) != tt.unreach || !errors.Is(err, tt.err) {
+				t.Errorf("%v: matches ErrUnreachable %v (want %v), the cause %v", err, errors.Is(err, orchestrator.ErrUnreachable), tt.unreach, errors.Is(err, tt.err))
+			}
+		})
 	}
 }
 

@@ -29,8 +29,12 @@ func TestPingUnreachable(t *testing.T) {
 			t.Errorf("New(%s) = %v, want ErrUnreachable", host, err)
 			continue
 		}
-		if !strings.Contains(err.Error(), "DOCKER_HOST="+host) || !strings.Contains(err.Error(), "daemon running") {
-			t.Errorf("New(%s): message does not say what to do: %v", host, err)
+		msg := err.Error()
+		if !strings.Contains(msg, "at "+host+" (") || !strings.Contains(msg, "start the Docker daemon") || !strings.Contains(msg, "set DOCKER_HOST") {
+			t.Errorf("New(%s): message does not say where and what to do: %v", host, err)
+		}
+		if strings.Count(strings.ToLower(msg), "daemon") != 1 || strings.Contains(msg, "\n") {
+			t.Errorf("New(%s): want one line that says it once: %v", host, err)
 		}
 	}
 }
