@@ -15,21 +15,14 @@ import (
 
 // engineError carries the engine's own error and the sentinel it maps to,
 // so that errors.Is matches both while the message stays short:
-// "<op>: <engine message>[ (<hint>)]".
+// "<op>: <engine message>".
 type engineError struct {
 	op       string
 	sentinel error // may be nil
 	err      error
-	hint     string
 }
 
-func (e *engineError) Error() string {
-	s := e.op + ": " + e.err.Error()
-	if e.hint != "" {
-		s += " (" + e.hint + ")"
-	}
-	return s
-}
+func (e *engineError) Error() string { return e.op + ": " + e.err.Error() }
 
 func (e *engineError) Unwrap() []error {
 	if e.sentinel == nil {
