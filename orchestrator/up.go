@@ -242,11 +242,15 @@ func (u *upRun) planAndWire(ctx context.Context, t *topology.Topology, image str
 	} else if len(cs)+len(ns) > 0 {
 		return nil, nil, fmt.Errorf("up %s: %w; see `topo status %s`", u.name, errConcurrentUp, u.name)
 	}
-	plan, err := u.o.plan(ctx, t, u.name)
+	others, err := u.o.rt.ListNetworks(ctx, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := u.o.preflight(ctx, plan); err != nil {
+	plan, err := u.o.plan(t, u.name, others)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := u.o.preflight(ctx, plan, others); err != nil {
 		return plan, nil, err
 	}
 	nets, cons, err := Specs(plan, SpecOptions{Image: image, File: u.file, Hash: u.hash})
@@ -267,26 +271,18 @@ func (u *upRun) planAndWire(ctx context.Context, t *topology.Topology, image str
 	return plan, specs, err
 }
 
-// plan builds the plan, steering clear of subnets other networks use.
-func (o *Orchestrator) plan(ctx context.Context, t *topology.Topology, name string) (*topology.Plan, error) {
-	nets, err := o.rt.ListNetworks(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
+// plan builds the plan, steering clear of subnets the engine's networks use.
+func (o *Orchestrator) plan(t *topology.Topology, name string, nets []NetworkInfo) (*topology.Plan, error) {
 	var avoid []netip.Prefix
 	for _, n := range nets {
 		avoid = append(avoid, n.Subnets...)
 	}
-	plan, err := topology.BuildPlan(t, topology.PlanOptions{Name: name, Avoid: avoid})
-	if err != nil {
-		return nil, err
-	}
-	return plan, nil
+	return topology.BuildPlan(t, topology.PlanOptions{Name: name, Avoid: avoid})
 }
 
 // preflight refuses names already taken by resources topo does not own,
 // and user images that are not present, before anything is created.
-func (o *Orchestrator) preflight(ctx context.Context, plan *topology.Plan) error {
+func (o *Orchestrator) preflight(ctx context.Context, plan *topology.Plan, nets []NetworkInfo) error {
 	var errs []error
 	for _, n := range plan.Nodes {
 		c, err := o.rt.ContainerByName(ctx, ContainerName(plan.Name, n.Name))
@@ -306,10 +302,6 @@ func (o *Orchestrator) preflight(ctx context.Context, plan *topology.Plan) error
 				errs = append(errs, fmt.Errorf("node %s: image %q is not present locally, and topo never pulls; build it or `docker load` it first", n.Name, n.Image))
 			}
 		}
-	}
-	nets, err := o.rt.ListNetworks(ctx, nil)
-	if err != nil {
-		return err
 	}
 	taken := map[string]bool{}
 	for _, n := range nets {
