@@ -30,6 +30,9 @@ type fakeRuntime struct {
 	failRemove func(id string) error
 	// ready is the exit code of `topo-node ready`.
 	ready int
+	// logs holds each container's log, by ID, as the engine returns it
+	// with timestamps.
+	logs map[string]string
 	// specs records every container spec created, by name.
 	specs map[string]orchestrator.ContainerSpec
 }
@@ -40,6 +43,7 @@ func newFake() *fakeRuntime {
 		networks:   map[string]*orchestrator.NetworkInfo{},
 		images:     map[string]bool{"topo-node:fake": true, "mine:1": true},
 		specs:      map[string]orchestrator.ContainerSpec{},
+		logs:       map[string]string{},
 	}
 }
 
@@ -222,8 +226,21 @@ func (f *fakeRuntime) Exec(_ context.Context, id string, cmd []string, stdout, _
 	return 127, nil
 }
 
-func (f *fakeRuntime) Logs(context.Context, string, orchestrator.LogOptions) (io.ReadCloser, error) {
-	return io.NopCloser(strings.NewReader("")), nil
+func (f *fakeRuntime) Logs(ctx context.Context, id string, opts orchestrator.LogOptions) (io.ReadCloser, error) {
+	f.mu.Lock()
+	text := f.logs[id]
+	f.mu.Unlock()
+	if !opts.Follow {
+		return io.NopCloser(strings.NewReader(text)), nil
+	}
+	// Following: the lines so far, then nothing until ctx ends.
+	r, w := io.Pipe()
+	go func() {
+		_, _ = io.WriteString(w, text)
+		<-ctx.Done()
+		w.CloseWithError(ctx.Err())
+	}()
+	return r, nil
 }
 
 // counts says how many containers and networks the fake holds.

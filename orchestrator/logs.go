@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -27,9 +28,10 @@ type LogLine struct {
 	Text string    // the line as the node wrote it (JSON for the agent)
 }
 
-// Logs calls emit with the log lines of a topology's nodes. Without Follow
-// the lines of all nodes are merged in time order; with Follow they are
-// emitted as they arrive, until ctx ends. emit is never called concurrently.
+// Logs calls emit with the log lines of a topology's nodes, merged in time
+// order. With Follow it goes on until ctx ends, holding each line back for
+// a moment (followWindow) so that lines of different nodes that arrive out
+// of order still come out in order. emit is never called concurrently.
 func (o *Orchestrator) Logs(ctx context.Context, name string, opts LogsOptions, emit func(LogLine) error) error {
 	cs, err := o.rt.ListContainers(ctx, map[string]string{LabelTopology: name})
 	if err != nil {
@@ -55,39 +57,114 @@ func (o *Orchestrator) Logs(ctx context.Context, name string, opts LogsOptions, 
 	if opts.Tail > 0 {
 		ro.Tail = fmt.Sprint(opts.Tail)
 	}
+	if opts.Follow {
+		return o.follow(ctx, picked, ro, emit)
+	}
 
 	var mu sync.Mutex
 	var all []LogLine
-	collect := func(l LogLine) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if opts.Follow {
-			return emit(l)
-		}
-		all = append(all, l)
-		return nil
-	}
-	// Following needs one stream per node at once; the node count bounds it.
-	limit := DefaultMaxWorkers
-	if opts.Follow {
-		limit = len(picked)
-	}
-	err = boundedEach(ctx, limit, picked, func(ctx context.Context, c ContainerInfo) error {
-		return o.readLogs(ctx, c, ro, collect)
+	err = boundedEach(ctx, DefaultMaxWorkers, picked, func(ctx context.Context, c ContainerInfo) error {
+		return o.readLogs(ctx, c, ro, func(l LogLine) error {
+			mu.Lock()
+			defer mu.Unlock()
+			all = append(all, l)
+			return nil
+		})
 	})
-	if opts.Follow && ctx.Err() != nil {
-		return nil // following ends when the caller stops it
-	}
 	if err != nil {
 		return fmt.Errorf("logs %s: %w", name, err)
 	}
-	slices.SortStableFunc(all, func(a, b LogLine) int { return a.Time.Compare(b.Time) })
+	sortLines(all)
 	for _, l := range all {
 		if err := emit(l); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// followWindow is how long a followed line waits for earlier lines of
+// other nodes that are still on their way.
+const followWindow = 300 * time.Millisecond
+
+// follow streams every picked node's log at once (the node count bounds
+// the streams) and emits the lines in time order, each after it has waited
+// followWindow. It returns nil when ctx ends.
+func (o *Orchestrator) follow(ctx context.Context, picked []ContainerInfo, ro LogOptions, emit func(LogLine) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type arrived struct {
+		LogLine
+		at time.Time
+	}
+	var mu sync.Mutex
+	var pending []arrived
+	// flush emits, in time order, the lines stamped before cutoff: by then
+	// every line stamped earlier has arrived too. A line whose stamp is off
+	// (an engine clock ahead of ours) goes out once it has waited long enough.
+	flush := func(cutoff time.Time) error {
+		mu.Lock()
+		var ready []LogLine
+		keep := pending[:0]
+		for _, a := range pending {
+			if a.Time.Before(cutoff) || a.at.Before(cutoff.Add(-5*followWindow)) {
+				ready = append(ready, a.LogLine)
+			} else {
+				keep = append(keep, a)
+			}
+		}
+		pending = keep
+		mu.Unlock()
+		sortLines(ready)
+		for _, l := range ready {
+			if err := emit(l); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+
+	flushed := make(chan error, 1)
+	go func() {
+		tick := time.NewTicker(followWindow / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				flushed <- nil
+				return
+			case now := <-tick.C:
+				if err := flush(now.Add(-followWindow)); err != nil {
+					cancel()
+					flushed <- err
+					return
+				}
+			}
+		}
+	}()
+	err := boundedEach(ctx, len(picked), picked, func(ctx context.Context, c ContainerInfo) error {
+		return o.readLogs(ctx, c, ro, func(l LogLine) error {
+			mu.Lock()
+			defer mu.Unlock()
+			pending = append(pending, arrived{l, time.Now()})
+			return nil
+		})
+	})
+	cancel()
+	if ferr := <-flushed; ferr != nil {
+		return ferr
+	}
+	if err := flush(time.Now().Add(time.Hour)); err != nil { // the rest
+		return err
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("logs: %w", err)
+	}
+	return nil
+}
+
+func sortLines(ls []LogLine) {
+	slices.SortStableFunc(ls, func(a, b LogLine) int { return a.Time.Compare(b.Time) })
 }
 
 func (o *Orchestrator) readLogs(ctx context.Context, c ContainerInfo, ro LogOptions, emit func(LogLine) error) error {
