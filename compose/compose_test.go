@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/topo-dev/topo/compose"
+	"github.com/topo-dev/topo/internal/textdiff"
 	"github.com/topo-dev/topo/node"
 	"github.com/topo-dev/topo/topology"
 )
@@ -60,7 +61,7 @@ func TestExportGolden(t *testing.T) {
 			}
 			if !bytes.Equal(out, want) {
 				t.Errorf("export of testdata/%s.yaml differs from %s; if the change is intended, run `go test ./compose -run TestExportGolden -update` and review the diff\n%s",
-					name, golden, firstDiff(string(want), string(out)))
+					name, golden, textdiff.First(string(want), string(out)))
 			}
 			// The same plan always exports the same bytes, whatever the
 			// order Go gives map keys.
@@ -72,24 +73,6 @@ func TestExportGolden(t *testing.T) {
 			}
 		})
 	}
-}
-
-// firstDiff shows the first line where two texts part.
-func firstDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := range max(len(w), len(g)) {
-		var a, b string
-		if i < len(w) {
-			a = w[i]
-		}
-		if i < len(g) {
-			b = g[i]
-		}
-		if a != b {
-			return "line " + strconv.Itoa(i+1) + ":\n  want: " + a + "\n  got:  " + b
-		}
-	}
-	return "(same lines)"
 }
 
 // file is the part of a compose file the tests read back.

@@ -7,13 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/topo-dev/topo/compose"
+	"github.com/topo-dev/topo/internal/textdiff"
 	"github.com/topo-dev/topo/topology"
 )
 
@@ -34,7 +34,7 @@ func TestComposeYAMLIsCurrent(t *testing.T) {
 		t.Fatalf("topo export compose topologies/client-server.yaml: exit %d\n%s\ncompose.yaml must be this example's export: make the example exportable, then run:\n  %s", code, errOut, regenerate)
 	}
 	if out != string(want) {
-		t.Errorf("compose.yaml is not the export of topologies/client-server.yaml; regenerate it with:\n  %s\nfirst difference: %s", regenerate, composeDiff(string(want), out))
+		t.Errorf("compose.yaml is not the export of topologies/client-server.yaml; regenerate it with:\n  %s\nfirst difference: %s", regenerate, textdiff.First(string(want), out))
 	}
 	// Written to a file, the export is the same bytes.
 	tmp := filepath.Join(t.TempDir(), "compose.yaml")
@@ -44,23 +44,6 @@ func TestComposeYAMLIsCurrent(t *testing.T) {
 	if got, _ := os.ReadFile(tmp); !bytes.Contains(got, []byte("version: \"2.4\"")) {
 		t.Errorf("export -o %s wrote:\n%s", tmp, got)
 	}
-}
-
-func composeDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := range max(len(w), len(g)) {
-		var a, b string
-		if i < len(w) {
-			a = w[i]
-		}
-		if i < len(g) {
-			b = g[i]
-		}
-		if a != b {
-			return "compose.yaml line " + strconv.Itoa(i+1) + ":\n  has:    " + a + "\n  export: " + b
-		}
-	}
-	return "none"
 }
 
 func TestExportCompose(t *testing.T) {
