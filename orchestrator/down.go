@@ -32,6 +32,7 @@ func (o *Orchestrator) Down(ctx context.Context, name string, maxWorkers int) (D
 	if err != nil {
 		return res, fmt.Errorf("down %s: %w", name, err)
 	}
+	start := time.Now()
 	o.emit(Event{Topology: name, Phase: PhaseRemove, Status: "started", Total: len(cs)})
 	var done atomic.Int64
 	removed, errC := eachBestEffort(ctx, maxWorkers, cs, func(ctx context.Context, c ContainerInfo) error {
@@ -52,17 +53,21 @@ func (o *Orchestrator) Down(ctx context.Context, name string, maxWorkers int) (D
 	if err != nil {
 		return res, fmt.Errorf("down %s: %w", name, errors.Join(errC, err))
 	}
+	total := len(cs) + len(ns)
 	res.Networks, err = eachBestEffort(ctx, maxWorkers, ns, func(ctx context.Context, n NetworkInfo) error {
 		err := o.rt.RemoveNetwork(ctx, n.ID)
 		if errors.Is(err, ErrNotFound) {
-			return nil
+			err = nil
+		}
+		if err == nil {
+			o.emit(Event{Topology: name, Phase: PhaseRemove, Resource: n.Name, Status: "done", Done: int(done.Add(1)), Total: total})
 		}
 		return err
 	})
 	if err := errors.Join(errC, err); err != nil {
 		return res, fmt.Errorf("down %s: %w", name, err)
 	}
-	o.emit(Event{Topology: name, Phase: PhaseRemove, Status: "done", Done: len(cs), Total: len(cs)})
+	o.emit(Event{Topology: name, Phase: PhaseRemove, Status: "done", Done: total, Total: total, Elapsed: time.Since(start)})
 	return res, nil
 }
 

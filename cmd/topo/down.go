@@ -52,7 +52,7 @@ It exits 0 when there is nothing to remove.`,
 }
 
 func (a *app) down(ctx context.Context, ref string, f downFlags) error {
-	o, closeFn, err := a.open(ctx, false)
+	o, closeFn, err := a.open(ctx, true)
 	defer closeFn()
 	if err != nil {
 		return err
