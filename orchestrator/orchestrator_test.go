@@ -311,3 +311,21 @@ func TestDownIsBestEffort(t *testing.T) {
 		t.Errorf("%d containers left, %d reported removed; want 1 and 4", c, res.Containers)
 	}
 }
+
+// TestNamesCollideAcrossTopologies: topology "a" with node "b-c" and
+// topology "a-b" with node "c" would both be container "a-b-c".
+func TestNamesCollideAcrossTopologies(t *testing.T) {
+	f := newFake()
+	o := fakeOrchestrator(f)
+	ctx := context.Background()
+	if _, err := o.Up(ctx, parse(t, "name: a\nlayout: star\nnodes: [hub, b-c]\n"), orchestrator.UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := o.Up(ctx, parse(t, "name: a-b\nlayout: star\nnodes: [hub, c]\n"), orchestrator.UpOptions{})
+	if err == nil || !strings.Contains(err.Error(), `taken by node "b-c" of topology "a"`) {
+		t.Fatalf("up = %v, want the clash explained", err)
+	}
+	if c, _ := f.counts(); c != 2 {
+		t.Errorf("%d containers, want only the first topology's 2", c)
+	}
+}

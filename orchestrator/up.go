@@ -290,6 +290,10 @@ func (o *Orchestrator) preflight(ctx context.Context, plan *topology.Plan, nets 
 		case errors.Is(err, ErrNotFound):
 		case err != nil:
 			return err
+		case c.Labels[LabelTopology] != "":
+			// Names join with dashes, so topology "a" node "b-c" and
+			// topology "a-b" node "c" are both "a-b-c".
+			errs = append(errs, fmt.Errorf("container name %q is taken by node %q of topology %q; pick another name with --name", c.Name, c.Labels[LabelNode], c.Labels[LabelTopology]))
 		default:
 			errs = append(errs, fmt.Errorf("container name %q is taken by a container topo did not create (%s); remove it or pick another name with --name", c.Name, shortID(c.ID)))
 		}
@@ -303,12 +307,18 @@ func (o *Orchestrator) preflight(ctx context.Context, plan *topology.Plan, nets 
 			}
 		}
 	}
-	taken := map[string]bool{}
+	taken := map[string]NetworkInfo{}
 	for _, n := range nets {
-		taken[n.Name] = true
+		taken[n.Name] = n
 	}
 	for _, s := range plan.Segments {
-		if name := NetworkName(plan.Name, s.Name); taken[name] {
+		name := NetworkName(plan.Name, s.Name)
+		n, ok := taken[name]
+		switch {
+		case !ok:
+		case n.Labels[LabelTopology] != "":
+			errs = append(errs, fmt.Errorf("network name %q is taken by segment %q of topology %q; pick another name with --name", name, n.Labels[LabelSegment], n.Labels[LabelTopology]))
+		default:
 			errs = append(errs, fmt.Errorf("network name %q is taken by a network topo did not create; remove it or pick another name with --name", name))
 		}
 	}
