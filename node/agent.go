@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -23,7 +24,11 @@ const (
 	LayoutCustom       = "custom"
 )
 
-// DefaultTTL is the hop budget of a new message.
+// DefaultTTL is the least hop budget of a new message. An agent that knows
+// more nodes gives its messages (data, receipts and broadcasts) a budget of
+// at least the number of nodes it knows plus two, so that no loop-free path
+// through the topology runs out of hops: a ring's longest path has one hop
+// fewer than the ring has nodes.
 const DefaultTTL = 16
 
 // ErrNotRunning is returned by Send when the agent is not running.
@@ -42,6 +47,7 @@ type Agent struct {
 	linkList []*link          // in config order
 	ring     *ring            // ring layout only
 	targets  []string         // background traffic destinations
+	ttl      uint8            // hop budget of the messages it originates
 
 	cnt     counters
 	idBase  uint64
@@ -135,7 +141,19 @@ func New(cfg *Config, opts ...Option) (*Agent, error) {
 		a.ring = newRing(a, succ)
 	}
 	a.targets = a.trafficTargets()
+	a.ttl = hopBudget(cfg, len(a.routes))
 	return a, nil
+}
+
+// hopBudget is the TTL of the messages a node originates: DefaultTTL, or
+// enough for a path through every node it knows of, up to what a frame
+// holds.
+func hopBudget(cfg *Config, routes int) uint8 {
+	known := max(routes, len(cfg.Neighbors))
+	for _, s := range cfg.Segments {
+		known = max(known, len(s.Members))
+	}
+	return uint8(min(max(DefaultTTL, known+2), math.MaxUint8))
 }
 
 // segmentFor finds the segment a neighbour is on: by name, else the one

@@ -37,7 +37,9 @@
 //
 // A message for this node is delivered; otherwise it goes to
 // Config.Routes[destination] (no_route if missing) with its TTL decremented
-// (ttl when it runs out) and this node appended to its path. Destination "*"
+// (ttl when it runs out) and this node appended to its path. A node gives
+// what it originates a TTL of DefaultTTL or, in a larger topology, the
+// number of nodes it knows plus two, so only a routing loop runs it out. Destination "*"
 // floods: each node delivers a broadcast once and passes it to every other
 // neighbour. In a ring a node sends its own messages only while it holds the
 // token; the leader makes the token and logs its round trip (ring_rtt).

@@ -81,7 +81,7 @@ func (a *Agent) Send(ctx context.Context, to, text string, wantReceipt bool) (Re
 }
 
 func (a *Agent) newData(to string, payload []byte, wantReceipt bool) *frame.Frame {
-	return &frame.Frame{Type: frame.Data, WantReceipt: wantReceipt, TTL: DefaultTTL, ID: a.newID(),
+	return &frame.Frame{Type: frame.Data, WantReceipt: wantReceipt, TTL: a.ttl, ID: a.newID(),
 		Sent: time.Now().UnixNano(), Source: a.name, Destination: to, Payload: payload}
 }
 
@@ -123,7 +123,7 @@ func (a *Agent) transmit(f *frame.Frame) string {
 
 // answer sends the origin of f a receipt.
 func (a *Agent) answer(f *frame.Frame, delivered bool, reason string) {
-	r := &frame.Frame{Type: frame.Receipt, TTL: DefaultTTL, ID: a.newID(), Ref: f.ID, Sent: time.Now().UnixNano(),
+	r := &frame.Frame{Type: frame.Receipt, TTL: a.ttl, ID: a.newID(), Ref: f.ID, Sent: time.Now().UnixNano(),
 		Source: a.name, Destination: f.Source, Delivered: delivered, Reason: reason,
 		OrigPath: append([]string(nil), f.Path...), OrigSent: f.Sent, At: time.Now().UnixNano()}
 	if f.Source == a.name {
