@@ -162,7 +162,7 @@ func (a *Agent) drop(f *frame.Frame, reason string, err error) string {
 		attrs = append(attrs, errAttr(err))
 	}
 	a.event(slog.LevelWarn, EvDrop, "dropped: "+reason, attrs...)
-	if f.WantReceipt && reason != ReasonTTL && reason != ReasonStopped {
+	if f.WantReceipt && reason != ReasonStopped {
 		a.answer(f, false, reason)
 	}
 	return reason
