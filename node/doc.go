@@ -44,6 +44,20 @@
 // neighbour. In a ring a node sends its own messages only while it holds the
 // token; the leader makes the token and logs its round trip (ring_rtt).
 //
+// # Counters
+//
+// Each node counts the data messages it originates, delivers, forwards,
+// ignores and drops (by reason); see Counters. Every unicast message
+// originated is, once the topology is at rest, delivered or dropped at
+// exactly one node, so summed over the nodes originated = delivered +
+// dropped. Bytes heard that do not decode as a frame (a port scan, a
+// corrupt stream) are logged with reason malformed and counted in
+// malformed, apart from the drops, since no agent originated them. The
+// invariant covers what the agents themselves handle: a frame lost inside
+// the kernel after an agent wrote it (data in flight on a TCP connection
+// that is reset, a datagram lost on a UDP link that is otherwise up) is
+// counted nowhere, and its Send reports timeout.
+//
 // # Logs
 //
 // One JSON object per line: time, level, msg, node, event and, as fitting,

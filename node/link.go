@@ -111,7 +111,7 @@ func (l *link) enqueue(f *frame.Frame) string {
 		}
 	}
 	if err != nil {
-		return ReasonMalformed
+		return ReasonOversize // names are checked before, so only size fails
 	}
 	l.mu.Lock()
 	if len(l.q) >= l.a.o.queueSize {

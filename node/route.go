@@ -177,7 +177,9 @@ func (a *Agent) dropQueued(f *frame.Frame, l *link, reason string, err error) {
 	a.drop(f, reason, err)
 }
 
+// malformed counts and logs something heard that is not a frame. It is
+// counted apart from the drops, since no agent originated it.
 func (a *Agent) malformed(from string, err error) {
-	a.cnt.drop(ReasonMalformed)
+	a.cnt.malformed.Add(1)
 	a.event(slog.LevelWarn, EvDrop, "dropped: malformed", peerAttr(from), reasonAttr(ReasonMalformed), errAttr(err))
 }

@@ -7,14 +7,17 @@ import (
 	"time"
 )
 
+// ReasonMalformed is the reason logged for bytes heard that do not decode as
+// a frame. They are counted in Counters.Malformed, not as drops.
+const ReasonMalformed = "malformed"
+
 // Reasons a data message is dropped.
 const (
 	ReasonNoRoute   = "no_route"
 	ReasonTTL       = "ttl"
 	ReasonQueueFull = "queue_full"
 	ReasonLinkDown  = "link_down"
-	ReasonMalformed = "malformed"
-	ReasonOversize  = "oversize" // too big for a UDP datagram
+	ReasonOversize  = "oversize" // too big for a frame or a UDP datagram
 	ReasonLoss      = "loss"     // lost to the segment's impairment
 	ReasonTimeout   = "timeout"  // receipts only: no answer in time
 	ReasonStopped   = "stopped"  // the agent stopped with the frame queued
@@ -36,7 +39,15 @@ type Stats struct {
 // Counters count data messages only: hellos, tokens, greetings and receipts
 // are not counted. Across a topology at rest, the sum of Originated equals
 // the sum of Delivered plus Dropped. Broadcasts are counted apart, since
-// one of them is delivered at many nodes.
+// one of them is delivered at many nodes. Malformed counts what was heard
+// on the node's sockets but did not decode as a frame (a port scan, a
+// corrupt stream); no agent originated it, so it is not a drop.
+//
+// The invariant holds for the frames the agents themselves handle. A frame
+// lost inside the kernel after an agent handed it over is not counted
+// anywhere: data in flight on a TCP connection that is reset, or a datagram
+// lost on a UDP link that is otherwise up. Its origin's Send reports
+// timeout.
 type Counters struct {
 	Originated          uint64            `json:"originated"`
 	Delivered           uint64            `json:"delivered"`
@@ -44,6 +55,7 @@ type Counters struct {
 	Ignored             uint64            `json:"ignored"`
 	Dropped             uint64            `json:"dropped"`
 	DroppedByReason     map[string]uint64 `json:"dropped_by_reason"`
+	Malformed           uint64            `json:"malformed"`
 	BroadcastOriginated uint64            `json:"broadcast_originated"`
 	BroadcastDelivered  uint64            `json:"broadcast_delivered"`
 }
@@ -61,6 +73,7 @@ type NeighborStats struct {
 
 type counters struct {
 	originated, delivered, forwarded, ignored atomic.Uint64
+	malformed                                 atomic.Uint64
 	bcastOriginated, bcastDelivered           atomic.Uint64
 	mu                                        sync.Mutex
 	dropped                                   map[string]uint64
@@ -81,6 +94,7 @@ func (c *counters) snapshot() Counters {
 		Delivered:           c.delivered.Load(),
 		Forwarded:           c.forwarded.Load(),
 		Ignored:             c.ignored.Load(),
+		Malformed:           c.malformed.Load(),
 		BroadcastOriginated: c.bcastOriginated.Load(),
 		BroadcastDelivered:  c.bcastDelivered.Load(),
 	}

@@ -1,0 +1,48 @@
+package node_test
+
+import (
+	"net"
+	"testing"
+	"time"
+
+	"github.com/topo-dev/topo/node"
+)
+
+// TestMalformedNotDropped sends a garbage datagram to a node, as a
+// port scan would: it is counted as malformed, not as a drop, so
+// originated = delivered + dropped still holds.
+func TestMalformedNotDropped(t *testing.T) {
+	s := p2pSpec("udp", 2)
+	cfgs := s.configs()
+	c := startConfigs(t, cfgs, []string{"p1", "p2"})
+	c.waitReady()
+	addr := net.JoinHostPort(cfgs["p2"].Segments[0].Addr, "7000")
+
+	u, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	if _, err := u.Write([]byte("GET / HTTP/1.0\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "the datagram counted as malformed", func() bool {
+		return c.agent("p2").Stats().Counters.Malformed == 1
+	})
+
+	c.send("p1", "p2")
+	var orig, done uint64
+	for _, st := range c.stats() {
+		orig += st.Counters.Originated
+		done += st.Counters.Delivered + st.Counters.Dropped
+		if st.Counters.DroppedByReason[node.ReasonMalformed] != 0 {
+			t.Errorf("%s: malformed counted as a drop: %+v", st.Name, st.Counters)
+		}
+	}
+	if orig != done || orig != 1 {
+		t.Errorf("originated %d, delivered + dropped %d; want 1 and 1", orig, done)
+	}
+	if n := len(c.node("p2").logs.events(node.EvDrop)); n != 1 {
+		t.Errorf("%d drop lines logged for the garbage, want 1", n)
+	}
+}
