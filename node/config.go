@@ -4,9 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/topo-dev/topo/node/frame"
 )
 
 // ConfigEnv is the environment variable that carries a node's Config as JSON.
@@ -118,13 +122,23 @@ func (i Impairment) String() string {
 	return strings.Join(parts, " ")
 }
 
+// MaxImpairmentDelay bounds an impairment's delay and jitter: longer ones
+// are surely a typo, and would hold frames for longer than any link queue
+// waits.
+const MaxImpairmentDelay = time.Minute
+
 func (i Impairment) validate() error {
 	var errs []error
-	if i.Delay < 0 {
-		errs = append(errs, fmt.Errorf("delay %v is negative", i.Delay.D()))
-	}
-	if i.Jitter < 0 {
-		errs = append(errs, fmt.Errorf("jitter %v is negative", i.Jitter.D()))
+	for _, d := range []struct {
+		name string
+		v    Duration
+	}{{"delay", i.Delay}, {"jitter", i.Jitter}} {
+		switch {
+		case d.v < 0:
+			errs = append(errs, fmt.Errorf("%s %v is negative", d.name, d.v.D()))
+		case d.v.D() > MaxImpairmentDelay:
+			errs = append(errs, fmt.Errorf("%s %v is longer than %v", d.name, d.v.D(), MaxImpairmentDelay))
+		}
 	}
 	if !(i.Loss >= 0 && i.Loss <= 1) {
 		errs = append(errs, fmt.Errorf("loss %v, want a fraction from 0 to 1", i.Loss))
@@ -157,10 +171,13 @@ type Ring struct {
 // the CPU, short enough that a round of a dozen nodes stays under a second.
 const DefaultTokenHold = 50 * time.Millisecond
 
+// MinTrafficInterval is the shortest background traffic interval.
+const MinTrafficInterval = 10 * time.Millisecond
+
 // Traffic is the background traffic a node originates.
 type Traffic struct {
 	Protocol string   `json:"protocol"` // "tcp" or "udp"
-	Interval Duration `json:"interval"` // 0: no background traffic
+	Interval Duration `json:"interval"` // 0: no background traffic; else at least MinTrafficInterval
 	Size     int      `json:"size"`     // payload bytes
 }
 
@@ -212,6 +229,7 @@ func (c *Config) Validate() error {
 	if c.Name == "" {
 		errs = append(errs, errors.New("name is empty"))
 	}
+	errs = append(errs, checkName("name", c.Name), checkPort("port", c.Port))
 	if len(c.Segments) == 0 {
 		errs = append(errs, errors.New("no segments"))
 	}
@@ -219,6 +237,21 @@ func (c *Config) Validate() error {
 		if err := s.Impairment.validate(); err != nil {
 			errs = append(errs, fmt.Errorf("segment %q: impairment: %w", s.Name, err))
 		}
+		for _, m := range s.Members {
+			errs = append(errs, m.validate(fmt.Sprintf("segment %q: member", s.Name)))
+		}
+	}
+	for _, nb := range c.Neighbors {
+		errs = append(errs, nb.validate("neighbour"))
+	}
+	for _, to := range slices.Sorted(maps.Keys(c.Routes)) {
+		errs = append(errs, checkName("route to", to), checkName(fmt.Sprintf("route to %.20q: next hop", to), c.Routes[to]))
+	}
+	if c.Ring != nil && c.Ring.TokenHold < 0 {
+		errs = append(errs, fmt.Errorf("ring token_hold %v is negative", c.Ring.TokenHold.D()))
+	}
+	if iv := c.Traffic.Interval.D(); iv < 0 || (iv > 0 && iv < MinTrafficInterval) {
+		errs = append(errs, fmt.Errorf("traffic interval %v, want 0 (none) or at least %v", iv, MinTrafficInterval))
 	}
 	switch c.Traffic.Protocol {
 	case "tcp", "udp":
@@ -227,6 +260,26 @@ func (c *Config) Validate() error {
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("node config: %w", err)
+	}
+	return nil
+}
+
+func (nb Neighbor) validate(what string) error {
+	return errors.Join(checkName(what, nb.Name), checkPort(fmt.Sprintf("%s %.20q: port", what, nb.Name), nb.Port))
+}
+
+// checkName rejects a node name that a frame cannot carry.
+func checkName(what, name string) error {
+	if len(name) > frame.MaxName {
+		return fmt.Errorf("%s %.20q… is %d bytes, longer than %d", what, name, len(name), frame.MaxName)
+	}
+	return nil
+}
+
+// checkPort accepts 0 (the default) and the ports a socket can have.
+func checkPort(what string, port int) error {
+	if port < 0 || port > 65535 {
+		return fmt.Errorf("%s %d, want 1 to 65535 (0: %d)", what, port, DefaultPort)
 	}
 	return nil
 }

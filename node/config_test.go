@@ -1,6 +1,7 @@
 package node_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -36,5 +37,47 @@ func TestParseConfigImpairment(t *testing.T) {
 		if got := cfg.Segments[0].Impairment; got != tc.want {
 			t.Errorf("%s: impairment %+v, want %+v", tc.imp, got, tc.want)
 		}
+	}
+}
+
+func TestValidateLimits(t *testing.T) {
+	long := strings.Repeat("n", 256)
+	ok := strings.Repeat("n", 255)
+	for _, tc := range []struct {
+		name, cfg, err string
+	}{
+		{"fine", `"port":65535,"neighbors":[{"name":"` + ok + `","addr":"127.0.0.3","port":1}],"routes":{"` + ok + `":"` + ok + `"},"ring":{"token_hold":"1ms"},"traffic":{"protocol":"udp","interval":"10ms"}`, ""},
+		{"jitter", `"segments":[{"name":"s","addr":"127.0.0.2","impairment":{"jitter":"2000000h"}}]`, "jitter 2000000h0m0s is longer than 1m0s"},
+		{"delay", `"segments":[{"name":"s","addr":"127.0.0.2","impairment":{"delay":"61s"}}]`, "delay 1m1s is longer than 1m0s"},
+		{"port", `"port":65536`, "port 65536, want 1 to 65535"},
+		{"negative port", `"port":-1`, "port -1"},
+		{"neighbour port", `"neighbors":[{"name":"b","addr":"127.0.0.3","port":70000}]`, `neighbour "b": port 70000`},
+		{"member port", `"segments":[{"name":"s","addr":"127.0.0.2","shared":true,"members":[{"name":"m","addr":"127.0.0.4","port":-5}]}]`, `segment "s": member "m": port -5`},
+		{"own name", `"name":"` + long + `"`, "name \"nnnnnnnnnnnnnnnnnnnn\"… is 256 bytes, longer than 255"},
+		{"neighbour name", `"neighbors":[{"name":"` + long + `","addr":"127.0.0.3"}]`, "neighbour \"nnnnnnnnnnnnnnnnnnnn\"… is 256 bytes"},
+		{"member name", `"segments":[{"name":"s","addr":"127.0.0.2","shared":true,"members":[{"name":"` + long + `","addr":"127.0.0.4"}]}]`, `segment "s": member "nnnnnnnnnnnnnnnnnnnn"… is 256 bytes`},
+		{"route key", `"routes":{"` + long + `":"b"}`, "route to \"nnnnnnnnnnnnnnnnnnnn\"… is 256 bytes"},
+		{"route value", `"routes":{"b":"` + long + `"}`, "route to \"b\": next hop \"nnnnnnnnnnnnnnnnnnnn\"… is 256 bytes"},
+		{"token hold", `"ring":{"successor":"b","token_hold":"-1ms"}`, "ring token_hold -1ms is negative"},
+		{"interval", `"traffic":{"protocol":"udp","interval":"9ms"}`, "traffic interval 9ms, want 0 (none) or at least 10ms"},
+		{"negative interval", `"traffic":{"protocol":"udp","interval":"-1s"}`, "traffic interval -1s"},
+	} {
+		// Later keys win in encoding/json, so each case overrides the base.
+		js := `{"version":1,"name":"a","traffic":{"protocol":"udp"},"segments":[{"name":"s","addr":"127.0.0.2"}],` + tc.cfg + `}`
+		_, err := node.ParseConfig([]byte(js))
+		switch {
+		case tc.err == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("%s: error %v, want one saying %q", tc.name, err, tc.err)
+		}
+	}
+}
+
+func TestValidateNaNLoss(t *testing.T) {
+	cfg := &node.Config{Version: node.ConfigVersion, Name: "a", Traffic: node.Traffic{Protocol: "udp"},
+		Segments: []node.Segment{{Name: "s", Addr: "127.0.0.2", Impairment: node.Impairment{Loss: math.NaN()}}}}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "loss NaN") {
+		t.Errorf("NaN loss: %v", err)
 	}
 }

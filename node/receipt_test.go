@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,6 +74,18 @@ func TestTTLLoop(t *testing.T) {
 	st := c.stats()
 	if f := st["p1"].Counters.Forwarded + st["p2"].Counters.Forwarded; f != node.DefaultTTL-2 {
 		t.Errorf("forwarded %d times, want %d", f, node.DefaultTTL-2)
+	}
+}
+
+func TestSendNameTooLong(t *testing.T) {
+	c := startSpec(t, p2pSpec("tcp", 2))
+	c.waitReady()
+	to := strings.Repeat("x", 256)
+	if r, err := c.agent("p1").Send(context.Background(), to, "x", true); err == nil {
+		t.Fatalf("send to a 256-byte name: %+v, want an error", r)
+	}
+	if st := c.agent("p1").Stats().Counters; st.Originated != 0 || st.Dropped != 0 {
+		t.Errorf("send to a 256-byte name counted: %+v", st)
 	}
 }
 

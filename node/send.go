@@ -44,6 +44,9 @@ func (a *Agent) Send(ctx context.Context, to, text string, wantReceipt bool) (Re
 	if to == "" {
 		return Receipt{}, fmt.Errorf("node: no destination")
 	}
+	if len(to) > frame.MaxName {
+		return Receipt{}, fmt.Errorf("node: destination %.20q… longer than %d bytes", to, frame.MaxName)
+	}
 	bcast := to == frame.Broadcast
 	f := a.newData(to, []byte(text), wantReceipt && !bcast)
 	rc := Receipt{ID: formatID(f.ID), From: a.name, To: to}
