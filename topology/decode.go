@@ -23,6 +23,7 @@ type source struct {
 	top    Pos  // the start of the document
 
 	name, layout, nodes, links, pool Pos
+	size                             Pos // traffic.size's value
 
 	nameFromFile   bool // Name was derived from the file name
 	nameFromOption bool // Name came from PlanOptions.Name
@@ -587,6 +588,7 @@ func (d *decoder) traffic(t *Topology, v *yaml.Node) {
 		}
 	}
 	if v, ok := f.val["size"]; ok {
+		t.src.size = pos(v)
 		if n, ok := d.integer(v, "traffic.size", "a number of payload bytes like 64"); ok {
 			if n < 1 || n > MaxSize {
 				d.e.add(pos(v), "traffic.size: %d is out of range 1..%d bytes", n, MaxSize)

@@ -12,10 +12,15 @@
 // The rules they enforce, beyond the shape of each field:
 //
 //   - name (default: the file name without extension) and node names are
-//     [a-z0-9][a-z0-9-]*, at most MaxNameLen and MaxNodeNameLen characters:
+//     lowercase letters, digits and dashes, starting and ending with a
+//     letter or digit, at most MaxNameLen and MaxNodeNameLen characters:
 //     they become Docker names <topology>-<node> and <topology>-<segment>.
+//     A container's name is also its hostname, so <topology>-<node> is at
+//     most MaxHostnameLen characters (checked again by BuildPlan, whose
+//     PlanOptions.Name may rename the topology).
 //   - 2 to MaxNodes nodes, a ring at least 3, a p2p mesh at most
-//     MaxMeshNodes. Node names are unique.
+//     MaxMeshNodes, a custom layout at most MaxSegments links. Node names
+//     are unique.
 //   - star takes roles hub and spoke, client-server server and client, at
 //     most one hub or server; without one the first node without a role is
 //     it. Other layouts have no roles (role: peer is accepted, as that is
@@ -30,7 +35,9 @@
 //     byte units such as mbps are refused, since tc reads them as bytes.
 //     Zero needs no unit anywhere.
 //   - traffic.protocol is tcp or udp, interval 0 (off) or at least
-//     MinInterval, size 1 to MaxSize bytes.
+//     MinInterval, size 1 to MaxSize bytes; at most MaxDatagramPayload
+//     when any frame travels as a UDP datagram: protocol udp, layout bus,
+//     or a custom link of three or more nodes (a shared segment).
 //   - network.pool is an IPv4 CIDR inside 10.0.0.0/8, 172.16.0.0/12 or
 //     192.168.0.0/16, at most a /29.
 //
@@ -150,8 +157,26 @@ const (
 	DefaultInterval = 2 * time.Second
 	DefaultSize     = 64
 	MaxSize         = 65536
-	MaxNameLen      = 40
+	// MaxDatagramPayload is the largest traffic.size when frames travel as
+	// UDP datagrams (protocol udp, or a shared segment, which always uses
+	// datagrams). A datagram carries at most 65507 bytes, and the frame
+	// header shares them with the payload: 28 fixed bytes, three names and
+	// a path of up to 255 names (a message's hop budget grows with the
+	// node count), each name 1+MaxNodeNameLen bytes, and a 4-byte length:
+	// 8031 bytes at worst, which leaves 57476. A larger payload could be
+	// dropped as oversize on a long path.
+	MaxDatagramPayload = 57000
+	MaxNameLen         = 40
+	// MaxHostnameLen is the longest container name, <topology>-<node>: the
+	// name is also the container's hostname, and a DNS label (RFC 1123)
+	// holds at most 63 characters.
+	MaxHostnameLen = 63
 	// MaxMeshNodes is the largest p2p full mesh we build: n(n-1)/2 networks
 	// grow fast and Docker serializes network creation.
 	MaxMeshNodes = 12
+	// MaxSegments is the most segments (Docker networks) a topology may
+	// have: Docker creates networks one at a time, about 70ms each. A ring
+	// of MaxNodes nodes has exactly this many; only a custom layout can
+	// ask for more.
+	MaxSegments = MaxNodes
 )

@@ -23,7 +23,9 @@ func isLayout(l Layout) bool {
 }
 
 // nameRule says what a valid name is made of.
-const nameRule = "lowercase letters, digits and dashes, starting with a letter or digit"
+// A name ends with a letter or digit too: it is part of a hostname, and an
+// RFC 1123 label cannot end in a dash.
+const nameRule = "lowercase letters, digits and dashes, starting and ending with a letter or digit"
 
 // CheckName says what is wrong with a topology name given outside a file,
 // such as with `topo up --name`; nil when it is valid.
@@ -34,10 +36,10 @@ func CheckName(name string) error {
 	return fmt.Errorf("%q is not a valid topology name: use %s, at most %d characters", name, nameRule, MaxNameLen)
 }
 
-// validName reports whether s is a lowercase Docker-safe name:
-// [a-z0-9][a-z0-9-]*, at most max characters.
+// validName reports whether s is a lowercase Docker- and hostname-safe
+// name: [a-z0-9]([a-z0-9-]*[a-z0-9])?, at most max characters.
 func validName(s string, max int) bool {
-	if s == "" || len(s) > max {
+	if s == "" || len(s) > max || s[len(s)-1] == '-' {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -166,6 +168,7 @@ func validate(t *Topology, e *errs) {
 		}
 		index[n.Name] = i
 	}
+	checkHostnames(t, e)
 
 	switch t.Layout {
 	case Star:
@@ -202,11 +205,84 @@ func validate(t *Topology, e *errs) {
 		}
 	}
 
+	checkDatagramSize(t, e)
+
 	if layoutOK {
 		validateLinks(t, e, index, nodesOK)
 	}
 	validatePool(t, e)
 }
+
+// checkHostnames refuses a node whose container name, <topology>-<node>,
+// is too long to be its hostname: Docker would cut the hostname, and two
+// nodes could end up with the same one. Each name alone is within its own
+// limit; only the two together can be too long.
+func checkHostnames(t *Topology, e *errs) {
+	if !validName(t.Name, MaxNameLen) {
+		return // reported already
+	}
+	fix := "shorten the node name or the topology name"
+	switch {
+	case t.src.nameFromFile:
+		fix = "shorten the node name, or set a shorter name: (the topology is named after its file)"
+	case t.src.nameFromOption:
+		fix = "shorten the node name, or give a shorter topology name"
+	}
+	for _, n := range t.Nodes {
+		if !validName(n.Name, MaxNodeNameLen) {
+			continue
+		}
+		if c := t.Name + "-" + n.Name; len(c) > MaxHostnameLen {
+			e.add(n.Pos, "node %q: its container name %q is %d characters, more than the %d a hostname may have: %s", n.Name, c, len(c), MaxHostnameLen, fix)
+		}
+	}
+}
+
+// checkDatagramSize refuses a traffic size that cannot cross a datagram
+// link. MaxSize holds for TCP point-to-point links, but a UDP datagram
+// holds maxDatagram bytes, frame header included, and a node drops a larger
+// frame as oversize. MaxDatagramPayload leaves room for the largest header.
+func checkDatagramSize(t *Topology, e *errs) {
+	n := t.Traffic.Size
+	if n <= MaxDatagramPayload || n > MaxSize {
+		return // fine, or reported already
+	}
+	var why, alt string
+	shared := -1
+	if t.Layout == Custom {
+		for i, l := range t.Links {
+			if len(l.Endpoints) >= 3 {
+				shared = i
+				break
+			}
+		}
+	}
+	switch {
+	case t.Layout == Bus:
+		why = "layout bus, whose shared segment carries frames as UDP datagrams"
+		alt = fmt.Sprintf(" (only point-to-point TCP links carry up to %d)", MaxSize)
+	case t.Traffic.Protocol == UDP:
+		why = "protocol udp"
+		alt = ", or protocol tcp"
+		if shared >= 0 {
+			alt += " and point-to-point links only"
+		}
+		alt += fmt.Sprintf(" (TCP carries up to %d)", MaxSize)
+	case shared >= 0:
+		at := ""
+		if p := t.Links[shared].Pos; p.Line > 0 {
+			at = fmt.Sprintf(" (line %d)", p.Line)
+		}
+		why = fmt.Sprintf("the shared segment of links[%d]%s, which carries frames as UDP datagrams", shared, at)
+		alt = fmt.Sprintf(", or split links[%d] into point-to-point links (TCP carries up to %d)", shared, MaxSize)
+	default:
+		return
+	}
+	e.add(t.src.size, "traffic.size: %d bytes is too large for %s: a datagram holds %d bytes, frame header (names and path) included, and a larger frame is dropped as oversize; use at most %d bytes%s", n, why, maxDatagram, MaxDatagramPayload, alt)
+}
+
+// maxDatagram is the largest UDP payload IPv4 carries.
+const maxDatagram = 65507
 
 func rolePos(n Node) Pos {
 	if n.rolePos != (Pos{}) {
@@ -253,6 +329,9 @@ func validateLinks(t *Topology, e *errs, index map[string]int, nodesOK bool) {
 			e.add(p, "layout custom needs links: list which nodes connect, like - [a, b]")
 		}
 		return
+	}
+	if len(t.Links) > MaxSegments {
+		e.add(s.links, "links: %d links make as many Docker networks, more than the %d a topology may have: Docker creates networks one at a time (about 70ms each); put nodes that talk among themselves on one shared segment, like - [a, b, c, d]", len(t.Links), MaxSegments)
 	}
 	allOK := !s.linksBad && nodesOK
 	seen := map[string]int{}
