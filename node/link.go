@@ -44,6 +44,9 @@ type link struct {
 	heard  time.Time // udp, shared: last frame heard from the neighbour
 	helloT time.Time // udp: last hello sent
 	q      []queued
+	// stopped is set when the writer has exited: nothing drains q any
+	// more, so enqueue drops instead of queueing.
+	stopped bool
 }
 
 type queued struct {
@@ -114,7 +117,11 @@ func (l *link) enqueue(f *frame.Frame) string {
 		return ReasonOversize // names are checked before, so only size fails
 	}
 	l.mu.Lock()
-	if len(l.q) >= l.a.o.queueSize {
+	switch {
+	case l.stopped:
+		l.mu.Unlock()
+		return ReasonStopped
+	case len(l.q) >= l.a.o.queueSize:
 		l.mu.Unlock()
 		return ReasonQueueFull
 	}
@@ -215,6 +222,9 @@ func (l *link) writeLoop(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
+			l.mu.Lock()
+			l.stopped = true
+			l.mu.Unlock()
 			l.expire(time.Time{}, ReasonStopped)
 			return nil
 		case <-l.wake:
