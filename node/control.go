@@ -69,12 +69,12 @@ func (a *Agent) listenControl() (*controlServer, error) {
 func (a *Agent) serveControl(ctx context.Context, cs *controlServer, spawn func(func() error)) error {
 	sem := make(chan struct{}, 16)
 	for {
-		c, err := cs.l.Accept()
+		c, err := a.accept(ctx, cs.l, "control accept")
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
 			return fmt.Errorf("node %q: control accept: %w", a.name, err)
+		}
+		if c == nil {
+			return nil
 		}
 		select {
 		case sem <- struct{}{}:

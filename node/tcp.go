@@ -29,6 +29,48 @@ func (a *Agent) hello(to string) *frame.Frame {
 	return &frame.Frame{Type: frame.Hello, Source: a.name, Destination: to, NextHop: to, Path: []string{a.name}}
 }
 
+// The pause after a failed accept starts at acceptRetryMin and doubles up
+// to acceptRetryMax, as net/http's does.
+const (
+	acceptRetryMin = 5 * time.Millisecond
+	acceptRetryMax = time.Second
+)
+
+// accept takes the next connection on ln. A failure other than a closed
+// listener (running out of file descriptors, say) is logged and retried
+// after a pause, so that it cannot stop the agent. It returns nil, nil once
+// ctx is done, and the error when ln is closed while the agent runs.
+func (a *Agent) accept(ctx context.Context, ln net.Listener, what string) (net.Conn, error) {
+	var wait time.Duration
+	for {
+		c, err := ln.Accept()
+		switch {
+		case err == nil:
+			return c, nil
+		case ctx.Err() != nil:
+			if c != nil {
+				_ = c.Close()
+			}
+			return nil, nil
+		case errors.Is(err, net.ErrClosed):
+			return nil, err
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			continue
+		}
+		wait = min(max(2*wait, acceptRetryMin), acceptRetryMax)
+		a.event(slog.LevelWarn, EvError, what+" failed, retrying in "+wait.String(), errAttr(err))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, nil
+		case <-t.C:
+		}
+	}
+}
+
 // acceptLimit is how many accepted connections a segment serves at once.
 func acceptLimit(s *segment) int {
 	n := acceptMargin
@@ -50,16 +92,12 @@ func (a *Agent) acceptLoop(ctx context.Context, s *segment, spawn func(func() er
 	var refused int
 	var logged time.Time
 	for {
-		c, err := s.tcp.Accept()
+		c, err := a.accept(ctx, s.tcp, "accept on "+s.name)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
 			return fmt.Errorf("node %q: accept on %s: %w", a.name, s.name, err)
+		}
+		if c == nil {
+			return nil
 		}
 		select {
 		case sem <- struct{}{}:
