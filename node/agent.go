@@ -87,6 +87,21 @@ func New(cfg *Config, opts ...Option) (*Agent, error) {
 	if o.queueSize <= 0 {
 		o.queueSize = 1
 	}
+	// Intervals of zero would panic the tickers and random waits they feed.
+	def := defaultOptions()
+	if o.backoffStart <= 0 {
+		o.backoffStart = def.backoffStart
+	}
+	o.backoffMax = max(o.backoffMax, o.backoffStart)
+	if o.helloDown <= 0 {
+		o.helloDown = def.helloDown
+	}
+	if o.helloUp <= 0 {
+		o.helloUp = def.helloUp
+	}
+	if o.handshake <= 0 {
+		o.handshake = def.handshake
+	}
 	a := &Agent{
 		cfg:     cfg,
 		o:       o,

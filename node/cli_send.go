@@ -16,7 +16,7 @@ func cliSend(ctx context.Context, args []string, env Env, stdout, stderr io.Writ
 	c.register(fs)
 	receipt := fs.Bool("receipt", true, "wait for the receipt (the default)")
 	noReceipt := fs.Bool("no-receipt", false, "send without asking for a receipt")
-	timeout := fs.Duration("timeout", DefaultSendTimeout, "how long to wait for the receipt")
+	timeout := fs.Duration("timeout", DefaultSendTimeout, "how long to wait for the receipt (0 or less: the default)")
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
 		return err

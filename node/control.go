@@ -30,7 +30,7 @@ type ControlRequest struct {
 	To      string   `json:"to,omitempty"`
 	Text    string   `json:"text,omitempty"`
 	Receipt bool     `json:"receipt,omitempty"`
-	Timeout Duration `json:"timeout,omitempty"`
+	Timeout Duration `json:"timeout,omitempty"` // send: DefaultSendTimeout when 0 or less
 }
 
 // ControlResponse answers a ControlRequest.
@@ -160,8 +160,12 @@ func (c Client) Do(ctx context.Context, req ControlRequest) (ControlResponse, er
 }
 
 // Send asks the agent to send a message and, with receipt, to wait up to
-// timeout for its receipt.
+// timeout for its receipt; DefaultSendTimeout when timeout is 0 or less, as
+// the agent takes it.
 func (c Client) Send(ctx context.Context, to, text string, receipt bool, timeout time.Duration) (Receipt, error) {
+	if timeout <= 0 {
+		timeout = DefaultSendTimeout
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Second)
 	defer cancel()
 	resp, err := c.Do(ctx, ControlRequest{Op: OpSend, To: to, Text: text, Receipt: receipt, Timeout: Duration(timeout)})

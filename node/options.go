@@ -51,6 +51,7 @@ func WithControlSocket(path string) Option {
 
 // WithHelloInterval sets how often UDP and shared-segment links send hellos
 // while down and while up. A link silent for three up intervals goes down.
+// An interval of 0 or less keeps its default.
 func WithHelloInterval(down, up time.Duration) Option {
 	return func(o *options) { o.helloDown, o.helloUp = down, up }
 }
@@ -65,7 +66,8 @@ func WithQueue(size int, wait time.Duration) Option {
 // runs on the receiving goroutine, so it must not block.
 func WithOnDeliver(fn func(Message)) Option { return func(o *options) { o.onDeliver = fn } }
 
-// WithBackoff sets the TCP redial backoff: start, doubling up to max.
+// WithBackoff sets the TCP redial backoff: start, doubling up to max. A
+// start of 0 or less keeps the default; a max below start is start.
 func WithBackoff(start, max time.Duration) Option {
 	return func(o *options) { o.backoffStart, o.backoffMax = start, max }
 }
