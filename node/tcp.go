@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/topo-dev/topo/node/frame"
@@ -89,8 +90,11 @@ func acceptLimit(s *segment) int {
 func (a *Agent) acceptLoop(ctx context.Context, s *segment, spawn func(func() error)) error {
 	limit := acceptLimit(s)
 	sem := make(chan struct{}, limit)
-	var refused int
-	var logged time.Time
+	refusals := &refusalLog{emit: func(n int, remote string) {
+		a.event(slog.LevelWarn, EvLink, fmt.Sprintf("refused connection from %s: %d connections already open on %s", remote, limit, s.name),
+			addrAttr(remote), slog.String("segment", s.name), reasonAttr("too_many_connections"), slog.Int("refused", n))
+	}}
+	defer refusals.flush()
 	for {
 		c, err := a.accept(ctx, s.tcp, "accept on "+s.name)
 		if err != nil {
@@ -102,13 +106,7 @@ func (a *Agent) acceptLoop(ctx context.Context, s *segment, spawn func(func() er
 		select {
 		case sem <- struct{}{}:
 		default:
-			refused++
-			if now := time.Now(); now.Sub(logged) >= refusedLogEvery {
-				remote := c.RemoteAddr().String()
-				a.event(slog.LevelWarn, EvLink, fmt.Sprintf("refused connection from %s: %d connections already open on %s", remote, limit, s.name),
-					addrAttr(remote), slog.String("segment", s.name), reasonAttr("too_many_connections"), slog.Int("refused", refused))
-				refused, logged = 0, now
-			}
+			refusals.add(c.RemoteAddr().String())
 			_ = c.Close()
 			continue
 		}
@@ -122,6 +120,49 @@ func (a *Agent) acceptLoop(ctx context.Context, s *segment, spawn func(func() er
 			return nil
 		})
 	}
+}
+
+// refusalLog writes at most one line per refusedLogEvery about refused
+// connections. A line counts (in its refused attribute) the refusals since
+// the one before and names the last one's address; refusals that come too
+// soon after a line are written by a timer when the interval is over, so
+// that the lines add up to every connection refused.
+type refusalLog struct {
+	emit func(n int, remote string)
+
+	mu      sync.Mutex
+	n       int       // refused since the last line
+	remote  string    // the latest of them
+	logged  time.Time // when the last line was written
+	pending bool      // a timer will write the line
+}
+
+func (r *refusalLog) add(remote string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.n++
+	r.remote = remote
+	if since := time.Since(r.logged); since >= refusedLogEvery {
+		r.writeLocked()
+	} else if !r.pending {
+		r.pending = true
+		time.AfterFunc(refusedLogEvery-since, r.flush)
+	}
+}
+
+// flush writes what is not written yet.
+func (r *refusalLog) flush() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.pending = false
+	if r.n > 0 {
+		r.writeLocked()
+	}
+}
+
+func (r *refusalLog) writeLocked() {
+	r.emit(r.n, r.remote)
+	r.n, r.logged = 0, time.Now()
 }
 
 func (a *Agent) serveAccepted(ctx context.Context, c net.Conn) {
