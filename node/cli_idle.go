@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 )
@@ -20,7 +21,7 @@ func cliIdle(ctx context.Context, args []string, _ Env, stdout, stderr io.Writer
 		return err
 	}
 	if len(pos) > 0 {
-		return usageError{errf("unexpected argument %q", pos[0])}
+		return usageError{fmt.Errorf("unexpected argument %q", pos[0])}
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, nil))
 	log.Info("idle until SIGTERM", "event", EvIdle)

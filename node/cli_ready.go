@@ -21,7 +21,7 @@ func cliReady(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 		return err
 	}
 	if len(pos) > 0 {
-		return usageError{errf("unexpected argument %q", pos[0])}
+		return usageError{fmt.Errorf("unexpected argument %q", pos[0])}
 	}
 	cl := Client{Socket: c.socketPath(env)}
 	ctx, cancel := context.WithTimeout(ctx, *wait+5*time.Second)

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 )
@@ -24,7 +25,7 @@ func cliRun(ctx context.Context, args []string, env Env, stdout, stderr io.Write
 		return err
 	}
 	if len(pos) > 0 {
-		return usageError{errf("unexpected argument %q", pos[0])}
+		return usageError{fmt.Errorf("unexpected argument %q", pos[0])}
 	}
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(*level)); err != nil {

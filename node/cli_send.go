@@ -4,17 +4,13 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 )
-
-func errf(format string, args ...any) error { return fmt.Errorf(format, args...) }
 
 func cliSend(ctx context.Context, args []string, env Env, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("send", flag.ContinueOnError)
 	var c common
 	c.register(fs)
-	receipt := fs.Bool("receipt", true, "wait for the receipt (the default)")
 	noReceipt := fs.Bool("no-receipt", false, "send without asking for a receipt")
 	timeout := fs.Duration("timeout", DefaultSendTimeout, "how long to wait for the receipt (0 or less: the default)")
 	pos, err := parse(fs, args, stderr)
@@ -24,7 +20,7 @@ func cliSend(ctx context.Context, args []string, env Env, stdout, stderr io.Writ
 	if len(pos) != 2 {
 		return usageError{errors.New("want TO and TEXT")}
 	}
-	r, err := Client{Socket: c.socketPath(env)}.Send(ctx, pos[0], pos[1], *receipt && !*noReceipt, *timeout)
+	r, err := Client{Socket: c.socketPath(env)}.Send(ctx, pos[0], pos[1], !*noReceipt, *timeout)
 	if err != nil {
 		return err
 	}

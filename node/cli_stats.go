@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"time"
 )
@@ -16,7 +17,7 @@ func cliStats(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 		return err
 	}
 	if len(pos) > 0 {
-		return usageError{errf("unexpected argument %q", pos[0])}
+		return usageError{fmt.Errorf("unexpected argument %q", pos[0])}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()

@@ -142,3 +142,12 @@ func TestCLIRun(t *testing.T) {
 		t.Errorf("run without config: exit %d, %s", code, stderr)
 	}
 }
+
+// TestSendReceiptFlagGone: a receipt is the default, so send has only
+// --no-receipt.
+func TestSendReceiptFlagGone(t *testing.T) {
+	code, _, stderr := runCLI(t, nil, "send", "--socket", filepath.Join(t.TempDir(), "none.sock"), "--receipt", "b", "x")
+	if code != node.ExitUsage || !strings.Contains(stderr, "-receipt") {
+		t.Errorf("send --receipt: exit %d, %s", code, stderr)
+	}
+}

@@ -41,8 +41,7 @@ type ControlResponse struct {
 }
 
 type controlServer struct {
-	l    net.Listener
-	path string
+	l net.Listener
 }
 
 func (c *controlServer) close() { _ = c.l.Close() }
@@ -62,7 +61,7 @@ func (a *Agent) listenControl() (*controlServer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node %q: control socket: %w", a.name, err)
 	}
-	return &controlServer{l: l, path: path}, nil
+	return &controlServer{l: l}, nil
 }
 
 // serveControl answers control requests, a few at a time.

@@ -165,29 +165,26 @@ func (r *refusalLog) writeLocked() {
 	r.n, r.logged = 0, time.Now()
 }
 
+// serveAccepted runs an accepted connection until it fails; untrack closes
+// it however it ends.
 func (a *Agent) serveAccepted(ctx context.Context, c net.Conn) {
 	defer a.untrack(c)
 	remote := c.RemoteAddr().String()
 	_ = c.SetDeadline(time.Now().Add(a.o.handshake))
 	f, err := frame.Read(c)
 	if err != nil || f.Type != frame.Hello {
-		if ctx.Err() != nil {
-			_ = c.Close()
-			return
+		if ctx.Err() == nil {
+			a.event(slog.LevelWarn, EvLink, "rejected connection without hello", addrAttr(remote), errOrType(err, f))
 		}
-		a.event(slog.LevelWarn, EvLink, "rejected connection without hello", addrAttr(remote), errOrType(err, f))
-		_ = c.Close()
 		return
 	}
 	l := a.links[f.Source]
 	if l == nil || l.kind != kindTCP || l.nb.Dial {
 		a.event(slog.LevelWarn, EvLink, "rejected connection from "+f.Source+": not a neighbour that dials", peerAttr(f.Source), addrAttr(remote))
-		_ = c.Close()
 		return
 	}
 	if err := frame.Write(c, a.hello(f.Source)); err != nil {
 		a.event(slog.LevelWarn, EvLink, "hello to "+f.Source+" failed", peerAttr(f.Source), errAttr(err))
-		_ = c.Close()
 		return
 	}
 	_ = c.SetDeadline(time.Time{})
