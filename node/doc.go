@@ -14,7 +14,9 @@
 // kept alive by hellos. A segment's listener serves at most one connection
 // per neighbour that dials in plus a small margin at a time and closes any
 // more at once (logged with reason too_many_connections); an accepted
-// connection that sends no hello within 5s is closed. Shared segments always
+// connection that sends no hello within 5s is closed. A failed accept (out
+// of file descriptors, say) is logged and retried after a pause of 5ms
+// doubling up to 1s, as net/http does. Shared segments always
 // use datagrams: a frame is put on the segment once (to its broadcast
 // address, or to each member when there is none) and every member sees it;
 // only the next hop acts, the others count and log it as ignored. Frames for
