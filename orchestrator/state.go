@@ -92,6 +92,9 @@ type Counters struct {
 	Ignored         int64            `json:"ignored"`
 	Dropped         int64            `json:"dropped"`
 	DroppedByReason map[string]int64 `json:"dropped_by_reason,omitempty"`
+	// Malformed counts frames that could not be decoded: not messages, so
+	// not among the dropped.
+	Malformed int64 `json:"malformed"`
 	// Broadcasts are counted apart from unicast messages.
 	BroadcastOriginated int64 `json:"broadcast_originated,omitempty"`
 	BroadcastDelivered  int64 `json:"broadcast_delivered,omitempty"`
