@@ -371,8 +371,9 @@ func TestExportRefusesNames(t *testing.T) {
 // TestExportLongNames: topo up cuts a container's hostname to 63
 // characters, the kernel's limit; so does the export.
 func TestExportLongNames(t *testing.T) {
+	// The longest names allowed: <topology>-<node> is a whole hostname.
 	name := strings.Repeat("t", topology.MaxNameLen)
-	nodeName := strings.Repeat("n", topology.MaxNodeNameLen)
+	nodeName := strings.Repeat("n", topology.MaxHostnameLen-topology.MaxNameLen-1)
 	top, err := topology.Parse("long.yaml", []byte("layout: client-server\nnodes: [server, "+nodeName+"]\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -386,7 +387,7 @@ func TestExportLongNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := decode(t, out).Services[nodeName]
-	if s.ContainerName != name+"-"+nodeName || s.Hostname != (name + "-" + nodeName)[:63] {
+	if s.ContainerName != name+"-"+nodeName || s.Hostname != s.ContainerName || len(s.Hostname) != topology.MaxHostnameLen {
 		t.Errorf("container_name %q, hostname %q (%d)", s.ContainerName, s.Hostname, len(s.Hostname))
 	}
 }

@@ -17,11 +17,10 @@ import (
 // same place, writable by any user.
 const (
 	// RunDir holds the agent's control socket, on a small tmpfs.
-	RunDir         = "/run/topo"
-	agentUser      = "65534:65534"
-	agentRunDir    = "rw,noexec,nosuid,size=1m,uid=65534,gid=65534"
-	userRunDir     = "rw,nosuid,size=1m,mode=1777"
-	maxHostnameLen = 63
+	RunDir      = "/run/topo"
+	agentUser   = "65534:65534"
+	agentRunDir = "rw,noexec,nosuid,size=1m,uid=65534,gid=65534"
+	userRunDir  = "rw,nosuid,size=1m,mode=1777"
 )
 
 // SpecOptions say what the specs of a plan refer to.
@@ -72,7 +71,7 @@ func Specs(plan *topology.Plan, opts SpecOptions) ([]NetworkSpec, []ContainerSpe
 		name := ContainerName(plan.Name, n.Name)
 		c := ContainerSpec{
 			Name:     name,
-			Hostname: name[:min(len(name), maxHostnameLen)],
+			Hostname: name, // topology validation keeps it within a hostname's 63 characters
 			Image:    opts.Image,
 			Labels: labels(map[string]string{
 				LabelNode: n.Name, LabelRole: n.Role, LabelAgent: strconv.FormatBool(agent), LabelOrder: strconv.Itoa(i),
