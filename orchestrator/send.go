@@ -23,7 +23,13 @@ type Receipt struct {
 	Reason    string   `json:"reason,omitempty"`
 	// DroppedAt names the node that dropped an undelivered message.
 	DroppedAt string `json:"dropped_at,omitempty"`
+	// Queued is true for a broadcast: it was sent, and asks for no receipt.
+	Queued bool `json:"queued,omitempty"`
 }
+
+// Sent reports whether the message got where it was going, as far as can
+// be known: delivered, or a broadcast that was sent.
+func (r *Receipt) Sent() bool { return r.Delivered || r.Queued && r.Reason == "" }
 
 // DefaultSendTimeout is how long Send waits for a receipt.
 const DefaultSendTimeout = 5 * time.Second

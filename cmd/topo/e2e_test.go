@@ -124,6 +124,9 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	if !strings.Contains(text, "spoke2 → hub") {
 		t.Errorf("send text: %s", text)
 	}
+	if b := topo(t, nil, "send", "-t", name, "spoke2", "*", "to all").must(t, 0).stdout; !strings.Contains(b, "broadcast from spoke2 sent") {
+		t.Errorf("broadcast: %s", b)
+	}
 	bad := topo(t, nil, "send", "-t", name, "spoke1", "nosuch", "hi").must(t, 1)
 	if !strings.Contains(bad.stdout, "not delivered") {
 		t.Errorf("send to an unknown node: %+v", bad)

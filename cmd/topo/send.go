@@ -19,7 +19,8 @@ func newSendCmd(a *app) *cobra.Command {
 		Short: "Send a message from one node to another and show its path",
 		Long: `send injects a message at node FROM, addressed to node TO (or * for every
 node), and waits for its delivery receipt: the path it took and its round
-trip time. It exits 1 when the message was not delivered.`,
+trip time. It exits 1 when the message was not delivered. A broadcast asks
+for no receipt: each node logs its delivery.`,
 		Example: `  topo send spoke1 spoke3 hello
   topo send -t ring node1 node4 "around we go" -o json
   topo send -- spoke1 spoke3 -v    # after --, a text may start with a dash`,
@@ -47,7 +48,7 @@ trip time. It exits 1 when the message was not delivered.`,
 			} else {
 				printReceipt(a, r)
 			}
-			if !r.Delivered {
+			if !r.Sent() {
 				return silentError{exitFailure}
 			}
 			return nil
@@ -60,6 +61,10 @@ trip time. It exits 1 when the message was not delivered.`,
 }
 
 func printReceipt(a *app, r *orchestrator.Receipt) {
+	if r.Sent() && !r.Delivered {
+		fmt.Fprintf(a.stdout, "broadcast from %s sent; broadcasts ask for no receipt: `topo logs` shows every node's delivery\n", r.From)
+		return
+	}
 	if !r.Delivered {
 		fmt.Fprintf(a.stdout, "not delivered: %s → %s: %s\n", r.From, r.To, r.Reason)
 		if len(r.Path) > 0 {
