@@ -268,14 +268,7 @@ links:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			top, err := topology.Parse("t.yaml", []byte(tt.src))
-			if err != nil {
-				t.Fatal(err)
-			}
-			plan, err := topology.BuildPlan(top, topology.PlanOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, plan := mustPlan(t, "t.yaml", tt.src, topology.PlanOptions{})
 			out, err := compose.Export(plan, compose.Options{})
 			if err != nil {
 				t.Fatalf("Export of a topology with impairments: %v", err)
@@ -374,14 +367,7 @@ func TestExportLongNames(t *testing.T) {
 	// The longest names allowed: <topology>-<node> is a whole hostname.
 	name := strings.Repeat("t", topology.MaxNameLen)
 	nodeName := strings.Repeat("n", topology.MaxHostnameLen-topology.MaxNameLen-1)
-	top, err := topology.Parse("long.yaml", []byte("layout: client-server\nnodes: [server, "+nodeName+"]\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := topology.BuildPlan(top, topology.PlanOptions{Name: name})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, plan := mustPlan(t, "long.yaml", "layout: client-server\nnodes: [server, "+nodeName+"]\n", topology.PlanOptions{Name: name})
 	out, err := compose.Export(plan, compose.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -395,14 +381,7 @@ func TestExportLongNames(t *testing.T) {
 // TestExportOptions: the image and the file label can be set; the file
 // defaults to the plan's.
 func TestExportOptions(t *testing.T) {
-	top, err := topology.Parse("dir/cs.yaml", []byte("layout: client-server\nnodes: 2\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := topology.BuildPlan(top, topology.PlanOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, plan := mustPlan(t, "dir/cs.yaml", "layout: client-server\nnodes: 2\n", topology.PlanOptions{})
 	out, err := compose.Export(plan, compose.Options{})
 	if err != nil {
 		t.Fatal(err)

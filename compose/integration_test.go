@@ -58,13 +58,8 @@ func TestIntegrationComposeClientServer(t *testing.T) {
 	dc := dockerCompose(t)
 	image := nodeImage(t, o)
 
-	top := parse(t, "client-server.yaml", clientServer)
-	top.Network = topology.Network{Pool: freePool(t, o).String(), PoolSet: true}
-	name := livetest.Name(t, "cs")
-	plan, err := topology.BuildPlan(top, topology.PlanOptions{Name: name})
-	if err != nil {
-		t.Fatal(err)
-	}
+	top, plan := livePlan(t, o, "client-server.yaml", clientServer, "cs")
+	name := plan.Name
 	// A $ in any value must reach the engine as it is, not interpolated.
 	const file = "topologies/$HOME/$${x}/client-server.yaml"
 	out, err := compose.Export(plan, compose.Options{File: file, PlanHash: top.Hash(), Image: image})
@@ -130,13 +125,8 @@ func TestIntegrationComposeMatchesUp(t *testing.T) {
 	docker := dockerCLI(t)
 	image := nodeImage(t, o)
 
-	top := parse(t, "star.yaml", star)
-	top.Network = topology.Network{Pool: freePool(t, o).String(), PoolSet: true}
-	name := livetest.Name(t, "star")
-	plan, err := topology.BuildPlan(top, topology.PlanOptions{Name: name})
-	if err != nil {
-		t.Fatal(err)
-	}
+	top, plan := livePlan(t, o, "star.yaml", star, "star")
+	name := plan.Name
 
 	// topo up first, inspected and removed.
 	t.Cleanup(func() { downAndCheck(t, o, name) })
@@ -407,6 +397,30 @@ func parse(t *testing.T, file, src string) *topology.Topology {
 		t.Fatal(err)
 	}
 	return top
+}
+
+// mustPlan parses src and plans it.
+func mustPlan(t *testing.T, file, src string, opts topology.PlanOptions) (*topology.Topology, *topology.Plan) {
+	t.Helper()
+	top := parse(t, file, src)
+	plan, err := topology.BuildPlan(top, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return top, plan
+}
+
+// livePlan plans src for a live test: on a pool no network uses, under a
+// name unique to the run.
+func livePlan(t *testing.T, o *orchestrator.Orchestrator, file, src, base string) (*topology.Topology, *topology.Plan) {
+	t.Helper()
+	top := parse(t, file, src)
+	top.Network = topology.Network{Pool: freePool(t, o).String(), PoolSet: true}
+	plan, err := topology.BuildPlan(top, topology.PlanOptions{Name: livetest.Name(t, base)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return top, plan
 }
 
 // The parts of `docker inspect` that make a node or a segment what it is.
