@@ -23,6 +23,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/nodeimage"
 	"github.com/topo-dev/topo/orchestrator"
 	"github.com/topo-dev/topo/topology"
@@ -116,12 +117,12 @@ func Export(plan *topology.Plan, opts Options) ([]byte, error) {
 func check(plan *topology.Plan) error {
 	var errs []error
 	for _, n := range plan.Nodes {
-		if !composeName(n.Name) || !composeName(orchestrator.ContainerName(plan.Name, n.Name)) {
+		if !composeName(n.Name) || !composeName(engine.ContainerName(plan.Name, n.Name)) {
 			errs = append(errs, &UnsupportedError{Feature: fmt.Sprintf("node name %q (a compose service and container name is [a-zA-Z0-9][a-zA-Z0-9_.-]*)", n.Name), Where: "topology " + plan.Name})
 		}
 	}
 	for _, s := range plan.Segments {
-		if !composeName(s.Name) || !composeName(orchestrator.NetworkName(plan.Name, s.Name)) {
+		if !composeName(s.Name) || !composeName(engine.NetworkName(plan.Name, s.Name)) {
 			errs = append(errs, &UnsupportedError{Feature: fmt.Sprintf("segment name %q (a compose network name is [a-zA-Z0-9][a-zA-Z0-9_.-]*)", s.Name), Where: "topology " + plan.Name})
 		}
 	}
@@ -153,7 +154,7 @@ type exporter struct {
 
 // service is the compose service of a container spec: what topo up would
 // ask the engine for, field by field.
-func service(c orchestrator.ContainerSpec, segKey map[string]string) *yaml.Node {
+func service(c engine.ContainerSpec, segKey map[string]string) *yaml.Node {
 	svc := newMapping()
 	svc.str("image", c.Image)
 	if len(c.Cmd) > 0 {
@@ -208,7 +209,7 @@ func service(c orchestrator.ContainerSpec, segKey map[string]string) *yaml.Node 
 
 // network is the compose network of a network spec, named exactly as
 // topo up names it.
-func network(n orchestrator.NetworkSpec) *yaml.Node {
+func network(n engine.NetworkSpec) *yaml.Node {
 	pool := newMapping()
 	pool.str("subnet", n.Subnet.Masked().String())
 	if n.Gateway.IsValid() {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/topo-dev/topo/compose"
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/internal/livetest"
 	"github.com/topo-dev/topo/nodeimage"
 	"github.com/topo-dev/topo/orchestrator"
@@ -85,14 +86,14 @@ func TestIntegrationComposeClientServer(t *testing.T) {
 	st := waitReady(t, o, name, len(plan.Nodes))
 	for i, n := range st.Nodes {
 		pn := plan.Nodes[i]
-		if n.Name != pn.Name || n.Role != pn.Role || n.Container != orchestrator.ContainerName(name, pn.Name) {
+		if n.Name != pn.Name || n.Role != pn.Role || n.Container != engine.ContainerName(name, pn.Name) {
 			t.Errorf("status node %d = %s (%s, %s), want %s (%s)", i, n.Name, n.Role, n.Container, pn.Name, pn.Role)
 		}
 		if got, want := n.Addresses["lan"], pn.Addresses["lan"].String(); got != want {
 			t.Errorf("status %s: address on lan %s, want %s", n.Name, got, want)
 		}
 	}
-	if len(st.Segments) != 1 || st.Segments[0].Network != orchestrator.NetworkName(name, "lan") || st.Segments[0].Subnet != plan.Segments[0].Subnet.String() {
+	if len(st.Segments) != 1 || st.Segments[0].Network != engine.NetworkName(name, "lan") || st.Segments[0].Subnet != plan.Segments[0].Subnet.String() {
 		t.Errorf("status segments = %+v, want lan on %s", st.Segments, plan.Segments[0].Subnet)
 	}
 	if st.File != file {
@@ -471,10 +472,10 @@ func inspect(t *testing.T, docker string, plan *topology.Plan) map[string]any {
 	t.Helper()
 	var cnames, nnames []string
 	for _, n := range plan.Nodes {
-		cnames = append(cnames, orchestrator.ContainerName(plan.Name, n.Name))
+		cnames = append(cnames, engine.ContainerName(plan.Name, n.Name))
 	}
 	for _, s := range plan.Segments {
-		nnames = append(nnames, orchestrator.NetworkName(plan.Name, s.Name))
+		nnames = append(nnames, engine.NetworkName(plan.Name, s.Name))
 	}
 	views := map[string]any{}
 

@@ -1,8 +1,8 @@
-// Package docker implements orchestrator.Runtime on the Docker Engine API.
+// Package docker implements engine.Runtime on the Docker Engine API.
 //
 // It is the only package in topo that imports the Docker SDK. Every engine
 // call gets its own timeout on top of the caller's context, and engine
-// errors come back wrapped around the orchestrator's sentinel errors
+// errors come back wrapped around the engine port's sentinel errors
 // (ErrNotFound, ErrConflict, ErrOverlap, ErrUnreachable) so that callers
 // can test them with errors.Is without knowing the SDK's error types.
 package docker
@@ -19,8 +19,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/client"
-
-	"github.com/topo-dev/topo/orchestrator"
+	"github.com/topo-dev/topo/engine"
 )
 
 // Default per-call timeouts. A build compiles nothing (the binary is built
@@ -30,7 +29,7 @@ const (
 	DefaultBuildTimeout = 5 * time.Minute
 )
 
-var _ orchestrator.Runtime = (*Client)(nil)
+var _ engine.Runtime = (*Client)(nil)
 
 // Client talks to one Docker Engine. It is safe for concurrent use.
 type Client struct {
@@ -71,7 +70,7 @@ func WithoutPing() Option { return func(c *config) { c.noPing = true } }
 
 // New connects to the engine named by the environment (DOCKER_HOST and
 // friends) or WithHost, negotiates the API version and pings it. An engine
-// that does not answer gives an error wrapping orchestrator.ErrUnreachable.
+// that does not answer gives an error wrapping engine.ErrUnreachable.
 func New(ctx context.Context, opts ...Option) (*Client, error) {
 	cfg := config{callTimeout: DefaultCallTimeout, buildTimeout: DefaultBuildTimeout}
 	for _, o := range opts {
@@ -144,14 +143,14 @@ func (c *Client) pingError(err error) error {
 }
 
 // unreachableError is an engine that does not answer, said in one line
-// with what to do; it matches orchestrator.ErrUnreachable and the cause.
+// with what to do; it matches engine.ErrUnreachable and the cause.
 type unreachableError struct {
 	msg string
 	err error
 }
 
 func (e *unreachableError) Error() string   { return e.msg }
-func (e *unreachableError) Unwrap() []error { return []error{orchestrator.ErrUnreachable, e.err} }
+func (e *unreachableError) Unwrap() []error { return []error{engine.ErrUnreachable, e.err} }
 
 // unreachableReason says briefly why host did not answer. The SDK's own
 // "Cannot connect to the Docker daemon at <host>. Is the docker daemon

@@ -11,13 +11,12 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
-
-	"github.com/topo-dev/topo/orchestrator"
+	"github.com/topo-dev/topo/engine"
 )
 
 // containerConfig translates a spec into the engine's three create structs.
 // It is pure, so that the mapping of every field can be unit-tested.
-func containerConfig(spec orchestrator.ContainerSpec) (*container.Config, *container.HostConfig, *network.NetworkingConfig) {
+func containerConfig(spec engine.ContainerSpec) (*container.Config, *container.HostConfig, *network.NetworkingConfig) {
 	hostname := spec.Hostname
 	if hostname == "" {
 		hostname = spec.Name
@@ -70,7 +69,7 @@ func endpoint(ip netip.Addr) *network.EndpointSettings {
 // its fixed address, without starting it. The first network is given at
 // create (API 1.41 takes only one); the others are connected before it
 // returns. Anything failing after create removes the half-made container.
-func (c *Client) CreateContainer(ctx context.Context, spec orchestrator.ContainerSpec) (string, error) {
+func (c *Client) CreateContainer(ctx context.Context, spec engine.ContainerSpec) (string, error) {
 	op := fmt.Sprintf("create container %q", spec.Name)
 	// The engine checks networks connected to a created container only
 	// when it starts; check them now so that errors name the spec.
@@ -83,7 +82,7 @@ func (c *Client) CreateContainer(ctx context.Context, spec orchestrator.Containe
 	cancel()
 	if err != nil {
 		if cerrdefs.IsNotFound(err) && containsFold(err.Error(), "no such image") {
-			return "", wrapAs(fmt.Sprintf("%s: image %q", op, spec.Image), orchestrator.ErrNotFound, err)
+			return "", wrapAs(fmt.Sprintf("%s: image %q", op, spec.Image), engine.ErrNotFound, err)
 		}
 		return "", wrap(op, err)
 	}
@@ -104,7 +103,7 @@ func (c *Client) CreateContainer(ctx context.Context, spec orchestrator.Containe
 
 // checkAttachments checks that every network exists, appears once, and
 // contains the address asked for on it.
-func (c *Client) checkAttachments(ctx context.Context, op string, atts []orchestrator.NetworkAttachment) error {
+func (c *Client) checkAttachments(ctx context.Context, op string, atts []engine.NetworkAttachment) error {
 	seen := map[string]bool{}
 	for _, att := range atts {
 		if seen[att.Network] {
@@ -160,36 +159,36 @@ func (c *Client) RemoveContainer(ctx context.Context, id string) error {
 }
 
 // ListContainers lists containers, running or not, carrying every label given.
-func (c *Client) ListContainers(ctx context.Context, labels map[string]string) ([]orchestrator.ContainerInfo, error) {
+func (c *Client) ListContainers(ctx context.Context, labels map[string]string) ([]engine.ContainerInfo, error) {
 	return c.listContainers(ctx, "list containers", labelFilters(labels))
 }
 
 // ContainerByName returns the container with exactly that name.
-func (c *Client) ContainerByName(ctx context.Context, name string) (orchestrator.ContainerInfo, error) {
+func (c *Client) ContainerByName(ctx context.Context, name string) (engine.ContainerInfo, error) {
 	name = strings.TrimPrefix(name, "/")
 	op := fmt.Sprintf("container %q", name)
 	// The engine's name filter matches a substring (as a regexp), so it
 	// narrows the list and the exact match is made here.
 	list, err := c.listContainers(ctx, op, filters.NewArgs(filters.Arg("name", name)))
 	if err != nil {
-		return orchestrator.ContainerInfo{}, err
+		return engine.ContainerInfo{}, err
 	}
 	for _, ci := range list {
 		if ci.Name == name {
 			return ci, nil
 		}
 	}
-	return orchestrator.ContainerInfo{}, fmt.Errorf("%s: %w", op, orchestrator.ErrNotFound)
+	return engine.ContainerInfo{}, fmt.Errorf("%s: %w", op, engine.ErrNotFound)
 }
 
-func (c *Client) listContainers(ctx context.Context, op string, f filters.Args) ([]orchestrator.ContainerInfo, error) {
+func (c *Client) listContainers(ctx context.Context, op string, f filters.Args) ([]engine.ContainerInfo, error) {
 	ctx, cancel := c.call(ctx)
 	defer cancel()
 	list, err := c.api.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	out := make([]orchestrator.ContainerInfo, 0, len(list))
+	out := make([]engine.ContainerInfo, 0, len(list))
 	for _, s := range list {
 		out = append(out, containerInfo(s))
 	}
@@ -198,8 +197,8 @@ func (c *Client) listContainers(ctx context.Context, op string, f filters.Args) 
 
 // containerInfo converts a list entry. A container that was never started
 // has no address yet, so the configured one stands in for it.
-func containerInfo(s container.Summary) orchestrator.ContainerInfo {
-	ci := orchestrator.ContainerInfo{
+func containerInfo(s container.Summary) engine.ContainerInfo {
+	ci := engine.ContainerInfo{
 		ID:       s.ID,
 		Image:    s.Image,
 		State:    string(s.State),

@@ -17,6 +17,7 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/orchestrator"
 )
 
@@ -26,10 +27,10 @@ func TestSentinelFor(t *testing.T) {
 		err  error
 		want error
 	}{
-		{"not found", fmt.Errorf("No such container: x: %w", cerrdefs.ErrNotFound), orchestrator.ErrNotFound},
-		{"conflict", fmt.Errorf("name in use: %w", cerrdefs.ErrConflict), orchestrator.ErrConflict},
-		{"refused", fmt.Errorf("dial: %w", syscall.ECONNREFUSED), orchestrator.ErrUnreachable},
-		{"no socket", fmt.Errorf("dial: %w", syscall.ENOENT), orchestrator.ErrUnreachable},
+		{"not found", fmt.Errorf("No such container: x: %w", cerrdefs.ErrNotFound), engine.ErrNotFound},
+		{"conflict", fmt.Errorf("name in use: %w", cerrdefs.ErrConflict), engine.ErrConflict},
+		{"refused", fmt.Errorf("dial: %w", syscall.ECONNREFUSED), engine.ErrUnreachable},
+		{"no socket", fmt.Errorf("dial: %w", syscall.ENOENT), engine.ErrUnreachable},
 		{"canceled", fmt.Errorf("post: %w", context.Canceled), nil},
 		{"other", errors.New("no such file or directory in the container"), nil},
 	}
@@ -47,9 +48,9 @@ func TestNetworkSentinel(t *testing.T) {
 		msg  string
 		want error
 	}{
-		{"Error response from daemon: Pool overlaps with other one on this address space", orchestrator.ErrOverlap},
-		{"invalid pool request: Pool overlaps with other one on this address space", orchestrator.ErrOverlap},
-		{"Error response from daemon: network with name x already exists", orchestrator.ErrConflict},
+		{"Error response from daemon: Pool overlaps with other one on this address space", engine.ErrOverlap},
+		{"invalid pool request: Pool overlaps with other one on this address space", engine.ErrOverlap},
+		{"Error response from daemon: network with name x already exists", engine.ErrConflict},
 		{"Error response from daemon: something else", nil},
 	}
 	for _, tt := range tests {
@@ -62,7 +63,7 @@ func TestNetworkSentinel(t *testing.T) {
 func TestEngineError(t *testing.T) {
 	cause := fmt.Errorf("No such image: x: %w", cerrdefs.ErrNotFound)
 	err := wrap(`create container "a"`, cause)
-	if !errors.Is(err, orchestrator.ErrNotFound) || !errors.Is(err, cause) {
+	if !errors.Is(err, engine.ErrNotFound) || !errors.Is(err, cause) {
 		t.Errorf("%v: does not match both the sentinel and the cause", err)
 	}
 	if got, want := err.Error(), `create container "a": No such image: x: not found`; got != want {
@@ -123,21 +124,21 @@ func TestPingError(t *testing.T) {
 			if got := err.Error(); got != tt.want {
 				t.Errorf("message\n%s\nwant\n%s", got, tt.want)
 			}
-			if errors.Is(err, orchestrator.ErrUnreachable) != tt.unreach || !errors.Is(err, tt.err) {
-				t.Errorf("%v: matches ErrUnreachable %v (want %v), the cause %v", err, errors.Is(err, orchestrator.ErrUnreachable), tt.unreach, errors.Is(err, tt.err))
+			if errors.Is(err, engine.ErrUnreachable) != tt.unreach || !errors.Is(err, tt.err) {
+				t.Errorf("%v: matches ErrUnreachable %v (want %v), the cause %v", err, errors.Is(err, engine.ErrUnreachable), tt.unreach, errors.Is(err, tt.err))
 			}
 		})
 	}
 }
 
 func TestContainerConfigHardened(t *testing.T) {
-	spec := orchestrator.ContainerSpec{
+	spec := engine.ContainerSpec{
 		Name:    "star-hub",
 		Image:   "topo-node:abc",
 		Cmd:     []string{"run"},
 		Env:     []string{"A=1"},
-		Labels:  map[string]string{orchestrator.LabelTopology: "star"},
-		Network: []orchestrator.NetworkAttachment{{Network: "star-a", IP: netip.MustParseAddr("10.1.0.2")}, {Network: "star-b", IP: netip.MustParseAddr("10.1.0.10")}},
+		Labels:  map[string]string{engine.LabelTopology: "star"},
+		Network: []engine.NetworkAttachment{{Network: "star-a", IP: netip.MustParseAddr("10.1.0.2")}, {Network: "star-b", IP: netip.MustParseAddr("10.1.0.10")}},
 	}
 	orchestrator.Harden(&spec)
 	spec.PidsLimit = 100
@@ -165,7 +166,7 @@ func TestContainerConfigHardened(t *testing.T) {
 }
 
 func TestContainerConfigPlain(t *testing.T) {
-	cfg, host, nets := containerConfig(orchestrator.ContainerSpec{Name: strings.Repeat("n", 80), Image: "alpine"})
+	cfg, host, nets := containerConfig(engine.ContainerSpec{Name: strings.Repeat("n", 80), Image: "alpine"})
 	if cfg.User != "" || host.ReadonlyRootfs || host.CapDrop != nil || host.PidsLimit != nil {
 		t.Errorf("plain container hardened: %+v %+v", cfg, host)
 	}
@@ -178,11 +179,11 @@ func TestContainerConfigPlain(t *testing.T) {
 }
 
 func TestLogsOptions(t *testing.T) {
-	o := logsOptions(orchestrator.LogOptions{Since: time.Unix(1700000000, 5000)})
+	o := logsOptions(engine.LogOptions{Since: time.Unix(1700000000, 5000)})
 	if o.Since != "1700000000.000005000" || o.Tail != "all" || !o.ShowStdout || !o.ShowStderr {
 		t.Errorf("logsOptions = %+v", o)
 	}
-	o = logsOptions(orchestrator.LogOptions{Tail: "10", Follow: true, Timestamps: true})
+	o = logsOptions(engine.LogOptions{Tail: "10", Follow: true, Timestamps: true})
 	if o.Since != "" || o.Tail != "10" || !o.Follow || !o.Timestamps {
 		t.Errorf("logsOptions = %+v", o)
 	}

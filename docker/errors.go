@@ -9,8 +9,7 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/client"
-
-	"github.com/topo-dev/topo/orchestrator"
+	"github.com/topo-dev/topo/engine"
 )
 
 // engineError carries the engine's own error and the sentinel it maps to,
@@ -44,7 +43,7 @@ func wrapAs(op string, sentinel, err error) error {
 	return &engineError{op: op, sentinel: sentinel, err: err}
 }
 
-// sentinelFor maps an engine error to one of the orchestrator's sentinels,
+// sentinelFor maps an engine error to one of the engine port's sentinels,
 // or nil when none applies. Context errors are left alone: they already
 // match context.Canceled and context.DeadlineExceeded.
 func sentinelFor(err error) error {
@@ -52,11 +51,11 @@ func sentinelFor(err error) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return nil
 	case cerrdefs.IsNotFound(err):
-		return orchestrator.ErrNotFound
+		return engine.ErrNotFound
 	case cerrdefs.IsConflict(err):
-		return orchestrator.ErrConflict
+		return engine.ErrConflict
 	case isConnectionError(err):
-		return orchestrator.ErrUnreachable
+		return engine.ErrUnreachable
 	}
 	return nil
 }
@@ -69,9 +68,9 @@ func networkSentinel(err error) error {
 	case strings.Contains(msg, "overlap"),
 		strings.Contains(msg, "address already in use"),
 		strings.Contains(msg, "conflicts with network"):
-		return orchestrator.ErrOverlap
+		return engine.ErrOverlap
 	case strings.Contains(msg, "already exists"):
-		return orchestrator.ErrConflict
+		return engine.ErrConflict
 	}
 	return sentinelFor(err)
 }

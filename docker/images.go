@@ -13,8 +13,7 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/pkg/jsonmessage"
-
-	"github.com/topo-dev/topo/orchestrator"
+	"github.com/topo-dev/topo/engine"
 )
 
 // ImageExists reports whether ref is present locally.
@@ -59,7 +58,7 @@ func (c *Client) BuildImage(ctx context.Context, buildContext io.Reader, tags []
 			return fmt.Errorf("%s: %w", op, ctx.Err())
 		}
 		if vanished(err) {
-			return wrapAs(op, orchestrator.ErrNotFound, err)
+			return wrapAs(op, engine.ErrNotFound, err)
 		}
 		return wrap(op, err)
 	}
@@ -107,20 +106,20 @@ func (c *Client) RemoveImage(ctx context.Context, ref string) error {
 	op := fmt.Sprintf("remove image %q", ref)
 	if err != nil && sentinelFor(err) == nil && containsFold(err.Error(), "unrecognized image") {
 		// An ID removed meanwhile, as the engine reports it.
-		return wrapAs(op, orchestrator.ErrNotFound, err)
+		return wrapAs(op, engine.ErrNotFound, err)
 	}
 	return wrap(op, err)
 }
 
 // ListImages lists local images carrying every label given.
-func (c *Client) ListImages(ctx context.Context, labels map[string]string) ([]orchestrator.ImageInfo, error) {
+func (c *Client) ListImages(ctx context.Context, labels map[string]string) ([]engine.ImageInfo, error) {
 	ctx, cancel := c.call(ctx)
 	defer cancel()
 	list, err := c.api.ImageList(ctx, image.ListOptions{Filters: labelFilters(labels)})
 	if err != nil {
 		return nil, wrap("list images", err)
 	}
-	out := make([]orchestrator.ImageInfo, 0, len(list))
+	out := make([]engine.ImageInfo, 0, len(list))
 	for _, im := range list {
 		var tags []string
 		for _, t := range im.RepoTags {
@@ -128,7 +127,7 @@ func (c *Client) ListImages(ctx context.Context, labels map[string]string) ([]or
 				tags = append(tags, t)
 			}
 		}
-		out = append(out, orchestrator.ImageInfo{ID: im.ID, Tags: tags, Labels: im.Labels})
+		out = append(out, engine.ImageInfo{ID: im.ID, Tags: tags, Labels: im.Labels})
 	}
 	return out, nil
 }

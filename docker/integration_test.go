@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/topo-dev/topo/docker"
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/internal/livetest"
 	"github.com/topo-dev/topo/nodeimage"
 	"github.com/topo-dev/topo/orchestrator"
@@ -25,7 +26,7 @@ func TestMain(m *testing.M) { livetest.Main(m, "dk") }
 func TestPingUnreachable(t *testing.T) {
 	for _, host := range []string{"unix:///nonexistent/docker.sock", "tcp://127.0.0.1:1"} {
 		_, err := docker.New(context.Background(), docker.WithHost(host), docker.WithCallTimeout(5*time.Second))
-		if !errors.Is(err, orchestrator.ErrUnreachable) {
+		if !errors.Is(err, engine.ErrUnreachable) {
 			t.Errorf("New(%s) = %v, want ErrUnreachable", host, err)
 			continue
 		}
@@ -40,7 +41,7 @@ func TestPingUnreachable(t *testing.T) {
 }
 
 // freeSubnetBase picks x so that 10.211.x.0/28 overlaps no network present.
-func freeSubnetBase(t *testing.T, rt orchestrator.Runtime) int {
+func freeSubnetBase(t *testing.T, rt engine.Runtime) int {
 	t.Helper()
 	nets, err := rt.ListNetworks(context.Background(), nil)
 	if err != nil {
@@ -68,11 +69,11 @@ func freeSubnetBase(t *testing.T, rt orchestrator.Runtime) int {
 
 // cleanupTopology removes everything labelled with topology name and then
 // checks that nothing is left.
-func cleanupTopology(t *testing.T, rt orchestrator.Runtime, name string) {
+func cleanupTopology(t *testing.T, rt engine.Runtime, name string) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		labels := map[string]string{orchestrator.LabelTopology: name}
+		labels := map[string]string{engine.LabelTopology: name}
 		cs, err := rt.ListContainers(ctx, labels)
 		if err != nil {
 			t.Error(err)
@@ -94,7 +95,7 @@ func cleanupTopology(t *testing.T, rt orchestrator.Runtime, name string) {
 		cs, _ = rt.ListContainers(ctx, labels)
 		ns, _ = rt.ListNetworks(ctx, labels)
 		if len(cs)+len(ns) > 0 {
-			t.Errorf("left behind: %d containers, %d networks labelled %s=%s", len(cs), len(ns), orchestrator.LabelTopology, name)
+			t.Errorf("left behind: %d containers, %d networks labelled %s=%s", len(cs), len(ns), engine.LabelTopology, name)
 		}
 	})
 }
@@ -102,7 +103,7 @@ func cleanupTopology(t *testing.T, rt orchestrator.Runtime, name string) {
 // ensureImage builds a stand-in node image of the test's own, removed when
 // the test ends. The runtime is under test here, not the agent, whose
 // command line is its own business.
-func ensureImage(t *testing.T, rt orchestrator.Runtime) string {
+func ensureImage(t *testing.T, rt engine.Runtime) string {
 	t.Helper()
 	opts, _ := livetest.StandIn(t, rt)
 	ref, _, err := nodeimage.Ensure(context.Background(), rt, opts)
@@ -122,7 +123,7 @@ func TestIntegrationRuntime(t *testing.T) {
 	cleanupTopology(t, rt, name)
 	x := freeSubnetBase(t, rt)
 	labels := func(kv ...string) map[string]string {
-		m := map[string]string{orchestrator.LabelTopology: name}
+		m := map[string]string{engine.LabelTopology: name}
 		for i := 0; i+1 < len(kv); i += 2 {
 			m[kv[i]] = kv[i+1]
 		}
@@ -137,11 +138,11 @@ func TestIntegrationRuntime(t *testing.T) {
 		name   string
 		subnet netip.Prefix
 	}{{netA, segA}, {netB, segB}} {
-		_, err := rt.CreateNetwork(ctx, orchestrator.NetworkSpec{
+		_, err := rt.CreateNetwork(ctx, engine.NetworkSpec{
 			Name:    n.name,
 			Subnet:  n.subnet,
 			Gateway: n.subnet.Addr().Next(),
-			Labels:  labels(orchestrator.LabelSegment, n.name),
+			Labels:  labels(engine.LabelSegment, n.name),
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -158,29 +159,29 @@ func TestIntegrationRuntime(t *testing.T) {
 	}
 
 	t.Run("overlap", func(t *testing.T) {
-		_, err := rt.CreateNetwork(ctx, orchestrator.NetworkSpec{
+		_, err := rt.CreateNetwork(ctx, engine.NetworkSpec{
 			Name: name + "-overlap", Subnet: netip.MustParsePrefix(fmt.Sprintf("10.211.%d.0/28", x)), Labels: labels(),
 		})
-		if !errors.Is(err, orchestrator.ErrOverlap) {
+		if !errors.Is(err, engine.ErrOverlap) {
 			t.Errorf("overlapping subnet: %v, want ErrOverlap", err)
 		}
 	})
 	t.Run("duplicate network", func(t *testing.T) {
-		_, err := rt.CreateNetwork(ctx, orchestrator.NetworkSpec{
+		_, err := rt.CreateNetwork(ctx, engine.NetworkSpec{
 			Name: netA, Subnet: netip.MustParsePrefix("10.212.250.0/29"), Labels: labels(),
 		})
-		if !errors.Is(err, orchestrator.ErrConflict) {
+		if !errors.Is(err, engine.ErrConflict) {
 			t.Errorf("duplicate network name: %v, want ErrConflict", err)
 		}
 	})
 
 	ipA, ipB := segA.Addr().Next().Next(), segB.Addr().Next().Next()
-	spec := orchestrator.ContainerSpec{
+	spec := engine.ContainerSpec{
 		Name:   name + "-hub",
 		Image:  ref,
 		Env:    []string{"TOPO_TEST=1"},
-		Labels: labels(orchestrator.LabelNode, "hub"),
-		Network: []orchestrator.NetworkAttachment{
+		Labels: labels(engine.LabelNode, "hub"),
+		Network: []engine.NetworkAttachment{
 			{Network: netA, IP: ipA},
 			{Network: netB, IP: ipB},
 		},
@@ -195,12 +196,12 @@ func TestIntegrationRuntime(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cs, err := rt.ListContainers(ctx, labels(orchestrator.LabelNode, "hub"))
+	cs, err := rt.ListContainers(ctx, labels(engine.LabelNode, "hub"))
 	if err != nil || len(cs) != 1 {
 		t.Fatalf("ListContainers = %v, %v; want 1", cs, err)
 	}
 	c := cs[0]
-	if c.ID != id || c.Name != spec.Name || c.Image != ref || c.State != "running" || c.Labels[orchestrator.LabelNode] != "hub" {
+	if c.ID != id || c.Name != spec.Name || c.Image != ref || c.State != "running" || c.Labels[engine.LabelNode] != "hub" {
 		t.Errorf("container %+v", c)
 	}
 	if len(c.Networks) != 2 || c.Networks[netA] != ipA || c.Networks[netB] != ipB {
@@ -213,7 +214,7 @@ func TestIntegrationRuntime(t *testing.T) {
 			t.Errorf("ContainerByName(%q) = %+v, %v", spec.Name, got, err)
 		}
 		// A prefix matches the engine's filter but is not the name.
-		if _, err := rt.ContainerByName(ctx, spec.Name[:len(spec.Name)-1]); !errors.Is(err, orchestrator.ErrNotFound) {
+		if _, err := rt.ContainerByName(ctx, spec.Name[:len(spec.Name)-1]); !errors.Is(err, engine.ErrNotFound) {
 			t.Errorf("ContainerByName(prefix) = %v, want ErrNotFound", err)
 		}
 	})
@@ -238,7 +239,7 @@ func TestIntegrationRuntime(t *testing.T) {
 	t.Run("logs", func(t *testing.T) {
 		lctx, lcancel := context.WithTimeout(ctx, 30*time.Second)
 		defer lcancel()
-		rc, err := rt.Logs(lctx, id, orchestrator.LogOptions{Follow: true, Timestamps: true})
+		rc, err := rt.Logs(lctx, id, engine.LogOptions{Follow: true, Timestamps: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -272,12 +273,12 @@ func TestIntegrationRuntime(t *testing.T) {
 
 		// Without Follow the stream ends by itself.
 		for _, tt := range []struct {
-			opts  orchestrator.LogOptions
+			opts  engine.LogOptions
 			lines int
 		}{
-			{orchestrator.LogOptions{Tail: "1"}, 1},
-			{orchestrator.LogOptions{}, 2},
-			{orchestrator.LogOptions{Since: time.Now().Add(time.Hour)}, 0},
+			{engine.LogOptions{Tail: "1"}, 1},
+			{engine.LogOptions{}, 2},
+			{engine.LogOptions{Since: time.Now().Add(time.Hour)}, 0},
 		} {
 			rc, err := rt.Logs(ctx, id, tt.opts)
 			if err != nil {
@@ -289,14 +290,14 @@ func TestIntegrationRuntime(t *testing.T) {
 				t.Errorf("Logs(%+v) = %q, %v; want %d lines", tt.opts, b, err, tt.lines)
 			}
 		}
-		if _, err := rt.Logs(ctx, name+"-nonexistent", orchestrator.LogOptions{}); !errors.Is(err, orchestrator.ErrNotFound) {
+		if _, err := rt.Logs(ctx, name+"-nonexistent", engine.LogOptions{}); !errors.Is(err, engine.ErrNotFound) {
 			t.Errorf("Logs of a missing container: %v, want ErrNotFound", err)
 		}
 	})
 
 	t.Run("duplicate name", func(t *testing.T) {
 		_, err := rt.CreateContainer(ctx, spec)
-		if !errors.Is(err, orchestrator.ErrConflict) {
+		if !errors.Is(err, engine.ErrConflict) {
 			t.Errorf("duplicate name: %v, want ErrConflict", err)
 		}
 	})
@@ -306,7 +307,7 @@ func TestIntegrationRuntime(t *testing.T) {
 		s.Name = name + "-missing"
 		s.Image = "topo-missing-image:nope"
 		_, err := rt.CreateContainer(ctx, s)
-		if !errors.Is(err, orchestrator.ErrNotFound) || !strings.Contains(err.Error(), s.Image) {
+		if !errors.Is(err, engine.ErrNotFound) || !strings.Contains(err.Error(), s.Image) {
 			t.Errorf("missing image: %v, want ErrNotFound naming the image", err)
 		}
 	})
@@ -316,12 +317,12 @@ func TestIntegrationRuntime(t *testing.T) {
 		s.Name = name + "-bad"
 		tests := []struct {
 			name string
-			atts []orchestrator.NetworkAttachment
+			atts []engine.NetworkAttachment
 			want error
 		}{
-			{"missing network", []orchestrator.NetworkAttachment{{Network: netA, IP: ipA.Next()}, {Network: name + "-nonexistent", IP: ipB}}, orchestrator.ErrNotFound},
-			{"same network twice", []orchestrator.NetworkAttachment{{Network: netA, IP: ipA.Next()}, {Network: netA, IP: ipA.Next().Next()}}, nil},
-			{"address outside", []orchestrator.NetworkAttachment{{Network: netA, IP: ipB}}, nil},
+			{"missing network", []engine.NetworkAttachment{{Network: netA, IP: ipA.Next()}, {Network: name + "-nonexistent", IP: ipB}}, engine.ErrNotFound},
+			{"same network twice", []engine.NetworkAttachment{{Network: netA, IP: ipA.Next()}, {Network: netA, IP: ipA.Next().Next()}}, nil},
+			{"address outside", []engine.NetworkAttachment{{Network: netA, IP: ipB}}, nil},
 		}
 		for _, tt := range tests {
 			s.Network = tt.atts
@@ -329,14 +330,14 @@ func TestIntegrationRuntime(t *testing.T) {
 			if err == nil || (tt.want != nil && !errors.Is(err, tt.want)) {
 				t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
 			}
-			if got, err := rt.ContainerByName(ctx, s.Name); !errors.Is(err, orchestrator.ErrNotFound) {
+			if got, err := rt.ContainerByName(ctx, s.Name); !errors.Is(err, engine.ErrNotFound) {
 				t.Errorf("%s: container left: %+v, %v", tt.name, got, err)
 			}
 		}
 	})
 
 	t.Run("network in use", func(t *testing.T) {
-		if err := rt.RemoveNetwork(ctx, netA); !errors.Is(err, orchestrator.ErrConflict) {
+		if err := rt.RemoveNetwork(ctx, netA); !errors.Is(err, engine.ErrConflict) {
 			t.Errorf("RemoveNetwork in use: %v, want ErrConflict", err)
 		}
 	})
@@ -344,16 +345,16 @@ func TestIntegrationRuntime(t *testing.T) {
 	if err := rt.RemoveContainer(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	if err := rt.RemoveContainer(ctx, id); !errors.Is(err, orchestrator.ErrNotFound) {
+	if err := rt.RemoveContainer(ctx, id); !errors.Is(err, engine.ErrNotFound) {
 		t.Errorf("RemoveContainer twice: %v, want ErrNotFound", err)
 	}
 	if err := rt.RemoveNetwork(ctx, netA); err != nil {
 		t.Error(err)
 	}
-	if err := rt.RemoveNetwork(ctx, netA); !errors.Is(err, orchestrator.ErrNotFound) {
+	if err := rt.RemoveNetwork(ctx, netA); !errors.Is(err, engine.ErrNotFound) {
 		t.Errorf("RemoveNetwork twice: %v, want ErrNotFound", err)
 	}
-	if _, err := rt.Exec(ctx, id, []string{"true"}, nil, nil); !errors.Is(err, orchestrator.ErrNotFound) {
+	if _, err := rt.Exec(ctx, id, []string{"true"}, nil, nil); !errors.Is(err, engine.ErrNotFound) {
 		t.Errorf("Exec in a removed container: %v, want ErrNotFound", err)
 	}
 }
@@ -370,7 +371,7 @@ func TestIntegrationImages(t *testing.T) {
 	if err != nil || ok {
 		t.Errorf("ImageExists(missing) = %v, %v", ok, err)
 	}
-	list, err := rt.ListImages(ctx, map[string]string{orchestrator.LabelImage: nodeimage.ImageKind})
+	list, err := rt.ListImages(ctx, map[string]string{engine.LabelImage: nodeimage.ImageKind})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,7 +384,7 @@ func TestIntegrationImages(t *testing.T) {
 	if !found {
 		t.Errorf("ListImages does not list %s: %+v", ref, list)
 	}
-	if err := rt.RemoveImage(ctx, "topo-missing-image:nope"); !errors.Is(err, orchestrator.ErrNotFound) {
+	if err := rt.RemoveImage(ctx, "topo-missing-image:nope"); !errors.Is(err, engine.ErrNotFound) {
 		t.Errorf("RemoveImage(missing) = %v, want ErrNotFound", err)
 	}
 	err = rt.BuildImage(ctx, strings.NewReader(""), []string{"topo-broken:test"}, nil)
@@ -412,20 +413,20 @@ func TestIntegrationAgent(t *testing.T) {
 	cleanupTopology(t, rt, name)
 	x := freeSubnetBase(t, rt)
 	seg := netip.MustParsePrefix(fmt.Sprintf("10.211.%d.0/29", x))
-	labels := map[string]string{orchestrator.LabelTopology: name}
-	if _, err := rt.CreateNetwork(ctx, orchestrator.NetworkSpec{Name: name + "-a", Subnet: seg, Labels: labels}); err != nil {
+	labels := map[string]string{engine.LabelTopology: name}
+	if _, err := rt.CreateNetwork(ctx, engine.NetworkSpec{Name: name + "-a", Subnet: seg, Labels: labels}); err != nil {
 		t.Fatal(err)
 	}
 	ip := seg.Addr().Next().Next()
 	config := fmt.Sprintf(`{"version":1,"topology":%q,"name":"solo","role":"peer","layout":"custom",`+
 		`"segments":[{"name":"a","addr":%q,"subnet":%q}],"neighbors":[],"routes":{},`+
 		`"traffic":{"protocol":"tcp","interval":"0s","size":0}}`, name, ip, seg)
-	solo := orchestrator.ContainerSpec{
+	solo := engine.ContainerSpec{
 		Name:    name + "-solo",
 		Image:   ref,
 		Env:     []string{"TOPO_NODE_CONFIG=" + config},
 		Labels:  labels,
-		Network: []orchestrator.NetworkAttachment{{Network: name + "-a", IP: ip}},
+		Network: []engine.NetworkAttachment{{Network: name + "-a", IP: ip}},
 	}
 	orchestrator.Harden(&solo)
 	id, err := rt.CreateContainer(ctx, solo)
@@ -439,7 +440,7 @@ func TestIntegrationAgent(t *testing.T) {
 	code, err := rt.Exec(ctx, id, []string{"/topo-node", "ready", "--wait", "20s"}, &stdout, &stderr)
 	if err != nil || code != 0 {
 		logs := ""
-		if rc, err := rt.Logs(ctx, id, orchestrator.LogOptions{}); err == nil {
+		if rc, err := rt.Logs(ctx, id, engine.LogOptions{}); err == nil {
 			b, _ := io.ReadAll(rc)
 			rc.Close()
 			logs = string(b)

@@ -10,14 +10,13 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/pkg/stdcopy"
-
-	"github.com/topo-dev/topo/orchestrator"
+	"github.com/topo-dev/topo/engine"
 )
 
 // Logs streams a container's output with stdout and stderr merged into one
 // stream of whole lines. With Follow it runs until ctx ends or the reader is
 // closed; closing the reader always stops the stream.
-func (c *Client) Logs(ctx context.Context, id string, opts orchestrator.LogOptions) (io.ReadCloser, error) {
+func (c *Client) Logs(ctx context.Context, id string, opts engine.LogOptions) (io.ReadCloser, error) {
 	op := fmt.Sprintf("logs of %q", id)
 	// A TTY container's log is not multiplexed; ask once which it is.
 	cctx, cancel := c.call(ctx)
@@ -64,7 +63,7 @@ func (c *Client) Logs(ctx context.Context, id string, opts orchestrator.LogOptio
 	return &logReader{PipeReader: pr, stop: stop}, nil
 }
 
-func logsOptions(opts orchestrator.LogOptions) container.LogsOptions {
+func logsOptions(opts engine.LogOptions) container.LogsOptions {
 	o := container.LogsOptions{
 		ShowStdout: true,
 		ShowStderr: true,

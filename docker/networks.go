@@ -6,14 +6,13 @@ import (
 	"net/netip"
 
 	"github.com/docker/docker/api/types/network"
-
-	"github.com/topo-dev/topo/orchestrator"
+	"github.com/topo-dev/topo/engine"
 )
 
 // CreateNetwork creates a bridge network with one IPv4 subnet.
 // ErrOverlap when the subnet overlaps a network that exists, ErrConflict
 // when the name is taken.
-func (c *Client) CreateNetwork(ctx context.Context, spec orchestrator.NetworkSpec) (string, error) {
+func (c *Client) CreateNetwork(ctx context.Context, spec engine.NetworkSpec) (string, error) {
 	op := fmt.Sprintf("create network %q", spec.Name)
 	if !spec.Subnet.IsValid() {
 		return "", fmt.Errorf("%s: no subnet given", op)
@@ -42,23 +41,23 @@ func (c *Client) RemoveNetwork(ctx context.Context, id string) error {
 	defer cancel()
 	err := c.api.NetworkRemove(ctx, id)
 	if err != nil && sentinelFor(err) == nil && containsFold(err.Error(), "active endpoints") {
-		return wrapAs(fmt.Sprintf("remove network %q", id), orchestrator.ErrConflict, err)
+		return wrapAs(fmt.Sprintf("remove network %q", id), engine.ErrConflict, err)
 	}
 	return wrap(fmt.Sprintf("remove network %q", id), err)
 }
 
 // ListNetworks lists networks carrying every label given; with none, every
 // network (so that callers can see which subnets are taken).
-func (c *Client) ListNetworks(ctx context.Context, labels map[string]string) ([]orchestrator.NetworkInfo, error) {
+func (c *Client) ListNetworks(ctx context.Context, labels map[string]string) ([]engine.NetworkInfo, error) {
 	ctx, cancel := c.call(ctx)
 	defer cancel()
 	list, err := c.api.NetworkList(ctx, network.ListOptions{Filters: labelFilters(labels)})
 	if err != nil {
 		return nil, wrap("list networks", err)
 	}
-	out := make([]orchestrator.NetworkInfo, 0, len(list))
+	out := make([]engine.NetworkInfo, 0, len(list))
 	for _, n := range list {
-		info := orchestrator.NetworkInfo{ID: n.ID, Name: n.Name, Labels: n.Labels, Created: n.Created}
+		info := engine.NetworkInfo{ID: n.ID, Name: n.Name, Labels: n.Labels, Created: n.Created}
 		for _, cfg := range n.IPAM.Config {
 			if p, err := netip.ParsePrefix(cfg.Subnet); err == nil {
 				info.Subnets = append(info.Subnets, p)

@@ -6,15 +6,15 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/internal/flock"
-	"github.com/topo-dev/topo/orchestrator"
 )
 
 // Ensure makes sure the node image for the current agent source exists in
 // the engine and returns its content tag, the reference to run it by. It
 // compiles the agent (cheap when unchanged), and builds the image only when
 // its tags are missing; built says whether it did.
-func Ensure(ctx context.Context, rt orchestrator.Runtime, opts Options) (ref string, built bool, err error) {
+func Ensure(ctx context.Context, rt engine.Runtime, opts Options) (ref string, built bool, err error) {
 	im, err := Build(ctx, opts)
 	if err != nil {
 		return "", false, err
@@ -53,7 +53,7 @@ func Ensure(ctx context.Context, rt orchestrator.Runtime, opts Options) (ref str
 			return "", false, err
 		}
 		err = rt.BuildImage(ctx, bctx, tags, im.Labels)
-		if errors.Is(err, orchestrator.ErrNotFound) && i+1 < attempts {
+		if errors.Is(err, engine.ErrNotFound) && i+1 < attempts {
 			// An image the build relied on was removed meanwhile.
 			if opts.Logger != nil {
 				opts.Logger.Debug("node image build lost an image to a removal; building again", "err", err)
@@ -79,7 +79,7 @@ func Ensure(ctx context.Context, rt orchestrator.Runtime, opts Options) (ref str
 }
 
 // tagged reports whether every tag names an image with im's content.
-func tagged(ctx context.Context, rt orchestrator.Runtime, im *Image, tags []string) (bool, error) {
+func tagged(ctx context.Context, rt engine.Runtime, im *Image, tags []string) (bool, error) {
 	if len(tags) == 1 {
 		return rt.ImageExists(ctx, tags[0])
 	}
@@ -104,8 +104,8 @@ func tagged(ctx context.Context, rt orchestrator.Runtime, im *Image, tags []stri
 // user's compose files run, so an image that carries it keeps it (its other
 // tags still go). Images in use, or removed meanwhile by someone else, are
 // skipped silently.
-func Remove(ctx context.Context, rt orchestrator.Runtime) error {
-	images, err := rt.ListImages(ctx, map[string]string{orchestrator.LabelImage: ImageKind})
+func Remove(ctx context.Context, rt engine.Runtime) error {
+	images, err := rt.ListImages(ctx, map[string]string{engine.LabelImage: ImageKind})
 	if err != nil {
 		return fmt.Errorf("remove node images: %w", err)
 	}
@@ -145,5 +145,5 @@ func Remove(ctx context.Context, rt orchestrator.Runtime) error {
 
 // ignorable errors of a removal: in use, or already gone.
 func ignorable(err error) bool {
-	return errors.Is(err, orchestrator.ErrConflict) || errors.Is(err, orchestrator.ErrNotFound)
+	return errors.Is(err, engine.ErrConflict) || errors.Is(err, engine.ErrNotFound)
 }

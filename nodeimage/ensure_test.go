@@ -9,16 +9,16 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/topo-dev/topo/orchestrator"
+	"github.com/topo-dev/topo/engine"
 )
 
 // fakeRuntime records image calls. Only the methods Ensure and Remove use
 // are implemented; the rest panic through the nil interface.
 type fakeRuntime struct {
-	orchestrator.Runtime
+	engine.Runtime
 	images     map[string]string // tag -> image ID
 	labels     map[string]map[string]string
-	containers []orchestrator.ContainerInfo
+	containers []engine.ContainerInfo
 	builds     [][]string
 	buildErrs  []error // returned by successive builds
 	removed    []string
@@ -53,15 +53,15 @@ func (f *fakeRuntime) BuildImage(_ context.Context, r io.Reader, tags []string, 
 	return nil
 }
 
-func (f *fakeRuntime) ListImages(_ context.Context, want map[string]string) ([]orchestrator.ImageInfo, error) {
-	byID := map[string]*orchestrator.ImageInfo{}
+func (f *fakeRuntime) ListImages(_ context.Context, want map[string]string) ([]engine.ImageInfo, error) {
+	byID := map[string]*engine.ImageInfo{}
 	for tag, id := range f.images {
 		if byID[id] == nil {
-			byID[id] = &orchestrator.ImageInfo{ID: id, Labels: f.labels[id]}
+			byID[id] = &engine.ImageInfo{ID: id, Labels: f.labels[id]}
 		}
 		byID[id].Tags = append(byID[id].Tags, tag)
 	}
-	var out []orchestrator.ImageInfo
+	var out []engine.ImageInfo
 	for _, im := range byID {
 		ok := true
 		for k, v := range want {
@@ -75,13 +75,13 @@ func (f *fakeRuntime) ListImages(_ context.Context, want map[string]string) ([]o
 	return out, nil
 }
 
-func (f *fakeRuntime) ListContainers(context.Context, map[string]string) ([]orchestrator.ContainerInfo, error) {
+func (f *fakeRuntime) ListContainers(context.Context, map[string]string) ([]engine.ContainerInfo, error) {
 	return f.containers, nil
 }
 
 func (f *fakeRuntime) RemoveImage(_ context.Context, ref string) error {
 	if _, ok := f.images[ref]; !ok {
-		return fmt.Errorf("remove %s: %w", ref, orchestrator.ErrNotFound)
+		return fmt.Errorf("remove %s: %w", ref, engine.ErrNotFound)
 	}
 	f.removed = append(f.removed, ref)
 	delete(f.images, ref)
@@ -132,7 +132,7 @@ func TestRemove(t *testing.T) {
 		"other:1":                "sha256:o",
 	}
 	rt.labels = map[string]map[string]string{"sha256:a": node, "sha256:b": node, "sha256:c": node}
-	rt.containers = []orchestrator.ContainerInfo{
+	rt.containers = []engine.ContainerInfo{
 		{Image: "topo-node:bbbbbbbbbbbb"}, // in use by tag
 		{Image: "sha256:c"},               // in use by ID
 	}
@@ -185,7 +185,7 @@ func TestEnsureRebuildsWhenAnImageVanishes(t *testing.T) {
 		t.Skip("compiles")
 	}
 	rt := newFake()
-	rt.buildErrs = []error{fmt.Errorf("build: failed to get digest: %w", orchestrator.ErrNotFound), nil}
+	rt.buildErrs = []error{fmt.Errorf("build: failed to get digest: %w", engine.ErrNotFound), nil}
 	ref, built, err := Ensure(context.Background(), rt, Options{Package: standin})
 	if err != nil || !built || len(rt.builds) != 2 {
 		t.Errorf("Ensure = %s, %v, %v after %d builds", ref, built, err, len(rt.builds))

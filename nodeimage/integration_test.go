@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/topo-dev/topo/docker"
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/internal/livetest"
 	"github.com/topo-dev/topo/nodeimage"
-	"github.com/topo-dev/topo/orchestrator"
 )
 
 func TestMain(m *testing.M) { livetest.Main(m, "ni") }
@@ -48,11 +48,11 @@ func TestIntegrationEnsure(t *testing.T) {
 	if ok, err := rt.ImageExists(ctx, ref); err != nil || !ok {
 		t.Errorf("ImageExists(%s) = %v, %v", ref, ok, err)
 	}
-	list, err := rt.ListImages(ctx, map[string]string{orchestrator.LabelImage: nodeimage.ImageKind})
+	list, err := rt.ListImages(ctx, map[string]string{engine.LabelImage: nodeimage.ImageKind})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.ContainsFunc(list, func(info orchestrator.ImageInfo) bool {
+	if !slices.ContainsFunc(list, func(info engine.ImageInfo) bool {
 		return slices.Equal(info.Tags, []string{ref}) && info.Labels[nodeimage.LabelContent] == im.Hash
 	}) {
 		t.Errorf("node images %+v lack %s, alone and with its content label", list, ref)

@@ -26,7 +26,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/topo-dev/topo/orchestrator"
+	"github.com/topo-dev/topo/engine"
 )
 
 const (
@@ -39,7 +39,7 @@ const (
 	DefaultPackage = "./node/cmd/topo-node"
 	// LabelContent carries the full content hash of a node image.
 	LabelContent = "topo.content"
-	// ImageKind is the value of orchestrator.LabelImage on node images.
+	// ImageKind is the value of engine.LabelImage on node images.
 	ImageKind = "node"
 
 	binaryName = "topo-node"
@@ -146,8 +146,8 @@ func newImage(binary []byte) *Image {
 		Tag:  Repository + ":" + sum[:tagHexLen],
 		Hash: sum,
 		Labels: map[string]string{
-			orchestrator.LabelImage: ImageKind,
-			LabelContent:            sum,
+			engine.LabelImage: ImageKind,
+			LabelContent:      sum,
 		},
 		binary: binary,
 	}

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/topo-dev/topo/engine"
 )
 
 // DownResult counts what Down removed.
@@ -27,7 +29,7 @@ func (o *Orchestrator) Down(ctx context.Context, name string, maxWorkers int) (D
 	if maxWorkers <= 0 {
 		maxWorkers = DefaultMaxWorkers
 	}
-	sel := map[string]string{LabelTopology: name}
+	sel := map[string]string{engine.LabelTopology: name}
 	cs, err := o.rt.ListContainers(ctx, sel)
 	if err != nil {
 		return res, fmt.Errorf("down %s: %w", name, err)
@@ -35,9 +37,9 @@ func (o *Orchestrator) Down(ctx context.Context, name string, maxWorkers int) (D
 	start := time.Now()
 	o.emit(Event{Topology: name, Phase: PhaseRemove, Status: "started", Total: len(cs)})
 	var done atomic.Int64
-	removed, errC := eachBestEffort(ctx, maxWorkers, cs, func(ctx context.Context, c ContainerInfo) error {
+	removed, errC := eachBestEffort(ctx, maxWorkers, cs, func(ctx context.Context, c engine.ContainerInfo) error {
 		err := o.rt.RemoveContainer(ctx, c.ID)
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, engine.ErrNotFound) {
 			err = nil
 		}
 		if err == nil {
@@ -54,9 +56,9 @@ func (o *Orchestrator) Down(ctx context.Context, name string, maxWorkers int) (D
 		return res, fmt.Errorf("down %s: %w", name, errors.Join(errC, err))
 	}
 	total := len(cs) + len(ns)
-	res.Networks, err = eachBestEffort(ctx, maxWorkers, ns, func(ctx context.Context, n NetworkInfo) error {
+	res.Networks, err = eachBestEffort(ctx, maxWorkers, ns, func(ctx context.Context, n engine.NetworkInfo) error {
 		err := o.rt.RemoveNetwork(ctx, n.ID)
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, engine.ErrNotFound) {
 			err = nil
 		}
 		if err == nil {
@@ -112,12 +114,12 @@ func (o *Orchestrator) DownAll(ctx context.Context, maxWorkers int) ([]string, e
 		names[t.Name] = true
 	}
 	// Networks without containers (a crashed up with --retain) count too.
-	ns, err := o.rt.ListNetworks(ctx, map[string]string{LabelTopology: ""})
+	ns, err := o.rt.ListNetworks(ctx, map[string]string{engine.LabelTopology: ""})
 	if err != nil {
 		return nil, err
 	}
 	for _, n := range ns {
-		if v, ok := n.Labels[LabelTopology]; ok {
+		if v, ok := n.Labels[engine.LabelTopology]; ok {
 			names[v] = true
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/topo-dev/topo/orchestrator"
+	"github.com/topo-dev/topo/engine"
 )
 
 // fakeRuntime is an in-memory engine for unit tests of the orchestrator's
@@ -18,14 +18,14 @@ import (
 type fakeRuntime struct {
 	mu         sync.Mutex
 	nextID     int
-	containers map[string]*orchestrator.ContainerInfo // by ID
-	networks   map[string]*orchestrator.NetworkInfo   // by ID
+	containers map[string]*engine.ContainerInfo // by ID
+	networks   map[string]*engine.NetworkInfo   // by ID
 	images     map[string]bool
 
 	// failCreate, when set, is asked before each container create.
-	failCreate func(spec orchestrator.ContainerSpec) error
+	failCreate func(spec engine.ContainerSpec) error
 	// failNetwork, when set, is asked before each network create.
-	failNetwork func(spec orchestrator.NetworkSpec) error
+	failNetwork func(spec engine.NetworkSpec) error
 	// failRemove, when set, is asked before each container removal.
 	failRemove func(id string) error
 	// ready is the exit code of `topo-node ready`.
@@ -34,20 +34,20 @@ type fakeRuntime struct {
 	// with timestamps.
 	logs map[string]string
 	// specs records every container spec created, by name.
-	specs map[string]orchestrator.ContainerSpec
+	specs map[string]engine.ContainerSpec
 }
 
 func newFake() *fakeRuntime {
 	return &fakeRuntime{
-		containers: map[string]*orchestrator.ContainerInfo{},
-		networks:   map[string]*orchestrator.NetworkInfo{},
+		containers: map[string]*engine.ContainerInfo{},
+		networks:   map[string]*engine.NetworkInfo{},
 		images:     map[string]bool{"topo-node:fake": true, "mine:1": true},
-		specs:      map[string]orchestrator.ContainerSpec{},
+		specs:      map[string]engine.ContainerSpec{},
 		logs:       map[string]string{},
 	}
 }
 
-var _ orchestrator.Runtime = (*fakeRuntime)(nil)
+var _ engine.Runtime = (*fakeRuntime)(nil)
 
 func (f *fakeRuntime) id() string { f.nextID++; return fmt.Sprintf("id%04d", f.nextID) }
 
@@ -73,11 +73,11 @@ func (f *fakeRuntime) BuildImage(context.Context, io.Reader, []string, map[strin
 	return nil
 }
 func (f *fakeRuntime) RemoveImage(context.Context, string) error { return nil }
-func (f *fakeRuntime) ListImages(context.Context, map[string]string) ([]orchestrator.ImageInfo, error) {
+func (f *fakeRuntime) ListImages(context.Context, map[string]string) ([]engine.ImageInfo, error) {
 	return nil, nil
 }
 
-func (f *fakeRuntime) CreateNetwork(_ context.Context, spec orchestrator.NetworkSpec) (string, error) {
+func (f *fakeRuntime) CreateNetwork(_ context.Context, spec engine.NetworkSpec) (string, error) {
 	if f.failNetwork != nil {
 		if err := f.failNetwork(spec); err != nil {
 			return "", err
@@ -87,16 +87,16 @@ func (f *fakeRuntime) CreateNetwork(_ context.Context, spec orchestrator.Network
 	defer f.mu.Unlock()
 	for _, n := range f.networks {
 		if n.Name == spec.Name {
-			return "", fmt.Errorf("network %s: %w", spec.Name, orchestrator.ErrConflict)
+			return "", fmt.Errorf("network %s: %w", spec.Name, engine.ErrConflict)
 		}
 		for _, s := range n.Subnets {
 			if s.Overlaps(spec.Subnet) {
-				return "", fmt.Errorf("network %s: %w", spec.Name, orchestrator.ErrOverlap)
+				return "", fmt.Errorf("network %s: %w", spec.Name, engine.ErrOverlap)
 			}
 		}
 	}
 	id := f.id()
-	f.networks[id] = &orchestrator.NetworkInfo{ID: id, Name: spec.Name, Subnets: []netip.Prefix{spec.Subnet}, Labels: maps.Clone(spec.Labels)}
+	f.networks[id] = &engine.NetworkInfo{ID: id, Name: spec.Name, Subnets: []netip.Prefix{spec.Subnet}, Labels: maps.Clone(spec.Labels)}
 	return id, nil
 }
 
@@ -104,21 +104,21 @@ func (f *fakeRuntime) RemoveNetwork(_ context.Context, id string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.networks[id]; !ok {
-		return orchestrator.ErrNotFound
+		return engine.ErrNotFound
 	}
 	for _, c := range f.containers {
 		if _, ok := c.Networks[f.networks[id].Name]; ok {
-			return fmt.Errorf("network in use: %w", orchestrator.ErrConflict)
+			return fmt.Errorf("network in use: %w", engine.ErrConflict)
 		}
 	}
 	delete(f.networks, id)
 	return nil
 }
 
-func (f *fakeRuntime) ListNetworks(_ context.Context, labels map[string]string) ([]orchestrator.NetworkInfo, error) {
+func (f *fakeRuntime) ListNetworks(_ context.Context, labels map[string]string) ([]engine.NetworkInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []orchestrator.NetworkInfo
+	var out []engine.NetworkInfo
 	for _, n := range f.networks {
 		if matches(n.Labels, labels) {
 			out = append(out, *n)
@@ -127,7 +127,7 @@ func (f *fakeRuntime) ListNetworks(_ context.Context, labels map[string]string) 
 	return out, nil
 }
 
-func (f *fakeRuntime) CreateContainer(_ context.Context, spec orchestrator.ContainerSpec) (string, error) {
+func (f *fakeRuntime) CreateContainer(_ context.Context, spec engine.ContainerSpec) (string, error) {
 	if f.failCreate != nil {
 		if err := f.failCreate(spec); err != nil {
 			return "", err
@@ -136,16 +136,16 @@ func (f *fakeRuntime) CreateContainer(_ context.Context, spec orchestrator.Conta
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.images[spec.Image] {
-		return "", fmt.Errorf("image %s: %w", spec.Image, orchestrator.ErrNotFound)
+		return "", fmt.Errorf("image %s: %w", spec.Image, engine.ErrNotFound)
 	}
 	for _, c := range f.containers {
 		if c.Name == spec.Name {
-			return "", fmt.Errorf("container %s: %w", spec.Name, orchestrator.ErrConflict)
+			return "", fmt.Errorf("container %s: %w", spec.Name, engine.ErrConflict)
 		}
 	}
 	f.specs[spec.Name] = spec
 	id := f.id()
-	c := &orchestrator.ContainerInfo{ID: id, Name: spec.Name, Image: spec.Image, State: "created", Labels: maps.Clone(spec.Labels), Networks: map[string]netip.Addr{}}
+	c := &engine.ContainerInfo{ID: id, Name: spec.Name, Image: spec.Image, State: "created", Labels: maps.Clone(spec.Labels), Networks: map[string]netip.Addr{}}
 	for _, a := range spec.Network {
 		c.Networks[a.Network] = a.IP
 	}
@@ -158,7 +158,7 @@ func (f *fakeRuntime) StartContainer(_ context.Context, id string) error {
 	defer f.mu.Unlock()
 	c, ok := f.containers[id]
 	if !ok {
-		return orchestrator.ErrNotFound
+		return engine.ErrNotFound
 	}
 	c.State = "running"
 	return nil
@@ -173,16 +173,16 @@ func (f *fakeRuntime) RemoveContainer(_ context.Context, id string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.containers[id]; !ok {
-		return orchestrator.ErrNotFound
+		return engine.ErrNotFound
 	}
 	delete(f.containers, id)
 	return nil
 }
 
-func (f *fakeRuntime) ListContainers(_ context.Context, labels map[string]string) ([]orchestrator.ContainerInfo, error) {
+func (f *fakeRuntime) ListContainers(_ context.Context, labels map[string]string) ([]engine.ContainerInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []orchestrator.ContainerInfo
+	var out []engine.ContainerInfo
 	for _, c := range f.containers {
 		if matches(c.Labels, labels) {
 			out = append(out, *c)
@@ -191,7 +191,7 @@ func (f *fakeRuntime) ListContainers(_ context.Context, labels map[string]string
 	return out, nil
 }
 
-func (f *fakeRuntime) ContainerByName(_ context.Context, name string) (orchestrator.ContainerInfo, error) {
+func (f *fakeRuntime) ContainerByName(_ context.Context, name string) (engine.ContainerInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, c := range f.containers {
@@ -199,7 +199,7 @@ func (f *fakeRuntime) ContainerByName(_ context.Context, name string) (orchestra
 			return *c, nil
 		}
 	}
-	return orchestrator.ContainerInfo{}, orchestrator.ErrNotFound
+	return engine.ContainerInfo{}, engine.ErrNotFound
 }
 
 func (f *fakeRuntime) Exec(_ context.Context, id string, cmd []string, stdout, _ io.Writer) (int, error) {
@@ -214,19 +214,19 @@ func (f *fakeRuntime) Exec(_ context.Context, id string, cmd []string, stdout, _
 	}
 	f.mu.Unlock()
 	if !ok {
-		return -1, orchestrator.ErrNotFound
+		return -1, engine.ErrNotFound
 	}
 	switch strings.Join(cmd[1:2], "") {
 	case "ready":
 		return f.ready, nil
 	case "stats":
-		fmt.Fprintf(stdout, `{"name":%q,"ready":true,"counters":{"originated":1,"delivered":2},"neighbors":[{"name":"x","state":"up"}]}`, c.Labels[orchestrator.LabelNode])
+		fmt.Fprintf(stdout, `{"name":%q,"ready":true,"counters":{"originated":1,"delivered":2},"neighbors":[{"name":"x","state":"up"}]}`, c.Labels[engine.LabelNode])
 		return 0, nil
 	}
 	return 127, nil
 }
 
-func (f *fakeRuntime) Logs(ctx context.Context, id string, opts orchestrator.LogOptions) (io.ReadCloser, error) {
+func (f *fakeRuntime) Logs(ctx context.Context, id string, opts engine.LogOptions) (io.ReadCloser, error) {
 	f.mu.Lock()
 	text := f.logs[id]
 	f.mu.Unlock()

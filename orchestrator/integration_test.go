@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/topo-dev/topo/internal/engine"
+	topo "github.com/topo-dev/topo"
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/internal/livetest"
 	"github.com/topo-dev/topo/orchestrator"
 	"github.com/topo-dev/topo/topology"
@@ -208,8 +209,8 @@ nodes: [hub, {name: s1, image: "topo-test-missing:never"}]
 		// Hold a network of our own on a subnet, then ask for a pool over it.
 		blocker := livetest.Name(t, "blk")
 		free := freeBlock(t, o)
-		_, err := o.Runtime().CreateNetwork(ctx, orchestrator.NetworkSpec{
-			Name: blocker, Subnet: free, Labels: map[string]string{orchestrator.LabelTopology: blocker},
+		_, err := o.Runtime().CreateNetwork(ctx, engine.NetworkSpec{
+			Name: blocker, Subnet: free, Labels: map[string]string{engine.LabelTopology: blocker},
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -234,7 +235,7 @@ nodes: [hub, {name: s1, image: "topo-test-missing:never"}]
 			t.Fatal(err)
 		}
 		// A container topo did not label, holding the name of a node.
-		spec := orchestrator.ContainerSpec{Name: orchestrator.ContainerName(name, "peer1"), Image: image}
+		spec := engine.ContainerSpec{Name: engine.ContainerName(name, "peer1"), Image: image}
 		orchestrator.Harden(&spec)
 		id, err := o.Runtime().CreateContainer(ctx, spec)
 		if err != nil {
@@ -260,7 +261,7 @@ func TestIntegrationCancelRollsBack(t *testing.T) {
 	name := livetest.Name(t, "cancel")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	o2, closeFn, err := engine.Open(ctx, engine.Options{Progress: func(e orchestrator.Event) {
+	o2, closeFn, err := topo.Open(ctx, topo.Options{Progress: func(e orchestrator.Event) {
 		if e.Phase == orchestrator.PhaseContainers && e.Resource != "" {
 			cancel() // midway: some containers exist, others do not
 		}
@@ -287,7 +288,7 @@ func freeBlock(t *testing.T, o *orchestrator.Orchestrator) netip.Prefix {
 	}
 	for i := range 256 {
 		p := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 212, byte(i), 0}), 24)
-		if !slices.ContainsFunc(nets, func(n orchestrator.NetworkInfo) bool {
+		if !slices.ContainsFunc(nets, func(n engine.NetworkInfo) bool {
 			return slices.ContainsFunc(n.Subnets, p.Overlaps)
 		}) {
 			return p

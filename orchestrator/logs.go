@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/topo-dev/topo/engine"
 )
 
 // LogsOptions select the log lines Logs returns.
@@ -33,17 +35,17 @@ type LogLine struct {
 // a moment (followWindow) so that lines of different nodes that arrive out
 // of order still come out in order. emit is never called concurrently.
 func (o *Orchestrator) Logs(ctx context.Context, name string, opts LogsOptions, emit func(LogLine) error) error {
-	cs, err := o.rt.ListContainers(ctx, map[string]string{LabelTopology: name})
+	cs, err := o.rt.ListContainers(ctx, map[string]string{engine.LabelTopology: name})
 	if err != nil {
 		return fmt.Errorf("logs %s: %w", name, err)
 	}
 	if len(cs) == 0 {
 		return fmt.Errorf("logs %s: %w; `topo ls` lists the running ones", name, ErrNoTopology)
 	}
-	sortByOrder(cs, func(c ContainerInfo) map[string]string { return c.Labels })
-	var picked []ContainerInfo
+	sortByOrder(cs, func(c engine.ContainerInfo) map[string]string { return c.Labels })
+	var picked []engine.ContainerInfo
 	for _, want := range opts.Nodes {
-		i := slices.IndexFunc(cs, func(c ContainerInfo) bool { return c.Labels[LabelNode] == want })
+		i := slices.IndexFunc(cs, func(c engine.ContainerInfo) bool { return c.Labels[engine.LabelNode] == want })
 		if i < 0 {
 			return fmt.Errorf("logs %s: no node %q; the nodes are %s", name, want, strings.Join(nodeLabels(cs), ", "))
 		}
@@ -53,7 +55,7 @@ func (o *Orchestrator) Logs(ctx context.Context, name string, opts LogsOptions, 
 		picked = cs
 	}
 
-	ro := LogOptions{Follow: opts.Follow, Since: opts.Since, Timestamps: true}
+	ro := engine.LogOptions{Follow: opts.Follow, Since: opts.Since, Timestamps: true}
 	if opts.Tail > 0 {
 		ro.Tail = fmt.Sprint(opts.Tail)
 	}
@@ -63,7 +65,7 @@ func (o *Orchestrator) Logs(ctx context.Context, name string, opts LogsOptions, 
 
 	var mu sync.Mutex
 	var all []LogLine
-	err = boundedEach(ctx, DefaultMaxWorkers, picked, func(ctx context.Context, c ContainerInfo) error {
+	err = boundedEach(ctx, DefaultMaxWorkers, picked, func(ctx context.Context, c engine.ContainerInfo) error {
 		return o.readLogs(ctx, c, ro, func(l LogLine) error {
 			mu.Lock()
 			defer mu.Unlock()
@@ -90,7 +92,7 @@ const followWindow = 300 * time.Millisecond
 // follow streams every picked node's log at once (the node count bounds
 // the streams) and emits the lines in time order, each after it has waited
 // followWindow. It returns nil when ctx ends.
-func (o *Orchestrator) follow(ctx context.Context, picked []ContainerInfo, ro LogOptions, emit func(LogLine) error) error {
+func (o *Orchestrator) follow(ctx context.Context, picked []engine.ContainerInfo, ro engine.LogOptions, emit func(LogLine) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type arrived struct {
@@ -142,7 +144,7 @@ func (o *Orchestrator) follow(ctx context.Context, picked []ContainerInfo, ro Lo
 			}
 		}
 	}()
-	err := boundedEach(ctx, len(picked), picked, func(ctx context.Context, c ContainerInfo) error {
+	err := boundedEach(ctx, len(picked), picked, func(ctx context.Context, c engine.ContainerInfo) error {
 		return o.readLogs(ctx, c, ro, func(l LogLine) error {
 			mu.Lock()
 			defer mu.Unlock()
@@ -167,7 +169,7 @@ func sortLines(ls []LogLine) {
 	slices.SortStableFunc(ls, func(a, b LogLine) int { return a.Time.Compare(b.Time) })
 }
 
-func (o *Orchestrator) readLogs(ctx context.Context, c ContainerInfo, ro LogOptions, emit func(LogLine) error) error {
+func (o *Orchestrator) readLogs(ctx context.Context, c engine.ContainerInfo, ro engine.LogOptions, emit func(LogLine) error) error {
 	rc, err := o.rt.Logs(ctx, c.ID, ro)
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Name, err)
@@ -175,7 +177,7 @@ func (o *Orchestrator) readLogs(ctx context.Context, c ContainerInfo, ro LogOpti
 	defer rc.Close()
 	sc := bufio.NewScanner(rc)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	node := c.Labels[LabelNode]
+	node := c.Labels[engine.LabelNode]
 	for sc.Scan() {
 		ts, text, _ := strings.Cut(sc.Text(), " ")
 		t, err := time.Parse(time.RFC3339Nano, ts)
@@ -192,10 +194,10 @@ func (o *Orchestrator) readLogs(ctx context.Context, c ContainerInfo, ro LogOpti
 	return nil
 }
 
-func nodeLabels(cs []ContainerInfo) []string {
+func nodeLabels(cs []engine.ContainerInfo) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
-		out[i] = c.Labels[LabelNode]
+		out[i] = c.Labels[engine.LabelNode]
 	}
 	return out
 }

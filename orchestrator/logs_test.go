@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/orchestrator"
 )
 
@@ -39,7 +40,7 @@ func TestLogsMergeInTimeOrder(t *testing.T) {
 	for _, c := range cs {
 		// peer1 wrote at :01 and :03, peer2 at :02: each stream is in order,
 		// the streams are not.
-		switch c.Labels[orchestrator.LabelNode] {
+		switch c.Labels[engine.LabelNode] {
 		case "peer1":
 			f.logs[c.ID] = "2026-11-21T05:00:01Z one\n2026-11-21T05:00:03Z three\n"
 		case "peer2":

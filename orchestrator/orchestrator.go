@@ -13,6 +13,8 @@ import (
 	"io"
 	"log/slog"
 	"time"
+
+	"github.com/topo-dev/topo/engine"
 )
 
 // Defaults.
@@ -28,7 +30,7 @@ const (
 
 // Orchestrator applies topology plans to a Runtime.
 type Orchestrator struct {
-	rt        Runtime
+	rt        engine.Runtime
 	log       *slog.Logger
 	nodeImage func(ctx context.Context) (string, error)
 	progress  func(Event)
@@ -52,7 +54,7 @@ func WithNodeImage(f func(ctx context.Context) (string, error)) Option {
 func WithProgress(f func(Event)) Option { return func(o *Orchestrator) { o.progress = f } }
 
 // New returns an Orchestrator on rt.
-func New(rt Runtime, opts ...Option) *Orchestrator {
+func New(rt engine.Runtime, opts ...Option) *Orchestrator {
 	o := &Orchestrator{
 		rt:       rt,
 		log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -65,13 +67,7 @@ func New(rt Runtime, opts ...Option) *Orchestrator {
 }
 
 // Runtime returns the runtime the orchestrator drives.
-func (o *Orchestrator) Runtime() Runtime { return o.rt }
-
-// ContainerName is the container of a node: <topology>-<node>.
-func ContainerName(topology, node string) string { return topology + "-" + node }
-
-// NetworkName is the network of a segment: <topology>-<segment>.
-func NetworkName(topology, segment string) string { return topology + "-" + segment }
+func (o *Orchestrator) Runtime() engine.Runtime { return o.rt }
 
 // NodeImage makes sure the built-in node image exists locally and returns
 // its reference.

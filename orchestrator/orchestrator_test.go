@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/orchestrator"
 	"github.com/topo-dev/topo/topology"
 )
@@ -62,7 +63,7 @@ func TestUpRollsBack(t *testing.T) {
 		left   bool
 	}{
 		{name: "a container fails", setup: func(f *fakeRuntime) {
-			f.failCreate = func(s orchestrator.ContainerSpec) error {
+			f.failCreate = func(s engine.ContainerSpec) error {
 				if strings.HasSuffix(s.Name, "spoke3") {
 					return boom
 				}
@@ -70,7 +71,7 @@ func TestUpRollsBack(t *testing.T) {
 			}
 		}, want: "spoke3"},
 		{name: "a network fails", setup: func(f *fakeRuntime) {
-			f.failNetwork = func(s orchestrator.NetworkSpec) error {
+			f.failNetwork = func(s engine.NetworkSpec) error {
 				if strings.HasSuffix(s.Name, "spoke2") {
 					return boom
 				}
@@ -100,7 +101,7 @@ func TestUpPlansAroundUsedSubnets(t *testing.T) {
 	f := newFake()
 	ctx := context.Background()
 	// A network that is not ours sits on the default pool's first block.
-	if _, err := f.CreateNetwork(ctx, orchestrator.NetworkSpec{Name: "theirs", Subnet: netip.MustParsePrefix("10.210.0.0/26")}); err != nil {
+	if _, err := f.CreateNetwork(ctx, engine.NetworkSpec{Name: "theirs", Subnet: netip.MustParsePrefix("10.210.0.0/26")}); err != nil {
 		t.Fatal(err)
 	}
 	res, err := fakeOrchestrator(f).Up(ctx, load(t, "../topologies/ring.yaml"), orchestrator.UpOptions{})
@@ -117,9 +118,9 @@ func TestUpPlansAroundUsedSubnets(t *testing.T) {
 func TestUpReplansWhenASubnetIsTakenMeanwhile(t *testing.T) {
 	f := newFake()
 	var calls atomic.Int32
-	f.failNetwork = func(s orchestrator.NetworkSpec) error {
+	f.failNetwork = func(s engine.NetworkSpec) error {
 		if calls.Add(1) == 2 { // another topo took it between plan and create
-			return orchestrator.ErrOverlap
+			return engine.ErrOverlap
 		}
 		return nil
 	}
@@ -134,7 +135,7 @@ func TestUpReplansWhenASubnetIsTakenMeanwhile(t *testing.T) {
 func TestUpChosenPoolOverlapIsAnError(t *testing.T) {
 	f := newFake()
 	ctx := context.Background()
-	if _, err := f.CreateNetwork(ctx, orchestrator.NetworkSpec{Name: "theirs", Subnet: netip.MustParsePrefix("10.99.0.0/24")}); err != nil {
+	if _, err := f.CreateNetwork(ctx, engine.NetworkSpec{Name: "theirs", Subnet: netip.MustParsePrefix("10.99.0.0/24")}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := fakeOrchestrator(f).Up(ctx, parse(t, "layout: bus\nnodes: 3\nnetwork: {pool: 10.99.0.0/24}\n"), orchestrator.UpOptions{})
@@ -240,13 +241,13 @@ nodes:
 	if len(hub.Network) != 2 || hub.Network[0].Network != "spec-hub-s1" {
 		t.Errorf("hub networks: %+v", hub.Network)
 	}
-	if hub.Labels[orchestrator.LabelTopology] != "spec" || hub.Labels[orchestrator.LabelNode] != "hub" || hub.Labels[orchestrator.LabelAgent] != "true" {
+	if hub.Labels[engine.LabelTopology] != "spec" || hub.Labels[engine.LabelNode] != "hub" || hub.Labels[engine.LabelAgent] != "true" {
 		t.Errorf("hub labels: %v", hub.Labels)
 	}
 	if len(s1.Env) != 2 || s1.Env[0] != "TZ=UTC" || !strings.HasPrefix(s1.Env[1], "TOPO_NODE_CONFIG={") {
 		t.Errorf("s1 env: %q", s1.Env)
 	}
-	if s2.User != "" || s2.ReadOnlyRoot || !strings.Contains(s2.Tmpfs[orchestrator.RunDir], "mode=1777") || s2.Image != "mine:1" || strings.Join(s2.Cmd, " ") != "/app -v" || s2.Labels[orchestrator.LabelAgent] != "false" ||
+	if s2.User != "" || s2.ReadOnlyRoot || !strings.Contains(s2.Tmpfs[orchestrator.RunDir], "mode=1777") || s2.Image != "mine:1" || strings.Join(s2.Cmd, " ") != "/app -v" || s2.Labels[engine.LabelAgent] != "false" ||
 		len(s2.Env) != 2 || s2.Env[0] != "MODE=x" || !strings.Contains(s2.Env[1], `"name":"s2"`) {
 		t.Errorf("user image node: %+v", s2)
 	}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/topo-dev/topo/engine"
 )
 
 // Receipt is the outcome of a message sent with Send, as
@@ -82,33 +84,33 @@ func (o *Orchestrator) Exec(ctx context.Context, name, node string, cmd []string
 }
 
 // nodeContainer finds the running container of a node.
-func (o *Orchestrator) nodeContainer(ctx context.Context, name, node string) (ContainerInfo, error) {
-	cs, err := o.rt.ListContainers(ctx, map[string]string{LabelTopology: name})
+func (o *Orchestrator) nodeContainer(ctx context.Context, name, node string) (engine.ContainerInfo, error) {
+	cs, err := o.rt.ListContainers(ctx, map[string]string{engine.LabelTopology: name})
 	if err != nil {
-		return ContainerInfo{}, err
+		return engine.ContainerInfo{}, err
 	}
 	if len(cs) == 0 {
-		return ContainerInfo{}, fmt.Errorf("topology %q: %w; `topo ls` lists the running ones", name, ErrNoTopology)
+		return engine.ContainerInfo{}, fmt.Errorf("topology %q: %w; `topo ls` lists the running ones", name, ErrNoTopology)
 	}
 	for _, c := range cs {
-		if c.Labels[LabelNode] == node {
+		if c.Labels[engine.LabelNode] == node {
 			if c.State != "running" {
 				return c, fmt.Errorf("node %s is %s, not running; see `topo logs -t %s %s`", node, c.State, name, node)
 			}
 			return c, nil
 		}
 	}
-	sortByOrder(cs, func(c ContainerInfo) map[string]string { return c.Labels })
-	return ContainerInfo{}, fmt.Errorf("topology %s has no node %q; its nodes are %s", name, node, strings.Join(nodeLabels(cs), ", "))
+	sortByOrder(cs, func(c engine.ContainerInfo) map[string]string { return c.Labels })
+	return engine.ContainerInfo{}, fmt.Errorf("topology %s has no node %q; its nodes are %s", name, node, strings.Join(nodeLabels(cs), ", "))
 }
 
 // agentContainer is nodeContainer for a node that runs topo's agent.
-func (o *Orchestrator) agentContainer(ctx context.Context, name, node string) (ContainerInfo, error) {
+func (o *Orchestrator) agentContainer(ctx context.Context, name, node string) (engine.ContainerInfo, error) {
 	c, err := o.nodeContainer(ctx, name, node)
 	if err != nil {
 		return c, err
 	}
-	if c.Labels[LabelAgent] != "true" {
+	if c.Labels[engine.LabelAgent] != "true" {
 		return c, fmt.Errorf("node %s runs its own image %s, not topo's agent", node, c.Image)
 	}
 	return c, nil

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/node"
 	"github.com/topo-dev/topo/topology"
 	"github.com/topo-dev/topo/wiring"
@@ -33,31 +34,31 @@ type SpecOptions struct {
 // Specs returns the networks and containers that make up a plan, in plan
 // order, exactly as Up creates them. The compose export writes the same
 // specs as a file, so the two cannot drift apart.
-func Specs(plan *topology.Plan, opts SpecOptions) ([]NetworkSpec, []ContainerSpec, error) {
+func Specs(plan *topology.Plan, opts SpecOptions) ([]engine.NetworkSpec, []engine.ContainerSpec, error) {
 	labels := func(extra map[string]string) map[string]string {
 		l := map[string]string{
-			LabelTopology: plan.Name,
-			LabelLayout:   string(plan.Layout),
-			LabelFile:     opts.File,
+			engine.LabelTopology: plan.Name,
+			engine.LabelLayout:   string(plan.Layout),
+			engine.LabelFile:     opts.File,
 		}
 		if opts.Hash != "" {
-			l[LabelPlan] = opts.Hash
+			l[engine.LabelPlan] = opts.Hash
 		}
 		maps.Copy(l, extra)
 		return l
 	}
 
-	nets := make([]NetworkSpec, len(plan.Segments))
+	nets := make([]engine.NetworkSpec, len(plan.Segments))
 	for i, s := range plan.Segments {
-		nets[i] = NetworkSpec{
-			Name:    NetworkName(plan.Name, s.Name),
+		nets[i] = engine.NetworkSpec{
+			Name:    engine.NetworkName(plan.Name, s.Name),
 			Subnet:  s.Subnet,
 			Gateway: s.Gateway,
-			Labels:  labels(map[string]string{LabelSegment: s.Name, LabelOrder: strconv.Itoa(i)}),
+			Labels:  labels(map[string]string{engine.LabelSegment: s.Name, engine.LabelOrder: strconv.Itoa(i)}),
 		}
 	}
 
-	cons := make([]ContainerSpec, len(plan.Nodes))
+	cons := make([]engine.ContainerSpec, len(plan.Nodes))
 	for i, n := range plan.Nodes {
 		cfg, err := wiring.NodeConfig(plan, n.Name, wiring.Options{})
 		if err != nil {
@@ -68,13 +69,13 @@ func Specs(plan *topology.Plan, opts SpecOptions) ([]NetworkSpec, []ContainerSpe
 			return nil, nil, fmt.Errorf("node %s: config: %w", n.Name, err)
 		}
 		agent := n.Image == ""
-		name := ContainerName(plan.Name, n.Name)
-		c := ContainerSpec{
+		name := engine.ContainerName(plan.Name, n.Name)
+		c := engine.ContainerSpec{
 			Name:     name,
 			Hostname: name, // topology validation keeps it within a hostname's 63 characters
 			Image:    opts.Image,
 			Labels: labels(map[string]string{
-				LabelNode: n.Name, LabelRole: n.Role, LabelAgent: strconv.FormatBool(agent), LabelOrder: strconv.Itoa(i),
+				engine.LabelNode: n.Name, engine.LabelRole: n.Role, engine.LabelAgent: strconv.FormatBool(agent), engine.LabelOrder: strconv.Itoa(i),
 			}),
 		}
 		for _, k := range slices.Sorted(maps.Keys(n.Env)) {
@@ -92,7 +93,7 @@ func Specs(plan *topology.Plan, opts SpecOptions) ([]NetworkSpec, []ContainerSpe
 		}
 		for _, s := range plan.Segments {
 			if a, ok := n.Addresses[s.Name]; ok {
-				c.Network = append(c.Network, NetworkAttachment{Network: NetworkName(plan.Name, s.Name), IP: a})
+				c.Network = append(c.Network, engine.NetworkAttachment{Network: engine.NetworkName(plan.Name, s.Name), IP: a})
 			}
 		}
 		cons[i] = c
@@ -103,7 +104,7 @@ func Specs(plan *topology.Plan, opts SpecOptions) ([]NetworkSpec, []ContainerSpe
 // Harden gives a container the least privilege topo's agent runs with: a
 // non-root user, a read-only root with a tmpfs for the control socket, no
 // capabilities, no-new-privileges, and memory and pids caps.
-func Harden(c *ContainerSpec) {
+func Harden(c *engine.ContainerSpec) {
 	c.User = agentUser
 	c.ReadOnlyRoot = true
 	c.Tmpfs = map[string]string{RunDir: agentRunDir}

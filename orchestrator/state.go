@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/topo-dev/topo/engine"
 )
 
 // ErrNoTopology is returned, wrapped, when a named topology is not running.
@@ -26,16 +28,16 @@ type TopologyInfo struct {
 
 // List returns the topologies that have containers, by name.
 func (o *Orchestrator) List(ctx context.Context) ([]TopologyInfo, error) {
-	cs, err := o.rt.ListContainers(ctx, map[string]string{LabelTopology: ""})
+	cs, err := o.rt.ListContainers(ctx, map[string]string{engine.LabelTopology: ""})
 	if err != nil {
 		return nil, fmt.Errorf("ls: %w", err)
 	}
 	by := map[string]*TopologyInfo{}
 	for _, c := range cs {
-		name := c.Labels[LabelTopology]
+		name := c.Labels[engine.LabelTopology]
 		t := by[name]
 		if t == nil {
-			t = &TopologyInfo{Name: name, Layout: c.Labels[LabelLayout], File: c.Labels[LabelFile], Created: c.Created}
+			t = &TopologyInfo{Name: name, Layout: c.Labels[engine.LabelLayout], File: c.Labels[engine.LabelFile], Created: c.Created}
 			by[name] = t
 		}
 		t.Nodes++
@@ -116,7 +118,7 @@ func (o *Orchestrator) Status(ctx context.Context, name string, maxWorkers int) 
 	if maxWorkers <= 0 {
 		maxWorkers = DefaultMaxWorkers
 	}
-	sel := map[string]string{LabelTopology: name}
+	sel := map[string]string{engine.LabelTopology: name}
 	cs, err := o.rt.ListContainers(ctx, sel)
 	if err != nil {
 		return nil, fmt.Errorf("status %s: %w", name, err)
@@ -128,13 +130,13 @@ func (o *Orchestrator) Status(ctx context.Context, name string, maxWorkers int) 
 	if len(cs) == 0 && len(ns) == 0 {
 		return nil, fmt.Errorf("status %s: %w; `topo ls` lists the running ones", name, ErrNoTopology)
 	}
-	sortByOrder(cs, func(c ContainerInfo) map[string]string { return c.Labels })
-	sortByOrder(ns, func(n NetworkInfo) map[string]string { return n.Labels })
+	sortByOrder(cs, func(c engine.ContainerInfo) map[string]string { return c.Labels })
+	sortByOrder(ns, func(n engine.NetworkInfo) map[string]string { return n.Labels })
 
 	st := &Status{Name: name}
 	segOf := map[string]string{} // network name -> segment
 	for _, n := range ns {
-		seg := n.Labels[LabelSegment]
+		seg := n.Labels[engine.LabelSegment]
 		segOf[n.Name] = seg
 		ss := SegmentStatus{Name: seg, Network: n.Name, Members: []string{}}
 		if len(n.Subnets) > 0 {
@@ -142,15 +144,15 @@ func (o *Orchestrator) Status(ctx context.Context, name string, maxWorkers int) 
 		}
 		st.Segments = append(st.Segments, ss)
 		if st.Layout == "" {
-			st.Layout, st.File = n.Labels[LabelLayout], n.Labels[LabelFile]
+			st.Layout, st.File = n.Labels[engine.LabelLayout], n.Labels[engine.LabelFile]
 		}
 	}
 	st.Nodes = make([]NodeStatus, len(cs))
 	for i, c := range cs {
-		nodeName := c.Labels[LabelNode]
-		st.Layout, st.File = c.Labels[LabelLayout], c.Labels[LabelFile]
+		nodeName := c.Labels[engine.LabelNode]
+		st.Layout, st.File = c.Labels[engine.LabelLayout], c.Labels[engine.LabelFile]
 		n := NodeStatus{
-			Name: nodeName, Role: c.Labels[LabelRole], Container: c.Name, State: c.State,
+			Name: nodeName, Role: c.Labels[engine.LabelRole], Container: c.Name, State: c.State,
 			Addresses: map[string]string{}, Neighbors: []string{},
 		}
 		for net, ip := range c.Networks {
@@ -197,11 +199,11 @@ type AgentNeighbor struct {
 	State string `json:"state"`
 }
 
-func (o *Orchestrator) fillStats(ctx context.Context, c ContainerInfo, n *NodeStatus) {
+func (o *Orchestrator) fillStats(ctx context.Context, c engine.ContainerInfo, n *NodeStatus) {
 	if c.State != "running" {
 		return
 	}
-	if c.Labels[LabelAgent] != "true" {
+	if c.Labels[engine.LabelAgent] != "true" {
 		n.Ready = true // a user's image: running is all we can know
 		return
 	}
@@ -228,8 +230,8 @@ func (o *Orchestrator) fillStats(ctx context.Context, c ContainerInfo, n *NodeSt
 // sortByOrder sorts resources by their topo.order label: plan order.
 func sortByOrder[T any](items []T, labels func(T) map[string]string) {
 	slices.SortStableFunc(items, func(a, b T) int {
-		x, _ := strconv.Atoi(labels(a)[LabelOrder])
-		y, _ := strconv.Atoi(labels(b)[LabelOrder])
+		x, _ := strconv.Atoi(labels(a)[engine.LabelOrder])
+		y, _ := strconv.Atoi(labels(b)[engine.LabelOrder])
 		return x - y
 	})
 }

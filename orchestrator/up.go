@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/topology"
 )
 
@@ -101,7 +102,7 @@ func (o *Orchestrator) Up(ctx context.Context, t *topology.Topology, opts UpOpti
 		if errors.Is(err, errConcurrentUp) {
 			return res, err // what exists is the other up's, not ours to remove
 		}
-		retry := errors.Is(err, ErrOverlap) && !t.Network.PoolSet && attempt < maxPlanAttempts && ctx.Err() == nil
+		retry := errors.Is(err, engine.ErrOverlap) && !t.Network.PoolSet && attempt < maxPlanAttempts && ctx.Err() == nil
 		if !retry && opts.Retain {
 			return res, fmt.Errorf("up %s: %w (resources kept because of --retain; remove them with `topo down %s`)", name, err, name)
 		}
@@ -134,10 +135,10 @@ func (o *Orchestrator) checkExisting(ctx context.Context, name, file, hash strin
 		return false, nil
 	}
 	for _, c := range cs {
-		if f := c.Labels[LabelFile]; f != file {
+		if f := c.Labels[engine.LabelFile]; f != file {
 			return false, fmt.Errorf("up %s: %w from %s; run `topo down %s` first, or pick another name with --name", name, ErrAlreadyRunning, f, name)
 		}
-		if c.Labels[LabelPlan] != hash {
+		if c.Labels[engine.LabelPlan] != hash {
 			return false, fmt.Errorf("up %s: %w from an earlier version of %s; run `topo down %s` first", name, ErrAlreadyRunning, file, name)
 		}
 	}
@@ -153,8 +154,8 @@ func (o *Orchestrator) checkExisting(ctx context.Context, name, file, hash strin
 }
 
 // existing lists the containers and networks labelled with a topology.
-func (o *Orchestrator) existing(ctx context.Context, name string) ([]ContainerInfo, []NetworkInfo, error) {
-	sel := map[string]string{LabelTopology: name}
+func (o *Orchestrator) existing(ctx context.Context, name string) ([]engine.ContainerInfo, []engine.NetworkInfo, error) {
+	sel := map[string]string{engine.LabelTopology: name}
 	cs, err := o.rt.ListContainers(ctx, sel)
 	if err != nil {
 		return nil, nil, err
@@ -213,7 +214,7 @@ func (u *upRun) run(ctx context.Context, t *topology.Topology, image string) (*U
 	}
 	err = u.forEach(ctx, PhaseStart, nodeNames(plan), func(ctx context.Context, n string) error {
 		if err := u.o.rt.StartContainer(ctx, ids[n]); err != nil {
-			return fmt.Errorf("start %s: %w", ContainerName(u.name, n), err)
+			return fmt.Errorf("start %s: %w", engine.ContainerName(u.name, n), err)
 		}
 		return nil
 	})
@@ -222,7 +223,7 @@ func (u *upRun) run(ctx context.Context, t *topology.Topology, image string) (*U
 	}
 	err = u.forEach(ctx, PhaseReady, nodeNames(plan), func(ctx context.Context, n string) error {
 		pn, _ := plan.Node(n)
-		return u.o.waitReady(ctx, ContainerName(u.name, n), pn.Image != "")
+		return u.o.waitReady(ctx, engine.ContainerName(u.name, n), pn.Image != "")
 	})
 	return res, err
 }
@@ -230,7 +231,7 @@ func (u *upRun) run(ctx context.Context, t *topology.Topology, image string) (*U
 // planAndWire plans the topology and creates its networks, holding the
 // machine-wide network lock so that concurrent ups pick distinct subnets.
 // It returns the container specs by node.
-func (u *upRun) planAndWire(ctx context.Context, t *topology.Topology, image string) (*topology.Plan, map[string]ContainerSpec, error) {
+func (u *upRun) planAndWire(ctx context.Context, t *topology.Topology, image string) (*topology.Plan, map[string]engine.ContainerSpec, error) {
 	unlock, err := lockNetworks(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -257,22 +258,22 @@ func (u *upRun) planAndWire(ctx context.Context, t *topology.Topology, image str
 	if err != nil {
 		return plan, nil, err
 	}
-	byName := map[string]NetworkSpec{}
+	byName := map[string]engine.NetworkSpec{}
 	for _, n := range nets {
 		byName[n.Name] = n
 	}
 	err = u.forEach(ctx, PhaseNetworks, segmentNames(plan), func(ctx context.Context, seg string) error {
-		return u.createNetwork(ctx, byName[NetworkName(plan.Name, seg)])
+		return u.createNetwork(ctx, byName[engine.NetworkName(plan.Name, seg)])
 	})
-	specs := make(map[string]ContainerSpec, len(cons))
+	specs := make(map[string]engine.ContainerSpec, len(cons))
 	for _, c := range cons {
-		specs[c.Labels[LabelNode]] = c
+		specs[c.Labels[engine.LabelNode]] = c
 	}
 	return plan, specs, err
 }
 
 // plan builds the plan, steering clear of subnets the engine's networks use.
-func (o *Orchestrator) plan(t *topology.Topology, name string, nets []NetworkInfo) (*topology.Plan, error) {
+func (o *Orchestrator) plan(t *topology.Topology, name string, nets []engine.NetworkInfo) (*topology.Plan, error) {
 	var avoid []netip.Prefix
 	for _, n := range nets {
 		avoid = append(avoid, n.Subnets...)
@@ -282,18 +283,18 @@ func (o *Orchestrator) plan(t *topology.Topology, name string, nets []NetworkInf
 
 // preflight refuses names already taken by resources topo does not own,
 // and user images that are not present, before anything is created.
-func (o *Orchestrator) preflight(ctx context.Context, plan *topology.Plan, nets []NetworkInfo) error {
+func (o *Orchestrator) preflight(ctx context.Context, plan *topology.Plan, nets []engine.NetworkInfo) error {
 	var errs []error
 	for _, n := range plan.Nodes {
-		c, err := o.rt.ContainerByName(ctx, ContainerName(plan.Name, n.Name))
+		c, err := o.rt.ContainerByName(ctx, engine.ContainerName(plan.Name, n.Name))
 		switch {
-		case errors.Is(err, ErrNotFound):
+		case errors.Is(err, engine.ErrNotFound):
 		case err != nil:
 			return err
-		case c.Labels[LabelTopology] != "":
+		case c.Labels[engine.LabelTopology] != "":
 			// Names join with dashes, so topology "a" node "b-c" and
 			// topology "a-b" node "c" are both "a-b-c".
-			errs = append(errs, fmt.Errorf("container name %q is taken by node %q of topology %q; pick another name with --name", c.Name, c.Labels[LabelNode], c.Labels[LabelTopology]))
+			errs = append(errs, fmt.Errorf("container name %q is taken by node %q of topology %q; pick another name with --name", c.Name, c.Labels[engine.LabelNode], c.Labels[engine.LabelTopology]))
 		default:
 			errs = append(errs, fmt.Errorf("container name %q is taken by a container topo did not create (%s); remove it or pick another name with --name", c.Name, shortID(c.ID)))
 		}
@@ -307,17 +308,17 @@ func (o *Orchestrator) preflight(ctx context.Context, plan *topology.Plan, nets 
 			}
 		}
 	}
-	taken := map[string]NetworkInfo{}
+	taken := map[string]engine.NetworkInfo{}
 	for _, n := range nets {
 		taken[n.Name] = n
 	}
 	for _, s := range plan.Segments {
-		name := NetworkName(plan.Name, s.Name)
+		name := engine.NetworkName(plan.Name, s.Name)
 		n, ok := taken[name]
 		switch {
 		case !ok:
-		case n.Labels[LabelTopology] != "":
-			errs = append(errs, fmt.Errorf("network name %q is taken by segment %q of topology %q; pick another name with --name", name, n.Labels[LabelSegment], n.Labels[LabelTopology]))
+		case n.Labels[engine.LabelTopology] != "":
+			errs = append(errs, fmt.Errorf("network name %q is taken by segment %q of topology %q; pick another name with --name", name, n.Labels[engine.LabelSegment], n.Labels[engine.LabelTopology]))
 		default:
 			errs = append(errs, fmt.Errorf("network name %q is taken by a network topo did not create; remove it or pick another name with --name", name))
 		}
@@ -325,9 +326,9 @@ func (o *Orchestrator) preflight(ctx context.Context, plan *topology.Plan, nets 
 	return errors.Join(errs...)
 }
 
-func (u *upRun) createNetwork(ctx context.Context, spec NetworkSpec) error {
+func (u *upRun) createNetwork(ctx context.Context, spec engine.NetworkSpec) error {
 	_, err := u.o.rt.CreateNetwork(uncancelled(ctx), spec)
-	if errors.Is(err, ErrOverlap) && u.poolSet {
+	if errors.Is(err, engine.ErrOverlap) && u.poolSet {
 		return fmt.Errorf("network %s: subnet %s overlaps an existing Docker network; choose another network.pool in the file: %w", spec.Name, spec.Subnet, err)
 	}
 	if err != nil {

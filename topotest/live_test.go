@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/internal/livetest"
-	"github.com/topo-dev/topo/orchestrator"
 	"github.com/topo-dev/topo/topology"
 	"github.com/topo-dev/topo/topotest"
 )
@@ -47,14 +47,14 @@ func TestIntegrationLayouts(t *testing.T) {
 // network holds exactly its segment's members.
 func checkWiring(t *testing.T, top *topotest.Topology) {
 	t.Helper()
-	cs, err := top.Orchestrator().Runtime().ListContainers(context.Background(), map[string]string{orchestrator.LabelTopology: top.Name})
+	cs, err := top.Orchestrator().Runtime().ListContainers(context.Background(), map[string]string{engine.LabelTopology: top.Name})
 	if err != nil {
 		t.Fatal(err)
 	}
 	onNet := map[string][]string{} // network -> nodes, from Docker
 	for _, c := range cs {
 		for net := range c.Networks {
-			onNet[net] = append(onNet[net], c.Labels[orchestrator.LabelNode])
+			onNet[net] = append(onNet[net], c.Labels[engine.LabelNode])
 		}
 	}
 	for _, s := range top.Plan.Segments {

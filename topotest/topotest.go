@@ -32,7 +32,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/topo-dev/topo/internal/engine"
+	topo "github.com/topo-dev/topo"
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/orchestrator"
 	"github.com/topo-dev/topo/topology"
 )
@@ -89,7 +90,7 @@ func Up(t testing.TB, file string, opts ...Option) *Topology {
 	}
 	t.Cleanup(top.down(t))
 
-	o, closeFn, err := engine.Open(context.Background(), engine.Options{})
+	o, closeFn, err := topo.Open(context.Background(), topo.Options{})
 	if err != nil {
 		t.Fatalf("topotest: %v", err)
 	}
@@ -236,12 +237,12 @@ func (top *Topology) Exec(t testing.TB, node string, cmd ...string) (int, string
 
 // Container is the Docker container name of a node.
 func (top *Topology) Container(node string) string {
-	return orchestrator.ContainerName(top.Name, node)
+	return engine.ContainerName(top.Name, node)
 }
 
 // Network is the Docker network name of a segment.
 func (top *Topology) Network(segment string) string {
-	return orchestrator.NetworkName(top.Name, segment)
+	return engine.NetworkName(top.Name, segment)
 }
 
 var unsafeName = regexp.MustCompile(`[^a-z0-9]+`)

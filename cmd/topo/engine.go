@@ -3,17 +3,17 @@ package main
 import (
 	"context"
 
-	"github.com/topo-dev/topo/internal/engine"
+	topolib "github.com/topo-dev/topo"
 	"github.com/topo-dev/topo/orchestrator"
 )
 
 // open connects to the Docker engine. The returned close func is never nil.
 func (a *app) open(ctx context.Context, withProgress bool) (*orchestrator.Orchestrator, func(), error) {
-	opts := engine.Options{Logger: a.logger()}
+	opts := topolib.Options{Logger: a.logger()}
 	if withProgress {
 		opts.Progress = newProgress(a.stderr).event
 	}
-	o, closeFn, err := engine.Open(ctx, opts)
+	o, closeFn, err := topolib.Open(ctx, opts)
 	if err != nil {
 		return nil, func() {}, err
 	}

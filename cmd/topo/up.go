@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/orchestrator"
 	"github.com/topo-dev/topo/topology"
 )
@@ -85,7 +86,7 @@ func printUpSummary(a *app, res *orchestrator.UpResult, took time.Duration) {
 				addrs = append(addrs, fmt.Sprintf("%s (%s)", ip, s.Name))
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", n.Name, n.Role, orchestrator.ContainerName(p.Name, n.Name), strings.Join(addrs, ", "))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", n.Name, n.Role, engine.ContainerName(p.Name, n.Name), strings.Join(addrs, ", "))
 	}
 	tw.Flush()
 	from, to := exampleSend(p)

@@ -19,8 +19,9 @@ import (
 	"testing"
 	"time"
 
+	topo "github.com/topo-dev/topo"
 	"github.com/topo-dev/topo/docker"
-	"github.com/topo-dev/topo/internal/engine"
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/internal/flock"
 	"github.com/topo-dev/topo/nodeimage"
 	"github.com/topo-dev/topo/orchestrator"
@@ -108,7 +109,7 @@ const latestAbsent = nodeimage.LatestTag + " absent before the run\n"
 
 // noteLatest records, holding the lock exclusively, whether
 // topo-node:latest exists. Anything but a sure "absent" leaves it be.
-func noteLatest(rt orchestrator.Runtime, lock *flock.File) {
+func noteLatest(rt engine.Runtime, lock *flock.File) {
 	if err := lock.SetNote(""); err != nil {
 		return // read only: nothing noted, nothing restored
 	}
@@ -123,7 +124,7 @@ func noteLatest(rt orchestrator.Runtime, lock *flock.File) {
 // exclusively, when it was absent before the run: RestoreLatest does that
 // after each test that tags it, but a test in another package, which saw
 // the tag a test here had just added, leaves it be.
-func restoreLatest(ctx context.Context, rt orchestrator.Runtime, lock *flock.File) {
+func restoreLatest(ctx context.Context, rt engine.Runtime, lock *flock.File) {
 	note, err := lock.Note()
 	if err != nil || note != latestAbsent {
 		return
@@ -140,7 +141,7 @@ func restoreLatest(ctx context.Context, rt orchestrator.Runtime, lock *flock.Fil
 // then, the tag is removed again when t ends (the image goes with it when
 // it has no other tag and nothing uses it). When it did, it stays, naming
 // the current agent's image as after a `topo build`.
-func RestoreLatest(t testing.TB, rt orchestrator.Runtime) {
+func RestoreLatest(t testing.TB, rt engine.Runtime) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -162,7 +163,7 @@ func RestoreLatest(t testing.TB, rt orchestrator.Runtime) {
 
 // ignorable errors of a removal: in use, or already gone.
 func ignorable(err error) bool {
-	return errors.Is(err, orchestrator.ErrConflict) || errors.Is(err, orchestrator.ErrNotFound)
+	return errors.Is(err, engine.ErrConflict) || errors.Is(err, engine.ErrNotFound)
 }
 
 // labelProbe marks topotest's probe containers with the topology they
@@ -171,14 +172,14 @@ const labelProbe = "topo.probe"
 
 // sweep removes and reports this run's containers, probes and networks.
 // A failure to list or remove them is an error: the check could not look.
-func sweep(rt orchestrator.Runtime) (leaked []string, err error) {
+func sweep(rt engine.Runtime) (leaked []string, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var errs []error
 	ours := func(labels map[string]string, key string) bool {
 		return strings.HasPrefix(labels[key], runPrefix)
 	}
-	for _, key := range []string{orchestrator.LabelTopology, labelProbe} {
+	for _, key := range []string{engine.LabelTopology, labelProbe} {
 		cs, err := rt.ListContainers(ctx, map[string]string{key: ""})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("list containers labelled %s: %w", key, err))
@@ -193,21 +194,21 @@ func sweep(rt orchestrator.Runtime) (leaked []string, err error) {
 				what = "probe container "
 			}
 			leaked = append(leaked, what+c.Name)
-			if err := rt.RemoveContainer(ctx, c.ID); err != nil && !errors.Is(err, orchestrator.ErrNotFound) {
+			if err := rt.RemoveContainer(ctx, c.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
 				errs = append(errs, err)
 			}
 		}
 	}
-	ns, err := rt.ListNetworks(ctx, map[string]string{orchestrator.LabelTopology: ""})
+	ns, err := rt.ListNetworks(ctx, map[string]string{engine.LabelTopology: ""})
 	if err != nil {
 		errs = append(errs, fmt.Errorf("list networks: %w", err))
 	}
 	for _, n := range ns {
-		if !ours(n.Labels, orchestrator.LabelTopology) {
+		if !ours(n.Labels, engine.LabelTopology) {
 			continue
 		}
 		leaked = append(leaked, "network "+n.Name)
-		if err := rt.RemoveNetwork(ctx, n.ID); err != nil && !errors.Is(err, orchestrator.ErrNotFound) {
+		if err := rt.RemoveNetwork(ctx, n.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
 			errs = append(errs, err)
 		}
 	}
@@ -256,7 +257,7 @@ func Runtime(t testing.TB) *docker.Client {
 // in this run or another, shares the image; that makes it safe to remove by
 // its tag, which happens when t ends. Node images other tests share are
 // Main's to remove, at the very end.
-func StandIn(t testing.TB, rt orchestrator.Runtime) (opts nodeimage.Options, tag string) {
+func StandIn(t testing.TB, rt engine.Runtime) (opts nodeimage.Options, tag string) {
 	t.Helper()
 	_, file, _, ok := runtime.Caller(0)
 	if !ok || !filepath.IsAbs(file) {
@@ -297,7 +298,7 @@ func StandIn(t testing.TB, rt orchestrator.Runtime) (opts nodeimage.Options, tag
 func Engine(t testing.TB) *orchestrator.Orchestrator {
 	t.Helper()
 	Require(t)
-	o, closeFn, err := engine.Open(context.Background(), engine.Options{})
+	o, closeFn, err := topo.Open(context.Background(), topo.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +310,7 @@ func Engine(t testing.TB) *orchestrator.Orchestrator {
 func Leftovers(t testing.TB, o *orchestrator.Orchestrator, name string) []string {
 	t.Helper()
 	ctx := context.Background()
-	sel := map[string]string{orchestrator.LabelTopology: name}
+	sel := map[string]string{engine.LabelTopology: name}
 	cs, err := o.Runtime().ListContainers(ctx, sel)
 	if err != nil {
 		t.Fatal(err)

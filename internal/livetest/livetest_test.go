@@ -11,15 +11,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/internal/flock"
 	"github.com/topo-dev/topo/nodeimage"
-	"github.com/topo-dev/topo/orchestrator"
 )
 
 // fakeImages holds image tags; only the calls RestoreLatest and the
 // first-in/last-out note make are implemented.
 type fakeImages struct {
-	orchestrator.Runtime
+	engine.Runtime
 	tags map[string]bool
 }
 
@@ -29,7 +29,7 @@ func (f *fakeImages) ImageExists(_ context.Context, ref string) (bool, error) {
 
 func (f *fakeImages) RemoveImage(_ context.Context, ref string) error {
 	if !f.tags[ref] {
-		return fmt.Errorf("remove %s: %w", ref, orchestrator.ErrNotFound)
+		return fmt.Errorf("remove %s: %w", ref, engine.ErrNotFound)
 	}
 	delete(f.tags, ref)
 	return nil
@@ -88,9 +88,9 @@ func TestLatestNote(t *testing.T) {
 // fakeSweep lists containers and networks by the one label asked for, with
 // an empty value matching any, as the engine does.
 type fakeSweep struct {
-	orchestrator.Runtime
-	containers []orchestrator.ContainerInfo
-	networks   []orchestrator.NetworkInfo
+	engine.Runtime
+	containers []engine.ContainerInfo
+	networks   []engine.NetworkInfo
 	listErr    error
 	removed    []string
 }
@@ -104,8 +104,8 @@ func matches(have, want map[string]string) bool {
 	return true
 }
 
-func (f *fakeSweep) ListContainers(_ context.Context, want map[string]string) ([]orchestrator.ContainerInfo, error) {
-	var out []orchestrator.ContainerInfo
+func (f *fakeSweep) ListContainers(_ context.Context, want map[string]string) ([]engine.ContainerInfo, error) {
+	var out []engine.ContainerInfo
 	for _, c := range f.containers {
 		if matches(c.Labels, want) {
 			out = append(out, c)
@@ -114,8 +114,8 @@ func (f *fakeSweep) ListContainers(_ context.Context, want map[string]string) ([
 	return out, f.listErr
 }
 
-func (f *fakeSweep) ListNetworks(_ context.Context, want map[string]string) ([]orchestrator.NetworkInfo, error) {
-	var out []orchestrator.NetworkInfo
+func (f *fakeSweep) ListNetworks(_ context.Context, want map[string]string) ([]engine.NetworkInfo, error) {
+	var out []engine.NetworkInfo
 	for _, n := range f.networks {
 		if matches(n.Labels, want) {
 			out = append(out, n)
@@ -138,16 +138,16 @@ func TestSweep(t *testing.T) {
 	old := runPrefix
 	runPrefix = "zz1234"
 	t.Cleanup(func() { runPrefix = old })
-	topo := func(v string) map[string]string { return map[string]string{orchestrator.LabelTopology: v} }
+	topo := func(v string) map[string]string { return map[string]string{engine.LabelTopology: v} }
 	rt := &fakeSweep{
-		containers: []orchestrator.ContainerInfo{
+		containers: []engine.ContainerInfo{
 			{ID: "c1", Name: "zz1234-star-1-hub", Labels: topo("zz1234-star-1")},
 			{ID: "c2", Name: "other-hub", Labels: topo("zz9999-star-1")},
 			{ID: "p1", Name: "probe", Labels: map[string]string{labelProbe: "zz1234-star-2"}},
 			{ID: "p2", Name: "their-probe", Labels: map[string]string{labelProbe: "mine"}},
 			{ID: "u1", Name: "unlabelled"},
 		},
-		networks: []orchestrator.NetworkInfo{
+		networks: []engine.NetworkInfo{
 			{ID: "n1", Name: "zz1234-star-1-lan", Labels: topo("zz1234-star-1")},
 			{ID: "n2", Name: "other-lan", Labels: topo("zz9999-star-1")},
 		},

@@ -1,4 +1,9 @@
-package orchestrator
+// Package engine is the port between topo and a container engine: the narrow
+// Runtime interface, the specs and infos it takes and returns, the sentinel
+// errors it wraps, the labels that are topo's only state, and the names of
+// the resources it creates. It imports nothing of topo's, so that an engine
+// implementation (package docker) depends on this contract and nothing else.
+package engine
 
 import (
 	"context"
@@ -155,3 +160,9 @@ type LogOptions struct {
 	// Timestamps prefixes each line with the engine's RFC3339Nano time and a space.
 	Timestamps bool
 }
+
+// ContainerName is the container of a node: <topology>-<node>.
+func ContainerName(topology, node string) string { return topology + "-" + node }
+
+// NetworkName is the network of a segment: <topology>-<segment>.
+func NetworkName(topology, segment string) string { return topology + "-" + segment }

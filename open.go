@@ -1,7 +1,8 @@
-// Package engine wires the orchestrator to the Docker engine and the
-// locally built node image, so that the topo command and the topotest
-// helper start from the same place.
-package engine
+// Package topo is the entry point for using topo as a library: Open
+// returns an orchestrator on the local Docker engine that builds its node
+// image from the agent's source embedded in this package. The topo command
+// and the topotest helper start from here too.
+package topo
 
 import (
 	"context"
