@@ -15,9 +15,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/compose"
 	"github.com/topo-dev/topo/internal/textdiff"
-	"github.com/topo-dev/topo/node"
 	"github.com/topo-dev/topo/topology"
 )
 
@@ -145,9 +145,9 @@ func TestExportReadsBack(t *testing.T) {
 		if s.ContainerName != plan.Name+"-"+n.Name {
 			t.Errorf("%s: container_name %q", n.Name, s.ContainerName)
 		}
-		cfg, err := node.ParseConfig([]byte(unescape(s.Environment[node.ConfigEnv])))
+		cfg, err := agent.ParseConfig([]byte(unescape(s.Environment[agent.ConfigEnv])))
 		if err != nil {
-			t.Errorf("%s: %s does not parse: %v", n.Name, node.ConfigEnv, err)
+			t.Errorf("%s: %s does not parse: %v", n.Name, agent.ConfigEnv, err)
 		} else if cfg.Name != n.Name || cfg.Topology != plan.Name {
 			t.Errorf("%s: config of %s in %s", n.Name, cfg.Name, cfg.Topology)
 		}
@@ -235,21 +235,21 @@ func TestExportEscapesDollars(t *testing.T) {
 // segments, as in the plan; the agents apply it from there, under compose
 // as under topo up.
 func TestExportCarriesImpairments(t *testing.T) {
-	const ms = node.Duration(time.Millisecond)
+	const ms = agent.Duration(time.Millisecond)
 	tests := []struct {
 		name string
 		src  string
-		want map[string]node.Impairment // by segment, every segment
+		want map[string]agent.Impairment // by segment, every segment
 	}{
 		{
 			name: "a default delay on one segment",
 			src:  "layout: client-server\nnodes: 3\nlink: {delay: 20ms}\n",
-			want: map[string]node.Impairment{"lan": {Delay: 20 * ms}},
+			want: map[string]agent.Impairment{"lan": {Delay: 20 * ms}},
 		},
 		{
 			name: "every field, on every segment of a star",
 			src:  "layout: star\nnodes: 3\nlink: {delay: 5ms, jitter: 1ms, loss: 1%, rate: 10mbit}\n",
-			want: map[string]node.Impairment{
+			want: map[string]agent.Impairment{
 				"hub-spoke1": {Delay: 5 * ms, Jitter: 1 * ms, Loss: 0.01, Rate: 10_000_000},
 				"hub-spoke2": {Delay: 5 * ms, Jitter: 1 * ms, Loss: 0.01, Rate: 10_000_000},
 			},
@@ -263,7 +263,7 @@ links:
   - {endpoints: [b, c], loss: 2%}
   - {endpoints: [b, c, d], rate: 1mbit}
 `,
-			want: map[string]node.Impairment{"a-b": {}, "b-c": {Loss: 0.02}, "seg1": {Rate: 1_000_000}},
+			want: map[string]agent.Impairment{"a-b": {}, "b-c": {Loss: 0.02}, "seg1": {Rate: 1_000_000}},
 		},
 	}
 	for _, tt := range tests {
@@ -278,7 +278,7 @@ links:
 	}
 	t.Run("golden", func(t *testing.T) {
 		out, _, plan := export(t, "testdata/impaired.yaml")
-		checkImpairments(t, plan, decode(t, out), map[string]node.Impairment{
+		checkImpairments(t, plan, decode(t, out), map[string]agent.Impairment{
 			"edge1-core": {Delay: 20 * ms},
 			"core-edge2": {Delay: 20 * ms, Jitter: 5 * ms, Loss: 0.01},
 			"seg1":       {Delay: 2 * ms, Rate: 10_000_000},
@@ -289,14 +289,14 @@ links:
 // checkImpairments reads each service's TOPO_NODE_CONFIG back and checks
 // that it holds every segment of the node, with the plan's impairment,
 // which is the one wanted.
-func checkImpairments(t *testing.T, plan *topology.Plan, f file, want map[string]node.Impairment) {
+func checkImpairments(t *testing.T, plan *topology.Plan, f file, want map[string]agent.Impairment) {
 	t.Helper()
 	if len(want) != len(plan.Segments) {
 		t.Fatalf("the test wants %d segments, the plan has %d", len(want), len(plan.Segments))
 	}
 	for _, seg := range plan.Segments {
 		i := seg.Impairment
-		inPlan := node.Impairment{Delay: node.Duration(i.Delay), Jitter: node.Duration(i.Jitter), Loss: i.Loss, Rate: i.Rate}
+		inPlan := agent.Impairment{Delay: agent.Duration(i.Delay), Jitter: agent.Duration(i.Jitter), Loss: i.Loss, Rate: i.Rate}
 		if w, ok := want[seg.Name]; !ok || inPlan != w {
 			t.Fatalf("plan: segment %s has impairment %q, the test wants %q", seg.Name, inPlan, w)
 		}
@@ -307,12 +307,12 @@ func checkImpairments(t *testing.T, plan *topology.Plan, f file, want map[string
 			t.Errorf("no service %s", n.Name)
 			continue
 		}
-		cfg, err := node.ParseConfig([]byte(unescape(s.Environment[node.ConfigEnv])))
+		cfg, err := agent.ParseConfig([]byte(unescape(s.Environment[agent.ConfigEnv])))
 		if err != nil {
-			t.Errorf("%s: %s does not parse: %v", n.Name, node.ConfigEnv, err)
+			t.Errorf("%s: %s does not parse: %v", n.Name, agent.ConfigEnv, err)
 			continue
 		}
-		got := map[string]node.Impairment{}
+		got := map[string]agent.Impairment{}
 		for _, cs := range cfg.Segments {
 			got[cs.Name] = cs.Impairment
 		}
@@ -438,8 +438,8 @@ func TestComposeConfig(t *testing.T) {
 					t.Errorf("%s: topo.file %q, want %q", n.Name, got, top.File)
 				}
 				// The node config, impairments and all, reaches the node as written.
-				if got, want := unescape(s.Environment[node.ConfigEnv]), unescape(mine.Services[n.Name].Environment[node.ConfigEnv]); got != want {
-					t.Errorf("%s: compose reads %s as\n%s\nwant\n%s", n.Name, node.ConfigEnv, got, want)
+				if got, want := unescape(s.Environment[agent.ConfigEnv]), unescape(mine.Services[n.Name].Environment[agent.ConfigEnv]); got != want {
+					t.Errorf("%s: compose reads %s as\n%s\nwant\n%s", n.Name, agent.ConfigEnv, got, want)
 				}
 				if n.Image == "" {
 					continue

@@ -6,8 +6,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/compose"
-	"github.com/topo-dev/topo/node"
 	"github.com/topo-dev/topo/topology"
 )
 
@@ -60,7 +60,7 @@ func ExampleExport_impairments() {
 	if err := yaml.Unmarshal(out, &f); err != nil {
 		panic(err)
 	}
-	cfg, err := node.ParseConfig([]byte(f.Services["client1"].Environment[node.ConfigEnv]))
+	cfg, err := agent.ParseConfig([]byte(f.Services["client1"].Environment[agent.ConfigEnv]))
 	if err != nil {
 		panic(err)
 	}

@@ -170,11 +170,11 @@ func TestIntegrationComposeMatchesUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("send spoke1 -> spoke2: rtt %.1fms", r.RTTms)
+	t.Logf("send spoke1 -> spoke2: rtt %.1fms", r.RTTMs)
 	if want := []string{"spoke1", "hub", "spoke2"}; !r.Delivered || !slices.Equal(r.Path, want) {
 		t.Errorf("send spoke1 -> spoke2 = %+v, want delivered along %v", r, want)
-	} else if floor := 4 * starDelay; time.Duration(r.RTTms*float64(time.Millisecond)) < floor {
-		t.Errorf("send spoke1 -> spoke2: rtt %.1fms, want at least %v with a delay of %v on every link", r.RTTms, floor, starDelay)
+	} else if floor := 4 * starDelay; time.Duration(r.RTTMs*float64(time.Millisecond)) < floor {
+		t.Errorf("send spoke1 -> spoke2: rtt %.1fms, want at least %v with a delay of %v on every link", r.RTTMs, floor, starDelay)
 	}
 
 	// topo down removes what compose made; docker-compose down then finds

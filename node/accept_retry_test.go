@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/topo-dev/topo/agent"
 )
 
 // flakyListener fails its first accepts as a process out of file
@@ -45,8 +47,8 @@ func (l *flakyListener) accepts() int {
 // outlive accept errors other than a closed listener, and end when the
 // listener closes at shutdown.
 func TestAcceptRetries(t *testing.T) {
-	cfg := &Config{Version: ConfigVersion, Name: "a", Traffic: Traffic{Protocol: "tcp"},
-		Segments: []Segment{{Name: "s", Addr: "127.0.0.1"}}}
+	cfg := &agent.Config{Version: agent.ConfigVersion, Name: "a", Traffic: agent.Traffic{Protocol: "tcp"},
+		Segments: []agent.Segment{{Name: "s", Addr: "127.0.0.1"}}}
 	a, err := New(cfg, WithControlSocket(""))
 	if err != nil {
 		t.Fatal(err)

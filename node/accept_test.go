@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/node"
 )
 
@@ -65,7 +66,7 @@ func TestAcceptBound(t *testing.T) {
 	}
 	// However the refusals fall into lines, their counts add up.
 	refused := func() (n float64) {
-		for _, l := range c.node("p2").logs.events(node.EvLink) {
+		for _, l := range c.node("p2").logs.events(agent.EvLink) {
 			if l["reason"] == "too_many_connections" {
 				n += l["refused"].(float64)
 				if msg, _ := l["msg"].(string); !strings.HasPrefix(msg, "refused connection from 127.") {
@@ -87,7 +88,7 @@ func TestAcceptBound(t *testing.T) {
 	}
 	silent := func() int {
 		n := 0
-		for _, l := range c.node("p2").logs.events(node.EvLink) {
+		for _, l := range c.node("p2").logs.events(agent.EvLink) {
 			if l["msg"] == "rejected connection without hello" {
 				n++
 			}
@@ -133,7 +134,7 @@ func TestHandshakeTimeout(t *testing.T) {
 		t.Errorf("connection without hello closed after %v, before the %v it has", d, hello)
 	}
 	eventually(t, 10*time.Second, "the rejection logged", func() bool {
-		for _, l := range c.node("p2").logs.events(node.EvLink) {
+		for _, l := range c.node("p2").logs.events(agent.EvLink) {
 			if l["msg"] == "rejected connection without hello" {
 				return true
 			}

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/topo-dev/topo/agent"
 )
 
 // Layout names as they appear in Config.Layout.
@@ -36,7 +38,7 @@ var ErrNotRunning = errors.New("node: agent is not running")
 
 // Agent is one running node. Make it with New, start it with Run.
 type Agent struct {
-	cfg      *Config
+	cfg      *agent.Config
 	o        options
 	log      *slog.Logger
 	name     string
@@ -64,7 +66,7 @@ type Agent struct {
 }
 
 // New checks cfg and prepares an agent; nothing is bound until Run.
-func New(cfg *Config, opts ...Option) (*Agent, error) {
+func New(cfg *agent.Config, opts ...Option) (*Agent, error) {
 	if cfg == nil {
 		return nil, errors.New("node: nil config")
 	}
@@ -82,7 +84,7 @@ func New(cfg *Config, opts ...Option) (*Agent, error) {
 		o.tokenHold = cfg.Ring.TokenHold.D()
 	}
 	if o.tokenHold == 0 {
-		o.tokenHold = DefaultTokenHold
+		o.tokenHold = agent.DefaultTokenHold
 	}
 	if o.queueSize <= 0 {
 		o.queueSize = 1
@@ -163,7 +165,7 @@ func New(cfg *Config, opts ...Option) (*Agent, error) {
 // hopBudget is the TTL of the messages a node originates: DefaultTTL, or
 // enough for a path through every node it knows of, up to what a frame
 // holds.
-func hopBudget(cfg *Config, routes int) uint8 {
+func hopBudget(cfg *agent.Config, routes int) uint8 {
 	known := max(routes, len(cfg.Neighbors))
 	for _, s := range cfg.Segments {
 		known = max(known, len(s.Members))
@@ -173,7 +175,7 @@ func hopBudget(cfg *Config, routes int) uint8 {
 
 // segmentFor finds the segment a neighbour is on: by name, else the one
 // whose subnet holds its address, else the only one.
-func (a *Agent) segmentFor(nb Neighbor, byName map[string]*segment) (*segment, error) {
+func (a *Agent) segmentFor(nb agent.Neighbor, byName map[string]*segment) (*segment, error) {
 	if nb.Segment != "" {
 		if s, ok := byName[nb.Segment]; ok {
 			return s, nil

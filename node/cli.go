@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/topo-dev/topo/agent"
 )
 
 // Exit codes of the topo-node command.
@@ -29,7 +31,7 @@ const cliUsage = `usage:
   topo-node dial [--timeout 2s] [--udp] HOST:PORT
   topo-node idle
 run, send, stats and ready also take --config FILE and --socket PATH; the
-config comes from $` + ConfigEnv + ` when --config is not given. dial exits
+config comes from $` + agent.ConfigEnv + ` when --config is not given. dial exits
 0 when it connects (--udp: when a datagram left and no ICMP error came back
 in time), 1 when it cannot; idle logs one line and waits for SIGTERM.
 Flags may come before, between or after the arguments; everything after
@@ -93,24 +95,24 @@ type common struct {
 }
 
 func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.config, "config", "", "read the node config from `FILE` instead of $"+ConfigEnv)
+	fs.StringVar(&c.config, "config", "", "read the node config from `FILE` instead of $"+agent.ConfigEnv)
 	fs.StringVar(&c.socket, "socket", "", "control socket `PATH` (default: from the config)")
 }
 
 // loadConfig reads the config from --config or the environment.
-func (c *common) loadConfig(env Env) (*Config, error) {
+func (c *common) loadConfig(env Env) (*agent.Config, error) {
 	var b []byte
 	if c.config != "" {
 		var err error
 		if b, err = os.ReadFile(c.config); err != nil {
 			return nil, err
 		}
-	} else if s := env(ConfigEnv); s != "" {
+	} else if s := env(agent.ConfigEnv); s != "" {
 		b = []byte(s)
 	} else {
-		return nil, fmt.Errorf("no config: set $%s or pass --config FILE", ConfigEnv)
+		return nil, fmt.Errorf("no config: set $%s or pass --config FILE", agent.ConfigEnv)
 	}
-	return ParseConfig(b)
+	return agent.ParseConfig(b)
 }
 
 // socketPath is --socket, else the config's socket, else the default.
@@ -121,7 +123,7 @@ func (c *common) socketPath(env Env) string {
 	if cfg, err := c.loadConfig(env); err == nil {
 		return cfg.ControlSocketOrDefault()
 	}
-	return DefaultControlSocket
+	return agent.DefaultControlSocket
 }
 
 // parse parses flags that may come before, between or after the

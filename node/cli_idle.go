@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+
+	"github.com/topo-dev/topo/agent"
 )
 
 // EvIdle is the event topo-node idle logs once it is up.
@@ -26,6 +28,6 @@ func cliIdle(ctx context.Context, args []string, _ Env, stdout, stderr io.Writer
 	log := slog.New(slog.NewJSONHandler(stdout, nil))
 	log.Info("idle until SIGTERM", "event", EvIdle)
 	<-ctx.Done()
-	log.Info("idle stopped", "event", EvStop)
+	log.Info("idle stopped", "event", agent.EvStop)
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/node"
 )
 
@@ -29,7 +30,7 @@ func TestCLI(t *testing.T) {
 	t.Cleanup(c.stopAll)
 	c.start("spoke1", node.WithControlSocket(sock))
 	cfgJSON, _ := json.Marshal(cfgs["spoke1"])
-	env := map[string]string{node.ConfigEnv: string(cfgJSON)}
+	env := map[string]string{agent.ConfigEnv: string(cfgJSON)}
 	eventually(t, 5*time.Second, "the control socket", func() bool {
 		code, _, _ := runCLI(t, env, "stats")
 		return code == 0
@@ -72,7 +73,7 @@ func TestCLI(t *testing.T) {
 	}
 
 	code, out, _ = runCLI(t, env, "stats")
-	var st node.Stats
+	var st agent.Stats
 	if err := json.Unmarshal([]byte(out), &st); code != 0 || err != nil {
 		t.Fatalf("stats: exit %d, %v: %s", code, err, out)
 	}
@@ -116,7 +117,7 @@ func TestCLIRun(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- node.Main(ctx, []string{"run"}, func(k string) string {
-			if k == node.ConfigEnv {
+			if k == agent.ConfigEnv {
 				return string(b)
 			}
 			return ""
@@ -138,7 +139,7 @@ func TestCLIRun(t *testing.T) {
 		t.Errorf("run exited %d: %s", code, logs.String())
 	}
 
-	if code, _, stderr := runCLI(t, nil, "run"); code != 1 || !strings.Contains(stderr, node.ConfigEnv) {
+	if code, _, stderr := runCLI(t, nil, "run"); code != 1 || !strings.Contains(stderr, agent.ConfigEnv) {
 		t.Errorf("run without config: exit %d, %s", code, stderr)
 	}
 }

@@ -3,6 +3,8 @@ package node
 import (
 	"testing"
 	"time"
+
+	"github.com/topo-dev/topo/agent"
 )
 
 // FuzzParseConfig checks that no config ParseConfig accepts makes New, or
@@ -16,7 +18,7 @@ func FuzzParseConfig(f *testing.F) {
 		`"neighbors":[{"name":"r2","addr":"10.0.0.2","segment":"lan"}],"ring":{"successor":"r2","predecessor":"r2","leader":true,"token_hold":"1ms"},"routes":{"r2":"r2"}}`))
 	f.Add([]byte(`{"version":1,"name":"a","traffic":{"protocol":"udp"},"segments":[{"name":"s","addr":"::1","impairment":{"jitter":9223372036854775807}}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		cfg, err := ParseConfig(b)
+		cfg, err := agent.ParseConfig(b)
 		if err != nil {
 			return
 		}

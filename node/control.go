@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/topo-dev/topo/agent"
 )
 
 // The control channel is a unix socket inside the node's container. Each
@@ -26,18 +28,18 @@ const DefaultSendTimeout = 5 * time.Second
 
 // ControlRequest is one request on the control channel.
 type ControlRequest struct {
-	Op      string   `json:"op"`
-	To      string   `json:"to,omitempty"`
-	Text    string   `json:"text,omitempty"`
-	Receipt bool     `json:"receipt,omitempty"`
-	Timeout Duration `json:"timeout,omitempty"` // send: DefaultSendTimeout when 0 or less
+	Op      string         `json:"op"`
+	To      string         `json:"to,omitempty"`
+	Text    string         `json:"text,omitempty"`
+	Receipt bool           `json:"receipt,omitempty"`
+	Timeout agent.Duration `json:"timeout,omitempty"` // send: DefaultSendTimeout when 0 or less
 }
 
 // ControlResponse answers a ControlRequest.
 type ControlResponse struct {
-	Error   string   `json:"error,omitempty"`
-	Receipt *Receipt `json:"receipt,omitempty"`
-	Stats   *Stats   `json:"stats,omitempty"`
+	Error   string         `json:"error,omitempty"`
+	Receipt *agent.Receipt `json:"receipt,omitempty"`
+	Stats   *agent.Stats   `json:"stats,omitempty"`
 }
 
 type controlServer struct {
@@ -100,7 +102,7 @@ func (a *Agent) handleControl(ctx context.Context, c net.Conn) {
 		resp = a.control(ctx, c, req)
 	}
 	if err := json.NewEncoder(c).Encode(resp); err != nil {
-		a.event(slog.LevelWarn, EvControl, "control reply failed", errAttr(err))
+		a.event(slog.LevelWarn, agent.EvControl, "control reply failed", errAttr(err))
 	}
 }
 
@@ -161,30 +163,30 @@ func (c Client) Do(ctx context.Context, req ControlRequest) (ControlResponse, er
 // Send asks the agent to send a message and, with receipt, to wait up to
 // timeout for its receipt; DefaultSendTimeout when timeout is 0 or less, as
 // the agent takes it.
-func (c Client) Send(ctx context.Context, to, text string, receipt bool, timeout time.Duration) (Receipt, error) {
+func (c Client) Send(ctx context.Context, to, text string, receipt bool, timeout time.Duration) (agent.Receipt, error) {
 	if timeout <= 0 {
 		timeout = DefaultSendTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Second)
 	defer cancel()
-	resp, err := c.Do(ctx, ControlRequest{Op: OpSend, To: to, Text: text, Receipt: receipt, Timeout: Duration(timeout)})
+	resp, err := c.Do(ctx, ControlRequest{Op: OpSend, To: to, Text: text, Receipt: receipt, Timeout: agent.Duration(timeout)})
 	if err != nil {
-		return Receipt{}, err
+		return agent.Receipt{}, err
 	}
 	if resp.Receipt == nil {
-		return Receipt{}, errors.New("control send: no receipt in response")
+		return agent.Receipt{}, errors.New("control send: no receipt in response")
 	}
 	return *resp.Receipt, nil
 }
 
 // Stats asks the agent for its stats.
-func (c Client) Stats(ctx context.Context) (Stats, error) {
+func (c Client) Stats(ctx context.Context) (agent.Stats, error) {
 	resp, err := c.Do(ctx, ControlRequest{Op: OpStats})
 	if err != nil {
-		return Stats{}, err
+		return agent.Stats{}, err
 	}
 	if resp.Stats == nil {
-		return Stats{}, errors.New("control stats: no stats in response")
+		return agent.Stats{}, errors.New("control stats: no stats in response")
 	}
 	return *resp.Stats, nil
 }

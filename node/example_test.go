@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/node"
 )
 
@@ -14,22 +15,22 @@ import (
 // a message with a receipt.
 func Example() {
 	seg := "a-b"
-	a := &node.Config{Version: node.ConfigVersion, Name: "a", Layout: node.LayoutP2P, Role: "peer",
-		Segments:  []node.Segment{{Name: seg, Addr: "127.0.0.2"}},
-		Neighbors: []node.Neighbor{{Name: "b", Addr: "127.0.0.3", Segment: seg, Dial: true}},
+	a := &agent.Config{Version: agent.ConfigVersion, Name: "a", Layout: node.LayoutP2P, Role: "peer",
+		Segments:  []agent.Segment{{Name: seg, Addr: "127.0.0.2"}},
+		Neighbors: []agent.Neighbor{{Name: "b", Addr: "127.0.0.3", Segment: seg, Dial: true}},
 		Routes:    map[string]string{"b": "b"},
-		Traffic:   node.Traffic{Protocol: "tcp"}}
-	b := &node.Config{Version: node.ConfigVersion, Name: "b", Layout: node.LayoutP2P, Role: "peer",
-		Segments:  []node.Segment{{Name: seg, Addr: "127.0.0.3"}},
-		Neighbors: []node.Neighbor{{Name: "a", Addr: "127.0.0.2", Segment: seg}},
+		Traffic:   agent.Traffic{Protocol: "tcp"}}
+	b := &agent.Config{Version: agent.ConfigVersion, Name: "b", Layout: node.LayoutP2P, Role: "peer",
+		Segments:  []agent.Segment{{Name: seg, Addr: "127.0.0.3"}},
+		Neighbors: []agent.Neighbor{{Name: "a", Addr: "127.0.0.2", Segment: seg}},
 		Routes:    map[string]string{"a": "a"},
-		Traffic:   node.Traffic{Protocol: "tcp"}}
+		Traffic:   agent.Traffic{Protocol: "tcp"}}
 
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	var agentA *node.Agent
-	for _, cfg := range []*node.Config{a, b} {
+	for _, cfg := range []*agent.Config{a, b} {
 		agent, err := node.New(cfg, node.WithLogger(log), node.WithControlSocket(""))
 		if err != nil {
 			panic(err)

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/node/frame"
 )
 
@@ -51,7 +52,7 @@ func (a *Agent) receiveFlood(f *frame.Frame, from *link, seg *segment) {
 	a.cnt.bcastDelivered.Add(1)
 	got := f.Clone()
 	got.Path = append(got.Path, a.name)
-	a.event(slog.LevelInfo, EvDeliver, "broadcast delivered from "+f.Source, peerAttr(f.Sender()), idAttr(f.ID),
+	a.event(slog.LevelInfo, agent.EvDeliver, "broadcast delivered from "+f.Source, peerAttr(f.Sender()), idAttr(f.ID),
 		bytesAttr(len(f.Payload)), pathAttr(got.Path), slog.String("to", frame.Broadcast))
 	a.notify(got)
 	if a.flood(f, from, seg) > 0 {
@@ -107,7 +108,7 @@ func (a *Agent) putFlood(s *segment, c *frame.Frame) bool {
 	b, err := frame.Encode(c)
 	if err == nil && s.shaper != nil {
 		if r := s.shaper.push(shaped{b: b, f: c}, true); r != "" {
-			a.event(slog.LevelWarn, EvDrop, "broadcast on "+s.name+" dropped: "+r, idAttr(c.ID), reasonAttr(r))
+			a.event(slog.LevelWarn, agent.EvDrop, "broadcast on "+s.name+" dropped: "+r, idAttr(c.ID), reasonAttr(r))
 			return false
 		}
 		return true
@@ -116,7 +117,7 @@ func (a *Agent) putFlood(s *segment, c *frame.Frame) bool {
 		err = s.put(b)
 	}
 	if err != nil {
-		a.event(slog.LevelWarn, EvDrop, "broadcast on "+s.name+" failed", idAttr(c.ID), errAttr(err))
+		a.event(slog.LevelWarn, agent.EvDrop, "broadcast on "+s.name+" failed", idAttr(c.ID), errAttr(err))
 		return false
 	}
 	return true

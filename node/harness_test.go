@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/node"
 )
 
@@ -56,7 +57,7 @@ type edge struct{ dialer, acceptor, seg string }
 
 type routeHook func(node string, routes map[string]string)
 
-func (s *spec) configs() map[string]*node.Config {
+func (s *spec) configs() map[string]*agent.Config {
 	port := s.port
 	if port == 0 {
 		port = 7000
@@ -71,20 +72,20 @@ func (s *spec) configs() map[string]*node.Config {
 	for _, sg := range s.segs {
 		segOf[sg.name] = sg
 	}
-	out := map[string]*node.Config{}
+	out := map[string]*agent.Config{}
 	for _, n := range s.nodes {
-		c := &node.Config{Version: node.ConfigVersion, Topology: "t", Name: n.name, Role: n.role, Layout: s.layout,
-			Port: port, Traffic: node.Traffic{Protocol: s.proto, Interval: node.Duration(s.every), Size: 32}}
+		c := &agent.Config{Version: agent.ConfigVersion, Topology: "t", Name: n.name, Role: n.role, Layout: s.layout,
+			Port: port, Traffic: agent.Traffic{Protocol: s.proto, Interval: agent.Duration(s.every), Size: 32}}
 		for _, sg := range s.segs {
 			a, ok := addr[[2]string{sg.name, n.name}]
 			if !ok {
 				continue
 			}
-			seg := node.Segment{Name: sg.name, Addr: a.String(), Subnet: a.String() + "/32", Shared: sg.shared}
+			seg := agent.Segment{Name: sg.name, Addr: a.String(), Subnet: a.String() + "/32", Shared: sg.shared}
 			if sg.shared {
 				for _, m := range sg.members {
 					if m != n.name {
-						seg.Members = append(seg.Members, node.Neighbor{Name: m, Addr: addr[[2]string{sg.name, m}].String(), Segment: sg.name, Port: port})
+						seg.Members = append(seg.Members, agent.Neighbor{Name: m, Addr: addr[[2]string{sg.name, m}].String(), Segment: sg.name, Port: port})
 					}
 				}
 			}
@@ -93,14 +94,14 @@ func (s *spec) configs() map[string]*node.Config {
 		for _, e := range s.edges {
 			switch n.name {
 			case e.dialer:
-				c.Neighbors = append(c.Neighbors, node.Neighbor{Name: e.acceptor, Addr: addr[[2]string{e.seg, e.acceptor}].String(), Segment: e.seg, Dial: true, Port: port})
+				c.Neighbors = append(c.Neighbors, agent.Neighbor{Name: e.acceptor, Addr: addr[[2]string{e.seg, e.acceptor}].String(), Segment: e.seg, Dial: true, Port: port})
 			case e.acceptor:
-				c.Neighbors = append(c.Neighbors, node.Neighbor{Name: e.dialer, Addr: addr[[2]string{e.seg, e.dialer}].String(), Segment: e.seg, Port: port})
+				c.Neighbors = append(c.Neighbors, agent.Neighbor{Name: e.dialer, Addr: addr[[2]string{e.seg, e.dialer}].String(), Segment: e.seg, Port: port})
 			}
 		}
 		if i := slices.Index(s.ring, n.name); i >= 0 {
 			k := len(s.ring)
-			c.Ring = &node.Ring{Successor: s.ring[(i+1)%k], Predecessor: s.ring[(i+k-1)%k], Leader: i == 0}
+			c.Ring = &agent.Ring{Successor: s.ring[(i+1)%k], Predecessor: s.ring[(i+k-1)%k], Leader: i == 0}
 		}
 		c.Routes = s.routesFrom(n.name)
 		if s.routes != nil {
@@ -285,7 +286,7 @@ type member struct {
 // cluster is a running topology in this process.
 type cluster struct {
 	t     testing.TB
-	cfgs  map[string]*node.Config
+	cfgs  map[string]*agent.Config
 	order []string
 	opts  []node.Option
 	mu    sync.Mutex
@@ -312,7 +313,7 @@ func startSpec(t testing.TB, s *spec, opts ...node.Option) *cluster {
 	return startConfigs(t, s.configs(), order, opts...)
 }
 
-func startConfigs(t testing.TB, cfgs map[string]*node.Config, order []string, opts ...node.Option) *cluster {
+func startConfigs(t testing.TB, cfgs map[string]*agent.Config, order []string, opts ...node.Option) *cluster {
 	t.Helper()
 	c := &cluster{t: t, cfgs: cfgs, order: order, opts: append(testOptions(), opts...), nodes: map[string]*member{}}
 	t.Cleanup(c.stopAll)
@@ -415,7 +416,7 @@ func (c *cluster) waitReady() {
 
 // send sends a message with a receipt and fails the test unless it is
 // delivered.
-func (c *cluster) send(from, to string) node.Receipt {
+func (c *cluster) send(from, to string) agent.Receipt {
 	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -429,8 +430,8 @@ func (c *cluster) send(from, to string) node.Receipt {
 	return r
 }
 
-func (c *cluster) stats() map[string]node.Stats {
-	out := map[string]node.Stats{}
+func (c *cluster) stats() map[string]agent.Stats {
+	out := map[string]agent.Stats{}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for n, m := range c.nodes {

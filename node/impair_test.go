@@ -8,12 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/node"
 )
 
 // impair gives the named segments (every segment when none is named) an
 // impairment, on every node.
-func impair(cfgs map[string]*node.Config, imp node.Impairment, segs ...string) {
+func impair(cfgs map[string]*agent.Config, imp agent.Impairment, segs ...string) {
 	for _, c := range cfgs {
 		for i := range c.Segments {
 			if len(segs) == 0 || slices.Contains(segs, c.Segments[i].Name) {
@@ -39,7 +40,7 @@ func TestImpairDelay(t *testing.T) {
 		t.Run(proto, func(t *testing.T) {
 			s := p2pSpec(proto, 2)
 			cfgs := s.configs()
-			impair(cfgs, node.Impairment{Delay: node.Duration(delay)})
+			impair(cfgs, agent.Impairment{Delay: agent.Duration(delay)})
 			c := startConfigs(t, cfgs, order(s))
 			c.waitReady()
 			start := time.Now()
@@ -61,7 +62,7 @@ func TestImpairLoss(t *testing.T) {
 		t.Run(proto+"/all", func(t *testing.T) {
 			s := p2pSpec(proto, 2)
 			cfgs := s.configs()
-			impair(cfgs, node.Impairment{Loss: 1})
+			impair(cfgs, agent.Impairment{Loss: 1})
 			c := startConfigs(t, cfgs, order(s))
 			c.waitReady() // hellos are never lost
 			// With a receipt the sender hears of the loss; without one the
@@ -73,7 +74,7 @@ func TestImpairLoss(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if receipt && (r.Delivered || r.Reason != node.ReasonLoss || r.DroppedAt != "p1") {
+				if receipt && (r.Delivered || r.Reason != agent.ReasonLoss || r.DroppedAt != "p1") {
 					t.Fatalf("message %d: %+v, want dropped at p1 for loss", i, r)
 				}
 				if !receipt && (!r.Queued || r.Reason != "") {
@@ -81,7 +82,7 @@ func TestImpairLoss(t *testing.T) {
 				}
 			}
 			eventually(t, 5*time.Second, "every message lost", func() bool {
-				return c.agent("p1").Stats().Counters.DroppedByReason[node.ReasonLoss] == n
+				return c.agent("p1").Stats().Counters.DroppedByReason[agent.ReasonLoss] == n
 			})
 			st := c.stats()
 			if st["p1"].Counters.Dropped != n {
@@ -94,7 +95,7 @@ func TestImpairLoss(t *testing.T) {
 		t.Run(proto+"/none", func(t *testing.T) {
 			s := p2pSpec(proto, 2)
 			cfgs := s.configs()
-			impair(cfgs, node.Impairment{Loss: 0, Jitter: node.Duration(time.Millisecond)})
+			impair(cfgs, agent.Impairment{Loss: 0, Jitter: agent.Duration(time.Millisecond)})
 			c := startConfigs(t, cfgs, order(s))
 			c.waitReady()
 			for range 20 {
@@ -112,7 +113,7 @@ func TestImpairLoss(t *testing.T) {
 func TestImpairLossForwarded(t *testing.T) {
 	s := starSpec("udp", 3)
 	cfgs := s.configs()
-	impair(cfgs, node.Impairment{Loss: 1}, "hub-spoke3")
+	impair(cfgs, agent.Impairment{Loss: 1}, "hub-spoke3")
 	c := startConfigs(t, cfgs, order(s))
 	c.waitReady()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -121,14 +122,14 @@ func TestImpairLossForwarded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Delivered || r.Reason != node.ReasonLoss || r.DroppedAt != "hub" {
+	if r.Delivered || r.Reason != agent.ReasonLoss || r.DroppedAt != "hub" {
 		t.Fatalf("receipt %+v, want lost at the hub", r)
 	}
 	assertPath(t, r.Path, "spoke1", "hub")
-	if got := c.agent("hub").Stats().Counters.DroppedByReason[node.ReasonLoss]; got != 1 {
+	if got := c.agent("hub").Stats().Counters.DroppedByReason[agent.ReasonLoss]; got != 1 {
 		t.Errorf("hub dropped %d for loss, want 1", got)
 	}
-	if logs := c.node("hub").logs.events("drop"); len(logs) != 1 || logs[0]["reason"] != node.ReasonLoss {
+	if logs := c.node("hub").logs.events("drop"); len(logs) != 1 || logs[0]["reason"] != agent.ReasonLoss {
 		t.Errorf("hub drop events %v, want one for loss", logs)
 	}
 }
@@ -138,7 +139,7 @@ func TestImpairJitterKeepsOrder(t *testing.T) {
 		t.Run(proto, func(t *testing.T) {
 			s := p2pSpec(proto, 2)
 			cfgs := s.configs()
-			impair(cfgs, node.Impairment{Delay: node.Duration(3 * time.Millisecond), Jitter: node.Duration(3 * time.Millisecond)})
+			impair(cfgs, agent.Impairment{Delay: agent.Duration(3 * time.Millisecond), Jitter: agent.Duration(3 * time.Millisecond)})
 			var mu sync.Mutex
 			var got []int
 			c := &cluster{t: t, cfgs: cfgs, order: order(s), opts: testOptions(), nodes: map[string]*member{}}
@@ -183,7 +184,7 @@ func TestImpairRate(t *testing.T) {
 		t.Run(proto, func(t *testing.T) {
 			s := p2pSpec(proto, 2)
 			cfgs := s.configs()
-			impair(cfgs, node.Impairment{Rate: rate})
+			impair(cfgs, agent.Impairment{Rate: rate})
 			c := startConfigs(t, cfgs, order(s))
 			c.waitReady()
 			payload := string(make([]byte, size))
@@ -210,11 +211,11 @@ func TestImpairRate(t *testing.T) {
 // traffic: every message originated is still delivered or dropped, and
 // the only reason to drop one is loss.
 func TestImpairCountersInvariant(t *testing.T) {
-	lossy := node.Impairment{Delay: node.Duration(time.Millisecond), Jitter: node.Duration(time.Millisecond), Loss: 0.3}
+	lossy := agent.Impairment{Delay: agent.Duration(time.Millisecond), Jitter: agent.Duration(time.Millisecond), Loss: 0.3}
 	for _, tc := range []struct {
 		name string
 		spec *spec
-		imp  node.Impairment
+		imp  agent.Impairment
 	}{
 		{"star-tcp", starSpec("tcp", 3), lossy},
 		{"star-udp", starSpec("udp", 3), lossy},
@@ -222,7 +223,7 @@ func TestImpairCountersInvariant(t *testing.T) {
 		{"custom-tcp", customSpec("tcp"), lossy},
 		// Tokens are frames too: a lost one stalls a ring for seconds,
 		// so the ring is only delayed.
-		{"ring-udp", ringSpec("udp", 4), node.Impairment{Delay: node.Duration(2 * time.Millisecond), Jitter: node.Duration(time.Millisecond)}},
+		{"ring-udp", ringSpec("udp", 4), agent.Impairment{Delay: agent.Duration(2 * time.Millisecond), Jitter: agent.Duration(time.Millisecond)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.spec.every = 10 * time.Millisecond
@@ -253,7 +254,7 @@ func TestImpairCountersInvariant(t *testing.T) {
 			lost := uint64(0)
 			for n, s := range c.stats() {
 				for reason, k := range s.Counters.DroppedByReason {
-					if reason != node.ReasonLoss {
+					if reason != agent.ReasonLoss {
 						t.Errorf("%s dropped %d for %s", n, k, reason)
 					}
 					lost += k
@@ -275,12 +276,12 @@ func TestImpairBroadcast(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		spec *spec
-		imp  node.Impairment
+		imp  agent.Impairment
 		want int // nodes that get it; the sender does not deliver its own
 	}{
-		{"bus-delay", busSpec(3), node.Impairment{Delay: node.Duration(delay)}, 2},
-		{"custom-delay", customSpec("udp"), node.Impairment{Delay: node.Duration(delay)}, 4},
-		{"bus-loss", busSpec(3), node.Impairment{Loss: 1}, 0},
+		{"bus-delay", busSpec(3), agent.Impairment{Delay: agent.Duration(delay)}, 2},
+		{"custom-delay", customSpec("udp"), agent.Impairment{Delay: agent.Duration(delay)}, 4},
+		{"bus-loss", busSpec(3), agent.Impairment{Loss: 1}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var mu sync.Mutex

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/node/frame"
 )
 
@@ -30,7 +31,7 @@ const maxDatagram = 65507
 // link drains the queue while the link is up.
 type link struct {
 	a    *Agent
-	nb   Neighbor
+	nb   agent.Neighbor
 	seg  *segment
 	kind linkKind
 	peer netip.AddrPort // the neighbour's address and port
@@ -55,14 +56,14 @@ type queued struct {
 	at time.Time
 }
 
-func newLink(a *Agent, nb Neighbor, seg *segment) (*link, error) {
+func newLink(a *Agent, nb agent.Neighbor, seg *segment) (*link, error) {
 	addr, err := netip.ParseAddr(nb.Addr)
 	if err != nil {
 		return nil, err
 	}
 	port := nb.Port
 	if port == 0 {
-		port = DefaultPort
+		port = agent.DefaultPort
 	}
 	l := &link{a: a, nb: nb, seg: seg, peer: netip.AddrPortFrom(addr, uint16(port)),
 		wake: make(chan struct{}, 1), since: time.Now()}
@@ -90,14 +91,14 @@ func (l *link) isUp() bool {
 	return l.up
 }
 
-func (l *link) stats() NeighborStats {
+func (l *link) stats() agent.NeighborStats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	st := "down"
 	if l.up {
 		st = "up"
 	}
-	return NeighborStats{Name: l.nb.Name, Addr: l.nb.Addr, Segment: l.seg.name, Transport: l.kind.String(),
+	return agent.NeighborStats{Name: l.nb.Name, Addr: l.nb.Addr, Segment: l.seg.name, Transport: l.kind.String(),
 		State: st, Since: l.since, Queued: len(l.q)}
 }
 
@@ -110,20 +111,20 @@ func (l *link) enqueue(f *frame.Frame) string {
 	} else {
 		b, err = frame.Encode(f)
 		if err == nil && len(b) > maxDatagram {
-			return ReasonOversize
+			return agent.ReasonOversize
 		}
 	}
 	if err != nil {
-		return ReasonOversize // names are checked before, so only size fails
+		return agent.ReasonOversize // names are checked before, so only size fails
 	}
 	l.mu.Lock()
 	switch {
 	case l.stopped:
 		l.mu.Unlock()
-		return ReasonStopped
+		return agent.ReasonStopped
 	case len(l.q) >= l.a.o.queueSize:
 		l.mu.Unlock()
-		return ReasonQueueFull
+		return agent.ReasonQueueFull
 	}
 	l.q = append(l.q, queued{f: f, b: b, at: time.Now()})
 	l.mu.Unlock()
@@ -156,7 +157,7 @@ func (l *link) setUp(up bool, why string) bool {
 	if why != "" {
 		attrs = append(attrs, reasonAttr(why))
 	}
-	l.a.event(level, EvLink, "link to "+l.nb.Name+" "+state, attrs...)
+	l.a.event(level, agent.EvLink, "link to "+l.nb.Name+" "+state, attrs...)
 	return true
 }
 
@@ -225,11 +226,11 @@ func (l *link) writeLoop(ctx context.Context) error {
 			l.mu.Lock()
 			l.stopped = true
 			l.mu.Unlock()
-			l.expire(time.Time{}, ReasonStopped)
+			l.expire(time.Time{}, agent.ReasonStopped)
 			return nil
 		case <-l.wake:
 		case <-tick.C:
-			l.expire(time.Now().Add(-l.a.o.queueWait), ReasonLinkDown)
+			l.expire(time.Now().Add(-l.a.o.queueWait), agent.ReasonLinkDown)
 		}
 		for {
 			l.mu.Lock()
@@ -256,7 +257,7 @@ func (l *link) writeLoop(ctx context.Context) error {
 					l.poke() // a newer connection may already be attached
 					break
 				}
-				l.a.dropQueued(item.f, l, ReasonLinkDown, err)
+				l.a.dropQueued(item.f, l, agent.ReasonLinkDown, err)
 			}
 		}
 	}

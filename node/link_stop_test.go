@@ -5,6 +5,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/topo-dev/topo/agent"
 )
 
 // TestEnqueueAfterWriterStopped hands a link a frame after its writer has
@@ -17,10 +19,10 @@ func TestEnqueueAfterWriterStopped(t *testing.T) {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	_ = ln.Close()
-	cfg := &Config{Version: ConfigVersion, Name: "a", Layout: LayoutP2P, Port: port,
-		Traffic:   Traffic{Protocol: "tcp"},
-		Segments:  []Segment{{Name: "ab", Addr: "127.0.0.1"}},
-		Neighbors: []Neighbor{{Name: "b", Addr: "127.0.0.1", Port: port}}, // b never dials in
+	cfg := &agent.Config{Version: agent.ConfigVersion, Name: "a", Layout: LayoutP2P, Port: port,
+		Traffic:   agent.Traffic{Protocol: "tcp"},
+		Segments:  []agent.Segment{{Name: "ab", Addr: "127.0.0.1"}},
+		Neighbors: []agent.Neighbor{{Name: "b", Addr: "127.0.0.1", Port: port}}, // b never dials in
 		Routes:    map[string]string{"b": "b"}}
 	a, err := New(cfg, WithControlSocket(""))
 	if err != nil {
@@ -41,11 +43,11 @@ func TestEnqueueAfterWriterStopped(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if r := a.originate(a.newData("b", []byte("late"), false)); r != ReasonStopped {
-		t.Errorf("frame for a stopped link: reason %q, want %q", r, ReasonStopped)
+	if r := a.originate(a.newData("b", []byte("late"), false)); r != agent.ReasonStopped {
+		t.Errorf("frame for a stopped link: reason %q, want %q", r, agent.ReasonStopped)
 	}
 	c := a.Stats().Counters
-	if c.Originated != 1 || c.Dropped != 1 || c.DroppedByReason[ReasonStopped] != 1 {
+	if c.Originated != 1 || c.Dropped != 1 || c.DroppedByReason[agent.ReasonStopped] != 1 {
 		t.Errorf("counters %+v, want one originated and dropped as stopped", c)
 	}
 	if n := a.Stats().Neighbors[0].Queued; n != 0 {

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/topo-dev/topo/node"
+	"github.com/topo-dev/topo/agent"
 )
 
 // TestMalformedNotDropped sends a garbage datagram to a node, as a
@@ -35,14 +35,14 @@ func TestMalformedNotDropped(t *testing.T) {
 	for _, st := range c.stats() {
 		orig += st.Counters.Originated
 		done += st.Counters.Delivered + st.Counters.Dropped
-		if st.Counters.DroppedByReason[node.ReasonMalformed] != 0 {
+		if st.Counters.DroppedByReason[agent.ReasonMalformed] != 0 {
 			t.Errorf("%s: malformed counted as a drop: %+v", st.Name, st.Counters)
 		}
 	}
 	if orig != done || orig != 1 {
 		t.Errorf("originated %d, delivered + dropped %d; want 1 and 1", orig, done)
 	}
-	if n := len(c.node("p2").logs.events(node.EvDrop)); n != 1 {
+	if n := len(c.node("p2").logs.events(agent.EvDrop)); n != 1 {
 		t.Errorf("%d drop lines logged for the garbage, want 1", n)
 	}
 }

@@ -5,14 +5,14 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/topo-dev/topo/node"
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/topology"
 	"github.com/topo-dev/topo/wiring"
 )
 
 // planConfigs builds the node configs the orchestrator would, from a
 // topology file, with every node on its own loopback addresses.
-func planConfigs(t *testing.T, yaml string) (*topology.Plan, map[string]*node.Config, []string) {
+func planConfigs(t *testing.T, yaml string) (*topology.Plan, map[string]*agent.Config, []string) {
 	t.Helper()
 	topo, err := topology.Parse("test.yaml", []byte(yaml))
 	if err != nil {
@@ -30,7 +30,7 @@ func planConfigs(t *testing.T, yaml string) (*topology.Plan, map[string]*node.Co
 		}
 		return addrs[k], 7000
 	}
-	cfgs := map[string]*node.Config{}
+	cfgs := map[string]*agent.Config{}
 	var order []string
 	for _, pn := range plan.Nodes {
 		cfg, err := wiring.NodeConfig(plan, pn.Name, wiring.Options{Remap: remap, NoBroadcast: true})

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/node"
 )
 
@@ -17,11 +18,11 @@ func TestNoRouteAtOrigin(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Delivered || r.Reason != node.ReasonNoRoute || r.DroppedAt != "spoke1" {
+		if r.Delivered || r.Reason != agent.ReasonNoRoute || r.DroppedAt != "spoke1" {
 			t.Errorf("receipt %v: %+v", receipt, r)
 		}
 	}
-	if got := c.agent("spoke1").Stats().Counters.DroppedByReason[node.ReasonNoRoute]; got != 2 {
+	if got := c.agent("spoke1").Stats().Counters.DroppedByReason[agent.ReasonNoRoute]; got != 2 {
 		t.Errorf("no_route drops %d, want 2", got)
 	}
 }
@@ -41,7 +42,7 @@ func TestNegativeReceipt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Delivered || r.Reason != node.ReasonNoRoute || r.DroppedAt != "hub" {
+	if r.Delivered || r.Reason != agent.ReasonNoRoute || r.DroppedAt != "hub" {
 		t.Fatalf("receipt %+v", r)
 	}
 	assertPath(t, r.Path, "spoke1", "hub")
@@ -64,12 +65,12 @@ func TestTTLLoop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Delivered || r.Reason != node.ReasonTTL || (r.DroppedAt != "p1" && r.DroppedAt != "p2") {
+	if r.Delivered || r.Reason != agent.ReasonTTL || (r.DroppedAt != "p1" && r.DroppedAt != "p2") {
 		t.Fatalf("receipt %+v, want a ttl drop at p1 or p2", r)
 	}
 	eventually(t, 5*time.Second, "a ttl drop", func() bool {
 		st := c.stats()
-		return st["p1"].Counters.DroppedByReason[node.ReasonTTL]+st["p2"].Counters.DroppedByReason[node.ReasonTTL] == 1
+		return st["p1"].Counters.DroppedByReason[agent.ReasonTTL]+st["p2"].Counters.DroppedByReason[agent.ReasonTTL] == 1
 	})
 	st := c.stats()
 	if f := st["p1"].Counters.Forwarded + st["p2"].Counters.Forwarded; f != node.DefaultTTL-2 {
@@ -113,16 +114,16 @@ func TestQueueFullAndLinkDown(t *testing.T) {
 		}
 		reasons = append(reasons, r.Reason)
 	}
-	if reasons[0] != "" || reasons[1] != "" || reasons[2] != node.ReasonQueueFull {
+	if reasons[0] != "" || reasons[1] != "" || reasons[2] != agent.ReasonQueueFull {
 		t.Fatalf("reasons %q, want two queued and one queue_full", reasons)
 	}
 	eventually(t, 5*time.Second, "queued frames to expire", func() bool {
-		return a.Stats().Counters.DroppedByReason[node.ReasonLinkDown] == 2
+		return a.Stats().Counters.DroppedByReason[agent.ReasonLinkDown] == 2
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	r, err := a.Send(ctx, "p2", "x", true)
-	if err != nil || r.Delivered || r.Reason != node.ReasonLinkDown || r.DroppedAt != "p1" {
+	if err != nil || r.Delivered || r.Reason != agent.ReasonLinkDown || r.DroppedAt != "p1" {
 		t.Fatalf("receipt %+v, %v; want link_down", r, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/node/frame"
 )
 
@@ -55,9 +56,9 @@ func (r *ring) post(f *frame.Frame) string {
 	reason := ""
 	switch {
 	case r.stopped:
-		reason = ReasonStopped
+		reason = agent.ReasonStopped
 	case len(r.outbox) >= r.a.o.queueSize:
-		reason = ReasonQueueFull
+		reason = agent.ReasonQueueFull
 	default:
 		r.outbox = append(r.outbox, f)
 	}
@@ -77,7 +78,7 @@ func (r *ring) stop() {
 	r.outbox, r.stopped = nil, true
 	r.mu.Unlock()
 	for _, f := range out {
-		r.drop(f, ReasonStopped)
+		r.drop(f, agent.ReasonStopped)
 	}
 }
 
@@ -85,7 +86,7 @@ func (r *ring) stop() {
 // counters count broadcasts apart (as a link's queue does).
 func (r *ring) drop(f *frame.Frame, reason string) string {
 	if f.Type == frame.Data && f.Destination == frame.Broadcast {
-		r.a.event(slog.LevelWarn, EvDrop, "broadcast dropped: "+reason, idAttr(f.ID), reasonAttr(reason))
+		r.a.event(slog.LevelWarn, agent.EvDrop, "broadcast dropped: "+reason, idAttr(f.ID), reasonAttr(reason))
 		return reason
 	}
 	return r.a.drop(f, reason, nil)
@@ -95,7 +96,7 @@ func (r *ring) receive(f *frame.Frame) {
 	select {
 	case r.tokens <- f:
 	default:
-		r.a.event(slog.LevelWarn, EvToken, "token dropped: too many tokens", idAttr(f.ID))
+		r.a.event(slog.LevelWarn, agent.EvToken, "token dropped: too many tokens", idAttr(f.ID))
 	}
 }
 
@@ -109,14 +110,14 @@ func (r *ring) run(ctx context.Context) error {
 			return nil
 		case f := <-r.tokens:
 			if f.ID < r.epoch {
-				r.a.event(slog.LevelDebug, EvToken, "stale token dropped", idAttr(f.ID), peerAttr(f.Sender()))
+				r.a.event(slog.LevelDebug, agent.EvToken, "stale token dropped", idAttr(f.ID), peerAttr(f.Sender()))
 				continue
 			}
 			r.epoch = f.ID
 			if r.leader {
 				r.measure(f)
 			}
-			r.a.event(slog.LevelDebug, EvToken, "token from "+f.Sender(), peerAttr(f.Sender()), slog.Uint64("round", f.Ref))
+			r.a.event(slog.LevelDebug, agent.EvToken, "token from "+f.Sender(), peerAttr(f.Sender()), slog.Uint64("round", f.Ref))
 			r.holdAndPass(ctx, f)
 		case now := <-tick.C:
 			if !r.leader || now.Sub(r.back) < r.timeout || !r.a.Ready() {
@@ -129,7 +130,7 @@ func (r *ring) run(ctx context.Context) error {
 			if lost {
 				msg = "token lost, re-created"
 			}
-			r.a.event(slog.LevelInfo, EvToken, msg, idAttr(r.epoch))
+			r.a.event(slog.LevelInfo, agent.EvToken, msg, idAttr(r.epoch))
 			r.holdAndPass(ctx, &frame.Frame{Type: frame.Token, ID: r.epoch, Source: r.a.name})
 		}
 	}
@@ -153,7 +154,7 @@ func (r *ring) measure(f *frame.Frame) {
 		return
 	}
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	r.a.event(slog.LevelInfo, EvRingRTT, "token round trip", slog.Float64("rtt_ms", ms(rtt)),
+	r.a.event(slog.LevelInfo, agent.EvRingRTT, "token round trip", slog.Float64("rtt_ms", ms(rtt)),
 		slog.Float64("min_ms", ms(r.minRTT)), slog.Float64("avg_ms", ms(r.sumRTT/time.Duration(r.sampled))),
 		slog.Float64("max_ms", ms(r.maxRTT)), slog.Uint64("rounds", r.rounds))
 	r.logged, r.minRTT, r.maxRTT, r.sumRTT, r.sampled = now, 0, 0, 0, 0
@@ -178,10 +179,10 @@ func (r *ring) holdAndPass(ctx context.Context, tok *frame.Frame) {
 		next.Sent = time.Now().UnixNano()
 	}
 	if reason := r.succ.enqueue(next); reason != "" {
-		r.a.event(slog.LevelWarn, EvToken, "token not passed: "+reason, peerAttr(r.succ.name()), reasonAttr(reason))
+		r.a.event(slog.LevelWarn, agent.EvToken, "token not passed: "+reason, peerAttr(r.succ.name()), reasonAttr(reason))
 		return
 	}
-	r.a.event(slog.LevelDebug, EvToken, "token to "+r.succ.name(), peerAttr(r.succ.name()))
+	r.a.event(slog.LevelDebug, agent.EvToken, "token to "+r.succ.name(), peerAttr(r.succ.name()))
 }
 
 func (r *ring) flush() {

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/topo-dev/topo/node"
+	"github.com/topo-dev/topo/agent"
 )
 
 // TestRingStopDropsOutbox stops a ring node while its messages wait for a
@@ -25,7 +25,7 @@ func TestRingStopDropsOutbox(t *testing.T) {
 			t.Fatalf("send to %s: %+v, %v", to, r, err)
 		}
 	}
-	waiting := make(chan node.Receipt, 1)
+	waiting := make(chan agent.Receipt, 1)
 	go func() {
 		r, _ := a.Send(ctx, "r2", "with receipt", true)
 		waiting <- r
@@ -35,11 +35,11 @@ func TestRingStopDropsOutbox(t *testing.T) {
 		return st.Originated == 3 && st.BroadcastOriginated == 1
 	})
 	c.stop("r1")
-	if r := <-waiting; r.Delivered || r.Reason != node.ReasonStopped {
+	if r := <-waiting; r.Delivered || r.Reason != agent.ReasonStopped {
 		t.Errorf("send waiting for its receipt when the agent stopped: %+v", r)
 	}
 	st := a.Stats().Counters
-	if st.Originated != 3 || st.Delivered+st.Dropped != st.Originated || st.DroppedByReason[node.ReasonStopped] != 3 {
+	if st.Originated != 3 || st.Delivered+st.Dropped != st.Originated || st.DroppedByReason[agent.ReasonStopped] != 3 {
 		t.Errorf("after stop: originated %d, delivered %d, dropped %v; want all 3 dropped as stopped",
 			st.Originated, st.Delivered, st.DroppedByReason)
 	}

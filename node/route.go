@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/node/frame"
 )
 
@@ -29,7 +30,7 @@ func (a *Agent) receive(f *frame.Frame, l *link, seg *segment) {
 		return
 	case frame.Greeting:
 		if f.Destination == a.name {
-			a.event(slog.LevelInfo, EvGreeting, "received: "+string(f.Payload), peerAttr(sender))
+			a.event(slog.LevelInfo, agent.EvGreeting, "received: "+string(f.Payload), peerAttr(sender))
 		}
 		return
 	case frame.Token:
@@ -41,7 +42,7 @@ func (a *Agent) receive(f *frame.Frame, l *link, seg *segment) {
 	if f.NextHop != a.name && f.NextHop != frame.Broadcast {
 		if f.Type == frame.Data {
 			a.cnt.ignored.Add(1)
-			a.event(slog.LevelInfo, EvIgnored, "ignored frame for "+f.NextHop, peerAttr(sender), idAttr(f.ID),
+			a.event(slog.LevelInfo, agent.EvIgnored, "ignored frame for "+f.NextHop, peerAttr(sender), idAttr(f.ID),
 				slog.String("to", f.Destination), slog.String("next_hop", f.NextHop), bytesAttr(len(f.Payload)))
 		}
 		return
@@ -69,11 +70,11 @@ func (a *Agent) linkCameUp(l *link) {
 }
 
 func (a *Agent) greet(l *link, remote string) {
-	a.event(slog.LevelInfo, EvConnection, "got connection from "+remote, peerAttr(l.name()), addrAttr(remote))
+	a.event(slog.LevelInfo, agent.EvConnection, "got connection from "+remote, peerAttr(l.name()), addrAttr(remote))
 	g := &frame.Frame{Type: frame.Greeting, ID: a.newID(), Sent: time.Now().UnixNano(), Source: a.name,
 		Destination: l.name(), NextHop: l.name(), Path: []string{a.name}, Payload: []byte(GreetingText)}
 	if r := l.enqueue(g); r != "" {
-		a.event(slog.LevelWarn, EvDrop, "greeting to "+l.name()+" dropped", peerAttr(l.name()), reasonAttr(r))
+		a.event(slog.LevelWarn, agent.EvDrop, "greeting to "+l.name()+" dropped", peerAttr(l.name()), reasonAttr(r))
 	}
 }
 
@@ -86,15 +87,15 @@ func (a *Agent) route(f *frame.Frame, origin bool) string {
 	}
 	nh, ok := a.routes[f.Destination]
 	if !ok {
-		return a.drop(f, ReasonNoRoute, nil)
+		return a.drop(f, agent.ReasonNoRoute, nil)
 	}
 	l := a.links[nh]
 	if l == nil {
-		return a.drop(f, ReasonNoRoute, nil)
+		return a.drop(f, agent.ReasonNoRoute, nil)
 	}
 	f.Path = append(f.Path, a.name)
 	if f.TTL <= 1 {
-		return a.drop(f, ReasonTTL, nil)
+		return a.drop(f, agent.ReasonTTL, nil)
 	}
 	f.TTL--
 	f.NextHop = nh
@@ -111,7 +112,7 @@ func (a *Agent) route(f *frame.Frame, origin bool) string {
 		return a.drop(f, r, nil)
 	}
 	if counted {
-		a.event(slog.LevelInfo, EvForward, "forward to "+nh, peerAttr(nh), idAttr(f.ID), bytesAttr(len(f.Payload)),
+		a.event(slog.LevelInfo, agent.EvForward, "forward to "+nh, peerAttr(nh), idAttr(f.ID), bytesAttr(len(f.Payload)),
 			slog.String("from", f.Source), slog.String("to", f.Destination))
 	}
 	return ""
@@ -128,7 +129,7 @@ func (a *Agent) deliver(f *frame.Frame) {
 		return
 	}
 	a.cnt.delivered.Add(1)
-	a.event(slog.LevelInfo, EvDeliver, "delivered from "+f.Source, peerAttr(f.Source), idAttr(f.ID),
+	a.event(slog.LevelInfo, agent.EvDeliver, "delivered from "+f.Source, peerAttr(f.Source), idAttr(f.ID),
 		bytesAttr(len(f.Payload)), pathAttr(f.Path))
 	a.notify(f)
 	if f.WantReceipt {
@@ -148,7 +149,7 @@ func (a *Agent) notify(f *frame.Frame) {
 // asked, tells the origin why. It returns the reason.
 func (a *Agent) drop(f *frame.Frame, reason string, err error) string {
 	if f.Type != frame.Data {
-		a.event(slog.LevelWarn, EvDrop, f.Type.String()+" dropped: "+reason, idAttr(f.ID), reasonAttr(reason),
+		a.event(slog.LevelWarn, agent.EvDrop, f.Type.String()+" dropped: "+reason, idAttr(f.ID), reasonAttr(reason),
 			slog.String("to", f.Destination))
 		return reason
 	}
@@ -161,8 +162,8 @@ func (a *Agent) drop(f *frame.Frame, reason string, err error) string {
 	if err != nil {
 		attrs = append(attrs, errAttr(err))
 	}
-	a.event(slog.LevelWarn, EvDrop, "dropped: "+reason, attrs...)
-	if f.WantReceipt && reason != ReasonStopped {
+	a.event(slog.LevelWarn, agent.EvDrop, "dropped: "+reason, attrs...)
+	if f.WantReceipt && reason != agent.ReasonStopped {
 		a.answer(f, false, reason)
 	}
 	return reason
@@ -171,7 +172,7 @@ func (a *Agent) drop(f *frame.Frame, reason string, err error) string {
 // dropQueued drops a frame that left (or never left) a link's queue.
 func (a *Agent) dropQueued(f *frame.Frame, l *link, reason string, err error) {
 	if f.Type == frame.Data && f.Destination == frame.Broadcast {
-		a.event(slog.LevelWarn, EvDrop, "broadcast copy dropped: "+reason, peerAttr(l.name()), idAttr(f.ID), reasonAttr(reason))
+		a.event(slog.LevelWarn, agent.EvDrop, "broadcast copy dropped: "+reason, peerAttr(l.name()), idAttr(f.ID), reasonAttr(reason))
 		return
 	}
 	a.drop(f, reason, err)
@@ -181,5 +182,5 @@ func (a *Agent) dropQueued(f *frame.Frame, l *link, reason string, err error) {
 // counted apart from the drops, since no agent originated it.
 func (a *Agent) malformed(from string, err error) {
 	a.cnt.malformed.Add(1)
-	a.event(slog.LevelWarn, EvDrop, "dropped: malformed", peerAttr(from), reasonAttr(ReasonMalformed), errAttr(err))
+	a.event(slog.LevelWarn, agent.EvDrop, "dropped: malformed", peerAttr(from), reasonAttr(agent.ReasonMalformed), errAttr(err))
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 
+	"github.com/topo-dev/topo/agent"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -69,7 +70,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		return nil
 	})
 	err = g.Wait()
-	a.event(slog.LevelInfo, EvStop, "node stopped")
+	a.event(slog.LevelInfo, agent.EvStop, "node stopped")
 	return err
 }
 
@@ -87,7 +88,7 @@ func (a *Agent) logStart() {
 	if len(impaired) > 0 {
 		attrs = append(attrs, slog.Any("impairment", impaired))
 	}
-	a.event(slog.LevelInfo, EvStart, "node "+a.name+" started", attrs...)
+	a.event(slog.LevelInfo, agent.EvStart, "node "+a.name+" started", attrs...)
 }
 
 // track registers a connection so that shutdown closes it; it refuses (and

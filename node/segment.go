@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/netip"
 	"time"
+
+	"github.com/topo-dev/topo/agent"
 )
 
 // segment is one of the node's networks with the sockets bound on it.
@@ -28,7 +30,7 @@ type segment struct {
 	helloT time.Time // shared: last hello put on the segment; hello loop only
 }
 
-func newSegment(s Segment, port int) (*segment, error) {
+func newSegment(s agent.Segment, port int) (*segment, error) {
 	addr, err := netip.ParseAddr(s.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("segment %q: addr: %w", s.Name, err)
@@ -56,7 +58,7 @@ func newSegment(s Segment, port int) (*segment, error) {
 		}
 		mp := m.Port
 		if mp == 0 {
-			mp = DefaultPort
+			mp = agent.DefaultPort
 		}
 		seg.dests = append(seg.dests, netip.AddrPortFrom(ma, uint16(mp)))
 	}

@@ -6,26 +6,13 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/node/frame"
 )
 
-// Receipt is the outcome of a message, as Send and the CLI's send report it.
-type Receipt struct {
-	ID        string   `json:"id"`
-	From      string   `json:"from"`
-	To        string   `json:"to"`
-	Delivered bool     `json:"delivered"`
-	Reason    string   `json:"reason,omitempty"`     // why not delivered
-	DroppedAt string   `json:"dropped_at,omitempty"` // the node that dropped it
-	Queued    bool     `json:"queued,omitempty"`     // sent without asking for a receipt
-	Path      []string `json:"path,omitempty"`
-	RTTMs     float64  `json:"rtt_ms,omitempty"`
-	OneWayMs  float64  `json:"one_way_ms,omitempty"`
-}
-
 type pending struct {
 	to string
-	ch chan Receipt
+	ch chan agent.Receipt
 }
 
 // Send originates a message with text as its payload. To is a node name or
@@ -34,25 +21,25 @@ type pending struct {
 // it, it returns at once with Queued set, unless the message was dropped
 // here already. The error is for misuse only: a message that is not
 // delivered is a Receipt with Delivered false.
-func (a *Agent) Send(ctx context.Context, to, text string, wantReceipt bool) (Receipt, error) {
+func (a *Agent) Send(ctx context.Context, to, text string, wantReceipt bool) (agent.Receipt, error) {
 	if !a.running.Load() {
-		return Receipt{}, ErrNotRunning
+		return agent.Receipt{}, ErrNotRunning
 	}
 	if len(text) > frame.MaxPayload {
-		return Receipt{}, fmt.Errorf("node: message of %d bytes exceeds %d", len(text), frame.MaxPayload)
+		return agent.Receipt{}, fmt.Errorf("node: message of %d bytes exceeds %d", len(text), frame.MaxPayload)
 	}
 	if to == "" {
-		return Receipt{}, fmt.Errorf("node: no destination")
+		return agent.Receipt{}, fmt.Errorf("node: no destination")
 	}
 	if len(to) > frame.MaxName {
-		return Receipt{}, fmt.Errorf("node: destination %.20q… longer than %d bytes", to, frame.MaxName)
+		return agent.Receipt{}, fmt.Errorf("node: destination %.20q… longer than %d bytes", to, frame.MaxName)
 	}
 	bcast := to == frame.Broadcast
 	f := a.newData(to, []byte(text), wantReceipt && !bcast)
-	rc := Receipt{ID: formatID(f.ID), From: a.name, To: to}
+	rc := agent.Receipt{ID: formatID(f.ID), From: a.name, To: to}
 	var p *pending
 	if f.WantReceipt {
-		p = &pending{to: to, ch: make(chan Receipt, 1)}
+		p = &pending{to: to, ch: make(chan agent.Receipt, 1)}
 		a.mu.Lock()
 		a.pending[f.ID] = p
 		a.mu.Unlock()
@@ -63,7 +50,7 @@ func (a *Agent) Send(ctx context.Context, to, text string, wantReceipt bool) (Re
 		}()
 	}
 	if !a.running.Load() { // stopped since the check above
-		return Receipt{}, ErrNotRunning
+		return agent.Receipt{}, ErrNotRunning
 	}
 	if reason := a.originate(f); reason != "" {
 		rc.Reason, rc.DroppedAt = reason, a.name
@@ -78,7 +65,7 @@ func (a *Agent) Send(ctx context.Context, to, text string, wantReceipt bool) (Re
 	case r := <-p.ch:
 		return r, nil
 	case <-ctx.Done():
-		rc.Reason = ReasonTimeout
+		rc.Reason = agent.ReasonTimeout
 		return rc, nil
 	}
 }
@@ -98,7 +85,7 @@ func (a *Agent) originate(f *frame.Frame) string {
 		} else {
 			a.cnt.originated.Add(1)
 		}
-		a.event(slog.LevelInfo, EvSend, "send to "+f.Destination, peerAttr(f.Destination), idAttr(f.ID),
+		a.event(slog.LevelInfo, agent.EvSend, "send to "+f.Destination, peerAttr(f.Destination), idAttr(f.ID),
 			bytesAttr(len(f.Payload)), slog.Bool("receipt", f.WantReceipt))
 	}
 	if bcast {
@@ -107,7 +94,7 @@ func (a *Agent) originate(f *frame.Frame) string {
 	if a.ring != nil && f.Destination != a.name {
 		if !bcast {
 			if _, ok := a.routes[f.Destination]; !ok {
-				return a.drop(f, ReasonNoRoute, nil)
+				return a.drop(f, agent.ReasonNoRoute, nil)
 			}
 		}
 		return a.ring.post(f)
@@ -143,7 +130,7 @@ func (a *Agent) resolve(r *frame.Frame) {
 	a.mu.Unlock()
 	now := time.Now()
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	rc := Receipt{ID: formatID(r.Ref), From: a.name, Delivered: r.Delivered, Reason: r.Reason, Path: r.OrigPath}
+	rc := agent.Receipt{ID: formatID(r.Ref), From: a.name, Delivered: r.Delivered, Reason: r.Reason, Path: r.OrigPath}
 	if p != nil {
 		rc.To = p.to
 	}
@@ -159,7 +146,7 @@ func (a *Agent) resolve(r *frame.Frame) {
 	} else {
 		attrs = append(attrs, reasonAttr(r.Reason))
 	}
-	a.event(slog.LevelInfo, EvReceipt, "receipt from "+r.Source, attrs...)
+	a.event(slog.LevelInfo, agent.EvReceipt, "receipt from "+r.Source, attrs...)
 	if p == nil {
 		return
 	}
@@ -175,7 +162,7 @@ func (a *Agent) failPending() {
 	defer a.mu.Unlock()
 	for id, p := range a.pending {
 		select {
-		case p.ch <- Receipt{ID: formatID(id), From: a.name, To: p.to, Reason: ReasonStopped}:
+		case p.ch <- agent.Receipt{ID: formatID(id), From: a.name, To: p.to, Reason: agent.ReasonStopped}:
 		default:
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/node/frame"
 )
 
@@ -18,7 +19,7 @@ import (
 type shaper struct {
 	a    *Agent
 	seg  *segment
-	imp  Impairment
+	imp  agent.Impairment
 	max  int // bound of q
 	wake chan struct{}
 
@@ -37,7 +38,7 @@ type shaped struct {
 	f  *frame.Frame // nil for hellos: nothing to count when it fails
 }
 
-func newShaper(a *Agent, seg *segment, imp Impairment) *shaper {
+func newShaper(a *Agent, seg *segment, imp agent.Impairment) *shaper {
 	return &shaper{a: a, seg: seg, imp: imp, max: a.o.queueSize, wake: make(chan struct{}, 1)}
 }
 
@@ -45,16 +46,16 @@ func newShaper(a *Agent, seg *segment, imp Impairment) *shaper {
 // lost instead. It returns a drop reason (loss, queue_full, stopped) or "".
 func (s *shaper) push(it shaped, lossy bool) string {
 	if lossy && s.imp.Loss > 0 && rand.Float64() < s.imp.Loss {
-		return ReasonLoss
+		return agent.ReasonLoss
 	}
 	s.mu.Lock()
 	switch {
 	case s.closed:
 		s.mu.Unlock()
-		return ReasonStopped
+		return agent.ReasonStopped
 	case len(s.q) >= s.max:
 		s.mu.Unlock()
-		return ReasonQueueFull
+		return agent.ReasonQueueFull
 	}
 	it.at = s.schedule(time.Now(), len(it.b))
 	s.q = append(s.q, it)
@@ -144,11 +145,11 @@ func (s *shaper) send(it shaped) {
 	switch {
 	case err == nil:
 	case it.f == nil:
-		s.a.event(slog.LevelDebug, EvLink, "hello on "+s.seg.name+" failed", errAttr(err))
+		s.a.event(slog.LevelDebug, agent.EvLink, "hello on "+s.seg.name+" failed", errAttr(err))
 	case it.l == nil:
-		s.a.event(slog.LevelWarn, EvDrop, "broadcast on "+s.seg.name+" failed", idAttr(it.f.ID), errAttr(err))
+		s.a.event(slog.LevelWarn, agent.EvDrop, "broadcast on "+s.seg.name+" failed", idAttr(it.f.ID), errAttr(err))
 	default:
-		s.a.dropQueued(it.f, it.l, ReasonLinkDown, err)
+		s.a.dropQueued(it.f, it.l, agent.ReasonLinkDown, err)
 	}
 }
 
@@ -161,7 +162,7 @@ func (s *shaper) stop() {
 	s.mu.Unlock()
 	for _, it := range left {
 		if it.f != nil && it.l != nil {
-			s.a.dropQueued(it.f, it.l, ReasonStopped, nil)
+			s.a.dropQueued(it.f, it.l, agent.ReasonStopped, nil)
 		}
 	}
 }

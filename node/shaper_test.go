@@ -3,19 +3,21 @@ package node
 import (
 	"testing"
 	"time"
+
+	"github.com/topo-dev/topo/agent"
 )
 
 func TestShaperSchedule(t *testing.T) {
 	now := time.Now()
 	for _, tc := range []struct {
 		name string
-		imp  Impairment
+		imp  agent.Impairment
 	}{
-		{"delay", Impairment{Delay: Duration(30 * time.Millisecond)}},
-		{"jitter", Impairment{Delay: Duration(5 * time.Millisecond), Jitter: Duration(5 * time.Millisecond)}},
-		{"jitter beyond delay", Impairment{Delay: Duration(time.Millisecond), Jitter: Duration(20 * time.Millisecond)}},
-		{"rate", Impairment{Rate: 1_000_000}},
-		{"all", Impairment{Delay: Duration(10 * time.Millisecond), Jitter: Duration(3 * time.Millisecond), Rate: 8_000_000}},
+		{"delay", agent.Impairment{Delay: agent.Duration(30 * time.Millisecond)}},
+		{"jitter", agent.Impairment{Delay: agent.Duration(5 * time.Millisecond), Jitter: agent.Duration(5 * time.Millisecond)}},
+		{"jitter beyond delay", agent.Impairment{Delay: agent.Duration(time.Millisecond), Jitter: agent.Duration(20 * time.Millisecond)}},
+		{"rate", agent.Impairment{Rate: 1_000_000}},
+		{"all", agent.Impairment{Delay: agent.Duration(10 * time.Millisecond), Jitter: agent.Duration(3 * time.Millisecond), Rate: 8_000_000}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &shaper{imp: tc.imp}

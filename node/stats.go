@@ -4,72 +4,9 @@ import (
 	"maps"
 	"sync"
 	"sync/atomic"
-	"time"
+
+	"github.com/topo-dev/topo/agent"
 )
-
-// ReasonMalformed is the reason logged for bytes heard that do not decode as
-// a frame. They are counted in Counters.Malformed, not as drops.
-const ReasonMalformed = "malformed"
-
-// Reasons a data message is dropped.
-const (
-	ReasonNoRoute   = "no_route"
-	ReasonTTL       = "ttl"
-	ReasonQueueFull = "queue_full"
-	ReasonLinkDown  = "link_down"
-	ReasonOversize  = "oversize" // too big for a frame or a UDP datagram
-	ReasonLoss      = "loss"     // lost to the segment's impairment
-	ReasonTimeout   = "timeout"  // receipts only: no answer in time
-	ReasonStopped   = "stopped"  // the agent stopped with the frame queued
-)
-
-// Stats is a node's state as the control channel's stats verb reports it.
-type Stats struct {
-	Name      string          `json:"name"`
-	Role      string          `json:"role"`
-	Layout    string          `json:"layout"`
-	Ready     bool            `json:"ready"`
-	Counters  Counters        `json:"counters"`
-	Neighbors []NeighborStats `json:"neighbors"`
-	// RSSBytes is the agent's resident memory (VmRSS), or where the
-	// system does not report it, the memory the Go runtime holds.
-	RSSBytes int64 `json:"rss_bytes"`
-}
-
-// Counters count data messages only: hellos, tokens, greetings and receipts
-// are not counted. Across a topology at rest, the sum of Originated equals
-// the sum of Delivered plus Dropped. Broadcasts are counted apart, since
-// one of them is delivered at many nodes. Malformed counts what was heard
-// on the node's sockets but did not decode as a frame (a port scan, a
-// corrupt stream); no agent originated it, so it is not a drop.
-//
-// The invariant holds for the frames the agents themselves handle. A frame
-// lost inside the kernel after an agent handed it over is not counted
-// anywhere: data in flight on a TCP connection that is reset, or a datagram
-// lost on a UDP link that is otherwise up. Its origin's Send reports
-// timeout.
-type Counters struct {
-	Originated          uint64            `json:"originated"`
-	Delivered           uint64            `json:"delivered"`
-	Forwarded           uint64            `json:"forwarded"`
-	Ignored             uint64            `json:"ignored"`
-	Dropped             uint64            `json:"dropped"`
-	DroppedByReason     map[string]uint64 `json:"dropped_by_reason"`
-	Malformed           uint64            `json:"malformed"`
-	BroadcastOriginated uint64            `json:"broadcast_originated"`
-	BroadcastDelivered  uint64            `json:"broadcast_delivered"`
-}
-
-// NeighborStats is the state of the link to one neighbour.
-type NeighborStats struct {
-	Name      string    `json:"name"`
-	Addr      string    `json:"addr"`
-	Segment   string    `json:"segment"`
-	Transport string    `json:"transport"` // tcp, udp or shared
-	State     string    `json:"state"`     // up or down
-	Since     time.Time `json:"since"`
-	Queued    int       `json:"queued"`
-}
 
 type counters struct {
 	originated, delivered, forwarded, ignored atomic.Uint64
@@ -88,8 +25,8 @@ func (c *counters) drop(reason string) {
 	c.mu.Unlock()
 }
 
-func (c *counters) snapshot() Counters {
-	s := Counters{
+func (c *counters) snapshot() agent.Counters {
+	s := agent.Counters{
 		Originated:          c.originated.Load(),
 		Delivered:           c.delivered.Load(),
 		Forwarded:           c.forwarded.Load(),
@@ -111,13 +48,13 @@ func (c *counters) snapshot() Counters {
 }
 
 // Stats reports the node's counters and links.
-func (a *Agent) Stats() Stats {
-	s := Stats{
+func (a *Agent) Stats() agent.Stats {
+	s := agent.Stats{
 		Name:      a.cfg.Name,
 		Role:      a.cfg.Role,
 		Layout:    a.cfg.Layout,
 		Counters:  a.cnt.snapshot(),
-		Neighbors: make([]NeighborStats, 0, len(a.linkList)),
+		Neighbors: make([]agent.NeighborStats, 0, len(a.linkList)),
 		Ready:     true,
 		RSSBytes:  rssBytes(),
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/node/frame"
 )
 
@@ -61,7 +62,7 @@ func (a *Agent) accept(ctx context.Context, ln net.Listener, what string) (net.C
 			continue
 		}
 		wait = min(max(2*wait, acceptRetryMin), acceptRetryMax)
-		a.event(slog.LevelWarn, EvError, what+" failed, retrying in "+wait.String(), errAttr(err))
+		a.event(slog.LevelWarn, agent.EvError, what+" failed, retrying in "+wait.String(), errAttr(err))
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -91,7 +92,7 @@ func (a *Agent) acceptLoop(ctx context.Context, s *segment, spawn func(func() er
 	limit := acceptLimit(s)
 	sem := make(chan struct{}, limit)
 	refusals := &refusalLog{emit: func(n int, remote string) {
-		a.event(slog.LevelWarn, EvLink, fmt.Sprintf("refused connection from %s: %d connections already open on %s", remote, limit, s.name),
+		a.event(slog.LevelWarn, agent.EvLink, fmt.Sprintf("refused connection from %s: %d connections already open on %s", remote, limit, s.name),
 			addrAttr(remote), slog.String("segment", s.name), reasonAttr("too_many_connections"), slog.Int("refused", n))
 	}}
 	defer refusals.flush()
@@ -174,17 +175,17 @@ func (a *Agent) serveAccepted(ctx context.Context, c net.Conn) {
 	f, err := frame.Read(c)
 	if err != nil || f.Type != frame.Hello {
 		if ctx.Err() == nil {
-			a.event(slog.LevelWarn, EvLink, "rejected connection without hello", addrAttr(remote), errOrType(err, f))
+			a.event(slog.LevelWarn, agent.EvLink, "rejected connection without hello", addrAttr(remote), errOrType(err, f))
 		}
 		return
 	}
 	l := a.links[f.Source]
 	if l == nil || l.kind != kindTCP || l.nb.Dial {
-		a.event(slog.LevelWarn, EvLink, "rejected connection from "+f.Source+": not a neighbour that dials", peerAttr(f.Source), addrAttr(remote))
+		a.event(slog.LevelWarn, agent.EvLink, "rejected connection from "+f.Source+": not a neighbour that dials", peerAttr(f.Source), addrAttr(remote))
 		return
 	}
 	if err := frame.Write(c, a.hello(f.Source)); err != nil {
-		a.event(slog.LevelWarn, EvLink, "hello to "+f.Source+" failed", peerAttr(f.Source), errAttr(err))
+		a.event(slog.LevelWarn, agent.EvLink, "hello to "+f.Source+" failed", peerAttr(f.Source), errAttr(err))
 		return
 	}
 	_ = c.SetDeadline(time.Time{})
@@ -213,7 +214,7 @@ func (a *Agent) dialLoop(ctx context.Context, l *link) error {
 			a.readConn(ctx, l, c)
 			a.untrack(c)
 		} else if ctx.Err() == nil {
-			a.event(slog.LevelDebug, EvLink, "dial "+l.String()+" failed", peerAttr(l.name()), errAttr(err))
+			a.event(slog.LevelDebug, agent.EvLink, "dial "+l.String()+" failed", peerAttr(l.name()), errAttr(err))
 		}
 		wait := backoff/2 + rand.N(backoff)
 		backoff = min(2*backoff, a.o.backoffMax)

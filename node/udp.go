@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/node/frame"
 )
 
@@ -19,7 +20,7 @@ func (a *Agent) readUDP(ctx context.Context, s *segment, c *net.UDPConn) error {
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return nil
 			}
-			a.event(slog.LevelWarn, EvError, "read on "+s.name, errAttr(err))
+			a.event(slog.LevelWarn, agent.EvError, "read on "+s.name, errAttr(err))
 			continue
 		}
 		f, err := frame.Decode(buf[:n])
@@ -37,7 +38,7 @@ func (a *Agent) sendHello(l *link) {
 		err = a.sendHelloBytes(l.seg, l, b)
 	}
 	if err != nil {
-		a.event(slog.LevelDebug, EvLink, "hello to "+l.name()+" failed", peerAttr(l.name()), errAttr(err))
+		a.event(slog.LevelDebug, agent.EvLink, "hello to "+l.name()+" failed", peerAttr(l.name()), errAttr(err))
 	}
 }
 
@@ -48,7 +49,7 @@ func (a *Agent) putHello(s *segment) {
 		err = a.sendHelloBytes(s, nil, b)
 	}
 	if err != nil {
-		a.event(slog.LevelDebug, EvLink, "hello on "+s.name+" failed", errAttr(err))
+		a.event(slog.LevelDebug, agent.EvLink, "hello on "+s.name+" failed", errAttr(err))
 	}
 }
 

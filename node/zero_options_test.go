@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/node"
 )
 
@@ -17,7 +18,7 @@ func TestZeroIntervals(t *testing.T) {
 		c := startConfigs(t, p2pSpec("tcp", 2).configs(), []string{"p1"}, zero...) // p2 absent: dials fail
 		eventually(t, 30*time.Second, "p1 to redial", func() bool {
 			n := 0
-			for _, l := range c.node("p1").logs.events(node.EvLink) {
+			for _, l := range c.node("p1").logs.events(agent.EvLink) {
 				if l["level"] == "DEBUG" {
 					n++
 				}
@@ -50,7 +51,7 @@ func TestSendTimeoutZero(t *testing.T) {
 	if err != nil {
 		t.Fatalf("send with timeout 0: %v", err)
 	}
-	if r.Delivered || r.Reason != node.ReasonTimeout {
+	if r.Delivered || r.Reason != agent.ReasonTimeout {
 		t.Errorf("receipt %+v, want reason timeout", r)
 	}
 	if d := time.Since(start); d < node.DefaultSendTimeout {

@@ -35,7 +35,7 @@ func (o *Orchestrator) Down(ctx context.Context, name string, maxWorkers int) (D
 		return res, fmt.Errorf("down %s: %w", name, err)
 	}
 	start := time.Now()
-	o.emit(Event{Topology: name, Phase: PhaseRemove, Status: "started", Total: len(cs)})
+	o.emit(Progress{Topology: name, Phase: PhaseRemove, Status: "started", Total: len(cs)})
 	var done atomic.Int64
 	removed, errC := eachBestEffort(ctx, maxWorkers, cs, func(ctx context.Context, c engine.ContainerInfo) error {
 		err := o.rt.RemoveContainer(ctx, c.ID)
@@ -43,7 +43,7 @@ func (o *Orchestrator) Down(ctx context.Context, name string, maxWorkers int) (D
 			err = nil
 		}
 		if err == nil {
-			o.emit(Event{Topology: name, Phase: PhaseRemove, Resource: c.Name, Status: "done", Done: int(done.Add(1)), Total: len(cs)})
+			o.emit(Progress{Topology: name, Phase: PhaseRemove, Resource: c.Name, Status: "done", Done: int(done.Add(1)), Total: len(cs)})
 		}
 		return err
 	})
@@ -62,14 +62,14 @@ func (o *Orchestrator) Down(ctx context.Context, name string, maxWorkers int) (D
 			err = nil
 		}
 		if err == nil {
-			o.emit(Event{Topology: name, Phase: PhaseRemove, Resource: n.Name, Status: "done", Done: int(done.Add(1)), Total: total})
+			o.emit(Progress{Topology: name, Phase: PhaseRemove, Resource: n.Name, Status: "done", Done: int(done.Add(1)), Total: total})
 		}
 		return err
 	})
 	if err := errors.Join(errC, err); err != nil {
 		return res, fmt.Errorf("down %s: %w", name, err)
 	}
-	o.emit(Event{Topology: name, Phase: PhaseRemove, Status: "done", Done: total, Total: total, Elapsed: time.Since(start)})
+	o.emit(Progress{Topology: name, Phase: PhaseRemove, Status: "done", Done: total, Total: total, Elapsed: time.Since(start)})
 	return res, nil
 }
 
@@ -140,11 +140,11 @@ func (o *Orchestrator) DownAll(ctx context.Context, maxWorkers int) ([]string, e
 func (o *Orchestrator) rollback(ctx context.Context, name string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
 	defer cancel()
-	o.emit(Event{Topology: name, Phase: PhaseRollback, Status: "started"})
+	o.emit(Progress{Topology: name, Phase: PhaseRollback, Status: "started"})
 	if _, err := o.Down(ctx, name, DefaultMaxWorkers); err != nil {
 		o.log.Error("rollback failed; remove what is left with `topo down`", "topology", name, "err", err)
-		o.emit(Event{Topology: name, Phase: PhaseRollback, Status: "failed", Err: err})
+		o.emit(Progress{Topology: name, Phase: PhaseRollback, Status: "failed", Err: err})
 		return
 	}
-	o.emit(Event{Topology: name, Phase: PhaseRollback, Status: "done"})
+	o.emit(Progress{Topology: name, Phase: PhaseRollback, Status: "done"})
 }

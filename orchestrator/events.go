@@ -16,9 +16,9 @@ const (
 	PhaseRollback   Phase = "rollback"
 )
 
-// Event reports progress on one resource, or on a whole phase when
+// Progress reports progress on one resource, or on a whole phase when
 // Resource is empty.
-type Event struct {
+type Progress struct {
 	Topology string
 	Phase    Phase
 	Resource string // a network, container or node name; "" for the phase itself
@@ -29,4 +29,4 @@ type Event struct {
 	Elapsed  time.Duration // for a finished phase
 }
 
-func (o *Orchestrator) emit(e Event) { o.progress(e) }
+func (o *Orchestrator) emit(e Progress) { o.progress(e) }

@@ -261,7 +261,7 @@ func TestIntegrationCancelRollsBack(t *testing.T) {
 	name := livetest.Name(t, "cancel")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	o2, closeFn, err := topo.Open(ctx, topo.Options{Progress: func(e orchestrator.Event) {
+	o2, closeFn, err := topo.Open(ctx, topo.Options{Progress: func(e orchestrator.Progress) {
 		if e.Phase == orchestrator.PhaseContainers && e.Resource != "" {
 			cancel() // midway: some containers exist, others do not
 		}

@@ -3,15 +3,14 @@ package orchestrator
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
 )
 
@@ -204,34 +203,4 @@ func nodeLabels(cs []engine.ContainerInfo) []string {
 
 // FormatLogText turns an agent's JSON event into "15:04:05.000 event msg k=v",
 // for people. Lines that are not JSON pass through unchanged.
-func FormatLogText(line string) string {
-	var ev map[string]any
-	if err := json.Unmarshal([]byte(line), &ev); err != nil {
-		return line
-	}
-	var parts []string
-	if ts, ok := ev["time"].(string); ok {
-		if t, err := time.Parse(time.RFC3339Nano, ts); err == nil {
-			parts = append(parts, t.Local().Format("15:04:05.000"))
-		}
-	}
-	if e, ok := ev["event"].(string); ok && e != "" {
-		parts = append(parts, e)
-	}
-	if m, ok := ev["msg"].(string); ok && m != "" && m != ev["event"] {
-		parts = append(parts, m)
-	}
-	var keys []string
-	for k := range ev {
-		switch k {
-		case "time", "event", "msg", "node", "level":
-			continue
-		}
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s=%v", k, ev[k]))
-	}
-	return strings.Join(parts, " ")
-}
+func FormatLogText(line string) string { return agent.ParseEvent("", line).Text() }

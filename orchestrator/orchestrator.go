@@ -21,8 +21,6 @@ import (
 const (
 	DefaultMaxWorkers = 8
 	DefaultUpTimeout  = 2 * time.Minute
-	// AgentPath is where the node image keeps the agent binary.
-	AgentPath = "/topo-node"
 	// nodeMemory and nodePids cap every built-in node: the agent is small.
 	nodeMemory = 64 << 20
 	nodePids   = 128
@@ -33,7 +31,7 @@ type Orchestrator struct {
 	rt        engine.Runtime
 	log       *slog.Logger
 	nodeImage func(ctx context.Context) (string, error)
-	progress  func(Event)
+	progress  func(Progress)
 }
 
 // Option configures an Orchestrator.
@@ -51,14 +49,14 @@ func WithNodeImage(f func(ctx context.Context) (string, error)) Option {
 
 // WithProgress sends progress events to f. It is called from several
 // goroutines at once, so f must be safe for concurrent use.
-func WithProgress(f func(Event)) Option { return func(o *Orchestrator) { o.progress = f } }
+func WithProgress(f func(Progress)) Option { return func(o *Orchestrator) { o.progress = f } }
 
 // New returns an Orchestrator on rt.
 func New(rt engine.Runtime, opts ...Option) *Orchestrator {
 	o := &Orchestrator{
 		rt:       rt,
 		log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-		progress: func(Event) {},
+		progress: func(Progress) {},
 	}
 	for _, opt := range opts {
 		opt(o)

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/orchestrator"
 	"github.com/topo-dev/topo/topology"
@@ -235,7 +236,7 @@ nodes:
 	}
 	hub, s1, s2 := f.specs["spec-hub"], f.specs["spec-s1"], f.specs["spec-s2"]
 	if hub.User != "65534:65534" || !hub.ReadOnlyRoot || !hub.NoNewPrivileges || len(hub.CapDrop) != 1 || hub.CapDrop[0] != "ALL" ||
-		!strings.Contains(hub.Tmpfs[orchestrator.RunDir], "uid=65534") || hub.MemoryBytes == 0 || hub.PidsLimit == 0 || hub.Image != "topo-node:fake" || hub.Cmd != nil || len(hub.CapAdd) != 0 {
+		!strings.Contains(hub.Tmpfs[agent.RunDir], "uid=65534") || hub.MemoryBytes == 0 || hub.PidsLimit == 0 || hub.Image != "topo-node:fake" || hub.Cmd != nil || len(hub.CapAdd) != 0 {
 		t.Errorf("agent node without least privilege: %+v", hub)
 	}
 	if len(hub.Network) != 2 || hub.Network[0].Network != "spec-hub-s1" {
@@ -247,7 +248,7 @@ nodes:
 	if len(s1.Env) != 2 || s1.Env[0] != "TZ=UTC" || !strings.HasPrefix(s1.Env[1], "TOPO_NODE_CONFIG={") {
 		t.Errorf("s1 env: %q", s1.Env)
 	}
-	if s2.User != "" || s2.ReadOnlyRoot || !strings.Contains(s2.Tmpfs[orchestrator.RunDir], "mode=1777") || s2.Image != "mine:1" || strings.Join(s2.Cmd, " ") != "/app -v" || s2.Labels[engine.LabelAgent] != "false" ||
+	if s2.User != "" || s2.ReadOnlyRoot || !strings.Contains(s2.Tmpfs[agent.RunDir], "mode=1777") || s2.Image != "mine:1" || strings.Join(s2.Cmd, " ") != "/app -v" || s2.Labels[engine.LabelAgent] != "false" ||
 		len(s2.Env) != 2 || s2.Env[0] != "MODE=x" || !strings.Contains(s2.Env[1], `"name":"s2"`) {
 		t.Errorf("user image node: %+v", s2)
 	}

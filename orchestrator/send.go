@@ -9,29 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
 )
-
-// Receipt is the outcome of a message sent with Send, as
-// `topo send -o json` prints it. Its JSON form is a documented contract.
-type Receipt struct {
-	ID        string   `json:"id"`
-	From      string   `json:"from"`
-	To        string   `json:"to"`
-	Delivered bool     `json:"delivered"`
-	Path      []string `json:"path"`
-	RTTms     float64  `json:"rtt_ms"`
-	OneWayms  float64  `json:"one_way_ms,omitempty"`
-	Reason    string   `json:"reason,omitempty"`
-	// DroppedAt names the node that dropped an undelivered message.
-	DroppedAt string `json:"dropped_at,omitempty"`
-	// Queued is true for a broadcast: it was sent, and asks for no receipt.
-	Queued bool `json:"queued,omitempty"`
-}
-
-// Sent reports whether the message got where it was going, as far as can
-// be known: delivered, or a broadcast that was sent.
-func (r *Receipt) Sent() bool { return r.Delivered || r.Queued && r.Reason == "" }
 
 // DefaultSendTimeout is how long Send waits for a receipt.
 const DefaultSendTimeout = 5 * time.Second
@@ -39,7 +19,7 @@ const DefaultSendTimeout = 5 * time.Second
 // Send injects a message at node from, addressed to node to, and waits for
 // its receipt. A message that was not delivered is not an error: the
 // receipt says why.
-func (o *Orchestrator) Send(ctx context.Context, name, from, to, text string, timeout time.Duration) (*Receipt, error) {
+func (o *Orchestrator) Send(ctx context.Context, name, from, to, text string, timeout time.Duration) (*agent.Receipt, error) {
 	if timeout <= 0 {
 		timeout = DefaultSendTimeout
 	}
@@ -48,13 +28,11 @@ func (o *Orchestrator) Send(ctx context.Context, name, from, to, text string, ti
 		return nil, fmt.Errorf("send: %w", err)
 	}
 	var out, errOut bytes.Buffer
-	// "--" keeps a text that starts with a dash from reading as a flag.
-	cmd := []string{AgentPath, "send", "--timeout", timeout.String(), "--", to, text}
-	code, err := o.rt.Exec(ctx, c.ID, cmd, &out, &errOut)
+	code, err := o.rt.Exec(ctx, c.ID, agent.SendCommand(to, text, timeout), &out, &errOut)
 	if err != nil {
 		return nil, fmt.Errorf("send from %s: %w", from, err)
 	}
-	var r Receipt
+	var r agent.Receipt
 	if jerr := json.Unmarshal(bytes.TrimSpace(out.Bytes()), &r); jerr != nil {
 		return nil, fmt.Errorf("send from %s: exit %d: %s", from, code, strings.TrimSpace(errOut.String()+" "+out.String()))
 	}

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
-	"github.com/topo-dev/topo/node"
 	"github.com/topo-dev/topo/topology"
 	"github.com/topo-dev/topo/wiring"
 )
@@ -17,8 +17,6 @@ import (
 // sockets and a place for its control socket; a user's own image gets the
 // same place, writable by any user.
 const (
-	// RunDir holds the agent's control socket, on a small tmpfs.
-	RunDir      = "/run/topo"
 	agentUser   = "65534:65534"
 	agentRunDir = "rw,noexec,nosuid,size=1m,uid=65534,gid=65534"
 	userRunDir  = "rw,nosuid,size=1m,mode=1777"
@@ -68,28 +66,28 @@ func Specs(plan *topology.Plan, opts SpecOptions) ([]engine.NetworkSpec, []engin
 		if err != nil {
 			return nil, nil, fmt.Errorf("node %s: config: %w", n.Name, err)
 		}
-		agent := n.Image == ""
+		runsAgent := n.Image == ""
 		name := engine.ContainerName(plan.Name, n.Name)
 		c := engine.ContainerSpec{
 			Name:     name,
 			Hostname: name, // topology validation keeps it within a hostname's 63 characters
 			Image:    opts.Image,
 			Labels: labels(map[string]string{
-				engine.LabelNode: n.Name, engine.LabelRole: n.Role, engine.LabelAgent: strconv.FormatBool(agent), engine.LabelOrder: strconv.Itoa(i),
+				engine.LabelNode: n.Name, engine.LabelRole: n.Role, engine.LabelAgent: strconv.FormatBool(runsAgent), engine.LabelOrder: strconv.Itoa(i),
 			}),
 		}
 		for _, k := range slices.Sorted(maps.Keys(n.Env)) {
-			if k != node.ConfigEnv { // the config wins over a user's env
+			if k != agent.ConfigEnv { // the config wins over a user's env
 				c.Env = append(c.Env, k+"="+n.Env[k])
 			}
 		}
-		c.Env = append(c.Env, node.ConfigEnv+"="+string(js))
-		if agent {
+		c.Env = append(c.Env, agent.ConfigEnv+"="+string(js))
+		if runsAgent {
 			Harden(&c)
 		} else {
 			c.Image = n.Image
 			c.Cmd = n.Command
-			c.Tmpfs = map[string]string{RunDir: userRunDir}
+			c.Tmpfs = map[string]string{agent.RunDir: userRunDir}
 		}
 		for _, s := range plan.Segments {
 			if a, ok := n.Addresses[s.Name]; ok {
@@ -107,7 +105,7 @@ func Specs(plan *topology.Plan, opts SpecOptions) ([]engine.NetworkSpec, []engin
 func Harden(c *engine.ContainerSpec) {
 	c.User = agentUser
 	c.ReadOnlyRoot = true
-	c.Tmpfs = map[string]string{RunDir: agentRunDir}
+	c.Tmpfs = map[string]string{agent.RunDir: agentRunDir}
 	c.CapDrop = []string{"ALL"}
 	c.NoNewPrivileges = true
 	c.MemoryBytes = nodeMemory

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
 )
 
@@ -75,7 +76,7 @@ type NodeStatus struct {
 	Addresses map[string]string `json:"addresses"`
 	Neighbors []string          `json:"neighbors"`
 	Links     []LinkStatus      `json:"links,omitempty"`
-	Stats     Counters          `json:"stats"`
+	Stats     NodeStats         `json:"stats"`
 	// Error says why the node's agent could not be asked, if it could not.
 	Error string `json:"error,omitempty"`
 }
@@ -86,20 +87,10 @@ type LinkStatus struct {
 	State    string `json:"state"`
 }
 
-// Counters are a node's message counters.
-type Counters struct {
-	Originated      int64            `json:"originated"`
-	Delivered       int64            `json:"delivered"`
-	Forwarded       int64            `json:"forwarded"`
-	Ignored         int64            `json:"ignored"`
-	Dropped         int64            `json:"dropped"`
-	DroppedByReason map[string]int64 `json:"dropped_by_reason,omitempty"`
-	// Malformed counts frames that could not be decoded: not messages, so
-	// not among the dropped.
-	Malformed int64 `json:"malformed"`
-	// Broadcasts are counted apart from unicast messages.
-	BroadcastOriginated int64 `json:"broadcast_originated,omitempty"`
-	BroadcastDelivered  int64 `json:"broadcast_delivered,omitempty"`
+// NodeStats are a node's message counters, as its agent counts them, and
+// its agent's resident memory.
+type NodeStats struct {
+	agent.Counters
 	// RSSBytes is the agent's resident memory, where it reports it.
 	RSSBytes int64 `json:"rss_bytes,omitempty"`
 }
@@ -184,21 +175,6 @@ func (o *Orchestrator) Status(ctx context.Context, name string, maxWorkers int) 
 	return st, nil
 }
 
-// AgentStats is what `topo-node stats` prints.
-type AgentStats struct {
-	Name      string          `json:"name"`
-	Ready     bool            `json:"ready"`
-	Counters  Counters        `json:"counters"`
-	Neighbors []AgentNeighbor `json:"neighbors"`
-	RSSBytes  int64           `json:"rss_bytes"`
-}
-
-// AgentNeighbor is one neighbour in AgentStats.
-type AgentNeighbor struct {
-	Name  string `json:"name"`
-	State string `json:"state"`
-}
-
 func (o *Orchestrator) fillStats(ctx context.Context, c engine.ContainerInfo, n *NodeStatus) {
 	if c.State != "running" {
 		return
@@ -208,19 +184,18 @@ func (o *Orchestrator) fillStats(ctx context.Context, c engine.ContainerInfo, n 
 		return
 	}
 	var out, errOut bytes.Buffer
-	code, err := o.rt.Exec(ctx, c.ID, []string{AgentPath, "stats"}, &out, &errOut)
+	code, err := o.rt.Exec(ctx, c.ID, agent.StatsCommand(), &out, &errOut)
 	if err != nil || code != 0 {
 		n.Error = fmt.Sprintf("stats: exit %d: %v %s", code, err, bytes.TrimSpace(errOut.Bytes()))
 		return
 	}
-	var as AgentStats
+	var as agent.Stats
 	if err := json.Unmarshal(out.Bytes(), &as); err != nil {
 		n.Error = "stats: " + err.Error()
 		return
 	}
 	n.Ready = as.Ready
-	n.Stats = as.Counters
-	n.Stats.RSSBytes = as.RSSBytes
+	n.Stats = NodeStats{Counters: as.Counters, RSSBytes: as.RSSBytes}
 	for _, nb := range as.Neighbors {
 		n.Neighbors = append(n.Neighbors, nb.Name)
 		n.Links = append(n.Links, LinkStatus{Neighbor: nb.Name, State: nb.State})

@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/topology"
 )
@@ -357,7 +358,7 @@ func (o *Orchestrator) waitReady(ctx context.Context, container string, userImag
 		wait = max(time.Until(d)-readyMargin, 100*time.Millisecond)
 	}
 	var out, errOut bytes.Buffer
-	code, err := o.rt.Exec(ctx, container, []string{AgentPath, "ready", "--wait", wait.Round(time.Millisecond).String()}, &out, &errOut)
+	code, err := o.rt.Exec(ctx, container, agent.ReadyCommand(wait), &out, &errOut)
 	if err != nil {
 		return fmt.Errorf("node %s: ready: %w", container, err)
 	}
@@ -371,7 +372,7 @@ func (o *Orchestrator) waitReady(ctx context.Context, container string, userImag
 // phase runs f as one timed phase.
 func (u *upRun) phase(ctx context.Context, p Phase, total int, f func(ctx context.Context) error) error {
 	start := time.Now()
-	u.o.emit(Event{Topology: u.name, Phase: p, Status: "started", Total: total})
+	u.o.emit(Progress{Topology: u.name, Phase: p, Status: "started", Total: total})
 	err := f(ctx)
 	d := time.Since(start)
 	u.timings = append(u.timings, PhaseTiming{Phase: p, Duration: d})
@@ -379,7 +380,7 @@ func (u *upRun) phase(ctx context.Context, p Phase, total int, f func(ctx contex
 	if err != nil {
 		status = "failed"
 	}
-	u.o.emit(Event{Topology: u.name, Phase: p, Status: status, Done: total, Total: total, Err: err, Elapsed: d})
+	u.o.emit(Progress{Topology: u.name, Phase: p, Status: status, Done: total, Total: total, Err: err, Elapsed: d})
 	return err
 }
 
@@ -393,7 +394,7 @@ func (u *upRun) forEach(ctx context.Context, p Phase, items []string, f func(ctx
 			if err != nil {
 				status = "failed"
 			}
-			u.o.emit(Event{Topology: u.name, Phase: p, Resource: item, Status: status, Done: int(done.Add(1)), Total: len(items), Err: err})
+			u.o.emit(Progress{Topology: u.name, Phase: p, Resource: item, Status: status, Done: int(done.Add(1)), Total: len(items), Err: err})
 			return err
 		})
 	})

@@ -2,60 +2,20 @@ package topotest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"testing"
 	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/orchestrator"
 )
 
-// Event is one line of a node's log, parsed.
-type Event struct {
-	Time   time.Time
-	Node   string
-	Event  string // e.g. "deliver", "forward", "ignored", "drop", "connection", "token"
-	Msg    string
-	Peer   string
-	ID     string
-	Bytes  int
-	Reason string
-	Path   []string
-	// Fields holds every field of the line, for what the above leaves out.
-	Fields map[string]any
-	// Raw is the line as the node wrote it.
-	Raw string
-}
+// Event is one line of a node's log, parsed: the agent contract's type.
+type Event = agent.Event
 
 // ParseEvent parses one JSON log line of a node. Lines that are not JSON
 // become an Event with only Raw and Msg set.
-func ParseEvent(node, line string) Event {
-	ev := Event{Node: node, Raw: line, Msg: line}
-	var f map[string]any
-	if err := json.Unmarshal([]byte(line), &f); err != nil {
-		return ev
-	}
-	ev.Fields = f
-	str := func(k string) string { s, _ := f[k].(string); return s }
-	ev.Msg, ev.Event, ev.Peer, ev.ID, ev.Reason = str("msg"), str("event"), str("peer"), str("id"), str("reason")
-	if n := str("node"); n != "" {
-		ev.Node = n
-	}
-	if ts, err := time.Parse(time.RFC3339Nano, str("time")); err == nil {
-		ev.Time = ts
-	}
-	if b, ok := f["bytes"].(float64); ok {
-		ev.Bytes = int(b)
-	}
-	if p, ok := f["path"].([]any); ok {
-		for _, x := range p {
-			if s, ok := x.(string); ok {
-				ev.Path = append(ev.Path, s)
-			}
-		}
-	}
-	return ev
-}
+func ParseEvent(node, line string) Event { return agent.ParseEvent(node, line) }
 
 // Logs returns the log events the named nodes wrote so far (every node's
 // when none is named), in time order.

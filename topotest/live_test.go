@@ -151,12 +151,12 @@ func checkTraffic(t *testing.T, top *topotest.Topology) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		var orig, deliv int64
+		var orig, deliv uint64
 		for _, n := range top.Status(t).Nodes {
 			orig += n.Stats.Originated
 			deliv += n.Stats.Delivered
 		}
-		if orig >= int64(2*len(top.Plan.Nodes)) && deliv > 0 {
+		if orig >= uint64(2*len(top.Plan.Nodes)) && deliv > 0 {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -10,8 +10,7 @@ import (
 
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/wait"
-
-	"github.com/topo-dev/topo/orchestrator"
+	"github.com/topo-dev/topo/agent"
 )
 
 // LabelProbe marks probe containers with the topology they observe.
@@ -88,7 +87,7 @@ func dial(t testing.TB, exec func(ctx context.Context, cmd []string) (int, strin
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	code, out, err := exec(ctx, []string{orchestrator.AgentPath, "dial", "--timeout", "2s", addr})
+	code, out, err := exec(ctx, agent.DialCommand(addr, 2*time.Second))
 	if err != nil {
 		t.Fatalf("topotest: dial %s: %v", addr, err)
 	}

@@ -33,6 +33,7 @@ import (
 	"time"
 
 	topo "github.com/topo-dev/topo"
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/orchestrator"
 	"github.com/topo-dev/topo/topology"
@@ -198,7 +199,7 @@ func (top *Topology) Orchestrator() *orchestrator.Orchestrator { return top.o }
 // Send sends text from one node to another and waits up to 10 seconds for
 // the receipt. An undelivered message is not a test failure: check
 // Receipt.Delivered. Sending to "*" broadcasts.
-func (top *Topology) Send(t testing.TB, from, to, text string) *orchestrator.Receipt {
+func (top *Topology) Send(t testing.TB, from, to, text string) *agent.Receipt {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

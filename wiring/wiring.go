@@ -10,7 +10,7 @@ import (
 	"maps"
 	"net/netip"
 
-	"github.com/topo-dev/topo/node"
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/topology"
 )
 
@@ -26,7 +26,7 @@ type Options struct {
 }
 
 // NodeConfig returns the config of the named node.
-func NodeConfig(p *topology.Plan, name string, opts Options) (*node.Config, error) {
+func NodeConfig(p *topology.Plan, name string, opts Options) (*agent.Config, error) {
 	pn, ok := p.Node(name)
 	if !ok {
 		return nil, fmt.Errorf("wiring: no node %q in plan %q", name, p.Name)
@@ -39,16 +39,16 @@ func NodeConfig(p *topology.Plan, name string, opts Options) (*node.Config, erro
 		return r.String(), port
 	}
 
-	cfg := &node.Config{
-		Version:  node.ConfigVersion,
+	cfg := &agent.Config{
+		Version:  agent.ConfigVersion,
 		Topology: p.Name,
 		Name:     pn.Name,
 		Role:     pn.Role,
 		Layout:   string(p.Layout),
 		Routes:   maps.Clone(pn.Routes),
-		Traffic: node.Traffic{
+		Traffic: agent.Traffic{
 			Protocol: p.Traffic.Protocol,
-			Interval: node.Duration(p.Traffic.Interval),
+			Interval: agent.Duration(p.Traffic.Interval),
 			Size:     p.Traffic.Size,
 		},
 	}
@@ -65,7 +65,7 @@ func NodeConfig(p *topology.Plan, name string, opts Options) (*node.Config, erro
 				cfg.Port = port
 			}
 		}
-		s := node.Segment{Name: seg.Name, Addr: a, Subnet: seg.Subnet.String(), Shared: seg.Shared,
+		s := agent.Segment{Name: seg.Name, Addr: a, Subnet: seg.Subnet.String(), Shared: seg.Shared,
 			Impairment: impairment(seg.Impairment)}
 		if seg.Shared {
 			if !opts.NoBroadcast {
@@ -77,7 +77,7 @@ func NodeConfig(p *topology.Plan, name string, opts Options) (*node.Config, erro
 				}
 				other, _ := p.Node(m)
 				ma, mport := addr(m, seg.Name, other.Addresses[seg.Name])
-				s.Members = append(s.Members, node.Neighbor{Name: m, Addr: ma, Segment: seg.Name, Port: mport})
+				s.Members = append(s.Members, agent.Neighbor{Name: m, Addr: ma, Segment: seg.Name, Port: mport})
 			}
 		}
 		cfg.Segments = append(cfg.Segments, s)
@@ -85,7 +85,7 @@ func NodeConfig(p *topology.Plan, name string, opts Options) (*node.Config, erro
 
 	for _, nb := range pn.Neighbors {
 		a, port := addr(nb.Name, nb.Segment, nb.Addr)
-		cfg.Neighbors = append(cfg.Neighbors, node.Neighbor{
+		cfg.Neighbors = append(cfg.Neighbors, agent.Neighbor{
 			Name: nb.Name, Addr: a, Segment: nb.Segment, Dial: nb.Dial, Port: port,
 		})
 	}
@@ -97,13 +97,13 @@ func NodeConfig(p *topology.Plan, name string, opts Options) (*node.Config, erro
 }
 
 // impairment is a segment's impairment as the agent applies it.
-func impairment(i topology.Impairment) node.Impairment {
-	return node.Impairment{Delay: node.Duration(i.Delay), Jitter: node.Duration(i.Jitter), Loss: i.Loss, Rate: i.Rate}
+func impairment(i topology.Impairment) agent.Impairment {
+	return agent.Impairment{Delay: agent.Duration(i.Delay), Jitter: agent.Duration(i.Jitter), Loss: i.Loss, Rate: i.Rate}
 }
 
 // ringOf finds a node's place in the ring: it dials its successor.
-func ringOf(p *topology.Plan, pn *topology.PlanNode) *node.Ring {
-	r := &node.Ring{Leader: p.Nodes[0].Name == pn.Name}
+func ringOf(p *topology.Plan, pn *topology.PlanNode) *agent.Ring {
+	r := &agent.Ring{Leader: p.Nodes[0].Name == pn.Name}
 	for _, nb := range pn.Neighbors {
 		if nb.Dial {
 			r.Successor = nb.Name

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/topo-dev/topo/node"
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/topology"
 	"github.com/topo-dev/topo/wiring"
 )
@@ -38,7 +38,7 @@ func TestNodeConfigImpairment(t *testing.T) {
 	}
 	for _, s := range cfg.Segments {
 		ps, _ := plan.Segment(s.Name)
-		want := node.Impairment{Delay: node.Duration(ps.Impairment.Delay), Jitter: node.Duration(ps.Impairment.Jitter),
+		want := agent.Impairment{Delay: agent.Duration(ps.Impairment.Delay), Jitter: agent.Duration(ps.Impairment.Jitter),
 			Loss: ps.Impairment.Loss, Rate: ps.Impairment.Rate}
 		if s.Impairment != want || s.Impairment.IsZero() {
 			t.Errorf("segment %s: impairment %+v, want %+v from the plan", s.Name, s.Impairment, want)
@@ -51,7 +51,7 @@ func TestNodeConfigImpairment(t *testing.T) {
 	if !strings.Contains(string(b), `"impairment":{"delay":"5ms","jitter":"1ms","loss":0.005,"rate":10000000}`) {
 		t.Errorf("config JSON lacks the a-b impairment: %s", b)
 	}
-	back, err := node.ParseConfig(b)
+	back, err := agent.ParseConfig(b)
 	if err != nil {
 		t.Fatal(err)
 	}

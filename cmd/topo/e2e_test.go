@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/internal/livetest"
 	"github.com/topo-dev/topo/orchestrator"
 )
@@ -115,9 +116,9 @@ func TestIntegrationEndToEnd(t *testing.T) {
 
 	sendJSON := topo(t, nil, "send", "-t", name, "-o", "json", "--", "spoke1", "spoke3", "-dash", "first").must(t, 0).stdout
 	checkKeys(t, sendJSON, []string{"id", "from", "to", "delivered", "path", "rtt_ms"}, nil)
-	var r orchestrator.Receipt
+	var r agent.Receipt
 	decode(t, sendJSON, &r)
-	if !r.Delivered || !slices.Equal(r.Path, []string{"spoke1", "hub", "spoke3"}) || r.RTTms <= 0 {
+	if !r.Delivered || !slices.Equal(r.Path, []string{"spoke1", "hub", "spoke3"}) || r.RTTMs <= 0 {
 		t.Errorf("send: %+v", r)
 	}
 	text := topo(t, nil, "send", "-t", name, "spoke2", "hub", "hi").must(t, 0).stdout

@@ -24,7 +24,7 @@ func newProgress(w io.Writer) *progress {
 	return &progress{w: w, tty: ok && term.IsTerminal(int(f.Fd()))}
 }
 
-func (p *progress) event(e orchestrator.Event) {
+func (p *progress) event(e orchestrator.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if e.Total == 0 && e.Resource == "" && e.Phase != orchestrator.PhaseRollback {
@@ -46,7 +46,7 @@ func (p *progress) event(e orchestrator.Event) {
 	}
 }
 
-func (p *progress) ttyEvent(e orchestrator.Event) {
+func (p *progress) ttyEvent(e orchestrator.Progress) {
 	const clear = "\r\033[K"
 	switch {
 	case e.Status == "started" && e.Phase == orchestrator.PhaseRollback:

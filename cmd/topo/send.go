@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/orchestrator"
 )
 
@@ -60,7 +61,7 @@ for no receipt: each node logs its delivery.`,
 	return cmd
 }
 
-func printReceipt(a *app, r *orchestrator.Receipt) {
+func printReceipt(a *app, r *agent.Receipt) {
 	if r.Sent() && !r.Delivered {
 		fmt.Fprintf(a.stdout, "broadcast from %s sent; broadcasts ask for no receipt: `topo logs` shows every node's delivery\n", r.From)
 		return
@@ -73,5 +74,5 @@ func printReceipt(a *app, r *orchestrator.Receipt) {
 		return
 	}
 	fmt.Fprintf(a.stdout, "delivered %s → %s in %d hops, rtt %.2f ms\npath: %s\n",
-		r.From, r.To, max(len(r.Path)-1, 0), r.RTTms, strings.Join(r.Path, " → "))
+		r.From, r.To, max(len(r.Path)-1, 0), r.RTTMs, strings.Join(r.Path, " → "))
 }

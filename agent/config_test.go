@@ -1,29 +1,29 @@
-package node_test
+package agent_test
 
 import (
 	"math"
 	"strings"
 	"testing"
 
-	"github.com/topo-dev/topo/node"
+	"github.com/topo-dev/topo/agent"
 )
 
 func TestParseConfigImpairment(t *testing.T) {
 	base := `{"version":1,"name":"a","traffic":{"protocol":"udp"},"segments":[{"name":"s","addr":"127.0.0.2","impairment":%s}]}`
 	for _, tc := range []struct {
 		imp, err string
-		want     node.Impairment
+		want     agent.Impairment
 	}{
 		{imp: `{"delay":"20ms","jitter":"1ms","loss":0.005,"rate":10000000}`,
-			want: node.Impairment{Delay: node.Duration(20e6), Jitter: node.Duration(1e6), Loss: 0.005, Rate: 10_000_000}},
+			want: agent.Impairment{Delay: agent.Duration(20e6), Jitter: agent.Duration(1e6), Loss: 0.005, Rate: 10_000_000}},
 		{imp: `{}`},
-		{imp: `{"loss":1}`, want: node.Impairment{Loss: 1}},
+		{imp: `{"loss":1}`, want: agent.Impairment{Loss: 1}},
 		{imp: `{"loss":1.5}`, err: `segment "s": impairment: loss 1.5`},
 		{imp: `{"loss":-0.1}`, err: "loss -0.1"},
 		{imp: `{"delay":"-1ms","jitter":"-2ms"}`, err: "delay -1ms is negative\njitter -2ms is negative"},
 		{imp: `{"rate":-1}`, err: "cannot unmarshal"},
 	} {
-		cfg, err := node.ParseConfig([]byte(strings.Replace(base, "%s", tc.imp, 1)))
+		cfg, err := agent.ParseConfig([]byte(strings.Replace(base, "%s", tc.imp, 1)))
 		if tc.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Errorf("%s: error %v, want one saying %q", tc.imp, err, tc.err)
@@ -64,7 +64,7 @@ func TestValidateLimits(t *testing.T) {
 	} {
 		// Later keys win in encoding/json, so each case overrides the base.
 		js := `{"version":1,"name":"a","traffic":{"protocol":"udp"},"segments":[{"name":"s","addr":"127.0.0.2"}],` + tc.cfg + `}`
-		_, err := node.ParseConfig([]byte(js))
+		_, err := agent.ParseConfig([]byte(js))
 		switch {
 		case tc.err == "" && err != nil:
 			t.Errorf("%s: %v", tc.name, err)
@@ -75,8 +75,8 @@ func TestValidateLimits(t *testing.T) {
 }
 
 func TestValidateNaNLoss(t *testing.T) {
-	cfg := &node.Config{Version: node.ConfigVersion, Name: "a", Traffic: node.Traffic{Protocol: "udp"},
-		Segments: []node.Segment{{Name: "s", Addr: "127.0.0.2", Impairment: node.Impairment{Loss: math.NaN()}}}}
+	cfg := &agent.Config{Version: agent.ConfigVersion, Name: "a", Traffic: agent.Traffic{Protocol: "udp"},
+		Segments: []agent.Segment{{Name: "s", Addr: "127.0.0.2", Impairment: agent.Impairment{Loss: math.NaN()}}}}
 	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "loss NaN") {
 		t.Errorf("NaN loss: %v", err)
 	}

@@ -1,4 +1,14 @@
-package node
+// Package agent is the contract between topo and what runs in a node's
+// container: the node config handed over in TOPO_NODE_CONFIG, the stats and
+// counters the agent reports, the receipt of a message, the typed log event
+// and its one parser, the drop reasons, and the control verbs with the
+// agent's path in the node image.
+//
+// It imports nothing of topo's. Package node implements the agent; the
+// orchestrator, wiring, compose and topotest speak to it through these
+// types, so each is defined once and the JSON on the wire cannot drift
+// between the two sides.
+package agent
 
 import (
 	"encoding/json"
@@ -9,9 +19,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/topo-dev/topo/node/frame"
 )
+
+// MaxNameLen is the longest node name a frame can carry.
+const MaxNameLen = 255
 
 // ConfigEnv is the environment variable that carries a node's Config as JSON.
 // A user's own image on a topology receives the same variable.
@@ -270,8 +281,8 @@ func (nb Neighbor) validate(what string) error {
 
 // checkName rejects a node name that a frame cannot carry.
 func checkName(what, name string) error {
-	if len(name) > frame.MaxName {
-		return fmt.Errorf("%s %.20q… is %d bytes, longer than %d", what, name, len(name), frame.MaxName)
+	if len(name) > MaxNameLen {
+		return fmt.Errorf("%s %.20q… is %d bytes, longer than %d", what, name, len(name), MaxNameLen)
 	}
 	return nil
 }

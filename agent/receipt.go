@@ -1,0 +1,23 @@
+package agent
+
+// Receipt is the outcome of a message: what the agent's send verb prints,
+// and what `topo send -o json` prints. Its JSON form is a documented
+// contract: add fields, never rename them.
+type Receipt struct {
+	ID        string   `json:"id"`
+	From      string   `json:"from"`
+	To        string   `json:"to"`
+	Delivered bool     `json:"delivered"`
+	Path      []string `json:"path"`
+	RTTMs     float64  `json:"rtt_ms"`
+	OneWayMs  float64  `json:"one_way_ms,omitempty"`
+	Reason    string   `json:"reason,omitempty"`     // why not delivered
+	DroppedAt string   `json:"dropped_at,omitempty"` // the node that dropped it
+	// Queued is true for a message sent without asking for a receipt, as
+	// a broadcast always is.
+	Queued bool `json:"queued,omitempty"`
+}
+
+// Sent reports whether the message got where it was going, as far as can
+// be known: delivered, or a broadcast that was sent.
+func (r *Receipt) Sent() bool { return r.Delivered || r.Queued && r.Reason == "" }

@@ -1,0 +1,42 @@
+package agent
+
+import "time"
+
+// Path is where the node image keeps the agent binary.
+const Path = "/topo-node"
+
+// RunDir holds the agent's control socket, on a small tmpfs in every node
+// container (a user's own image gets it too, writable by any user).
+const RunDir = "/run/topo"
+
+// The agent's verbs: the first argument of its command line.
+const (
+	VerbRun   = "run"   // the default: run the agent
+	VerbSend  = "send"  // send a message and print its Receipt
+	VerbStats = "stats" // print Stats
+	VerbReady = "ready" // exit 0 once every link is up
+	VerbDial  = "dial"  // exit 0 if a TCP connection to an address opens
+	VerbIdle  = "idle"  // log one line, then wait to be stopped
+)
+
+// SendCommand is the command line that sends text to node to and prints
+// the Receipt. "--" keeps a text that starts with a dash from reading as a
+// flag.
+func SendCommand(to, text string, timeout time.Duration) []string {
+	return []string{Path, VerbSend, "--timeout", timeout.String(), "--", to, text}
+}
+
+// StatsCommand is the command line that prints the agent's Stats.
+func StatsCommand() []string { return []string{Path, VerbStats} }
+
+// ReadyCommand is the command line that waits up to wait for every link to
+// be up, and exits 0 when they are.
+func ReadyCommand(wait time.Duration) []string {
+	return []string{Path, VerbReady, "--wait", wait.Round(time.Millisecond).String()}
+}
+
+// DialCommand is the command line that exits 0 when a TCP connection to
+// addr (HOST:PORT) opens within timeout.
+func DialCommand(addr string, timeout time.Duration) []string {
+	return []string{Path, VerbDial, "--timeout", timeout.String(), addr}
+}
