@@ -52,6 +52,7 @@
 package topology
 
 import (
+	"net/netip"
 	"time"
 )
 
@@ -100,6 +101,22 @@ type Topology struct {
 	Network Network
 
 	src source // where things are in the file; zero for a Topology built in Go
+
+	// valid is the digest of the content validation last passed (zero when
+	// it never did). Parse sets it, so that BuildPlan trusts a Topology it
+	// was handed while its content still matches, and validates one built
+	// in Go or changed since.
+	valid digest
+	// pool is Network.Pool as validation parsed it, which planning uses
+	// rather than parsing the text again.
+	pool parsedPool
+}
+
+// parsedPool is a pool's text and the prefix it parses to. The text is
+// kept to notice a caller who changed Network.Pool after validation.
+type parsedPool struct {
+	text   string
+	prefix netip.Prefix
 }
 
 // Node is one node of a topology.

@@ -1,9 +1,6 @@
 package topology
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -78,50 +75,56 @@ func (p *Plan) String() string {
 		}
 	}
 	b.WriteString("nodes:\n")
-	for _, n := range p.Nodes {
-		fmt.Fprintf(&b, "  %s (%s)\n", n.Name, n.Role)
-		if n.Image != "" {
-			fmt.Fprintf(&b, "    image: %s\n", n.Image)
-		}
-		if len(n.Command) > 0 {
-			fmt.Fprintf(&b, "    command: %q\n", n.Command)
-		}
-		if len(n.Env) > 0 {
-			keys := make([]string, 0, len(n.Env))
-			for k := range n.Env {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			var kv []string
-			for _, k := range keys {
-				kv = append(kv, fmt.Sprintf("%s=%q", k, n.Env[k]))
-			}
-			fmt.Fprintf(&b, "    env: %s\n", strings.Join(kv, " "))
-		}
-		var as []string
-		for _, s := range p.Segments {
-			if a, ok := n.Addresses[s.Name]; ok {
-				as = append(as, s.Name+" "+a.String())
-			}
-		}
-		fmt.Fprintf(&b, "    addresses: %s\n", strings.Join(as, ", "))
-		b.WriteString("    neighbors:\n")
-		for _, nb := range n.Neighbors {
-			dir := "accepts"
-			if nb.Dial {
-				dir = "dials"
-			}
-			fmt.Fprintf(&b, "      %s %s on %s (%s)\n", nb.Name, nb.Addr, nb.Segment, dir)
-		}
-		var rs []string
-		for _, d := range p.Nodes {
-			if h, ok := n.Routes[d.Name]; ok {
-				rs = append(rs, d.Name+" via "+h)
-			}
-		}
-		fmt.Fprintf(&b, "    routes: %s\n", strings.Join(rs, ", "))
+	for i := range p.Nodes {
+		p.writeNode(&b, &p.Nodes[i])
 	}
 	return b.String()
+}
+
+// writeNode writes one node of String: its settings, addresses (in segment
+// order), neighbours and routes (in plan order).
+func (p *Plan) writeNode(b *strings.Builder, n *PlanNode) {
+	fmt.Fprintf(b, "  %s (%s)\n", n.Name, n.Role)
+	if n.Image != "" {
+		fmt.Fprintf(b, "    image: %s\n", n.Image)
+	}
+	if len(n.Command) > 0 {
+		fmt.Fprintf(b, "    command: %q\n", n.Command)
+	}
+	if len(n.Env) > 0 {
+		keys := make([]string, 0, len(n.Env))
+		for k := range n.Env {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var kv []string
+		for _, k := range keys {
+			kv = append(kv, fmt.Sprintf("%s=%q", k, n.Env[k]))
+		}
+		fmt.Fprintf(b, "    env: %s\n", strings.Join(kv, " "))
+	}
+	var as []string
+	for _, s := range p.Segments {
+		if a, ok := n.Addresses[s.Name]; ok {
+			as = append(as, s.Name+" "+a.String())
+		}
+	}
+	fmt.Fprintf(b, "    addresses: %s\n", strings.Join(as, ", "))
+	b.WriteString("    neighbors:\n")
+	for _, nb := range n.Neighbors {
+		dir := "accepts"
+		if nb.Dial {
+			dir = "dials"
+		}
+		fmt.Fprintf(b, "      %s %s on %s (%s)\n", nb.Name, nb.Addr, nb.Segment, dir)
+	}
+	var rs []string
+	for _, d := range p.Nodes {
+		if h, ok := n.Routes[d.Name]; ok {
+			rs = append(rs, d.Name+" via "+h)
+		}
+	}
+	fmt.Fprintf(b, "    routes: %s\n", strings.Join(rs, ", "))
 }
 
 // RenderDOT draws the plan as a Graphviz graph. Nodes are boxes; a
@@ -182,53 +185,4 @@ func RenderMermaid(p *Plan) string {
 		}
 	}
 	return b.String()
-}
-
-// Hash identifies what a topology builds: a hex SHA-256 of a canonical JSON
-// form of everything but File and positions in the file. Two files that
-// differ only in comments, layout of the YAML or path hash the same. Roles
-// and defaults are filled in first, so a Loaded topology and its
-// hand-written equivalent agree.
-func (t *Topology) Hash() string {
-	c := *t
-	c.Nodes = append([]Node(nil), t.Nodes...)
-	normalize(&c)
-	type node struct {
-		Name    string            `json:"name"`
-		Role    string            `json:"role"`
-		Image   string            `json:"image,omitempty"`
-		Command []string          `json:"command,omitempty"`
-		Env     map[string]string `json:"env,omitempty"`
-	}
-	type link struct {
-		Endpoints  []string   `json:"endpoints"`
-		Impairment Impairment `json:"impairment"`
-	}
-	v := struct {
-		Version int        `json:"version"`
-		Name    string     `json:"name"`
-		Layout  Layout     `json:"layout"`
-		Nodes   []node     `json:"nodes"`
-		Traffic Traffic    `json:"traffic"`
-		Link    Impairment `json:"link"`
-		Links   []link     `json:"links,omitempty"`
-		Pool    string     `json:"pool"`
-		PoolSet bool       `json:"pool_set"`
-	}{
-		Version: 1, Name: c.Name, Layout: c.Layout, Traffic: c.Traffic, Link: c.Link,
-		Pool: c.Network.Pool, PoolSet: c.Network.PoolSet,
-	}
-	for _, n := range c.Nodes {
-		v.Nodes = append(v.Nodes, node{n.Name, n.Role, n.Image, n.Command, n.Env})
-	}
-	for _, l := range c.Links {
-		v.Links = append(v.Links, link{l.Endpoints, l.Impairment})
-	}
-	data, err := json.Marshal(v)
-	if err != nil {
-		// Only a NaN loss can fail to marshal; hash its text instead.
-		data = fmt.Appendf(nil, "%#v", v)
-	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
 }

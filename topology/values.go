@@ -25,24 +25,76 @@ const (
 // ParseDuration reads a delay or jitter such as "5ms" or "1.5s". Zero needs
 // no unit. It rejects negative durations and ones longer than MaxDelay.
 func ParseDuration(s string) (time.Duration, error) {
+	return parseDuration(s, delayForm)
+}
+
+// durationForm is what sets one kind of duration field apart: the advice
+// its errors give, and its range. Delays and the traffic interval share
+// one parser, so that they read the same text the same way.
+type durationForm struct {
+	unit    string // the unit suggested for a bare number: "5" -> "5ms"
+	bare    string // said after that suggestion
+	example string // said of text that is no duration at all
+	check   func(s string, d time.Duration) error
+}
+
+var (
+	delayForm = durationForm{
+		unit:    "ms",
+		bare:    " (units: us, ms, s)",
+		example: "5ms or 1.5s",
+		check:   checkDelay,
+	}
+	intervalForm = durationForm{
+		unit:    "s",
+		bare:    " (or 0 to turn traffic off)",
+		example: "2s or 500ms (or 0 to turn traffic off)",
+		check:   func(_ string, d time.Duration) error { return checkInterval(d) },
+	}
+)
+
+// parseDuration reads a duration in the given form. Zero needs no unit; any
+// other bare number is refused rather than given a unit we would guess.
+func parseDuration(s string, f durationForm) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if s == "0" {
 		return 0, nil
 	}
 	if _, err := strconv.ParseFloat(s, 64); err == nil {
-		return 0, fmt.Errorf("%q has no unit: write it like %sms (units: us, ms, s)", s, s)
+		return 0, fmt.Errorf("%q has no unit: write it like %s%s%s", s, s, f.unit, f.bare)
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration: write it like 5ms or 1.5s", s)
+		return 0, fmt.Errorf("%q is not a duration: write it like %s", s, f.example)
 	}
-	if d < 0 {
-		return 0, fmt.Errorf("%q is negative", s)
-	}
-	if d > MaxDelay {
-		return 0, fmt.Errorf("%q is longer than %s", s, FormatDuration(MaxDelay))
+	if err := f.check(s, d); err != nil {
+		return 0, err
 	}
 	return d, nil
+}
+
+// checkDelay holds a delay or jitter, written as s, to 0..MaxDelay.
+func checkDelay(s string, d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("%q is negative", s)
+	}
+	if d > MaxDelay {
+		return fmt.Errorf("%q is longer than %s", s, FormatDuration(MaxDelay))
+	}
+	return nil
+}
+
+// checkInterval holds a traffic interval to 0 (off) or at least
+// MinInterval. It names the value, not its text: a Topology built in Go has
+// no text.
+func checkInterval(d time.Duration) error {
+	switch {
+	case d < 0:
+		return fmt.Errorf("%s is negative", FormatDuration(d))
+	case d > 0 && d < MinInterval:
+		return fmt.Errorf("%s is shorter than %s: use at least %s, or 0 to turn traffic off", FormatDuration(d), FormatDuration(MinInterval), FormatDuration(MinInterval))
+	}
+	return nil
 }
 
 // FormatDuration writes d in the largest unit that holds it exactly: "2s",

@@ -1,0 +1,68 @@
+package topology
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+)
+
+// digest is a SHA-256 of a topology's canonical form.
+type digest [sha256.Size]byte
+
+// Hash identifies what a topology builds: a hex SHA-256 of a canonical JSON
+// form of everything but File and positions in the file. Two files that
+// differ only in comments, layout of the YAML or path hash the same. Roles
+// and defaults are filled in first, so a Loaded topology and its
+// hand-written equivalent agree.
+func (t *Topology) Hash() string {
+	c := *t
+	c.Nodes = append([]Node(nil), t.Nodes...)
+	normalize(&c)
+	sum := c.digest()
+	return hex.EncodeToString(sum[:])
+}
+
+// digest sums the canonical form of a normalized topology. It covers every
+// field validation reads but positions, which change where a problem is
+// reported, never whether there is one: so it also tells whether a
+// Topology still holds what was validated.
+func (t *Topology) digest() digest {
+	type node struct {
+		Name    string            `json:"name"`
+		Role    string            `json:"role"`
+		Image   string            `json:"image,omitempty"`
+		Command []string          `json:"command,omitempty"`
+		Env     map[string]string `json:"env,omitempty"`
+	}
+	type link struct {
+		Endpoints  []string   `json:"endpoints"`
+		Impairment Impairment `json:"impairment"`
+	}
+	v := struct {
+		Version int        `json:"version"`
+		Name    string     `json:"name"`
+		Layout  Layout     `json:"layout"`
+		Nodes   []node     `json:"nodes"`
+		Traffic Traffic    `json:"traffic"`
+		Link    Impairment `json:"link"`
+		Links   []link     `json:"links,omitempty"`
+		Pool    string     `json:"pool"`
+		PoolSet bool       `json:"pool_set"`
+	}{
+		Version: 1, Name: t.Name, Layout: t.Layout, Traffic: t.Traffic, Link: t.Link,
+		Pool: t.Network.Pool, PoolSet: t.Network.PoolSet,
+	}
+	for _, n := range t.Nodes {
+		v.Nodes = append(v.Nodes, node{n.Name, n.Role, n.Image, n.Command, n.Env})
+	}
+	for _, l := range t.Links {
+		v.Links = append(v.Links, link{l.Endpoints, l.Impairment})
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		// Only a NaN loss can fail to marshal; hash its text instead.
+		data = fmt.Appendf(nil, "%#v", v)
+	}
+	return sha256.Sum256(data)
+}
