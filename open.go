@@ -16,7 +16,7 @@ import (
 
 // Options configure Open.
 type Options struct {
-	Logger   *slog.Logger             // diagnostics; discarded when nil
+	Logger   *slog.Logger                // diagnostics; discarded when nil
 	Progress func(orchestrator.Progress) // progress of up and down; nil for none
 	// Image configures how the node image is built.
 	Image nodeimage.Options

@@ -104,7 +104,7 @@ func TestIntegrationComposeClientServer(t *testing.T) {
 	if got, err := o.Resolve(ctx, name); err != nil || got != name {
 		t.Errorf("Resolve(%s) = %q, %v", name, got, err)
 	}
-	r, err := o.Send(ctx, name, "client1", "client2", "hello", 10*time.Second)
+	r, err := o.Send(ctx, name, orchestrator.SendOptions{From: "client1", To: "client2", Text: "hello", Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestIntegrationComposeMatchesUp(t *testing.T) {
 	// lower bound only; how much longer it takes is the host's business.
 	sctx, scancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer scancel()
-	r, err := o.Send(sctx, name, "spoke1", "spoke2", "hello", 10*time.Second)
+	r, err := o.Send(sctx, name, orchestrator.SendOptions{From: "spoke1", To: "spoke2", Text: "hello", Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func newProject(t *testing.T, o *orchestrator.Orchestrator, bin, name string, co
 		}
 		if left := livetest.Leftovers(t, o, name); len(left) > 0 {
 			t.Errorf("docker-compose down left %v", left)
-			_, _ = o.Down(ctx, name, 0)
+			_, _ = o.Down(ctx, name, orchestrator.DownOptions{})
 		}
 	})
 	return p
@@ -271,7 +271,7 @@ func waitReady(t *testing.T, o *orchestrator.Orchestrator, name string, nodes in
 	defer tick.Stop()
 	var last string
 	for {
-		st, err := o.Status(ctx, name, 0)
+		st, err := o.Status(ctx, name, orchestrator.StatusOptions{})
 		if err == nil && len(st.Nodes) == nodes && !slices.ContainsFunc(st.Nodes, func(n orchestrator.NodeStatus) bool { return !n.Ready }) {
 			return st
 		}
@@ -289,7 +289,7 @@ func downAndCheck(t *testing.T, o *orchestrator.Orchestrator, name string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if _, err := o.Down(ctx, name, 0); err != nil {
+	if _, err := o.Down(ctx, name, orchestrator.DownOptions{}); err != nil {
 		t.Errorf("topo down %s: %v", name, err)
 	}
 	if left := livetest.Leftovers(t, o, name); len(left) > 0 {

@@ -175,7 +175,7 @@ func (c *Client) ContainerByName(ctx context.Context, name string) (engine.Conta
 	}
 	for _, ci := range list {
 		if ci.Name == name {
-			return ci, nil
+			return c.withConfig(ctx, op, ci)
 		}
 	}
 	return engine.ContainerInfo{}, fmt.Errorf("%s: %w", op, engine.ErrNotFound)
@@ -224,4 +224,19 @@ func containerInfo(s container.Summary) engine.ContainerInfo {
 		}
 	}
 	return ci
+}
+
+// withConfig adds the container's environment and command, which only an
+// inspection reports.
+func (c *Client) withConfig(ctx context.Context, op string, ci engine.ContainerInfo) (engine.ContainerInfo, error) {
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	full, err := c.api.ContainerInspect(ctx, ci.ID)
+	if err != nil {
+		return engine.ContainerInfo{}, wrap(op, err)
+	}
+	if full.Config != nil {
+		ci.Env, ci.Cmd = full.Config.Env, full.Config.Cmd
+	}
+	return ci, nil
 }

@@ -76,7 +76,8 @@ type Runtime interface {
 	// ListContainers lists containers, running or not, carrying all the
 	// labels given.
 	ListContainers(ctx context.Context, labels map[string]string) ([]ContainerInfo, error)
-	// ContainerByName returns the container with exactly that name, ours or not.
+	// ContainerByName returns the container with exactly that name, ours or
+	// not, with its Env and Cmd, which ListContainers leaves out.
 	ContainerByName(ctx context.Context, name string) (ContainerInfo, error)
 
 	// Exec runs a command in a running container, copies its output to
@@ -150,6 +151,9 @@ type ContainerInfo struct {
 	Created time.Time
 	// Networks maps network name to the container's IPv4 address on it.
 	Networks map[string]netip.Addr
+	// Env (KEY=value) and Cmd are set by ContainerByName only.
+	Env []string
+	Cmd []string
 }
 
 // LogOptions select what Logs returns.

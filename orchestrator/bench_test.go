@@ -43,19 +43,19 @@ func BenchmarkUpDown(b *testing.B) {
 				name := livetest.Name(b, fmt.Sprintf("bench%d", n))
 				res, err := o.Up(ctx, top, orchestrator.UpOptions{Name: name})
 				if err != nil {
-					_, _ = o.Down(ctx, name, 0)
+					_, _ = o.Down(ctx, name, orchestrator.DownOptions{})
 					b.Fatal(err)
 				}
 				for _, p := range res.Timings {
 					phases[p.Phase] += p.Duration
 				}
 				b.StopTimer()
-				if st, err := o.Status(ctx, name, 0); err == nil && len(st.Nodes) > 0 {
+				if st, err := o.Status(ctx, name, orchestrator.StatusOptions{}); err == nil && len(st.Nodes) > 0 {
 					rss = st.Nodes[0].Stats.RSSBytes
 				}
 				b.StartTimer()
 				t0 := time.Now()
-				if _, err := o.Down(ctx, name, 0); err != nil {
+				if _, err := o.Down(ctx, name, orchestrator.DownOptions{}); err != nil {
 					b.Fatal(err)
 				}
 				down += time.Since(t0)

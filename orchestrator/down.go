@@ -11,6 +11,11 @@ import (
 	"github.com/topo-dev/topo/engine"
 )
 
+// DownOptions adjust Down and DownAll.
+type DownOptions struct {
+	MaxWorkers int // engine calls in flight at once; DefaultMaxWorkers when 0
+}
+
 // DownResult counts what Down removed.
 type DownResult struct {
 	Containers int
@@ -24,8 +29,9 @@ const rollbackTimeout = 2 * time.Minute
 // name. Nothing to remove is not an error. It is best effort: one resource
 // that cannot be removed does not stop the others, and every failure is
 // reported.
-func (o *Orchestrator) Down(ctx context.Context, name string, maxWorkers int) (DownResult, error) {
+func (o *Orchestrator) Down(ctx context.Context, name string, opts DownOptions) (DownResult, error) {
 	var res DownResult
+	maxWorkers := opts.MaxWorkers
 	if maxWorkers <= 0 {
 		maxWorkers = DefaultMaxWorkers
 	}
@@ -104,7 +110,7 @@ func eachBestEffort[T any](ctx context.Context, limit int, items []T, f func(ctx
 }
 
 // DownAll removes every topology topo created.
-func (o *Orchestrator) DownAll(ctx context.Context, maxWorkers int) ([]string, error) {
+func (o *Orchestrator) DownAll(ctx context.Context, opts DownOptions) ([]string, error) {
 	tops, err := o.List(ctx)
 	if err != nil {
 		return nil, err
@@ -126,7 +132,7 @@ func (o *Orchestrator) DownAll(ctx context.Context, maxWorkers int) ([]string, e
 	var done []string
 	var errs []error
 	for _, n := range sortedKeys(names) {
-		if _, err := o.Down(ctx, n, maxWorkers); err != nil {
+		if _, err := o.Down(ctx, n, opts); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -141,7 +147,7 @@ func (o *Orchestrator) rollback(ctx context.Context, name string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
 	defer cancel()
 	o.emit(Progress{Topology: name, Phase: PhaseRollback, Status: "started"})
-	if _, err := o.Down(ctx, name, DefaultMaxWorkers); err != nil {
+	if _, err := o.Down(ctx, name, DownOptions{}); err != nil {
 		o.log.Error("rollback failed; remove what is left with `topo down`", "topology", name, "err", err)
 		o.emit(Progress{Topology: name, Phase: PhaseRollback, Status: "failed", Err: err})
 		return

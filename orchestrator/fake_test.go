@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 
@@ -145,7 +146,8 @@ func (f *fakeRuntime) CreateContainer(_ context.Context, spec engine.ContainerSp
 	}
 	f.specs[spec.Name] = spec
 	id := f.id()
-	c := &engine.ContainerInfo{ID: id, Name: spec.Name, Image: spec.Image, State: "created", Labels: maps.Clone(spec.Labels), Networks: map[string]netip.Addr{}}
+	c := &engine.ContainerInfo{ID: id, Name: spec.Name, Image: spec.Image, State: "created", Labels: maps.Clone(spec.Labels), Networks: map[string]netip.Addr{},
+		Env: slices.Clone(spec.Env), Cmd: slices.Clone(spec.Cmd)}
 	for _, a := range spec.Network {
 		c.Networks[a.Network] = a.IP
 	}

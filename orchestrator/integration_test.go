@@ -47,7 +47,7 @@ func up(t *testing.T, o *orchestrator.Orchestrator, top *topology.Topology, base
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if _, err := o.Down(ctx, name, 0); err != nil {
+		if _, err := o.Down(ctx, name, orchestrator.DownOptions{}); err != nil {
 			t.Errorf("down %s: %v", name, err)
 		}
 		if left := livetest.Leftovers(t, o, name); len(left) > 0 {
@@ -80,7 +80,7 @@ func TestIntegrationExamples(t *testing.T) {
 			name := res.Name
 			ctx := context.Background()
 
-			st, err := o.Status(ctx, name, 0)
+			st, err := o.Status(ctx, name, orchestrator.StatusOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,7 +102,7 @@ func TestIntegrationExamples(t *testing.T) {
 			}
 
 			from, to, want := sendCase(t, base, res.Plan)
-			r, err := o.Send(ctx, name, from, to, "hello from the test", 10*time.Second)
+			r, err := o.Send(ctx, name, orchestrator.SendOptions{From: from, To: to, Text: "hello from the test", Timeout: 10 * time.Second})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -215,7 +215,7 @@ nodes: [hub, {name: s1, image: "topo-test-missing:never"}]
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _, _ = o.Down(context.Background(), blocker, 0) })
+		t.Cleanup(func() { _, _ = o.Down(context.Background(), blocker, orchestrator.DownOptions{}) })
 		top := parse(t, "layout: bus\nnodes: 3\nnetwork: {pool: "+free.String()+"}\n")
 		name := livetest.Name(t, "ovl")
 		_, err = o.Up(ctx, top, orchestrator.UpOptions{Name: name})
@@ -321,21 +321,21 @@ func TestIntegrationUserImage(t *testing.T) {
 	}
 	top := parse(t, "layout: star\nnodes:\n  - hub\n  - spoke1\n  - {name: mine, image: \""+image+"\", command: [run], env: {TOPO_NODE_LOG_LEVEL: debug}}\n")
 	res := up(t, o, top, "user")
-	st, err := o.Status(ctx, res.Name, 0)
+	st, err := o.Status(ctx, res.Name, orchestrator.StatusOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n := st.Nodes[2]; n.Name != "mine" || n.State != "running" || !n.Ready {
 		t.Errorf("user node status: %+v", n)
 	}
-	r, err := o.Send(ctx, res.Name, "spoke1", "mine", "to your own image", 10*time.Second)
+	r, err := o.Send(ctx, res.Name, orchestrator.SendOptions{From: "spoke1", To: "mine", Text: "to your own image", Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !r.Delivered || !slices.Equal(r.Path, []string{"spoke1", "hub", "mine"}) {
 		t.Errorf("send to the user's node: %+v", r)
 	}
-	if _, err := o.Send(ctx, res.Name, "mine", "spoke1", "x", time.Second); err == nil || !strings.Contains(err.Error(), "own image") {
+	if _, err := o.Send(ctx, res.Name, orchestrator.SendOptions{From: "mine", To: "spoke1", Text: "x", Timeout: time.Second}); err == nil || !strings.Contains(err.Error(), "own image") {
 		t.Errorf("send from a user's node: %v, want an error saying it runs its own image", err)
 	}
 }

@@ -32,7 +32,7 @@ func TestUpStatusDownOnFake(t *testing.T) {
 	if len(res.Timings) != 5 {
 		t.Errorf("timings: %+v", res.Timings)
 	}
-	st, err := o.Status(ctx, "star", 0)
+	st, err := o.Status(ctx, "star", orchestrator.StatusOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestUpStatusDownOnFake(t *testing.T) {
 	if len(st.Segments) != 4 || st.Segments[0].Name != "hub-spoke1" || strings.Join(st.Segments[0].Members, ",") != "hub,spoke1" {
 		t.Errorf("segments: %+v", st.Segments)
 	}
-	down, err := o.Down(ctx, "star", 0)
+	down, err := o.Down(ctx, "star", orchestrator.DownOptions{})
 	if err != nil || down.Containers != 5 || down.Networks != 4 {
 		t.Fatalf("down: %+v, %v", down, err)
 	}
@@ -305,7 +305,7 @@ func TestDownIsBestEffort(t *testing.T) {
 		}
 		return nil
 	}
-	res, err := o.Down(ctx, "star", 1)
+	res, err := o.Down(ctx, "star", orchestrator.DownOptions{MaxWorkers: 1})
 	if err == nil || !strings.Contains(err.Error(), "device busy") {
 		t.Fatalf("down = %v, want the removal error", err)
 	}

@@ -13,13 +13,28 @@ import (
 	"github.com/topo-dev/topo/engine"
 )
 
+// SendOptions say what Send sends.
+type SendOptions struct {
+	From, To string // node names; To "*" broadcasts
+	Text     string
+	Timeout  time.Duration // how long to wait for the receipt; DefaultSendTimeout when 0
+}
+
+// ExecOptions say what Exec runs, where, and where its output goes.
+type ExecOptions struct {
+	Node           string
+	Cmd            []string
+	Stdout, Stderr io.Writer
+}
+
 // DefaultSendTimeout is how long Send waits for a receipt.
 const DefaultSendTimeout = 5 * time.Second
 
 // Send injects a message at node from, addressed to node to, and waits for
 // its receipt. A message that was not delivered is not an error: the
 // receipt says why.
-func (o *Orchestrator) Send(ctx context.Context, name, from, to, text string, timeout time.Duration) (*agent.Receipt, error) {
+func (o *Orchestrator) Send(ctx context.Context, name string, opts SendOptions) (*agent.Receipt, error) {
+	from, to, text, timeout := opts.From, opts.To, opts.Text, opts.Timeout
 	if timeout <= 0 {
 		timeout = DefaultSendTimeout
 	}
@@ -49,12 +64,12 @@ func (o *Orchestrator) Send(ctx context.Context, name, from, to, text string, ti
 }
 
 // Exec runs a command in a node's container and returns its exit code.
-func (o *Orchestrator) Exec(ctx context.Context, name, node string, cmd []string, stdout, stderr io.Writer) (int, error) {
-	c, err := o.nodeContainer(ctx, name, node)
+func (o *Orchestrator) Exec(ctx context.Context, name string, opts ExecOptions) (int, error) {
+	c, err := o.nodeContainer(ctx, name, opts.Node)
 	if err != nil {
 		return -1, fmt.Errorf("exec: %w", err)
 	}
-	code, err := o.rt.Exec(ctx, c.ID, cmd, stdout, stderr)
+	code, err := o.rt.Exec(ctx, c.ID, opts.Cmd, opts.Stdout, opts.Stderr)
 	if err != nil {
 		return code, fmt.Errorf("exec in %s: %w", c.Name, err)
 	}

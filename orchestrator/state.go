@@ -103,9 +103,15 @@ type SegmentStatus struct {
 	Members []string `json:"members"`
 }
 
+// StatusOptions adjust Status.
+type StatusOptions struct {
+	MaxWorkers int // agents asked at once; DefaultMaxWorkers when 0
+}
+
 // Status reads a topology back from the engine's labels and asks every
 // running agent for its counters.
-func (o *Orchestrator) Status(ctx context.Context, name string, maxWorkers int) (*Status, error) {
+func (o *Orchestrator) Status(ctx context.Context, name string, opts StatusOptions) (*Status, error) {
+	maxWorkers := opts.MaxWorkers
 	if maxWorkers <= 0 {
 		maxWorkers = DefaultMaxWorkers
 	}

@@ -5,9 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
-	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,10 +51,23 @@ const maxPlanAttempts = 5
 // readyMargin is how much earlier than Up's deadline a node's ready wait ends.
 const readyMargin = 2 * time.Second
 
-// Up plans t and brings it up: networks, containers, start, then waits until
-// every node is ready. On failure, timeout or cancellation it removes what
-// it created unless opts.Retain is set.
+// ApplyOptions adjust Apply.
+type ApplyOptions struct {
+	MaxWorkers int           // engine calls in flight at once; DefaultMaxWorkers when 0
+	Timeout    time.Duration // for the whole of Apply; DefaultUpTimeout when 0
+	Retain     bool          // keep what was created when Apply fails
+}
+
+// Up plans t against the engine and applies the plan: networks,
+// containers, start, then it waits until every node is ready. When a subnet
+// of the plan is taken meanwhile (another topo, another machine on the same
+// engine) and the file left the pool to topo, it plans again. On failure,
+// timeout or cancellation it removes what it created unless opts.Retain is
+// set.
 func (o *Orchestrator) Up(ctx context.Context, t *topology.Topology, opts UpOptions) (*UpResult, error) {
+	if t == nil {
+		return nil, errors.New("up: no topology")
+	}
 	name := opts.Name
 	if name == "" {
 		name = t.Name
@@ -65,60 +75,81 @@ func (o *Orchestrator) Up(ctx context.Context, t *topology.Topology, opts UpOpti
 	if opts.Timeout == 0 {
 		opts.Timeout = DefaultUpTimeout
 	}
-	if opts.MaxWorkers <= 0 {
-		opts.MaxWorkers = DefaultMaxWorkers
-	}
 	if err := o.rt.Ping(ctx); err != nil {
 		return nil, err
 	}
-	file, err := filepath.Abs(t.File)
-	if err != nil {
-		file = t.File
-	}
-	hash := t.Hash()
-
-	running, err := o.checkExisting(ctx, name, file, hash)
-	if err != nil || running {
-		return &UpResult{Name: name, AlreadyRunning: running}, err
-	}
-
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
-
-	u := &upRun{o: o, opts: opts, name: name, file: file, hash: hash, poolSet: t.Network.PoolSet}
-	// The image comes first, once: it may take a while, needs no plan, and
-	// creates nothing to roll back.
-	image, err := u.image(ctx, t)
-	if err != nil {
-		return &UpResult{Name: name, Timings: u.timings}, fmt.Errorf("up %s: %w", name, err)
-	}
-	imageTiming := u.timings
-	var res *UpResult
+	apply := ApplyOptions{MaxWorkers: opts.MaxWorkers, Timeout: opts.Timeout, Retain: opts.Retain}
 	for attempt := 1; ; attempt++ {
-		u.timings = slices.Clone(imageTiming)
-		res, err = u.run(ctx, t, image)
-		if err == nil {
-			return res, nil
+		d, err := o.Plan(ctx, t, PlanOptions{Name: opts.Name})
+		if err != nil {
+			return &UpResult{Name: name}, fmt.Errorf("up %s: %w", name, err)
 		}
-		if errors.Is(err, errConcurrentUp) {
-			return res, err // what exists is the other up's, not ours to remove
-		}
-		retry := errors.Is(err, engine.ErrOverlap) && !t.Network.PoolSet && attempt < maxPlanAttempts && ctx.Err() == nil
-		if !retry && opts.Retain {
-			return res, fmt.Errorf("up %s: %w (resources kept because of --retain; remove them with `topo down %s`)", name, err, name)
-		}
-		o.rollback(ctx, name)
-		if !retry {
-			switch {
-			case ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded):
-				return res, fmt.Errorf("up %s: timed out after %s and removed what it created (raise --timeout?): %w", name, opts.Timeout, err)
-			case errors.Is(err, context.Canceled):
-				return res, fmt.Errorf("up %s: interrupted; removed what it created: %w", name, err)
-			}
-			return res, fmt.Errorf("up %s: %w", name, err)
+		res, err := o.Apply(ctx, d, apply)
+		if err == nil || !errors.Is(err, engine.ErrOverlap) || d.PoolFixed || attempt >= maxPlanAttempts || ctx.Err() != nil {
+			return res, err
 		}
 		o.log.Info("subnet taken meanwhile, planning again", "topology", name, "attempt", attempt)
 	}
+}
+
+// Apply creates a deployment: it makes sure the node image exists, creates
+// the networks and containers, starts them, and waits until every node is
+// ready. When the topology already runs from the same file and version it
+// changes nothing. On failure, timeout or cancellation it removes what it
+// created, unless opts.Retain is set; a subnet taken since d was planned
+// fails it with engine.ErrOverlap before anything is created.
+func (o *Orchestrator) Apply(ctx context.Context, d *Deployment, opts ApplyOptions) (*UpResult, error) {
+	if d == nil || d.Plan == nil {
+		return nil, errors.New("apply: no plan")
+	}
+	name := d.Plan.Name
+	if opts.Timeout == 0 {
+		opts.Timeout = DefaultUpTimeout
+	}
+	if opts.MaxWorkers <= 0 {
+		opts.MaxWorkers = DefaultMaxWorkers
+	}
+	running, err := o.checkExisting(ctx, name, d.File, d.Hash)
+	if err != nil || running {
+		return &UpResult{Name: name, AlreadyRunning: running}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+
+	u := &upRun{o: o, opts: opts, d: d, name: name}
+	// The image comes first: it may take a while, and creates nothing to
+	// roll back.
+	image, err := u.image(ctx)
+	if err != nil {
+		return &UpResult{Name: name, Timings: u.timings}, fmt.Errorf("up %s: %w", name, err)
+	}
+	res, err := u.run(ctx, image)
+	if err == nil {
+		return res, nil
+	}
+	return res, u.fail(ctx, err)
+}
+
+// fail rolls a failed apply back, unless it created nothing or was told to
+// retain, and says what happened.
+func (u *upRun) fail(ctx context.Context, err error) error {
+	name, o := u.name, u.o
+	if errors.Is(err, errConcurrentUp) || !u.created {
+		return fmt.Errorf("up %s: %w", name, err) // what exists is not ours to remove
+	}
+	if u.opts.Retain {
+		return fmt.Errorf("up %s: %w (resources kept because of --retain; remove them with `topo down %s`)", name, err, name)
+	}
+	o.rollback(ctx, name)
+	switch {
+	case ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("up %s: timed out after %s and removed what it created (raise --timeout?): %w", name, u.opts.Timeout, err)
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("up %s: interrupted; removed what it created: %w", name, err)
+	}
+	return fmt.Errorf("up %s: %w", name, err)
 }
 
 // errConcurrentUp marks a topology that another up started between our
@@ -165,21 +196,21 @@ func (o *Orchestrator) existing(ctx context.Context, name string) ([]engine.Cont
 	return cs, ns, err
 }
 
-// upRun is one attempt at bringing a topology up.
+// upRun is one Apply.
 type upRun struct {
-	o          *Orchestrator
-	opts       UpOptions
-	name, file string
-	hash       string
-	poolSet    bool // the file chose its pool, so an overlap is the user's to fix
-	timings    []PhaseTiming
+	o       *Orchestrator
+	opts    ApplyOptions
+	d       *Deployment
+	name    string
+	created bool // a create was sent to the engine, so there may be something to roll back
+	timings []PhaseTiming
 }
 
 // image makes sure the node image exists, if any node needs it.
-func (u *upRun) image(ctx context.Context, t *topology.Topology) (string, error) {
+func (u *upRun) image(ctx context.Context) (string, error) {
 	var image string
 	err := u.phase(ctx, PhaseImage, 1, func(ctx context.Context) error {
-		if !needsNodeImage(t) {
+		if !needsNodeImage(u.d.Plan) {
 			return nil
 		}
 		var err error
@@ -189,12 +220,12 @@ func (u *upRun) image(ctx context.Context, t *topology.Topology) (string, error)
 	return image, err
 }
 
-func (u *upRun) run(ctx context.Context, t *topology.Topology, image string) (*UpResult, error) {
-	res := &UpResult{Name: u.name}
+func (u *upRun) run(ctx context.Context, image string) (*UpResult, error) {
+	plan := u.d.Plan
+	res := &UpResult{Name: u.name, Plan: plan}
 	defer func() { res.Timings = u.timings }()
 
-	plan, specs, err := u.planAndWire(ctx, t, image)
-	res.Plan = plan
+	specs, err := u.wire(ctx, image)
 	if err != nil {
 		return res, err
 	}
@@ -229,40 +260,41 @@ func (u *upRun) run(ctx context.Context, t *topology.Topology, image string) (*U
 	return res, err
 }
 
-// planAndWire plans the topology and creates its networks, holding the
-// machine-wide network lock so that concurrent ups pick distinct subnets.
-// It returns the container specs by node.
-func (u *upRun) planAndWire(ctx context.Context, t *topology.Topology, image string) (*topology.Plan, map[string]engine.ContainerSpec, error) {
+// wire creates the plan's networks, holding the machine-wide network lock
+// so that a concurrent up sees them when it checks its own plan. It
+// returns the container specs by node.
+func (u *upRun) wire(ctx context.Context, image string) (map[string]engine.ContainerSpec, error) {
+	plan := u.d.Plan
 	unlock, err := lockNetworks(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer unlock()
 	// Another up of the same name may have got the lock first.
 	if cs, ns, err := u.o.existing(ctx, u.name); err != nil {
-		return nil, nil, err
+		return nil, err
 	} else if len(cs)+len(ns) > 0 {
-		return nil, nil, fmt.Errorf("up %s: %w; see `topo status %s`", u.name, errConcurrentUp, u.name)
+		return nil, fmt.Errorf("%w; see `topo status %s`", errConcurrentUp, u.name)
 	}
 	others, err := u.o.rt.ListNetworks(ctx, nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	plan, err := u.o.plan(t, u.name, others)
-	if err != nil {
-		return nil, nil, err
+	if err := checkSubnetsFree(u.d, others); err != nil {
+		return nil, err
 	}
 	if err := u.o.preflight(ctx, plan, others); err != nil {
-		return plan, nil, err
+		return nil, err
 	}
-	nets, cons, err := Specs(plan, SpecOptions{Image: image, File: u.file, Hash: u.hash})
+	nets, cons, err := Specs(plan, SpecOptions{Image: image, File: u.d.File, Hash: u.d.Hash})
 	if err != nil {
-		return plan, nil, err
+		return nil, err
 	}
 	byName := map[string]engine.NetworkSpec{}
 	for _, n := range nets {
 		byName[n.Name] = n
 	}
+	u.created = true
 	err = u.forEach(ctx, PhaseNetworks, segmentNames(plan), func(ctx context.Context, seg string) error {
 		return u.createNetwork(ctx, byName[engine.NetworkName(plan.Name, seg)])
 	})
@@ -270,16 +302,7 @@ func (u *upRun) planAndWire(ctx context.Context, t *topology.Topology, image str
 	for _, c := range cons {
 		specs[c.Labels[engine.LabelNode]] = c
 	}
-	return plan, specs, err
-}
-
-// plan builds the plan, steering clear of subnets the engine's networks use.
-func (o *Orchestrator) plan(t *topology.Topology, name string, nets []engine.NetworkInfo) (*topology.Plan, error) {
-	var avoid []netip.Prefix
-	for _, n := range nets {
-		avoid = append(avoid, n.Subnets...)
-	}
-	return topology.BuildPlan(t, topology.PlanOptions{Name: name, Avoid: avoid})
+	return specs, err
 }
 
 // preflight refuses names already taken by resources topo does not own,
@@ -329,7 +352,7 @@ func (o *Orchestrator) preflight(ctx context.Context, plan *topology.Plan, nets 
 
 func (u *upRun) createNetwork(ctx context.Context, spec engine.NetworkSpec) error {
 	_, err := u.o.rt.CreateNetwork(uncancelled(ctx), spec)
-	if errors.Is(err, engine.ErrOverlap) && u.poolSet {
+	if errors.Is(err, engine.ErrOverlap) && u.d.PoolFixed {
 		return fmt.Errorf("network %s: subnet %s overlaps an existing Docker network; choose another network.pool in the file: %w", spec.Name, spec.Subnet, err)
 	}
 	if err != nil {
@@ -423,8 +446,8 @@ func boundedEach[T any](ctx context.Context, limit int, items []T, f func(ctx co
 // a timeout of its own, and boundedEach starts no new call once ctx ends.
 func uncancelled(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
-func needsNodeImage(t *topology.Topology) bool {
-	for _, n := range t.Nodes {
+func needsNodeImage(p *topology.Plan) bool {
+	for _, n := range p.Nodes {
 		if n.Image == "" {
 			return true
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/wait"
 	"github.com/topo-dev/topo/agent"
+	"github.com/topo-dev/topo/orchestrator"
 )
 
 // LabelProbe marks probe containers with the topology they observe.
@@ -75,7 +76,7 @@ func (top *Topology) CanReach(t testing.TB, node, addr string) bool {
 	t.Helper()
 	return dial(t, func(ctx context.Context, cmd []string) (int, string, error) {
 		var out strings.Builder
-		code, err := top.o.Exec(ctx, top.Name, node, cmd, &out, &out)
+		code, err := top.o.Exec(ctx, top.Name, orchestrator.ExecOptions{Node: node, Cmd: cmd, Stdout: &out, Stderr: &out})
 		return code, out.String(), err
 	}, addr)
 }

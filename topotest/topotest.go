@@ -24,7 +24,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash/fnv"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -115,53 +114,12 @@ func Up(t testing.TB, file string, opts ...Option) *Topology {
 		t.Fatalf("topotest: %v", err)
 	}
 	top.Plan = res.Plan
-	if top.Plan == nil { // already running: plan it, with the addresses it has
-		top.Plan, err = topology.BuildPlan(spec, topology.PlanOptions{Name: top.Name})
-		if err != nil {
-			t.Fatalf("topotest: %v", err)
-		}
-		if err := adoptAddresses(top.Plan, top.Status(t)); err != nil {
+	if top.Plan == nil { // already running: read back the plan it runs with
+		if top.Plan, err = o.AppliedPlan(ctx, top.Name); err != nil {
 			t.Fatalf("topotest: %v", err)
 		}
 	}
 	return top
-}
-
-// adoptAddresses puts the subnets and addresses a running topology really
-// has into a fresh plan of it: when it was brought up, other networks may
-// have steered its allocation elsewhere.
-func adoptAddresses(p *topology.Plan, st *orchestrator.Status) error {
-	for _, ss := range st.Segments {
-		seg, ok := p.Segment(ss.Name)
-		if !ok {
-			return fmt.Errorf("running segment %s is not in the plan", ss.Name)
-		}
-		subnet, err := netip.ParsePrefix(ss.Subnet)
-		if err != nil {
-			return fmt.Errorf("segment %s: %w", ss.Name, err)
-		}
-		seg.Subnet, seg.Gateway = subnet, subnet.Addr().Next()
-	}
-	for _, ns := range st.Nodes {
-		n, ok := p.Node(ns.Name)
-		if !ok {
-			return fmt.Errorf("running node %s is not in the plan", ns.Name)
-		}
-		for seg, a := range ns.Addresses {
-			addr, err := netip.ParseAddr(a)
-			if err != nil {
-				return fmt.Errorf("node %s on %s: %w", ns.Name, seg, err)
-			}
-			n.Addresses[seg] = addr
-		}
-	}
-	for i := range p.Nodes {
-		for j, nb := range p.Nodes[i].Neighbors {
-			other, _ := p.Node(nb.Name)
-			p.Nodes[i].Neighbors[j].Addr = other.Addresses[nb.Segment]
-		}
-	}
-	return nil
 }
 
 // down returns the cleanup that dumps logs of a failed test and removes
@@ -176,7 +134,7 @@ func (top *Topology) down(t testing.TB) func() {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), top.opts.timeout)
 		defer cancel()
-		if _, err := top.o.Down(ctx, top.Name, 0); err != nil {
+		if _, err := top.o.Down(ctx, top.Name, orchestrator.DownOptions{}); err != nil {
 			t.Errorf("topotest: %v", err)
 		}
 	}
@@ -203,7 +161,7 @@ func (top *Topology) Send(t testing.TB, from, to, text string) *agent.Receipt {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	r, err := top.o.Send(ctx, top.Name, from, to, text, 10*time.Second)
+	r, err := top.o.Send(ctx, top.Name, orchestrator.SendOptions{From: from, To: to, Text: text, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatalf("topotest: %v", err)
 	}
@@ -215,7 +173,7 @@ func (top *Topology) Status(t testing.TB) *orchestrator.Status {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	st, err := top.o.Status(ctx, top.Name, 0)
+	st, err := top.o.Status(ctx, top.Name, orchestrator.StatusOptions{})
 	if err != nil {
 		t.Fatalf("topotest: %v", err)
 	}
@@ -229,7 +187,7 @@ func (top *Topology) Exec(t testing.TB, node string, cmd ...string) (int, string
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var out strings.Builder
-	code, err := top.o.Exec(ctx, top.Name, node, cmd, &out, &out)
+	code, err := top.o.Exec(ctx, top.Name, orchestrator.ExecOptions{Node: node, Cmd: cmd, Stdout: &out, Stderr: &out})
 	if err != nil {
 		t.Fatalf("topotest: %v", err)
 	}

@@ -58,7 +58,7 @@ func (a *app) down(ctx context.Context, ref string, f downFlags) error {
 		return err
 	}
 	if f.all {
-		names, err := o.DownAll(ctx, f.maxWorkers)
+		names, err := o.DownAll(ctx, orchestrator.DownOptions{MaxWorkers: f.maxWorkers})
 		if len(names) == 0 && err == nil {
 			fmt.Fprintln(a.stdout, "nothing to remove")
 		}
@@ -80,7 +80,7 @@ func (a *app) down(ctx context.Context, ref string, f downFlags) error {
 	case err != nil:
 		return err
 	}
-	res, err := o.Down(ctx, name, f.maxWorkers)
+	res, err := o.Down(ctx, name, orchestrator.DownOptions{MaxWorkers: f.maxWorkers})
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/spf13/cobra"
+	"github.com/topo-dev/topo/orchestrator"
 )
 
 func newExecCmd(a *app) *cobra.Command {
@@ -22,7 +23,7 @@ commands there are: stats, ready, send and dial.`,
 			if err != nil {
 				return err
 			}
-			code, err := o.Exec(cmd.Context(), name, pos[0], pos[1:], a.stdout, a.stderr)
+			code, err := o.Exec(cmd.Context(), name, orchestrator.ExecOptions{Node: pos[0], Cmd: pos[1:], Stdout: a.stdout, Stderr: a.stderr})
 			if err != nil {
 				return err
 			}

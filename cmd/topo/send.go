@@ -38,7 +38,7 @@ for no receipt: each node logs its delivery.`,
 			if err != nil {
 				return err
 			}
-			r, err := o.Send(cmd.Context(), name, pos[0], pos[1], strings.Join(pos[2:], " "), timeout)
+			r, err := o.Send(cmd.Context(), name, orchestrator.SendOptions{From: pos[0], To: pos[1], Text: strings.Join(pos[2:], " "), Timeout: timeout})
 			if err != nil {
 				return err
 			}

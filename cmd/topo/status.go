@@ -37,7 +37,7 @@ func newStatusCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := o.Status(cmd.Context(), name, maxWorkers)
+			st, err := o.Status(cmd.Context(), name, orchestrator.StatusOptions{MaxWorkers: maxWorkers})
 			if err != nil {
 				return err
 			}

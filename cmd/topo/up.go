@@ -15,8 +15,15 @@ import (
 	"github.com/topo-dev/topo/topology"
 )
 
+// upFlags are up's flags beyond the orchestrator's options.
+type upFlags struct {
+	dryRun bool
+	output string
+}
+
 func newUpCmd(a *app) *cobra.Command {
 	var opts orchestrator.UpOptions
+	var f upFlags
 	cmd := &cobra.Command{
 		Use:   "up FILE",
 		Short: "Build and start a topology, and wait until every node is wired",
@@ -25,14 +32,21 @@ pulled), creates one Docker network per segment and one container per node,
 starts them, and waits until every node reports all its links up.
 
 On any failure, timeout or Ctrl-C it removes everything it created, unless
---retain is given. Running up again on a running topology changes nothing.`,
+--retain is given. Running up again on a running topology changes nothing.
+
+--dry-run plans the topology against the engine, with the subnets up would
+take now, prints that plan, and creates nothing.`,
 		Example: `  topo up topologies/star.yaml
   topo up --name lab2 topologies/ring.yaml
-  topo up --timeout 5m --max-workers 4 big.yaml`,
+  topo up --timeout 5m --max-workers 4 big.yaml
+  topo up --dry-run topologies/ring.yaml`,
 		Args:              args(cobra.ExactArgs(1)),
 		ValidArgsFunction: yamlFiles,
 		RunE: func(cmd *cobra.Command, files []string) error {
-			return a.up(cmd.Context(), files[0], opts)
+			if f.output != "text" && !f.dryRun {
+				return usageError{errors.New("up: -o json prints the plan of a dry run: add --dry-run")}
+			}
+			return a.up(cmd.Context(), files[0], opts, f)
 		},
 	}
 	fl := cmd.Flags()
@@ -40,10 +54,12 @@ On any failure, timeout or Ctrl-C it removes everything it created, unless
 	fl.IntVar(&opts.MaxWorkers, "max-workers", orchestrator.DefaultMaxWorkers, "engine calls in flight at once")
 	fl.DurationVar(&opts.Timeout, "timeout", orchestrator.DefaultUpTimeout, "give up (and roll back) after this long")
 	fl.BoolVar(&opts.Retain, "retain", false, "keep what was created when up fails, for debugging")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan up would apply, with the subnets it would take, and create nothing")
+	outputFlag(cmd, &f.output, "text", "text", "json")
 	return cmd
 }
 
-func (a *app) up(ctx context.Context, file string, opts orchestrator.UpOptions) error {
+func (a *app) up(ctx context.Context, file string, opts orchestrator.UpOptions, f upFlags) error {
 	if opts.Timeout <= 0 || opts.MaxWorkers < 1 {
 		return usageError{errors.New("up: --timeout and --max-workers must be positive")}
 	}
@@ -56,10 +72,13 @@ func (a *app) up(ctx context.Context, file string, opts orchestrator.UpOptions) 
 	if err != nil {
 		return err
 	}
-	o, closeFn, err := a.open(ctx, true)
+	o, closeFn, err := a.open(ctx, !f.dryRun)
 	defer closeFn()
 	if err != nil {
 		return err
+	}
+	if f.dryRun {
+		return a.dryRun(ctx, o, t, opts, f.output)
 	}
 	start := time.Now()
 	res, err := o.Up(ctx, t, opts)
@@ -71,6 +90,19 @@ func (a *app) up(ctx context.Context, file string, opts orchestrator.UpOptions) 
 		return nil
 	}
 	printUpSummary(a, res, time.Since(start))
+	return nil
+}
+
+// dryRun prints the deployment up would apply now, and creates nothing.
+func (a *app) dryRun(ctx context.Context, o *orchestrator.Orchestrator, t *topology.Topology, opts orchestrator.UpOptions, output string) error {
+	d, err := o.Plan(ctx, t, orchestrator.PlanOptions{Name: opts.Name})
+	if err != nil {
+		return err
+	}
+	if err := printPlan(a, d.Plan, output); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stderr, "dry run: %s planned against the engine's networks; nothing was created\n", d.Plan.Name)
 	return nil
 }
 

@@ -67,7 +67,12 @@ func printValidated(a *app, file string, plan *topology.Plan, f validateFlags) e
 		fmt.Fprintf(a.stdout, "ok %s (%s)\n", file, plan.Summary())
 		return nil
 	}
-	if f.output == "json" {
+	return printPlan(a, plan, f.output)
+}
+
+// printPlan prints a plan as text or as indented JSON.
+func printPlan(a *app, plan *topology.Plan, output string) error {
+	if output == "json" {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(plan)

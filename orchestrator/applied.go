@@ -1,0 +1,74 @@
+package orchestrator
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/topo-dev/topo/agent"
+	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/topology"
+	"github.com/topo-dev/topo/wiring"
+)
+
+// AppliedPlan reads back the plan a running topology was created from: its
+// networks' subnets and labels, and the config each container was handed.
+// It never reads the topology file, which may have changed or be gone.
+// The pool the subnets came from and the env of users' images are not
+// kept anywhere, so they stay empty.
+func (o *Orchestrator) AppliedPlan(ctx context.Context, name string) (*topology.Plan, error) {
+	cs, ns, err := o.existing(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("plan of %s: %w", name, err)
+	}
+	if len(cs) == 0 {
+		return nil, fmt.Errorf("plan of %s: %w; `topo ls` lists the running ones", name, ErrNoTopology)
+	}
+	sortByOrder(cs, func(c engine.ContainerInfo) map[string]string { return c.Labels })
+	sortByOrder(ns, func(n engine.NetworkInfo) map[string]string { return n.Labels })
+	segs := make([]wiring.Segment, 0, len(ns))
+	for _, n := range ns {
+		if len(n.Subnets) == 0 {
+			return nil, fmt.Errorf("plan of %s: network %s has no subnet", name, n.Name)
+		}
+		segs = append(segs, wiring.Segment{Name: n.Labels[engine.LabelSegment], Subnet: n.Subnets[0]})
+	}
+	nodes := make([]wiring.Running, len(cs))
+	idx := make([]int, len(cs))
+	for i := range cs {
+		idx[i] = i
+	}
+	err = boundedEach(ctx, DefaultMaxWorkers, idx, func(ctx context.Context, i int) error {
+		n, err := o.runningNode(ctx, cs[i])
+		nodes[i] = n
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("plan of %s: %w", name, err)
+	}
+	return wiring.PlanOf(name, cs[0].Labels[engine.LabelFile], nodes, segs)
+}
+
+// runningNode reads a container's node config, image and command.
+func (o *Orchestrator) runningNode(ctx context.Context, c engine.ContainerInfo) (wiring.Running, error) {
+	full, err := o.rt.ContainerByName(ctx, c.Name)
+	if err != nil {
+		return wiring.Running{}, err
+	}
+	var cfg *agent.Config
+	for _, kv := range full.Env {
+		if v, ok := strings.CutPrefix(kv, agent.ConfigEnv+"="); ok {
+			if cfg, err = agent.ParseConfig([]byte(v)); err != nil {
+				return wiring.Running{}, fmt.Errorf("container %s: %w", c.Name, err)
+			}
+		}
+	}
+	if cfg == nil {
+		return wiring.Running{}, fmt.Errorf("container %s has no %s", c.Name, agent.ConfigEnv)
+	}
+	r := wiring.Running{Config: cfg}
+	if c.Labels[engine.LabelAgent] != "true" {
+		r.Image, r.Command = full.Image, full.Cmd
+	}
+	return r, nil
+}

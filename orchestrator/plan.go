@@ -1,0 +1,86 @@
+package orchestrator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"path/filepath"
+
+	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/topology"
+)
+
+// A Deployment is a topology planned against an engine: the plan, with the
+// subnets it takes given the networks that engine has now, and what its
+// resources are labelled with. Plan makes one; Apply creates exactly it;
+// `topo up --dry-run` prints it.
+type Deployment struct {
+	// Plan is every network, container, address and route to create.
+	Plan *topology.Plan
+	// File is the absolute path of the topology file: the topo.file label.
+	File string
+	// Hash identifies the topology's content: the topo.plan label, which
+	// tells a changed file apart from the one running.
+	Hash string
+	// PoolFixed is true when the file chose its pool, so that a subnet
+	// taken meanwhile is the user's to fix rather than a reason to plan again.
+	PoolFixed bool
+}
+
+// String is the plan as `topo validate --plan` prints it.
+func (d *Deployment) String() string { return d.Plan.String() }
+
+// PlanOptions adjust Plan.
+type PlanOptions struct {
+	Name string // overrides the topology's name
+}
+
+// Plan plans t against the engine: its subnets steer clear of those the
+// engine's networks use now. It creates nothing.
+func (o *Orchestrator) Plan(ctx context.Context, t *topology.Topology, opts PlanOptions) (*Deployment, error) {
+	if t == nil {
+		return nil, errors.New("plan: no topology")
+	}
+	nets, err := o.rt.ListNetworks(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	var avoid []netip.Prefix
+	for _, n := range nets {
+		avoid = append(avoid, n.Subnets...)
+	}
+	p, err := topology.BuildPlan(t, topology.PlanOptions{Name: opts.Name, Avoid: avoid})
+	if err != nil {
+		return nil, err
+	}
+	file, err := filepath.Abs(t.File)
+	if err != nil {
+		file = t.File
+	}
+	p.File = file // as the topo.file label has it, so that a plan read back is the same
+	return &Deployment{Plan: p, File: file, Hash: t.Hash(), PoolFixed: t.Network.PoolSet}, nil
+}
+
+// errStalePlan marks a deployment whose subnets another network took
+// after it was planned; Up plans again.
+var errStalePlan = fmt.Errorf("a subnet of the plan was taken after planning; plan again: %w", engine.ErrOverlap)
+
+// checkSubnetsFree returns errStalePlan when a network of nets overlaps a
+// segment of the plan.
+func checkSubnetsFree(d *Deployment, nets []engine.NetworkInfo) error {
+	for _, s := range d.Plan.Segments {
+		for _, n := range nets {
+			for _, sub := range n.Subnets {
+				if sub.Overlaps(s.Subnet) {
+					if d.PoolFixed {
+						return fmt.Errorf("segment %s: subnet %s overlaps network %s (%s); choose another network.pool in the file: %w",
+							s.Name, s.Subnet, n.Name, sub, engine.ErrOverlap)
+					}
+					return errStalePlan
+				}
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,112 @@
+package orchestrator_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/netip"
+	"testing"
+
+	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/orchestrator"
+)
+
+// Plan creates nothing, and Apply creates exactly what it planned.
+func TestPlanThenApply(t *testing.T) {
+	f := newFake()
+	o := fakeOrchestrator(f)
+	ctx := context.Background()
+	// A network another program made takes the first block of the pool.
+	if _, err := f.CreateNetwork(ctx, engine.NetworkSpec{Name: "other", Subnet: netip.MustParsePrefix("10.210.0.0/24")}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := o.Plan(ctx, load(t, "../topologies/ring.yaml"), orchestrator.PlanOptions{Name: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, n := f.counts(); c != 0 || n != 1 {
+		t.Fatalf("after plan: %d containers, %d networks; want nothing new", c, n)
+	}
+	if d.Plan.Name != "r" || d.Plan.Segments[0].Subnet.Overlaps(netip.MustParsePrefix("10.210.0.0/24")) {
+		t.Fatalf("plan does not steer around the engine's subnets: %s", d)
+	}
+	res, err := o.Apply(ctx, d, orchestrator.ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Plan != d.Plan {
+		t.Error("Apply reports another plan than the one it was given")
+	}
+	nets, _ := f.ListNetworks(ctx, map[string]string{engine.LabelTopology: "r"})
+	for _, n := range nets {
+		s, ok := d.Plan.Segment(n.Labels[engine.LabelSegment])
+		if !ok || n.Subnets[0] != s.Subnet {
+			t.Errorf("network %s has %v, the plan says %v", n.Name, n.Subnets, s)
+		}
+	}
+}
+
+// A plan whose subnet was taken after planning is refused before anything
+// is created, and Up plans again.
+func TestApplyRefusesAStalePlan(t *testing.T) {
+	f := newFake()
+	o := fakeOrchestrator(f)
+	ctx := context.Background()
+	d, err := o.Plan(ctx, load(t, "../topologies/star.yaml"), orchestrator.PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.CreateNetwork(ctx, engine.NetworkSpec{Name: "late", Subnet: d.Plan.Segments[1].Subnet}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = o.Apply(ctx, d, orchestrator.ApplyOptions{})
+	if !errors.Is(err, engine.ErrOverlap) {
+		t.Fatalf("apply of a stale plan: %v, want ErrOverlap", err)
+	}
+	if c, n := f.counts(); c != 0 || n != 1 {
+		t.Fatalf("a stale plan created %d containers and %d networks", c-0, n-1)
+	}
+}
+
+// The plan read back from the engine is the plan that was applied, but for
+// what no container keeps: the pool and the env of users' images.
+func TestAppliedPlanReadsBackTheAppliedPlan(t *testing.T) {
+	for _, file := range []string{"../topologies/star.yaml", "../topologies/ring.yaml", "../topologies/bus.yaml",
+		"../topologies/custom.yaml", "../compose/testdata/own-image.yaml"} {
+		t.Run(file, func(t *testing.T) {
+			f := newFake()
+			f.images["registry.example:5000/probe:v$1"] = true
+			o := fakeOrchestrator(f)
+			ctx := context.Background()
+			res, err := o.Up(ctx, load(t, file), orchestrator.UpOptions{Name: "back"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := o.AppliedPlan(ctx, "back")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := *res.Plan
+			want.Pool = netip.Prefix{}
+			want.Nodes = append(want.Nodes[:0:0], want.Nodes...)
+			for i := range want.Nodes {
+				want.Nodes[i].Env = nil
+			}
+			if g, w := mustJSON(t, got), mustJSON(t, &want); g != w {
+				t.Errorf("read back:\n%s\napplied:\n%s", g, w)
+			}
+		})
+	}
+	if _, err := fakeOrchestrator(newFake()).AppliedPlan(context.Background(), "none"); !errors.Is(err, orchestrator.ErrNoTopology) {
+		t.Errorf("plan of nothing: %v, want ErrNoTopology", err)
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.MarshalIndent(v, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
