@@ -73,6 +73,40 @@ func New(cfg *agent.Config, opts ...Option) (*Agent, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	o := resolveOptions(cfg, opts)
+	a := &Agent{
+		cfg:     cfg,
+		o:       o,
+		log:     o.logger.With("node", cfg.Name),
+		name:    cfg.Name,
+		port:    cfg.PortOrDefault(),
+		routes:  cfg.Routes,
+		links:   map[string]*link{},
+		idBase:  rand.Uint64(),
+		pending: map[uint64]*pending{},
+	}
+	a.traffic.Store(true)
+	if a.routes == nil {
+		a.routes = map[string]string{}
+	}
+	byName, err := a.addSegments()
+	if err != nil {
+		return nil, err
+	}
+	if err := a.addLinks(byName); err != nil {
+		return nil, err
+	}
+	if err := a.addRing(); err != nil {
+		return nil, err
+	}
+	a.targets = a.trafficTargets()
+	a.ttl = hopBudget(cfg, len(a.routes))
+	return a, nil
+}
+
+// resolveOptions applies opts over the defaults and fills what they leave
+// unset from cfg, or from the defaults again.
+func resolveOptions(cfg *agent.Config, opts []Option) options {
 	o := defaultOptions()
 	for _, opt := range opts {
 		opt(&o)
@@ -104,26 +138,17 @@ func New(cfg *agent.Config, opts ...Option) (*Agent, error) {
 	if o.handshake <= 0 {
 		o.handshake = def.handshake
 	}
-	a := &Agent{
-		cfg:     cfg,
-		o:       o,
-		log:     o.logger.With("node", cfg.Name),
-		name:    cfg.Name,
-		port:    cfg.PortOrDefault(),
-		routes:  cfg.Routes,
-		links:   map[string]*link{},
-		idBase:  rand.Uint64(),
-		pending: map[uint64]*pending{},
-	}
-	a.traffic.Store(true)
-	if a.routes == nil {
-		a.routes = map[string]string{}
-	}
+	return o
+}
+
+// addSegments makes the agent's segments from its config and returns them
+// by name.
+func (a *Agent) addSegments() (map[string]*segment, error) {
 	byName := map[string]*segment{}
-	for _, s := range cfg.Segments {
+	for _, s := range a.cfg.Segments {
 		seg, err := newSegment(s, a.port)
 		if err != nil {
-			return nil, fmt.Errorf("node %q: %w", cfg.Name, err)
+			return nil, fmt.Errorf("node %q: %w", a.cfg.Name, err)
 		}
 		if !s.Impairment.IsZero() {
 			seg.shaper = newShaper(a, seg, s.Impairment)
@@ -131,35 +156,46 @@ func New(cfg *agent.Config, opts ...Option) (*Agent, error) {
 		a.segs = append(a.segs, seg)
 		byName[s.Name] = seg
 	}
+	return byName, nil
+}
+
+// addLinks makes a link to each neighbour, on the segment it is on.
+func (a *Agent) addLinks(byName map[string]*segment) error {
+	cfg := a.cfg
 	for _, nb := range cfg.Neighbors {
 		seg, err := a.segmentFor(nb, byName)
 		if err != nil {
-			return nil, fmt.Errorf("node %q: neighbour %q: %w", cfg.Name, nb.Name, err)
+			return fmt.Errorf("node %q: neighbour %q: %w", cfg.Name, nb.Name, err)
 		}
 		if _, dup := a.links[nb.Name]; dup {
-			return nil, fmt.Errorf("node %q: neighbour %q listed twice", cfg.Name, nb.Name)
+			return fmt.Errorf("node %q: neighbour %q listed twice", cfg.Name, nb.Name)
 		}
 		l, err := newLink(a, nb, seg)
 		if err != nil {
-			return nil, fmt.Errorf("node %q: neighbour %q: %w", cfg.Name, nb.Name, err)
+			return fmt.Errorf("node %q: neighbour %q: %w", cfg.Name, nb.Name, err)
 		}
 		a.links[nb.Name] = l
 		a.linkList = append(a.linkList, l)
 		seg.links = append(seg.links, l)
 	}
-	if cfg.Layout == LayoutRing {
-		if cfg.Ring == nil {
-			return nil, fmt.Errorf("node %q: ring layout without ring settings", cfg.Name)
-		}
-		succ := a.links[cfg.Ring.Successor]
-		if succ == nil {
-			return nil, fmt.Errorf("node %q: ring successor %q is not a neighbour", cfg.Name, cfg.Ring.Successor)
-		}
-		a.ring = newRing(a, succ)
+	return nil
+}
+
+// addRing sets up the token ring in the ring layout, once the links exist.
+func (a *Agent) addRing() error {
+	cfg := a.cfg
+	if cfg.Layout != LayoutRing {
+		return nil
 	}
-	a.targets = a.trafficTargets()
-	a.ttl = hopBudget(cfg, len(a.routes))
-	return a, nil
+	if cfg.Ring == nil {
+		return fmt.Errorf("node %q: ring layout without ring settings", cfg.Name)
+	}
+	succ := a.links[cfg.Ring.Successor]
+	if succ == nil {
+		return fmt.Errorf("node %q: ring successor %q is not a neighbour", cfg.Name, cfg.Ring.Successor)
+	}
+	a.ring = newRing(a, succ)
+	return nil
 }
 
 // hopBudget is the TTL of the messages a node originates: DefaultTTL, or
