@@ -18,7 +18,8 @@ import (
 type Options struct {
 	Logger   *slog.Logger                // diagnostics; discarded when nil
 	Progress func(orchestrator.Progress) // progress of up and down; nil for none
-	// Image configures how the node image is built.
+	// Image configures how the node image is built; its Source defaults
+	// to AgentSource.
 	Image nodeimage.Options
 }
 
@@ -35,6 +36,9 @@ func Open(ctx context.Context, opts Options) (*orchestrator.Orchestrator, func()
 	imgOpts := opts.Image
 	if imgOpts.Logger == nil {
 		imgOpts.Logger = opts.Logger
+	}
+	if imgOpts.Source == nil {
+		imgOpts.Source = AgentSource()
 	}
 	oo := []orchestrator.Option{
 		orchestrator.WithLogger(opts.Logger),

@@ -7,7 +7,6 @@ import (
 	"net"
 
 	"github.com/topo-dev/topo/agent"
-	"golang.org/x/sync/errgroup"
 )
 
 // Run binds the node's addresses, connects to its neighbours and serves
@@ -26,7 +25,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.closeAll()
 		return err
 	}
-	g, ctx := errgroup.WithContext(ctx)
+	g, ctx := newGroup(ctx)
 	a.running.Store(true)
 	a.logStart()
 	for _, s := range a.segs {

@@ -1,8 +1,9 @@
 // Package nodeimage builds topo's node image locally, by content.
 //
 // The image holds nothing but the statically linked agent
-// (./node/cmd/topo-node), compiled from the topo checkout on the host and
-// copied into an image FROM scratch. Nothing is pulled. The tag is derived
+// (./node/cmd/topo-node), compiled with the host's Go toolchain from the
+// agent's source that topo carries in its own binary (or from a checkout,
+// when one is named) and copied into an image FROM scratch. Nothing is pulled. The tag is derived
 // from the binary and the Dockerfile, so an unchanged agent maps to the tag
 // that already exists and is never rebuilt, and a changed one always gets a
 // new tag.
@@ -17,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -57,10 +59,15 @@ ENTRYPOINT ["/` + binaryName + `"]
 // Options configure Build and Ensure. The zero value builds the agent for
 // the host's architecture from the checkout found as described on SourceDir.
 type Options struct {
-	// SourceDir is the module root of the topo checkout. When empty, it is
-	// $TOPO_SOURCE, else the checkout this package was compiled from, else
-	// the module of the working directory.
+	// SourceDir is the module root of a topo checkout to build from. When
+	// empty, it is $TOPO_SOURCE; else the agent is built from Source; else
+	// from the checkout this package was compiled from, else from the
+	// module of the working directory.
 	SourceDir string
+	// Source is the agent's module source (go.mod, agent/ and node/ at its
+	// root), as topo.AgentSource returns it from the binary itself, so
+	// that an installed topo needs no checkout.
+	Source fs.FS
 	// Package is the Go package to build as the agent, relative to the
 	// module root; DefaultPackage when empty. Tests use a stand-in.
 	Package string
@@ -158,10 +165,11 @@ func newImage(binary []byte) *Image {
 // removed before Build returns; the Image keeps it in memory. Go's build
 // cache makes this about a second when nothing changed.
 func Build(ctx context.Context, opts Options) (*Image, error) {
-	root, err := moduleRoot(ctx, opts)
+	root, cleanup, err := sourceRoot(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
+	defer cleanup()
 	pkg := opts.Package
 	if pkg == "" {
 		pkg = DefaultPackage
@@ -183,6 +191,10 @@ func Build(ctx context.Context, opts Options) (*Image, error) {
 		"-o", out, pkg)
 	cmd.Dir = root
 	cmd.Env = buildEnv(os.Environ(), arch)
+	if opts.explicitDir() == "" && opts.Source != nil {
+		// The extracted module needs nothing but the standard library.
+		cmd.Env = append(cmd.Env, "GOWORK=off", "GOPROXY=off")
+	}
 	var stderr bytes.Buffer
 	cmd.Stdout = &stderr
 	cmd.Stderr = &stderr
@@ -234,6 +246,24 @@ func buildEnv(env []string, arch string) []string {
 		"GOARCH="+arch,
 		"GOFLAGS="+strings.Join(goflags, " "),
 	)
+}
+
+// explicitDir is the checkout the caller named, if any.
+func (o *Options) explicitDir() string {
+	if o.SourceDir != "" {
+		return o.SourceDir
+	}
+	return os.Getenv("TOPO_SOURCE")
+}
+
+// sourceRoot finds or makes the module root to build the agent in, and
+// returns the func that removes it when it was made.
+func sourceRoot(ctx context.Context, opts Options) (string, func(), error) {
+	if opts.explicitDir() == "" && opts.Source != nil {
+		return extract(opts.Source)
+	}
+	root, err := moduleRoot(ctx, opts)
+	return root, func() {}, err
 }
 
 // errNoSource is returned when no checkout with the agent can be found.

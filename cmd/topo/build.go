@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	topolib "github.com/topo-dev/topo"
 	"github.com/topo-dev/topo/nodeimage"
 )
 
@@ -14,7 +15,8 @@ func newBuildCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "build",
 		Short: "Build the node image and tag it " + nodeimage.LatestTag + ", for compose files",
-		Long: `build compiles the node agent from this checkout (or $TOPO_SOURCE), builds
+		Long: `build compiles the node agent from the source inside topo (or from the
+checkout $TOPO_SOURCE names) with the local Go toolchain, builds
 the node image locally if it is missing or out of date (nothing is pulled),
 and tags it ` + nodeimage.LatestTag + `, the image that compose files made by
 ` + "`topo export compose`" + ` run. It prints the image's tags.
@@ -43,6 +45,7 @@ func (a *app) build(ctx context.Context, opts nodeimage.Options) error {
 		return err
 	}
 	opts.TagLatest = true
+	opts.Source = topolib.AgentSource()
 	opts.Logger = a.logger()
 	opts.Progress = func(msg string) { fmt.Fprintln(a.stderr, msg) }
 	ref, _, err := nodeimage.Ensure(ctx, rt, opts)
