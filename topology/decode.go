@@ -86,7 +86,16 @@ func nameFromFile(file string) string {
 type decoder struct {
 	e    errs
 	data []byte
+	// merged counts the entries merge keys have copied so far. Aliases let
+	// a file of a few hundred bytes merge a mapping into itself 10^8
+	// times, so the total is capped, not just the depth.
+	merged    int
+	mergeOver bool // the cap was reported
 }
+
+// maxMergedEntries bounds the entries merge keys may copy in one file: far
+// more than any topology file uses, and milliseconds of work.
+const maxMergedEntries = 10_000
 
 // safeDecode reads the next document. yaml.v3 has panicked on hostile input
 // before; a bad file must never take the caller down with it.

@@ -126,11 +126,16 @@ func (d *decoder) entries(n *yaml.Node, what string, depth int) []entry {
 			}
 		}
 		for _, m := range srcs {
+			if !d.mayMerge(k) {
+				break
+			}
 			if m.Kind != yaml.MappingNode || depth > 8 {
 				d.e.add(pos(k), "%s: << must merge a mapping", what)
 				continue
 			}
-			for _, kv := range d.entries(m, what, depth+1) {
+			sub := d.entries(m, what, depth+1)
+			d.merged += len(sub)
+			for _, kv := range sub {
 				// Merged keys yield to the mapping's own: a repeat is not
 				// reported as given twice.
 				kv.merged = true
@@ -215,4 +220,17 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// mayMerge reports whether merging may go on, and reports at the merge key
+// k, once, when aliases and merge keys have expanded past maxMergedEntries.
+func (d *decoder) mayMerge(k *yaml.Node) bool {
+	if d.merged <= maxMergedEntries {
+		return true
+	}
+	if !d.mergeOver {
+		d.mergeOver = true
+		d.e.add(pos(k), "merge keys (<<) and aliases expand to more than %d entries; write the values out instead", maxMergedEntries)
+	}
+	return false
 }
