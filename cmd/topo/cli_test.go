@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runCLI runs the topo command line in-process.
@@ -42,6 +43,13 @@ func TestCommandLine(t *testing.T) {
 			code:   2,
 			stdout: []string{"ok ../../topologies/bus.yaml"},
 			stderr: []string{"testdata/bad.yaml:2:8: nodes: want a count"},
+		},
+		{
+			name:   "good, bad and missing files: each gets its verdict, the exit code is 2",
+			args:   []string{"validate", "../../topologies/bus.yaml", "testdata/bad.yaml", "testdata/nope.yaml", "../../topologies/ring.yaml"},
+			code:   2,
+			stdout: []string{"ok ../../topologies/bus.yaml", "ok ../../topologies/ring.yaml"},
+			stderr: []string{"testdata/bad.yaml:2:8: nodes: want a count", "nope.yaml"},
 		},
 		{
 			name:   "a missing file",
@@ -185,6 +193,22 @@ func TestHelpHasExamples(t *testing.T) {
 		}
 		if c.Short == "" || c.Example == "" {
 			t.Errorf("command %s lacks a short help or examples", c.Name())
+		}
+	}
+}
+
+func TestSinceTime(t *testing.T) {
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		d    time.Duration
+		want time.Time
+	}{
+		{0, time.Time{}},
+		{time.Minute, now.Add(-time.Minute)},
+		{500000 * time.Hour, time.Time{}}, // before 1970: from the start, not an engine error
+	} {
+		if got := sinceTime(now, tc.d); !got.Equal(tc.want) {
+			t.Errorf("--since %v: %v, want %v", tc.d, got, tc.want)
 		}
 	}
 }

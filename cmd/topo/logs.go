@@ -45,9 +45,7 @@ node's JSON event through unchanged, one per line.`,
 				return err
 			}
 			opts := orchestrator.LogsOptions{Nodes: nodes, Follow: f.follow, Tail: f.tail}
-			if f.since > 0 {
-				opts.Since = time.Now().Add(-f.since)
-			}
+			opts.Since = sinceTime(time.Now(), f.since)
 			pr := newLogPrinter(a.stdout, f.output == "json")
 			return o.Logs(cmd.Context(), name, opts, pr.print)
 		},
@@ -91,4 +89,15 @@ func (p *logPrinter) print(l orchestrator.LogLine) error {
 	}
 	_, err := fmt.Fprintf(p.w, "%s %s\n", prefix, orchestrator.FormatLogText(l.Text))
 	return err
+}
+
+// sinceTime is the moment --since d points at. The engine takes only times
+// after 1970, so a duration that reaches further back means "from the
+// start", as 0 does.
+func sinceTime(now time.Time, d time.Duration) time.Time {
+	t := now.Add(-d)
+	if d <= 0 || !t.After(time.Unix(0, 0)) {
+		return time.Time{}
+	}
+	return t
 }

@@ -37,6 +37,7 @@ It exits 2 when any file is invalid. It needs no Docker.`,
 				return usageError{errors.New("validate: -o json prints the plan: add --plan")}
 			}
 			var all topology.ErrorList
+			unreadable := false
 			for _, file := range files {
 				plan, err := loadPlan(file)
 				var el topology.ErrorList
@@ -45,7 +46,10 @@ It exits 2 when any file is invalid. It needs no Docker.`,
 					all = append(all, el...)
 					continue
 				case err != nil:
-					return usageError{err}
+					// Said at once; the other files still get their verdict.
+					fmt.Fprintln(a.stderr, "topo:", err)
+					unreadable = true
+					continue
 				}
 				if err := printValidated(a, file, plan, f); err != nil {
 					return err
@@ -53,6 +57,9 @@ It exits 2 when any file is invalid. It needs no Docker.`,
 			}
 			if len(all) > 0 {
 				return all
+			}
+			if unreadable {
+				return silentError{exitUsage}
 			}
 			return nil
 		},
