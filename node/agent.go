@@ -57,6 +57,8 @@ type Agent struct {
 	started atomic.Bool
 	running atomic.Bool
 	traffic atomic.Bool
+	// controlSends holds a token per control send waiting for its receipt.
+	controlSends chan struct{}
 
 	mu      sync.Mutex
 	pending map[uint64]*pending
@@ -75,15 +77,16 @@ func New(cfg *agent.Config, opts ...Option) (*Agent, error) {
 	}
 	o := resolveOptions(cfg, opts)
 	a := &Agent{
-		cfg:     cfg,
-		o:       o,
-		log:     o.logger.With("node", cfg.Name),
-		name:    cfg.Name,
-		port:    cfg.PortOrDefault(),
-		routes:  cfg.Routes,
-		links:   map[string]*link{},
-		idBase:  rand.Uint64(),
-		pending: map[uint64]*pending{},
+		cfg:          cfg,
+		o:            o,
+		log:          o.logger.With("node", cfg.Name),
+		name:         cfg.Name,
+		port:         cfg.PortOrDefault(),
+		routes:       cfg.Routes,
+		links:        map[string]*link{},
+		idBase:       rand.Uint64(),
+		pending:      map[uint64]*pending{},
+		controlSends: make(chan struct{}, maxControlSends),
 	}
 	a.traffic.Store(true)
 	if a.routes == nil {

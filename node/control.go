@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/topo-dev/topo/agent"
+	"github.com/topo-dev/topo/node/frame"
 )
 
 // The control channel is a unix socket inside the node's container. Each
@@ -25,6 +27,18 @@ const (
 
 // DefaultSendTimeout is how long a control send waits for its receipt.
 const DefaultSendTimeout = 5 * time.Second
+
+// Bounds of the control channel. A request is read only up to
+// MaxControlRequest bytes: a text of frame.MaxPayload bytes, even with
+// every byte escaped, fits. A send waits at most MaxSendTimeout. At most
+// maxControlSends sends wait for receipts at once; other requests (stats,
+// ready) are answered meanwhile, up to maxControlConns at once.
+const (
+	MaxControlRequest = 8*frame.MaxPayload + 4096
+	MaxSendTimeout    = time.Minute
+	maxControlSends   = 16
+	maxControlConns   = 64
+)
 
 // ControlRequest is one request on the control channel.
 type ControlRequest struct {
@@ -68,7 +82,7 @@ func (a *Agent) listenControl() (*controlServer, error) {
 
 // serveControl answers control requests, a few at a time.
 func (a *Agent) serveControl(ctx context.Context, cs *controlServer, spawn func(func() error)) error {
-	sem := make(chan struct{}, 16)
+	sem := make(chan struct{}, maxControlConns)
 	for {
 		c, err := a.accept(ctx, cs.l, "control accept")
 		if err != nil {
@@ -96,8 +110,8 @@ func (a *Agent) handleControl(ctx context.Context, c net.Conn) {
 	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 	var req ControlRequest
 	var resp ControlResponse
-	if err := json.NewDecoder(c).Decode(&req); err != nil {
-		resp.Error = "bad request: " + err.Error()
+	if err := json.NewDecoder(io.LimitReader(c, MaxControlRequest)).Decode(&req); err != nil {
+		resp.Error = fmt.Sprintf("bad request (at most %d bytes of JSON): %v", MaxControlRequest, err)
 	} else {
 		resp = a.control(ctx, c, req)
 	}
@@ -115,6 +129,15 @@ func (a *Agent) control(ctx context.Context, c net.Conn, req ControlRequest) Con
 		timeout := req.Timeout.D()
 		if timeout <= 0 {
 			timeout = DefaultSendTimeout
+		}
+		if timeout > MaxSendTimeout {
+			return ControlResponse{Error: fmt.Sprintf("send timeout %v is longer than %v", timeout, MaxSendTimeout)}
+		}
+		select {
+		case a.controlSends <- struct{}{}:
+			defer func() { <-a.controlSends }()
+		default:
+			return ControlResponse{Error: fmt.Sprintf("busy: %d sends are waiting for receipts; try again", maxControlSends)}
 		}
 		_ = c.SetDeadline(time.Now().Add(timeout + 5*time.Second))
 		ctx, cancel := context.WithTimeout(ctx, timeout)
