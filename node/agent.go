@@ -59,6 +59,9 @@ type Agent struct {
 	traffic atomic.Bool
 	// controlSends holds a token per control send waiting for its receipt.
 	controlSends chan struct{}
+	// malformedLog summarizes, at most a line a second, the undecodable
+	// frames anyone on a segment can send in bulk.
+	malformedLog *refusalLog
 
 	mu      sync.Mutex
 	pending map[uint64]*pending
@@ -79,7 +82,7 @@ func New(cfg *agent.Config, opts ...Option) (*Agent, error) {
 	a := &Agent{
 		cfg:          cfg,
 		o:            o,
-		log:          o.logger.With("node", cfg.Name),
+		log:          o.logger.With(agent.FieldNode, cfg.Name),
 		name:         cfg.Name,
 		port:         cfg.PortOrDefault(),
 		routes:       cfg.Routes,
@@ -88,6 +91,10 @@ func New(cfg *agent.Config, opts ...Option) (*Agent, error) {
 		pending:      map[uint64]*pending{},
 		controlSends: make(chan struct{}, maxControlSends),
 	}
+	a.malformedLog = &refusalLog{emit: func(n int, from, detail string) {
+		a.event(slog.LevelWarn, agent.EvDrop, fmt.Sprintf("dropped: malformed (%d)", n), peerAttr(from),
+			reasonAttr(agent.ReasonMalformed), slog.String(agent.FieldError, detail), slog.Int("count", n))
+	}}
 	a.traffic.Store(true)
 	if a.routes == nil {
 		a.routes = map[string]string{}

@@ -46,3 +46,38 @@ func TestMalformedNotDropped(t *testing.T) {
 		t.Errorf("%d drop lines logged for the garbage, want 1", n)
 	}
 }
+
+// TestMalformedFloodIsSummarized sends thousands of junk datagrams: each is
+// counted, and the log gets a summary line a second, not a line each.
+func TestMalformedFloodIsSummarized(t *testing.T) {
+	cfgs := p2pSpec("udp", 2).configs()
+	c := startConfigs(t, cfgs, []string{"p1", "p2"})
+	c.waitReady()
+	u, err := net.Dial("udp", net.JoinHostPort(cfgs["p2"].Segments[0].Addr, "7000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	const junk = 2000
+	for range junk {
+		if _, err := u.Write([]byte("junk")); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Microsecond) // stay within the socket's buffer
+	}
+	eventually(t, 10*time.Second, "every junk datagram counted", func() bool {
+		return c.agent("p2").Stats().Counters.Malformed == junk
+	})
+	var logged float64
+	eventually(t, 5*time.Second, "the summaries to add up to every datagram", func() bool {
+		logged = 0
+		for _, e := range c.node("p2").logs.events(agent.EvDrop) {
+			n, _ := e["count"].(float64)
+			logged += n
+		}
+		return logged == junk
+	})
+	if n := len(c.node("p2").logs.events(agent.EvDrop)); n > 5 {
+		t.Errorf("%d drop lines for %d junk datagrams, want a summary a second", n, junk)
+	}
+}

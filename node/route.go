@@ -182,5 +182,5 @@ func (a *Agent) dropQueued(f *frame.Frame, l *link, reason string, err error) {
 // counted apart from the drops, since no agent originated it.
 func (a *Agent) malformed(from string, err error) {
 	a.cnt.malformed.Add(1)
-	a.event(slog.LevelWarn, agent.EvDrop, "dropped: malformed", peerAttr(from), reasonAttr(agent.ReasonMalformed), errAttr(err))
+	a.malformedLog.add(from, err.Error())
 }

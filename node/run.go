@@ -69,6 +69,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		return nil
 	})
 	err = g.Wait()
+	a.malformedLog.flush()
 	a.event(slog.LevelInfo, agent.EvStop, "node stopped")
 	return err
 }

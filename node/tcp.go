@@ -91,7 +91,7 @@ func acceptLimit(s *segment) int {
 func (a *Agent) acceptLoop(ctx context.Context, s *segment, spawn func(func() error)) error {
 	limit := acceptLimit(s)
 	sem := make(chan struct{}, limit)
-	refusals := &refusalLog{emit: func(n int, remote string) {
+	refusals := &refusalLog{emit: func(n int, remote, _ string) {
 		a.event(slog.LevelWarn, agent.EvLink, fmt.Sprintf("refused connection from %s: %d connections already open on %s", remote, limit, s.name),
 			addrAttr(remote), slog.String("segment", s.name), reasonAttr("too_many_connections"), slog.Int("refused", n))
 	}}
@@ -107,7 +107,7 @@ func (a *Agent) acceptLoop(ctx context.Context, s *segment, spawn func(func() er
 		select {
 		case sem <- struct{}{}:
 		default:
-			refusals.add(c.RemoteAddr().String())
+			refusals.add(c.RemoteAddr().String(), "")
 			_ = c.Close()
 			continue
 		}
@@ -128,21 +128,25 @@ func (a *Agent) acceptLoop(ctx context.Context, s *segment, spawn func(func() er
 // the one before and names the last one's address; refusals that come too
 // soon after a line are written by a timer when the interval is over, so
 // that the lines add up to every connection refused.
+//
+// It summarizes floods that a stranger can cause: refused connections and
+// undecodable frames.
 type refusalLog struct {
-	emit func(n int, remote string)
+	emit func(n int, remote, detail string)
 
 	mu      sync.Mutex
 	n       int       // refused since the last line
 	remote  string    // the latest of them
+	detail  string    // what was wrong with the latest
 	logged  time.Time // when the last line was written
 	pending bool      // a timer will write the line
 }
 
-func (r *refusalLog) add(remote string) {
+func (r *refusalLog) add(remote, detail string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.n++
-	r.remote = remote
+	r.remote, r.detail = remote, detail
 	if since := time.Since(r.logged); since >= refusedLogEvery {
 		r.writeLocked()
 	} else if !r.pending {
@@ -162,7 +166,7 @@ func (r *refusalLog) flush() {
 }
 
 func (r *refusalLog) writeLocked() {
-	r.emit(r.n, r.remote)
+	r.emit(r.n, r.remote, r.detail)
 	r.n, r.logged = 0, time.Now()
 }
 
