@@ -52,6 +52,12 @@ func topo(t *testing.T, env []string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(topoBinary(t), args...)
 	cmd.Env = append(os.Environ(), env...)
+	return runCmd(t, cmd)
+}
+
+// runCmd runs a command and returns its exit code and output.
+func runCmd(t *testing.T, cmd *exec.Cmd) result {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()

@@ -82,16 +82,7 @@ func TestIntegrationInstalledBinaryNeedsNoCheckout(t *testing.T) {
 		cmd := exec.Command(bin, args...)
 		cmd.Dir = work
 		cmd.Env = withoutEnv(os.Environ(), "TOPO_SOURCE")
-		var out, errOut strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return result{code, out.String(), errOut.String()}
+		return runCmd(t, cmd)
 	}
 	t.Cleanup(func() { run("down", name) })
 	up := run("up", "--name", name, "star.yaml").must(t, 0)
