@@ -12,10 +12,11 @@ const (
 	ReasonTTL       = "ttl"
 	ReasonQueueFull = "queue_full"
 	ReasonLinkDown  = "link_down"
-	ReasonOversize  = "oversize" // too big for a frame or a UDP datagram
-	ReasonLoss      = "loss"     // lost to the segment's impairment
-	ReasonTimeout   = "timeout"  // receipts only: no answer in time
-	ReasonStopped   = "stopped"  // the agent stopped with the frame queued
+	ReasonOversize  = "oversize"  // too big for a frame or a UDP datagram
+	ReasonLoss      = "loss"      // lost to the segment's impairment
+	ReasonTimeout   = "timeout"   // receipts only: no answer in time
+	ReasonStopped   = "stopped"   // the agent stopped with the frame queued
+	ReasonNodeDown  = "node_down" // receipts only: the destination's container is not running
 )
 
 // Stats is a node's state as the control channel's stats verb reports it.
