@@ -17,6 +17,7 @@ import (
 // own logic: planning around used subnets, rollback, state read back from
 // labels. Hooks let a test make one call fail.
 type fakeRuntime struct {
+	sends int // agent send verbs run
 	mu         sync.Mutex
 	nextID     int
 	containers map[string]*engine.ContainerInfo // by ID
@@ -223,6 +224,13 @@ func (f *fakeRuntime) Exec(_ context.Context, id string, cmd []string, stdout, _
 		return f.ready, nil
 	case "stats":
 		fmt.Fprintf(stdout, `{"name":%q,"ready":true,"counters":{"originated":1,"delivered":2},"neighbors":[{"name":"x","state":"up"}]}`, c.Labels[engine.LabelNode])
+		return 0, nil
+	case "send":
+		f.mu.Lock()
+		f.sends++
+		f.mu.Unlock()
+		to := cmd[len(cmd)-2]
+		fmt.Fprintf(stdout, `{"id":"1","from":%q,"to":%q,"delivered":true,"path":[%q,%q],"rtt_ms":1}`, c.Labels[engine.LabelNode], to, c.Labels[engine.LabelNode], to)
 		return 0, nil
 	}
 	return 127, nil

@@ -46,7 +46,7 @@ func (o *Orchestrator) Logs(ctx context.Context, name string, opts LogsOptions, 
 	for _, want := range opts.Nodes {
 		i := slices.IndexFunc(cs, func(c engine.ContainerInfo) bool { return c.Labels[engine.LabelNode] == want })
 		if i < 0 {
-			return fmt.Errorf("logs %s: no node %q; the nodes are %s", name, want, strings.Join(nodeLabels(cs), ", "))
+			return fmt.Errorf("logs %s: %w %q; the nodes are %s", name, ErrNoNode, want, strings.Join(nodeLabels(cs), ", "))
 		}
 		picked = append(picked, cs[i])
 	}

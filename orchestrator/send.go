@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -32,18 +33,33 @@ const DefaultSendTimeout = 5 * time.Second
 
 // Send injects a message at node from, addressed to node to, and waits for
 // its receipt. A message that was not delivered is not an error: the
-// receipt says why.
+// receipt says why. A destination that is not a node of the topology is an
+// error (ErrNoNode) and nothing is sent; one whose container is not running
+// gets a receipt with reason node_down at once, without waiting.
 func (o *Orchestrator) Send(ctx context.Context, name string, opts SendOptions) (*agent.Receipt, error) {
-	from, to, text, timeout := opts.From, opts.To, opts.Text, opts.Timeout
+	from, to, timeout := opts.From, opts.To, opts.Timeout
 	if timeout <= 0 {
 		timeout = DefaultSendTimeout
 	}
-	c, err := o.agentContainer(ctx, name, from)
+	cs, err := o.containers(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("send: %w", err)
 	}
+	c, err := agentNode(cs, name, from)
+	if err != nil {
+		return nil, fmt.Errorf("send: %w", err)
+	}
+	if to != broadcast {
+		dst, err := findNode(cs, name, to)
+		if err != nil {
+			return nil, fmt.Errorf("send: %w", err)
+		}
+		if dst.State != "running" {
+			return &agent.Receipt{From: from, To: to, Reason: agent.ReasonNodeDown, Path: []string{}}, nil
+		}
+	}
 	var out, errOut bytes.Buffer
-	code, err := o.rt.Exec(ctx, c.ID, agent.SendCommand(to, text, timeout), &out, &errOut)
+	code, err := o.rt.Exec(ctx, c.ID, agent.SendCommand(to, opts.Text, timeout), &out, &errOut)
 	if err != nil {
 		return nil, fmt.Errorf("send from %s: %w", from, err)
 	}
@@ -63,6 +79,9 @@ func (o *Orchestrator) Send(ctx context.Context, name string, opts SendOptions) 
 	return &r, nil
 }
 
+// broadcast is the destination that reaches every node.
+const broadcast = "*"
+
 // Exec runs a command in a node's container and returns its exit code.
 func (o *Orchestrator) Exec(ctx context.Context, name string, opts ExecOptions) (int, error) {
 	c, err := o.nodeContainer(ctx, name, opts.Node)
@@ -76,35 +95,56 @@ func (o *Orchestrator) Exec(ctx context.Context, name string, opts ExecOptions) 
 	return code, nil
 }
 
-// nodeContainer finds the running container of a node.
-func (o *Orchestrator) nodeContainer(ctx context.Context, name, node string) (engine.ContainerInfo, error) {
+// ErrNoNode is returned, wrapped, for a node name the topology lacks; the
+// message lists the nodes it has.
+var ErrNoNode = errors.New("no such node")
+
+// containers lists a running topology's containers, in plan order.
+func (o *Orchestrator) containers(ctx context.Context, name string) ([]engine.ContainerInfo, error) {
 	cs, err := o.rt.ListContainers(ctx, map[string]string{engine.LabelTopology: name})
 	if err != nil {
-		return engine.ContainerInfo{}, err
+		return nil, err
 	}
 	if len(cs) == 0 {
-		return engine.ContainerInfo{}, fmt.Errorf("topology %q: %w; `topo ls` lists the running ones", name, ErrNoTopology)
+		return nil, fmt.Errorf("topology %q: %w; `topo ls` lists the running ones", name, ErrNoTopology)
 	}
+	sortByOrder(cs, func(c engine.ContainerInfo) map[string]string { return c.Labels })
+	return cs, nil
+}
+
+// findNode finds a node's container, running or not.
+func findNode(cs []engine.ContainerInfo, name, node string) (engine.ContainerInfo, error) {
 	for _, c := range cs {
 		if c.Labels[engine.LabelNode] == node {
-			if c.State != "running" {
-				return c, fmt.Errorf("node %s is %s, not running; see `topo logs -t %s %s`", node, c.State, name, node)
-			}
 			return c, nil
 		}
 	}
-	sortByOrder(cs, func(c engine.ContainerInfo) map[string]string { return c.Labels })
-	return engine.ContainerInfo{}, fmt.Errorf("topology %s has no node %q; its nodes are %s", name, node, strings.Join(nodeLabels(cs), ", "))
+	return engine.ContainerInfo{}, fmt.Errorf("topology %s has %w %q; its nodes are %s", name, ErrNoNode, node, strings.Join(nodeLabels(cs), ", "))
 }
 
-// agentContainer is nodeContainer for a node that runs topo's agent.
-func (o *Orchestrator) agentContainer(ctx context.Context, name, node string) (engine.ContainerInfo, error) {
-	c, err := o.nodeContainer(ctx, name, node)
+// runningNode finds the running container of a node.
+func runningNode(cs []engine.ContainerInfo, name, node string) (engine.ContainerInfo, error) {
+	c, err := findNode(cs, name, node)
+	if err == nil && c.State != "running" {
+		err = fmt.Errorf("node %s is %s, not running; see `topo logs -t %s %s`", node, c.State, name, node)
+	}
+	return c, err
+}
+
+// agentNode is runningNode for a node that runs topo's agent.
+func agentNode(cs []engine.ContainerInfo, name, node string) (engine.ContainerInfo, error) {
+	c, err := runningNode(cs, name, node)
+	if err == nil && c.Labels[engine.LabelAgent] != "true" {
+		err = fmt.Errorf("node %s runs its own image %s, not topo's agent", node, c.Image)
+	}
+	return c, err
+}
+
+// nodeContainer finds the running container of a node.
+func (o *Orchestrator) nodeContainer(ctx context.Context, name, node string) (engine.ContainerInfo, error) {
+	cs, err := o.containers(ctx, name)
 	if err != nil {
-		return c, err
+		return engine.ContainerInfo{}, err
 	}
-	if c.Labels[engine.LabelAgent] != "true" {
-		return c, fmt.Errorf("node %s runs its own image %s, not topo's agent", node, c.Image)
-	}
-	return c, nil
+	return runningNode(cs, name, node)
 }

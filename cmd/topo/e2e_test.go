@@ -134,8 +134,8 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	if b := topo(t, nil, "send", "-t", name, "spoke2", "*", "to all").must(t, 0).stdout; !strings.Contains(b, "broadcast from spoke2 sent") {
 		t.Errorf("broadcast: %s", b)
 	}
-	bad := topo(t, nil, "send", "-t", name, "spoke1", "nosuch", "hi").must(t, 1)
-	if !strings.Contains(bad.stdout, "not delivered") {
+	bad := topo(t, nil, "send", "-t", name, "spoke1", "nosuch", "hi").must(t, 2)
+	if !strings.Contains(bad.stderr, `no such node "nosuch"; its nodes are hub, spoke1`) {
 		t.Errorf("send to an unknown node: %+v", bad)
 	}
 

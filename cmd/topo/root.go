@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	fmt.Fprintln(stderr, "topo:", err)
 	var ue usageError
-	if errors.As(err, &ue) || errors.Is(err, orchestrator.ErrAmbiguous) {
+	if errors.As(err, &ue) || errors.Is(err, orchestrator.ErrAmbiguous) || errors.Is(err, orchestrator.ErrNoNode) {
 		return exitUsage
 	}
 	return exitFailure
