@@ -17,7 +17,7 @@ import (
 // own logic: planning around used subnets, rollback, state read back from
 // labels. Hooks let a test make one call fail.
 type fakeRuntime struct {
-	sends int // agent send verbs run
+	sends      int // agent send verbs run
 	mu         sync.Mutex
 	nextID     int
 	containers map[string]*engine.ContainerInfo // by ID
