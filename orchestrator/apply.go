@@ -151,7 +151,7 @@ func (u *upRun) run(ctx context.Context, image string) (*UpResult, error) {
 // returns the container specs by node.
 func (u *upRun) wire(ctx context.Context, image string) (map[string]engine.ContainerSpec, error) {
 	plan := u.d.Plan
-	unlock, err := lockNetworks(ctx)
+	unlock, err := u.o.lockNetworks(ctx, u.name)
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,7 @@ type Progress struct {
 	Topology string
 	Phase    Phase
 	Resource string // a network, container or node name; "" for the phase itself
-	Status   string // "started", "done", "failed"
+	Status   string // "started", "done", "failed"; "waiting": Resource is a lock another process holds
 	Done     int    // resources of this phase finished so far
 	Total    int    // resources in this phase
 	Err      error

@@ -6,11 +6,13 @@ import (
 	"github.com/topo-dev/topo/internal/flock"
 )
 
-// lockNetworks serializes planning and network creation among topo
-// processes on this machine. Two ups that plan at once would otherwise pick
-// the same free subnets, and one of them would fail on the overlap. The
-// engine serializes network creation anyway, so little is lost by waiting.
-// It returns the unlock func.
-func lockNetworks(ctx context.Context) (func(), error) {
-	return flock.Exclusive(ctx, "topo-networks.lock")
+// lockNetworks serializes network creation among topo processes on this
+// machine, so that an up sees the networks another made before it checks
+// its plan's subnets. The engine serializes network creation anyway, so
+// little is lost by waiting. A wait is reported as a "waiting" progress
+// event. It returns the unlock func.
+func (o *Orchestrator) lockNetworks(ctx context.Context, topology string) (func(), error) {
+	return flock.ExclusiveNotify(ctx, "topo-networks.lock", func(path string) {
+		o.emit(Progress{Topology: topology, Phase: PhaseNetworks, Status: "waiting", Resource: path})
+	})
 }

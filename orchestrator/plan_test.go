@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/internal/flock"
 	"github.com/topo-dev/topo/orchestrator"
 )
 
@@ -109,4 +111,38 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// An up that waits for another's network lock says so, then goes on.
+func TestUpReportsAWaitForTheNetworkLock(t *testing.T) {
+	unlock, err := flock.Exclusive(context.Background(), "topo-networks.lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting := make(chan orchestrator.Progress, 1)
+	f := newFake()
+	o := orchestrator.New(f,
+		orchestrator.WithNodeImage(func(context.Context) (string, error) { return "topo-node:fake", nil }),
+		orchestrator.WithProgress(func(p orchestrator.Progress) {
+			if p.Status == "waiting" {
+				waiting <- p
+			}
+		}))
+	done := make(chan error, 1)
+	go func() {
+		_, err := o.Up(context.Background(), load(t, "../topologies/star.yaml"), orchestrator.UpOptions{})
+		done <- err
+	}()
+	select {
+	case p := <-waiting:
+		if p.Phase != orchestrator.PhaseNetworks || !strings.HasSuffix(p.Resource, "topo-networks.lock") {
+			t.Errorf("waiting event %+v", p)
+		}
+	case err := <-done:
+		t.Fatalf("up went on while the lock was held: %v", err)
+	}
+	unlock()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 }

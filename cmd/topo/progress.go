@@ -27,6 +27,10 @@ func newProgress(w io.Writer) *progress {
 func (p *progress) event(e orchestrator.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if e.Status == "waiting" {
+		fmt.Fprintf(p.w, "%s: waiting for %s, which another topo process holds\n", e.Phase, e.Resource)
+		return
+	}
 	if e.Total == 0 && e.Resource == "" && e.Phase != orchestrator.PhaseRollback {
 		return // an empty phase, e.g. no image to build
 	}

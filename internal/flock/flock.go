@@ -1,7 +1,9 @@
-// Package flock coordinates topo processes on one machine through advisory
-// locks on files in the temporary directory: concurrent ups planning
-// subnets, concurrent builds of the node image, and test packages sharing
-// that image.
+// Package flock coordinates a user's topo processes on one machine through
+// advisory locks on files in a directory of that user's own (Dir):
+// concurrent ups creating networks, concurrent builds of the node image,
+// and test packages sharing that image. The directory is private, so no
+// other user can hold a lock to stall topo or plant a symlink in its place,
+// and every wait is bounded (MaxWait) and can be reported (ExclusiveNotify).
 package flock
 
 import (
@@ -20,26 +22,52 @@ type File struct {
 	f *os.File
 }
 
-// Open opens (creating it if need be) the lock file name in the
-// temporary directory. Every user's topo shares it, so it is made writable
-// by all; one another user made before that was done, or that the system
-// will not let us open for writing (fs.protected_regular), is opened read
-// only: flock needs no more.
+// MaxWait bounds every wait for a lock: a holder that keeps a lock longer
+// is stuck, and the error says which file to look at.
+var MaxWait = 3 * time.Minute
+
+// Dir is the directory of the lock files: topo-<uid> in the temporary
+// directory, made private to this user. It refuses one that is a symlink,
+// is not a directory, or belongs to another user.
+func Dir() (string, error) {
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("topo-%d", os.Getuid()))
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", fmt.Errorf("lock dir %s: %w", dir, err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return "", fmt.Errorf("lock dir %s: %w", dir, err)
+	}
+	if !fi.IsDir() || !ownedByUs(fi) {
+		return "", fmt.Errorf("lock dir %s is not a directory of this user's; remove it", dir)
+	}
+	if fi.Mode().Perm() != 0o700 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return "", fmt.Errorf("lock dir %s: %w", dir, err)
+		}
+	}
+	return dir, nil
+}
+
+// Open opens (creating it if need be) the lock file name in Dir, without
+// following a symlink. One the system will not let us open for writing is
+// opened read only: flock needs no more.
 func Open(name string) (*File, error) {
-	return open(filepath.Join(os.TempDir(), name), os.OpenFile)
+	dir, err := Dir()
+	if err != nil {
+		return nil, err
+	}
+	return open(filepath.Join(dir, name), os.OpenFile)
 }
 
 // open is Open with the file system call passed in, for tests.
 func open(path string, openFile func(string, int, fs.FileMode) (*os.File, error)) (*File, error) {
-	f, err := openFile(path, os.O_CREATE|os.O_RDWR, 0o666)
+	f, err := openFile(path, os.O_CREATE|os.O_RDWR|noFollow, 0o600)
 	if err == nil {
-		// The umask took some of 0666 away; put it back, for other users.
-		// Only the owner can, so a failure is no news.
-		_ = f.Chmod(0o666)
 		return &File{f: f}, nil
 	}
 	if errors.Is(err, fs.ErrPermission) {
-		f, rerr := openFile(path, os.O_RDONLY, 0)
+		f, rerr := openFile(path, os.O_RDONLY|noFollow, 0)
 		if rerr == nil {
 			return &File{f: f}, nil
 		}
@@ -47,16 +75,29 @@ func open(path string, openFile func(string, int, fs.FileMode) (*os.File, error)
 	return nil, fmt.Errorf("lock %s: %w", path, err)
 }
 
-// Lock waits until it holds the lock, shared or exclusive, or ctx ends.
+// Lock waits until it holds the lock, shared or exclusive, or ctx ends,
+// or MaxWait has passed.
 func (l *File) Lock(ctx context.Context, shared bool) error {
-	for {
+	return l.lock(ctx, shared, nil)
+}
+
+// lock is Lock that calls waiting once, when the lock is not free at once.
+func (l *File) lock(ctx context.Context, shared bool, waiting func(path string)) error {
+	deadline := time.Now().Add(MaxWait)
+	for first := true; ; first = false {
 		ok, err := l.TryLock(shared)
 		if err != nil || ok {
 			return err
 		}
+		if first && waiting != nil {
+			waiting(l.f.Name())
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("lock %s: held by another topo process for more than %v; if none runs, remove the file", l.f.Name(), MaxWait)
+		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return fmt.Errorf("waiting for lock %s: %w", l.f.Name(), ctx.Err())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
@@ -99,11 +140,17 @@ const maxNote = 4096
 // Exclusive opens the lock file name and waits for it exclusively. The
 // returned func releases it.
 func Exclusive(ctx context.Context, name string) (func(), error) {
+	return ExclusiveNotify(ctx, name, nil)
+}
+
+// ExclusiveNotify is Exclusive that calls waiting, once, with the lock
+// file's path when another process holds it, so that a wait can be shown.
+func ExclusiveNotify(ctx context.Context, name string, waiting func(path string)) (func(), error) {
 	l, err := Open(name)
 	if err != nil {
 		return nil, err
 	}
-	if err := l.Lock(ctx, false); err != nil {
+	if err := l.lock(ctx, false, waiting); err != nil {
 		l.Close()
 		return nil, err
 	}

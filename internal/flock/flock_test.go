@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -17,7 +18,11 @@ import (
 func testName(t *testing.T) string {
 	t.Helper()
 	name := fmt.Sprintf("topo-flock-test-%d.lock", time.Now().UnixNano())
-	t.Cleanup(func() { _ = os.Remove(filepath.Join(os.TempDir(), name)) })
+	dir, err := Dir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Remove(filepath.Join(dir, name)) })
 	return name
 }
 
@@ -72,7 +77,7 @@ func TestSharedThenExclusive(t *testing.T) {
 // TestOpenReadOnly: a lock file another user made, which this one may not
 // write, is opened read only, and locks all the same.
 func TestOpenReadOnly(t *testing.T) {
-	path := filepath.Join(os.TempDir(), testName(t))
+	path := filepath.Join(t.TempDir(), testName(t))
 	if err := os.WriteFile(path, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +94,7 @@ func TestOpenReadOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if want := []int{os.O_CREATE | os.O_RDWR, os.O_RDONLY}; !slices.Equal(flags, want) {
+	if want := []int{os.O_CREATE | os.O_RDWR | noFollow, os.O_RDONLY | noFollow}; !slices.Equal(flags, want) {
 		t.Errorf("open flags %v, want %v", flags, want)
 	}
 	if ok, err := l.TryLock(false); !ok || err != nil {
@@ -128,5 +133,26 @@ func TestNote(t *testing.T) {
 		if err != nil || got != note {
 			t.Errorf("Note = %q, %v; want %q", got, err, note)
 		}
+	}
+}
+
+// A wait for a lock another holder keeps is reported once and bounded.
+func TestWaitIsVisibleAndBounded(t *testing.T) {
+	name := testName(t)
+	unlock, err := Exclusive(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	old := MaxWait
+	MaxWait = 200 * time.Millisecond
+	defer func() { MaxWait = old }()
+	var told []string
+	_, err = ExclusiveNotify(context.Background(), name, func(path string) { told = append(told, path) })
+	if err == nil || !strings.Contains(err.Error(), "held by another topo process") {
+		t.Errorf("a lock held past MaxWait: %v", err)
+	}
+	if len(told) != 1 || !strings.HasSuffix(told[0], name) {
+		t.Errorf("waiting reported %v, want the lock's path once", told)
 	}
 }

@@ -5,8 +5,18 @@ package flock
 import (
 	"errors"
 	"fmt"
+	"os"
 	"syscall"
 )
+
+// noFollow keeps open from following a symlink in a lock file's place.
+const noFollow = syscall.O_NOFOLLOW
+
+// ownedByUs reports whether the file belongs to this process's user.
+func ownedByUs(fi os.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Getuid()
+}
 
 // TryLock takes the lock, shared or exclusive, if it is free now.
 func (l *File) TryLock(shared bool) (bool, error) {

@@ -5,26 +5,33 @@ package flock
 import (
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 )
 
-// TestOpenWritableByAll: the lock file is shared with other users' topo,
-// so the umask must not keep them out.
-func TestOpenWritableByAll(t *testing.T) {
-	old := syscall.Umask(0o022)
-	defer syscall.Umask(old)
+// TestLockDirIsPrivate: lock files live in a directory only this user can
+// write, and a symlink in a lock file's place is not followed.
+func TestLockDirIsPrivate(t *testing.T) {
+	dir, err := Dir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fi.IsDir() || fi.Mode().Perm() != 0o700 || !ownedByUs(fi) {
+		t.Errorf("lock dir %s: mode %v, want a directory of ours with mode 0700", dir, fi.Mode())
+	}
 	name := testName(t)
-	l, err := Open(name)
-	if err != nil {
+	target := filepath.Join(t.TempDir(), "target")
+	if err := os.WriteFile(target, []byte("keep"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	fi, err := os.Stat(filepath.Join(os.TempDir(), name))
-	if err != nil {
+	if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
 		t.Fatal(err)
 	}
-	if fi.Mode().Perm() != 0o666 {
-		t.Errorf("lock file mode %v, want -rw-rw-rw-", fi.Mode().Perm())
+	if l, err := Open(name); err == nil {
+		l.Close()
+		t.Error("a symlink in a lock file's place was followed")
 	}
 }

@@ -58,7 +58,11 @@ func TestRestoreLatest(t *testing.T) {
 // when the first one in found none, and only then.
 func TestLatestNote(t *testing.T) {
 	name := fmt.Sprintf("topo-livetest-test-%d.lock", time.Now().UnixNano())
-	t.Cleanup(func() { _ = os.Remove(filepath.Join(os.TempDir(), name)) })
+	dir, err := flock.Dir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Remove(filepath.Join(dir, name)) })
 	lock, err := flock.Open(name)
 	if err != nil {
 		t.Fatal(err)
