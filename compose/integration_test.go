@@ -566,10 +566,12 @@ func dockerJSON(t *testing.T, docker string, v any, args ...string) {
 	}
 }
 
+// withoutCompose leaves out compose's own labels, and topo.run, which
+// names the one `topo up` that made a resource and so differs by design.
 func withoutCompose(labels map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range labels {
-		if !strings.HasPrefix(k, "com.docker.compose.") {
+		if !strings.HasPrefix(k, "com.docker.compose.") && k != engine.LabelRun {
 			out[k] = v
 		}
 	}

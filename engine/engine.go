@@ -26,6 +26,7 @@ const (
 	LabelPlan     = "topo.plan"     // containers: hash of the plan, to tell a changed file apart
 	LabelAgent    = "topo.agent"    // containers: "true" when the node runs topo's agent
 	LabelOrder    = "topo.order"    // containers and networks: index in the plan, for stable listings
+	LabelRun      = "topo.run"      // containers and networks: the up that created them, so that its rollback removes only those
 )
 
 // Sentinel errors a Runtime returns, wrapped, so that callers need not know

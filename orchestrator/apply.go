@@ -3,6 +3,8 @@ package orchestrator
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -41,6 +43,11 @@ func (o *Orchestrator) Apply(ctx context.Context, d *Deployment, opts ApplyOptio
 	if opts.MaxWorkers <= 0 {
 		opts.MaxWorkers = DefaultMaxWorkers
 	}
+	release, err := claimUp(name)
+	if err != nil {
+		return &UpResult{Name: name}, fmt.Errorf("up %s: %w", name, err)
+	}
+	defer release()
 	running, err := o.checkExisting(ctx, name, d.File, d.Hash)
 	if err != nil || running {
 		return &UpResult{Name: name, AlreadyRunning: running}, err
@@ -48,7 +55,7 @@ func (o *Orchestrator) Apply(ctx context.Context, d *Deployment, opts ApplyOptio
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 
-	u := &upRun{o: o, opts: opts, d: d, name: name}
+	u := &upRun{o: o, opts: opts, d: d, name: name, runID: newRunID()}
 	// The image comes first: it may take a while, and creates nothing to
 	// roll back.
 	image, err := u.image(ctx)
@@ -72,7 +79,7 @@ func (u *upRun) fail(ctx context.Context, err error) error {
 	if u.opts.Retain {
 		return fmt.Errorf("up %s: %w (resources kept because of --retain; remove them with `topo down %s`)", name, err, name)
 	}
-	o.rollback(ctx, name)
+	o.rollback(ctx, name, u.runID)
 	switch {
 	case ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("up %s: timed out after %s and removed what it created (raise --timeout?): %w", name, u.opts.Timeout, err)
@@ -88,7 +95,8 @@ type upRun struct {
 	opts    ApplyOptions
 	d       *Deployment
 	name    string
-	created bool // a create was sent to the engine, so there may be something to roll back
+	runID   string // the topo.run label of everything this Apply creates
+	created bool   // a create was sent to the engine, so there may be something to roll back
 	timings []PhaseTiming
 }
 
@@ -178,6 +186,7 @@ func (u *upRun) wire(ctx context.Context, image string) (map[string]engine.Conta
 	}
 	byName := map[string]engine.NetworkSpec{}
 	for _, n := range nets {
+		n.Labels[engine.LabelRun] = u.runID
 		byName[n.Name] = n
 	}
 	u.created = true
@@ -186,6 +195,7 @@ func (u *upRun) wire(ctx context.Context, image string) (map[string]engine.Conta
 	})
 	specs := make(map[string]engine.ContainerSpec, len(cons))
 	for _, c := range cons {
+		c.Labels[engine.LabelRun] = u.runID
 		specs[c.Labels[engine.LabelNode]] = c
 	}
 	return specs, err
@@ -331,3 +341,10 @@ func boundedEach[T any](ctx context.Context, limit int, items []T, f func(ctx co
 // create is known and rolled back. The engine layer bounds every call with
 // a timeout of its own, and boundedEach starts no new call once ctx ends.
 func uncancelled(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
+// newRunID names one Apply, for the topo.run label.
+func newRunID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -30,12 +30,16 @@ const rollbackTimeout = 2 * time.Minute
 // that cannot be removed does not stop the others, and every failure is
 // reported.
 func (o *Orchestrator) Down(ctx context.Context, name string, opts DownOptions) (DownResult, error) {
+	return o.remove(ctx, name, map[string]string{engine.LabelTopology: name}, opts.MaxWorkers)
+}
+
+// remove removes the containers, then the networks, that carry every label
+// of sel, best effort, reporting progress under the topology's name.
+func (o *Orchestrator) remove(ctx context.Context, name string, sel map[string]string, maxWorkers int) (DownResult, error) {
 	var res DownResult
-	maxWorkers := opts.MaxWorkers
 	if maxWorkers <= 0 {
 		maxWorkers = DefaultMaxWorkers
 	}
-	sel := map[string]string{engine.LabelTopology: name}
 	cs, err := o.rt.ListContainers(ctx, sel)
 	if err != nil {
 		return res, fmt.Errorf("down %s: %w", name, err)
@@ -141,13 +145,15 @@ func (o *Orchestrator) DownAll(ctx context.Context, opts DownOptions) ([]string,
 	return done, errors.Join(errs...)
 }
 
-// rollback removes what a failed Up created, on a context of its own
-// because the caller's may be the reason Up failed.
-func (o *Orchestrator) rollback(ctx context.Context, name string) {
+// rollback removes what one failed Apply created: the resources labelled
+// with its run, and nothing another up of the same name made. It runs on a
+// context of its own, because the caller's may be the reason Apply failed.
+func (o *Orchestrator) rollback(ctx context.Context, name, run string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
 	defer cancel()
 	o.emit(Progress{Topology: name, Phase: PhaseRollback, Status: "started"})
-	if _, err := o.Down(ctx, name, DownOptions{}); err != nil {
+	sel := map[string]string{engine.LabelTopology: name, engine.LabelRun: run}
+	if _, err := o.remove(ctx, name, sel, DefaultMaxWorkers); err != nil {
 		o.log.Error("rollback failed; remove what is left with `topo down`", "topology", name, "err", err)
 		o.emit(Progress{Topology: name, Phase: PhaseRollback, Status: "failed", Err: err})
 		return

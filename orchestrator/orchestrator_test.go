@@ -331,3 +331,26 @@ func TestNamesCollideAcrossTopologies(t *testing.T) {
 		t.Errorf("%d containers, want only the first topology's 2", c)
 	}
 }
+
+// A failed up removes what it created and nothing else: not a container
+// another up of the same name made meanwhile.
+func TestRollbackRemovesOnlyWhatItCreated(t *testing.T) {
+	f := newFake()
+	f.failCreate = func(s engine.ContainerSpec) error {
+		if !strings.HasSuffix(s.Name, "spoke3") {
+			return nil
+		}
+		f.mu.Lock()
+		f.containers["other"] = &engine.ContainerInfo{ID: "other", Name: "star-other", State: "running",
+			Labels: map[string]string{engine.LabelTopology: "star", engine.LabelNode: "other"}}
+		f.mu.Unlock()
+		return errors.New("boom")
+	}
+	_, err := fakeOrchestrator(f).Up(context.Background(), load(t, "../topologies/star.yaml"), orchestrator.UpOptions{})
+	if err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("up = %v, want boom", err)
+	}
+	if c, n := f.counts(); c != 1 || n != 0 {
+		t.Errorf("left %d containers and %d networks, want only the other up's container", c, n)
+	}
+}

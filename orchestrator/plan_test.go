@@ -146,3 +146,25 @@ func TestUpReportsAWaitForTheNetworkLock(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A second up of a name while the first is under way is told so at once,
+// and is not told that the first one's networks are leftovers.
+func TestSecondUpWhileTheFirstIsUnderWay(t *testing.T) {
+	unlock, err := flock.Exclusive(context.Background(), "topo-up-star.lock") // as the first up holds it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	f := newFake()
+	if _, err := f.CreateNetwork(context.Background(), engine.NetworkSpec{Name: "star-hub-spoke1", Subnet: netip.MustParsePrefix("10.210.0.0/29"),
+		Labels: map[string]string{engine.LabelTopology: "star"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = fakeOrchestrator(f).Up(context.Background(), load(t, "../topologies/star.yaml"), orchestrator.UpOptions{})
+	if !errors.Is(err, orchestrator.ErrAlreadyRunning) || !strings.Contains(err.Error(), "under way") || strings.Contains(err.Error(), "without nodes") {
+		t.Errorf("up while another is under way: %v", err)
+	}
+	if c, n := f.counts(); c != 0 || n != 1 {
+		t.Errorf("the second up changed things: %d containers, %d networks", c, n)
+	}
+}
