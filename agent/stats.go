@@ -30,6 +30,10 @@ type Stats struct {
 	// RSSBytes is the agent's resident memory (VmRSS), or where the
 	// system does not report it, the memory the Go runtime holds.
 	RSSBytes int64 `json:"rss_bytes"`
+	// QueuedBytes is what all the agent's queues hold (links, shapers, the
+	// ring's outbox): encoded frames plus a fixed overhead each, the sum
+	// that the agent bounds.
+	QueuedBytes int64 `json:"queued_bytes"`
 }
 
 // Counters count data messages only: hellos, tokens, greetings and receipts
@@ -67,4 +71,7 @@ type NeighborStats struct {
 	State     string    `json:"state"`     // up or down
 	Since     time.Time `json:"since"`
 	Queued    int       `json:"queued"`
+	// QueuedBytes is what the link's queue holds, counted as in
+	// Stats.QueuedBytes.
+	QueuedBytes int64 `json:"queued_bytes"`
 }

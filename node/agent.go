@@ -52,6 +52,7 @@ type Agent struct {
 	ttl      uint8            // hop budget of the messages it originates
 
 	cnt     counters
+	queued  budget // the bytes all queues hold, against Options' total
 	idBase  uint64
 	idSeq   atomic.Uint64
 	started atomic.Bool
@@ -95,6 +96,7 @@ func New(cfg *agent.Config, opts ...Option) (*Agent, error) {
 		a.event(slog.LevelWarn, agent.EvDrop, fmt.Sprintf("dropped: malformed (%d)", n), peerAttr(from),
 			reasonAttr(agent.ReasonMalformed), slog.String(agent.FieldError, detail), slog.Int("count", n))
 	}}
+	a.queued.limit = o.queueTotal
 	a.traffic.Store(true)
 	if a.routes == nil {
 		a.routes = map[string]string{}
@@ -133,8 +135,14 @@ func resolveOptions(cfg *agent.Config, opts []Option) options {
 	if o.queueSize <= 0 {
 		o.queueSize = 1
 	}
-	// Intervals of zero would panic the tickers and random waits they feed.
 	def := defaultOptions()
+	if o.queueBytes <= 0 {
+		o.queueBytes = def.queueBytes
+	}
+	if o.queueTotal <= 0 {
+		o.queueTotal = def.queueTotal
+	}
+	// Intervals of zero would panic the tickers and random waits they feed.
 	if o.backoffStart <= 0 {
 		o.backoffStart = def.backoffStart
 	}

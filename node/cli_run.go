@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 )
 
 // LogLevelEnv sets the agent's log level when --log-level is not given.
@@ -35,7 +36,9 @@ func cliRun(ctx context.Context, args []string, env Env, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	opts := []Option{WithLogger(slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: lv})))}
+	limit := setMemoryLimit(env, os.DirFS("/"))
+	opts := []Option{WithLogger(slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: lv}))),
+		func(o *options) { o.memoryLimit = limit }}
 	if c.socket != "" {
 		opts = append(opts, WithControlSocket(c.socket))
 	}

@@ -23,6 +23,20 @@
 // a link that is down wait in a bounded queue (queue_full when it is full,
 // link_down when they waited too long).
 //
+// # Memory
+//
+// Every queue (a link's, a shaper's, a ring node's outbox) is bounded in
+// bytes as well as in frames: DefaultQueueBytes each and DefaultQueueTotal
+// for all of an agent's queues together (WithQueueBytes), counting each
+// frame's encoding plus a small fixed overhead. A frame that does not fit
+// is dropped as queue_full and counted. A queue keeps one form of a frame:
+// its encoding, and of the decoded frame only the header that accounting
+// needs. Stats reports what each link's queue holds (queued_bytes) and
+// what all of them do. At start, topo-node run gives the Go runtime a soft
+// memory limit of 75% of its container's (the cgroup's memory.max, or
+// memory.limit_in_bytes under cgroup v1), unless GOMEMLIMIT is set, and
+// logs it as memory_limit with the start event.
+//
 // # Impairment
 //
 // A segment may carry an Impairment (delay, jitter, loss, rate) that the

@@ -2,6 +2,7 @@ package node
 
 import (
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/topo-dev/topo/agent"
@@ -78,10 +79,13 @@ func (a *Agent) flood(f *frame.Frame, from *link, in *segment) int {
 		if l == from || l.name() == f.Source || (l.kind == kindShared && a.ring == nil) {
 			continue
 		}
-		c := f.Clone()
+		// The queue keeps only the encoding, so the copy may share the
+		// payload.
+		c := *f
+		c.Path = slices.Clone(f.Path)
 		c.NextHop = l.name()
-		if r := l.enqueue(c); r != "" {
-			a.dropQueued(c, l, r, nil)
+		if r := l.enqueue(&c); r != "" {
+			a.dropQueued(held{hdr: &c, size: len(c.Payload)}, l, r, nil)
 			continue
 		}
 		sent++
@@ -107,7 +111,7 @@ func (a *Agent) flood(f *frame.Frame, from *link, in *segment) int {
 func (a *Agent) putFlood(s *segment, c *frame.Frame) bool {
 	b, err := frame.Encode(c)
 	if err == nil && s.shaper != nil {
-		if r := s.shaper.push(shaped{b: b, f: c}, true); r != "" {
+		if r := s.shaper.push(shaped{held: hold(c, b)}, true); r != "" {
 			a.event(slog.LevelWarn, agent.EvDrop, "broadcast on "+s.name+" dropped: "+r, idAttr(c.ID), reasonAttr(r))
 			return false
 		}

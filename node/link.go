@@ -44,16 +44,11 @@ type link struct {
 	conn   net.Conn  // tcp: the current connection
 	heard  time.Time // udp, shared: last frame heard from the neighbour
 	helloT time.Time // udp: last hello sent
-	q      []queued
+	q      []held
+	qBytes int64 // what q costs against the byte bounds
 	// stopped is set when the writer has exited: nothing drains q any
 	// more, so enqueue drops instead of queueing.
 	stopped bool
-}
-
-type queued struct {
-	f  *frame.Frame
-	b  []byte // encoded; with the length prefix for tcp
-	at time.Time
 }
 
 func newLink(a *Agent, nb agent.Neighbor, seg *segment) (*link, error) {
@@ -99,10 +94,11 @@ func (l *link) stats() agent.NeighborStats {
 		st = "up"
 	}
 	return agent.NeighborStats{Name: l.nb.Name, Addr: l.nb.Addr, Segment: l.seg.name, Transport: l.kind.String(),
-		State: st, Since: l.since, Queued: len(l.q)}
+		State: st, Since: l.since, Queued: len(l.q), QueuedBytes: l.qBytes}
 }
 
-// enqueue puts f in the link's queue. It returns a drop reason, or "".
+// enqueue puts f in the link's queue, encoded; the queue keeps the
+// encoding and f's header, not f. It returns a drop reason, or "".
 func (l *link) enqueue(f *frame.Frame) string {
 	var b []byte
 	var err error
@@ -117,19 +113,46 @@ func (l *link) enqueue(f *frame.Frame) string {
 	if err != nil {
 		return agent.ReasonOversize // names are checked before, so only size fails
 	}
+	h := hold(f, b)
 	l.mu.Lock()
+	reason := ""
 	switch {
 	case l.stopped:
-		l.mu.Unlock()
-		return agent.ReasonStopped
+		reason = agent.ReasonStopped
 	case len(l.q) >= l.a.o.queueSize:
-		l.mu.Unlock()
-		return agent.ReasonQueueFull
+		reason = agent.ReasonQueueFull
+	default:
+		reason = l.a.admit(l.qBytes, h.cost())
 	}
-	l.q = append(l.q, queued{f: f, b: b, at: time.Now()})
+	if reason != "" {
+		l.mu.Unlock()
+		return reason
+	}
+	l.q = append(l.q, h)
+	l.qBytes += h.cost()
 	l.mu.Unlock()
 	l.poke()
 	return ""
+}
+
+// popLocked takes the head of the queue and releases what it cost. Call
+// with l.mu held and the queue not empty.
+func (l *link) popLocked() held {
+	h := l.q[0]
+	l.q[0] = held{}
+	l.q = l.q[1:]
+	l.qBytes -= h.cost()
+	l.a.queued.give(h.cost())
+	return h
+}
+
+// pushFront puts h back at the head of the queue, after a write failed.
+func (l *link) pushFront(h held) {
+	l.mu.Lock()
+	l.q = append([]held{h}, l.q...)
+	l.qBytes += h.cost()
+	l.a.queued.force(h.cost())
+	l.mu.Unlock()
 }
 
 func encodeStream(f *frame.Frame) ([]byte, error) {
@@ -232,33 +255,36 @@ func (l *link) writeLoop(ctx context.Context) error {
 		case <-tick.C:
 			l.expire(time.Now().Add(-l.a.o.queueWait), agent.ReasonLinkDown)
 		}
-		for {
-			l.mu.Lock()
-			if !l.up || len(l.q) == 0 {
-				l.mu.Unlock()
-				break
-			}
-			item, conn := l.q[0], l.conn
-			l.q[0] = queued{}
-			l.q = l.q[1:]
+		l.drain()
+	}
+}
+
+// drain sends queued frames while the link is up: through the segment's
+// shaper when it has one, else at once.
+func (l *link) drain() {
+	for {
+		l.mu.Lock()
+		if !l.up || len(l.q) == 0 {
 			l.mu.Unlock()
-			if sh := l.seg.shaper; sh != nil {
-				if r := sh.push(shaped{b: item.b, l: l, f: item.f}, true); r != "" {
-					l.a.dropQueued(item.f, l, r, nil)
-				}
-				continue
+			return
+		}
+		conn := l.conn
+		item := l.popLocked()
+		l.mu.Unlock()
+		if sh := l.seg.shaper; sh != nil {
+			if r := sh.push(shaped{held: item, l: l}, true); r != "" {
+				l.a.dropQueued(item, l, r, nil)
 			}
-			if err := l.write(conn, item.b); err != nil {
-				if l.kind == kindTCP {
-					l.mu.Lock()
-					l.q = append([]queued{item}, l.q...)
-					l.mu.Unlock()
-					l.detach(conn, err)
-					l.poke() // a newer connection may already be attached
-					break
-				}
-				l.a.dropQueued(item.f, l, agent.ReasonLinkDown, err)
+			continue
+		}
+		if err := l.write(conn, item.b); err != nil {
+			if l.kind == kindTCP {
+				l.pushFront(item)
+				l.detach(conn, err)
+				l.poke() // a newer connection may already be attached
+				return
 			}
+			l.a.dropQueued(item, l, agent.ReasonLinkDown, err)
 		}
 	}
 }
@@ -299,11 +325,13 @@ func (l *link) writeNow(b []byte) error {
 // expire drops queued frames older than before (all, when before is zero).
 func (l *link) expire(before time.Time, reason string) {
 	l.mu.Lock()
-	var old []queued
+	var old []held
 	keep := l.q[:0]
 	for _, it := range l.q {
 		if before.IsZero() || it.at.Before(before) {
 			old = append(old, it)
+			l.qBytes -= it.cost()
+			l.a.queued.give(it.cost())
 		} else {
 			keep = append(keep, it)
 		}
@@ -312,7 +340,7 @@ func (l *link) expire(before time.Time, reason string) {
 	l.q = keep
 	l.mu.Unlock()
 	for _, it := range old {
-		l.a.dropQueued(it.f, l, reason, nil)
+		l.a.dropQueued(it, l, reason, nil)
 	}
 }
 

@@ -17,6 +17,9 @@ type options struct {
 	helloUp      time.Duration
 	queueSize    int
 	queueWait    time.Duration
+	queueBytes   int64 // bound of each queue (a link's, a shaper's, the ring's outbox)
+	queueTotal   int64 // bound of all the agent's queues together
+	memoryLimit  int64 // the Go soft memory limit set at start, for the log; 0: none
 	onDeliver    func(Message)
 	backoffStart time.Duration
 	backoffMax   time.Duration
@@ -30,6 +33,8 @@ func defaultOptions() options {
 		helloUp:      2 * time.Second,
 		queueSize:    256,
 		queueWait:    10 * time.Second,
+		queueBytes:   DefaultQueueBytes,
+		queueTotal:   DefaultQueueTotal,
 		backoffStart: 100 * time.Millisecond,
 		backoffMax:   2 * time.Second,
 		handshake:    handshakeTimeout,
@@ -60,6 +65,23 @@ func WithHelloInterval(down, up time.Duration) Option {
 // up, and how long a frame may wait before it is dropped as link_down.
 func WithQueue(size int, wait time.Duration) Option {
 	return func(o *options) { o.queueSize, o.queueWait = size, wait }
+}
+
+// Default byte bounds of the queues: each queue (a link's, a shaper's, a
+// ring node's outbox) holds at most DefaultQueueBytes of encoded frames,
+// and all of an agent's queues together at most DefaultQueueTotal, so that
+// a hub whose spokes stop under load stays well inside a node container's
+// memory (64 MiB).
+const (
+	DefaultQueueBytes = 1 << 20
+	DefaultQueueTotal = 8 << 20
+)
+
+// WithQueueBytes bounds in bytes each queue of frames (perQueue) and all of
+// them together (total). A frame that does not fit is dropped as
+// queue_full. Values of 0 or less keep the defaults.
+func WithQueueBytes(perQueue, total int64) Option {
+	return func(o *options) { o.queueBytes, o.queueTotal = perQueue, total }
 }
 
 // WithOnDeliver calls fn for every data message delivered at this node. It

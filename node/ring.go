@@ -25,7 +25,8 @@ type ring struct {
 
 	mu      sync.Mutex
 	outbox  []*frame.Frame
-	stopped bool // run has returned: nothing will send the outbox
+	obBytes int64 // what the outbox costs against the byte bounds
+	stopped bool  // run has returned: nothing will send the outbox
 
 	// Owned by run.
 	epoch   uint64
@@ -60,7 +61,11 @@ func (r *ring) post(f *frame.Frame) string {
 	case len(r.outbox) >= r.a.o.queueSize:
 		reason = agent.ReasonQueueFull
 	default:
+		reason = r.a.admit(r.obBytes, outboxCost(f))
+	}
+	if reason == "" {
 		r.outbox = append(r.outbox, f)
+		r.obBytes += outboxCost(f)
 	}
 	r.mu.Unlock()
 	if reason != "" {
@@ -74,12 +79,26 @@ func (r *ring) post(f *frame.Frame) string {
 // delivered or dropped; frames posted later are dropped too.
 func (r *ring) stop() {
 	r.mu.Lock()
-	out := r.outbox
-	r.outbox, r.stopped = nil, true
+	out := r.takeLocked()
+	r.stopped = true
 	r.mu.Unlock()
 	for _, f := range out {
 		r.drop(f, agent.ReasonStopped)
 	}
+}
+
+// outboxCost is what a frame waiting in the outbox counts against the byte
+// bounds: it waits decoded, before routing, so its payload and overhead.
+func outboxCost(f *frame.Frame) int64 { return int64(len(f.Payload)) + heldOverhead }
+
+// takeLocked empties the outbox and returns what it held. Call with r.mu
+// held.
+func (r *ring) takeLocked() []*frame.Frame {
+	out := r.outbox
+	r.outbox = nil
+	r.a.queued.give(r.obBytes)
+	r.obBytes = 0
+	return out
 }
 
 // drop drops a frame from the outbox. A broadcast is only logged: the
@@ -187,8 +206,7 @@ func (r *ring) holdAndPass(ctx context.Context, tok *frame.Frame) {
 
 func (r *ring) flush() {
 	r.mu.Lock()
-	out := r.outbox
-	r.outbox = nil
+	out := r.takeLocked()
 	r.mu.Unlock()
 	for _, f := range out {
 		r.a.transmit(f)

@@ -148,6 +148,12 @@ func (a *Agent) notify(f *frame.Frame) {
 // drop counts and logs a frame dropped at this node and, when its origin
 // asked, tells the origin why. It returns the reason.
 func (a *Agent) drop(f *frame.Frame, reason string, err error) string {
+	return a.dropSized(f, len(f.Payload), reason, err)
+}
+
+// dropSized is drop for a frame of size payload bytes: a queue keeps a
+// frame's header without its payload.
+func (a *Agent) dropSized(f *frame.Frame, size int, reason string, err error) string {
 	if f.Type != frame.Data {
 		a.event(slog.LevelWarn, agent.EvDrop, f.Type.String()+" dropped: "+reason, idAttr(f.ID), reasonAttr(reason),
 			slog.String("to", f.Destination))
@@ -157,7 +163,7 @@ func (a *Agent) drop(f *frame.Frame, reason string, err error) string {
 		f.Path = append(f.Path, a.name)
 	}
 	a.cnt.drop(reason)
-	attrs := []slog.Attr{idAttr(f.ID), reasonAttr(reason), bytesAttr(len(f.Payload)),
+	attrs := []slog.Attr{idAttr(f.ID), reasonAttr(reason), bytesAttr(size),
 		slog.String("from", f.Source), slog.String("to", f.Destination), pathAttr(f.Path)}
 	if err != nil {
 		attrs = append(attrs, errAttr(err))
@@ -170,12 +176,16 @@ func (a *Agent) drop(f *frame.Frame, reason string, err error) string {
 }
 
 // dropQueued drops a frame that left (or never left) a link's queue.
-func (a *Agent) dropQueued(f *frame.Frame, l *link, reason string, err error) {
+func (a *Agent) dropQueued(h held, l *link, reason string, err error) {
+	f := h.hdr
+	if f == nil {
+		return // a hello
+	}
 	if f.Type == frame.Data && f.Destination == frame.Broadcast {
 		a.event(slog.LevelWarn, agent.EvDrop, "broadcast copy dropped: "+reason, peerAttr(l.name()), idAttr(f.ID), reasonAttr(reason))
 		return
 	}
-	a.drop(f, reason, err)
+	a.dropSized(f, h.size, reason, err)
 }
 
 // malformed counts and logs something heard that is not a frame. It is

@@ -88,6 +88,9 @@ func (a *Agent) logStart() {
 	if len(impaired) > 0 {
 		attrs = append(attrs, slog.Any("impairment", impaired))
 	}
+	if a.o.memoryLimit > 0 {
+		attrs = append(attrs, slog.Int64("memory_limit", a.o.memoryLimit))
+	}
 	a.event(slog.LevelInfo, agent.EvStart, "node "+a.name+" started", attrs...)
 }
 

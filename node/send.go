@@ -39,13 +39,14 @@ func (a *Agent) Send(ctx context.Context, to, text string, wantReceipt bool) (ag
 	rc := agent.Receipt{ID: formatID(f.ID), From: a.name, To: to}
 	var p *pending
 	if f.WantReceipt {
+		id := f.ID // not f: the wait must not keep the payload alive
 		p = &pending{to: to, ch: make(chan agent.Receipt, 1)}
 		a.mu.Lock()
-		a.pending[f.ID] = p
+		a.pending[id] = p
 		a.mu.Unlock()
 		defer func() {
 			a.mu.Lock()
-			delete(a.pending, f.ID)
+			delete(a.pending, id)
 			a.mu.Unlock()
 		}()
 	}

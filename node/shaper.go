@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/topo-dev/topo/agent"
-	"github.com/topo-dev/topo/node/frame"
 )
 
 // shaper applies a segment's Impairment to everything this node sends on
@@ -25,17 +24,19 @@ type shaper struct {
 
 	mu     sync.Mutex
 	q      []shaped  // in release order
+	qBytes int64     // what the frames in q cost against the byte bounds
 	free   time.Time // when the link has finished sending what is in q
 	last   time.Time // release time of the newest frame in q
 	closed bool
 }
 
-// shaped is a frame waiting in a shaper.
+// shaped is a frame waiting in a shaper: what a queue holds of it (no
+// header for hellos: nothing to count when one fails), the link it leaves
+// on (nil: put on the shared segment) and when it leaves.
 type shaped struct {
-	at time.Time    // when it leaves
-	b  []byte       // encoded as it goes on the wire
-	l  *link        // the link it leaves on; nil: put on the shared segment
-	f  *frame.Frame // nil for hellos: nothing to count when it fails
+	held
+	l   *link
+	due time.Time
 }
 
 func newShaper(a *Agent, seg *segment, imp agent.Impairment) *shaper {
@@ -44,20 +45,31 @@ func newShaper(a *Agent, seg *segment, imp agent.Impairment) *shaper {
 
 // push queues it to leave when the impairment says. A lossy frame may be
 // lost instead. It returns a drop reason (loss, queue_full, stopped) or "".
+// Frames count against the byte bounds; hellos, which are small, few and
+// must not be lost, do not.
 func (s *shaper) push(it shaped, lossy bool) string {
 	if lossy && s.imp.Loss > 0 && rand.Float64() < s.imp.Loss {
 		return agent.ReasonLoss
 	}
 	s.mu.Lock()
+	reason := ""
 	switch {
 	case s.closed:
-		s.mu.Unlock()
-		return agent.ReasonStopped
+		reason = agent.ReasonStopped
+	case it.hdr == nil:
 	case len(s.q) >= s.max:
-		s.mu.Unlock()
-		return agent.ReasonQueueFull
+		reason = agent.ReasonQueueFull
+	default:
+		reason = s.a.admit(s.qBytes, it.cost())
 	}
-	it.at = s.schedule(time.Now(), len(it.b))
+	if reason != "" {
+		s.mu.Unlock()
+		return reason
+	}
+	if it.hdr != nil {
+		s.qBytes += it.cost()
+	}
+	it.due = s.schedule(time.Now(), len(it.b))
 	s.q = append(s.q, it)
 	first := len(s.q) == 1
 	s.mu.Unlock()
@@ -117,7 +129,7 @@ func (s *shaper) run(ctx context.Context) error {
 			}
 			continue
 		}
-		if wait := time.Until(head.at); wait > 0 {
+		if wait := time.Until(head.due); wait > 0 {
 			t.Reset(wait)
 			select {
 			case <-ctx.Done():
@@ -130,8 +142,17 @@ func (s *shaper) run(ctx context.Context) error {
 		s.mu.Lock()
 		s.q[0] = shaped{}
 		s.q = s.q[1:]
+		s.releaseLocked(head)
 		s.mu.Unlock()
 		s.send(head)
+	}
+}
+
+// releaseLocked gives back what it cost. Call with s.mu held.
+func (s *shaper) releaseLocked(it shaped) {
+	if it.hdr != nil {
+		s.qBytes -= it.cost()
+		s.a.queued.give(it.cost())
 	}
 }
 
@@ -144,12 +165,12 @@ func (s *shaper) send(it shaped) {
 	}
 	switch {
 	case err == nil:
-	case it.f == nil:
+	case it.hdr == nil:
 		s.a.event(slog.LevelDebug, agent.EvLink, "hello on "+s.seg.name+" failed", errAttr(err))
 	case it.l == nil:
-		s.a.event(slog.LevelWarn, agent.EvDrop, "broadcast on "+s.seg.name+" failed", idAttr(it.f.ID), errAttr(err))
+		s.a.event(slog.LevelWarn, agent.EvDrop, "broadcast on "+s.seg.name+" failed", idAttr(it.hdr.ID), errAttr(err))
 	default:
-		s.a.dropQueued(it.f, it.l, agent.ReasonLinkDown, err)
+		s.a.dropQueued(it.held, it.l, agent.ReasonLinkDown, err)
 	}
 }
 
@@ -159,10 +180,13 @@ func (s *shaper) stop() {
 	s.closed = true
 	left := s.q
 	s.q = nil
+	for _, it := range left {
+		s.releaseLocked(it)
+	}
 	s.mu.Unlock()
 	for _, it := range left {
-		if it.f != nil && it.l != nil {
-			s.a.dropQueued(it.f, it.l, agent.ReasonStopped, nil)
+		if it.hdr != nil && it.l != nil {
+			s.a.dropQueued(it.held, it.l, agent.ReasonStopped, nil)
 		}
 	}
 }

@@ -50,13 +50,14 @@ func (c *counters) snapshot() agent.Counters {
 // Stats reports the node's counters and links.
 func (a *Agent) Stats() agent.Stats {
 	s := agent.Stats{
-		Name:      a.cfg.Name,
-		Role:      a.cfg.Role,
-		Layout:    a.cfg.Layout,
-		Counters:  a.cnt.snapshot(),
-		Neighbors: make([]agent.NeighborStats, 0, len(a.linkList)),
-		Ready:     true,
-		RSSBytes:  rssBytes(),
+		Name:        a.cfg.Name,
+		Role:        a.cfg.Role,
+		Layout:      a.cfg.Layout,
+		Counters:    a.cnt.snapshot(),
+		Neighbors:   make([]agent.NeighborStats, 0, len(a.linkList)),
+		Ready:       true,
+		RSSBytes:    rssBytes(),
+		QueuedBytes: a.queued.used.Load(),
 	}
 	for _, l := range a.linkList {
 		ns := l.stats()

@@ -57,7 +57,7 @@ func (a *Agent) putHello(s *segment) {
 // nil. On an impaired segment it is delayed like any frame, never lost.
 func (a *Agent) sendHelloBytes(s *segment, l *link, b []byte) error {
 	if s.shaper != nil {
-		if r := s.shaper.push(shaped{b: b, l: l}, false); r != "" {
+		if r := s.shaper.push(shaped{held: held{b: b}, l: l}, false); r != "" {
 			return errors.New(r)
 		}
 		return nil
