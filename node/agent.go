@@ -156,6 +156,13 @@ func resolveOptions(cfg *agent.Config, opts []Option) options {
 	if o.handshake <= 0 {
 		o.handshake = def.handshake
 	}
+	if o.heartbeat <= 0 {
+		o.heartbeat = def.heartbeat
+	}
+	if o.deadAfter <= 0 {
+		o.deadAfter = def.deadAfter
+	}
+	o.deadAfter = max(o.deadAfter, 2*o.heartbeat)
 	return o
 }
 

@@ -14,7 +14,14 @@
 // kept alive by hellos. A segment's listener serves at most one connection
 // per neighbour that dials in plus a small margin at a time and closes any
 // more at once (logged with reason too_many_connections); an accepted
-// connection that sends no hello within 5s is closed. A failed accept (out
+// connection that sends no hello within 5s is closed. A TCP link is kept
+// honest by heartbeats: a side that has written nothing for a second
+// writes a hello, and a side that has read nothing, not even a hello, for
+// 4s takes the link down (reason "silent for 4s"), closes the connection
+// and, if it dials, dials again; so a connection cut under the agents
+// (docker network disconnect, a paused neighbour) shows within seconds,
+// and the frames for it wait in the queue like those of any link that is
+// down. Heartbeats go around the queue and the impairment. A failed accept (out
 // of file descriptors, say) is logged and retried after a pause of 5ms
 // doubling up to 1s, as net/http does. Shared segments always
 // use datagrams: a frame is put on the segment once (to its broadcast

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/topo-dev/topo/agent"
@@ -36,7 +37,8 @@ type link struct {
 	kind linkKind
 	peer netip.AddrPort // the neighbour's address and port
 
-	wake chan struct{}
+	wake  chan struct{}
+	wrote atomic.Int64 // tcp: when a frame was last written, unix ns
 
 	mu     sync.Mutex
 	up     bool
@@ -199,6 +201,7 @@ func (l *link) heardFrom() bool {
 
 // attach makes c the link's connection, closing any older one.
 func (l *link) attach(c net.Conn) {
+	l.wrote.Store(time.Now().UnixNano()) // the hellos of the handshake
 	l.mu.Lock()
 	old := l.conn
 	l.conn = c
@@ -241,7 +244,7 @@ func (l *link) closeConn() {
 // writeLoop sends queued frames while the link is up and drops those that
 // waited too long for it.
 func (l *link) writeLoop(ctx context.Context) error {
-	tick := time.NewTicker(time.Second)
+	tick := time.NewTicker(min(time.Second, l.a.o.heartbeat))
 	defer tick.Stop()
 	for {
 		select {
@@ -252,10 +255,35 @@ func (l *link) writeLoop(ctx context.Context) error {
 			l.expire(time.Time{}, agent.ReasonStopped)
 			return nil
 		case <-l.wake:
-		case <-tick.C:
-			l.expire(time.Now().Add(-l.a.o.queueWait), agent.ReasonLinkDown)
+		case now := <-tick.C:
+			l.expire(now.Add(-l.a.o.queueWait), agent.ReasonLinkDown)
+			l.beat(now)
 		}
 		l.drain()
+	}
+}
+
+// beat writes a hello on a TCP link's connection when nothing has been
+// written on it for a heartbeat interval, so that the neighbour, which
+// reads with a deadline, tells an idle link from a dead one. It goes
+// around the queue and the shaper: it carries nothing, and must not wait
+// behind frames that the impairment holds back.
+func (l *link) beat(now time.Time) {
+	if l.kind != kindTCP || now.Sub(time.Unix(0, l.wrote.Load())) < l.a.o.heartbeat {
+		return
+	}
+	l.mu.Lock()
+	conn, up := l.conn, l.up
+	l.mu.Unlock()
+	if !up || conn == nil {
+		return
+	}
+	b, err := encodeStream(l.a.hello(l.name()))
+	if err == nil {
+		err = l.write(conn, b)
+	}
+	if err != nil {
+		l.detach(conn, err)
 	}
 }
 
@@ -297,6 +325,9 @@ func (l *link) write(conn net.Conn, b []byte) error {
 		}
 		_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
 		_, err := conn.Write(b)
+		if err == nil {
+			l.wrote.Store(time.Now().UnixNano())
+		}
 		return err
 	case kindUDP:
 		return l.seg.sendTo(b, l.peer)

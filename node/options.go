@@ -24,6 +24,8 @@ type options struct {
 	backoffStart time.Duration
 	backoffMax   time.Duration
 	handshake    time.Duration // tests shorten it
+	heartbeat    time.Duration // tcp: a hello after this long without writing
+	deadAfter    time.Duration // tcp: the link is down after this long without a frame
 }
 
 func defaultOptions() options {
@@ -38,6 +40,8 @@ func defaultOptions() options {
 		backoffStart: 100 * time.Millisecond,
 		backoffMax:   2 * time.Second,
 		handshake:    handshakeTimeout,
+		heartbeat:    DefaultHeartbeat,
+		deadAfter:    DefaultDeadAfter,
 	}
 }
 
@@ -82,6 +86,22 @@ const (
 // queue_full. Values of 0 or less keep the defaults.
 func WithQueueBytes(perQueue, total int64) Option {
 	return func(o *options) { o.queueBytes, o.queueTotal = perQueue, total }
+}
+
+// A TCP link writes a hello when it has written nothing for
+// DefaultHeartbeat, and goes down (its connection closed, to be dialled
+// again) when it has read nothing for DefaultDeadAfter: a connection cut
+// under the agents, or a neighbour that is frozen, shows in seconds.
+const (
+	DefaultHeartbeat = time.Second
+	DefaultDeadAfter = 4 * time.Second
+)
+
+// WithHeartbeat sets how long a TCP link may be idle before it writes a
+// hello, and how long it may hear nothing before it goes down. Values of 0
+// or less keep the defaults; dead is at least twice every.
+func WithHeartbeat(every, dead time.Duration) Option {
+	return func(o *options) { o.heartbeat, o.deadAfter = every, dead }
 }
 
 // WithOnDeliver calls fn for every data message delivered at this node. It

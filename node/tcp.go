@@ -259,14 +259,21 @@ func (a *Agent) dial(ctx context.Context, l *link) (net.Conn, error) {
 	return c, nil
 }
 
-// readConn hands every frame on c to the router until c fails.
+// readConn hands every frame on c to the router until c fails, or until
+// nothing, not even a heartbeat, has come for the dead interval: then the
+// link goes down and its connection is closed, to be dialled again.
 func (a *Agent) readConn(ctx context.Context, l *link, c net.Conn) {
 	for {
+		_ = c.SetReadDeadline(time.Now().Add(a.o.deadAfter))
 		f, err := frame.Read(c)
 		if err != nil {
 			var fe *frame.Error
-			if errors.As(err, &fe) {
+			var ne net.Error
+			switch {
+			case errors.As(err, &fe):
 				a.malformed(l.name(), fe)
+			case errors.As(err, &ne) && ne.Timeout():
+				err = fmt.Errorf("silent for %v", a.o.deadAfter)
 			}
 			if ctx.Err() != nil {
 				err = nil
