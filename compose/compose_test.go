@@ -176,8 +176,11 @@ func TestExportReadsBack(t *testing.T) {
 			}
 			continue
 		}
-		// A user's own image: its command and env, none of the agent's hardening.
-		if unescape(s.Image) != n.Image || s.User != "" || s.ReadOnly || s.MemLimit != 0 || s.Labels["topo.agent"] != "false" {
+		// A user's own image: its command and env, its own user and a
+		// writable root, but confined as topo up confines it: no
+		// capabilities, no new privileges, memory and pids limits.
+		if unescape(s.Image) != n.Image || s.User != "" || s.ReadOnly || s.MemLimit != 256<<20 || s.PidsLimit != 256 ||
+			len(s.CapDrop) != 1 || s.CapDrop[0] != "ALL" || len(s.SecurityOpt) != 1 || s.Labels["topo.agent"] != "false" {
 			t.Errorf("%s: own image %q exported as %+v", n.Name, n.Image, s)
 		}
 		if len(s.Command) != len(n.Command) {

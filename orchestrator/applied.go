@@ -14,8 +14,8 @@ import (
 // AppliedPlan reads back the plan a running topology was created from: its
 // networks' subnets and labels, and the config each container was handed.
 // It never reads the topology file, which may have changed or be gone.
-// The pool the subnets came from and the env of users' images are not
-// kept anywhere, so they stay empty.
+// The pool the subnets came from, and the env and privileges of users'
+// images, are not kept where it reads, so they stay empty.
 func (o *Orchestrator) AppliedPlan(ctx context.Context, name string) (*topology.Plan, error) {
 	cs, ns, err := o.existing(ctx, name)
 	if err != nil {

@@ -24,6 +24,10 @@ const (
 	// nodeMemory and nodePids cap every built-in node: the agent is small.
 	nodeMemory = 64 << 20
 	nodePids   = 128
+	// userMemory and userPids cap a node that runs a user's own image,
+	// unless it asks for Docker's defaults (privileged: true).
+	userMemory = 256 << 20
+	userPids   = 256
 )
 
 // Orchestrator applies topology plans to a Runtime.

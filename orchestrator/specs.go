@@ -88,6 +88,9 @@ func Specs(plan *topology.Plan, opts SpecOptions) ([]engine.NetworkSpec, []engin
 			c.Image = n.Image
 			c.Cmd = n.Command
 			c.Tmpfs = map[string]string{agent.RunDir: userRunDir}
+			if !n.Privileged {
+				Confine(&c, n.Capabilities)
+			}
 		}
 		for _, s := range plan.Segments {
 			if a, ok := n.Addresses[s.Name]; ok {
@@ -97,6 +100,18 @@ func Specs(plan *topology.Plan, opts SpecOptions) ([]engine.NetworkSpec, []engin
 		cons[i] = c
 	}
 	return nets, cons, nil
+}
+
+// Confine gives a user's own image least privilege that still lets common
+// software run: its own user (often root, but root without capabilities),
+// every capability dropped but those it names, no-new-privileges, and
+// memory and pids limits larger than the agent's.
+func Confine(c *engine.ContainerSpec, keep []string) {
+	c.CapDrop = []string{"ALL"}
+	c.CapAdd = slices.Clone(keep)
+	c.NoNewPrivileges = true
+	c.MemoryBytes = userMemory
+	c.PidsLimit = userPids
 }
 
 // Harden gives a container the least privilege topo's agent runs with: a

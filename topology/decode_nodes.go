@@ -3,6 +3,7 @@ package topology
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -112,7 +113,7 @@ func generate(l Layout, count int) ([]string, error) {
 
 func (d *decoder) node(m *yaml.Node) (Node, bool) {
 	n := Node{Pos: pos(m)}
-	f, ok := d.fields(m, "node", "name", "role", "image", "command", "env")
+	f, ok := d.fields(m, "node", "name", "role", "image", "command", "env", "privileged", "capabilities")
 	if !ok {
 		return n, false
 	}
@@ -149,18 +150,69 @@ func (d *decoder) node(m *yaml.Node) (Node, bool) {
 			n.Image = s
 		}
 	}
-	if v, ok := f.val["command"]; ok {
-		n.Command = d.command(v, what)
-		if _, hasImage := f.val["image"]; !hasImage {
-			// The built-in node takes no command; ignoring one would run
-			// something other than what the file says.
-			d.e.add(pos(v), "%s: command needs image: the built-in node takes no command", what)
-		}
-	}
 	if v, ok := f.val["env"]; ok {
 		n.Env = d.env(v, what)
 	}
+	d.ownImage(f, &n, what)
 	return n, good
+}
+
+// ownImage reads the fields only a node that runs its own image takes:
+// what to run, and what privileges to run it with. The built-in node takes
+// none of them; ignoring one would run something other than what the file
+// says.
+func (d *decoder) ownImage(f fieldSet, n *Node, what string) {
+	_, hasImage := f.val["image"]
+	needImage := func(v *yaml.Node, field string) {
+		if !hasImage {
+			d.e.add(pos(v), "%s: %s needs image: the built-in node takes no %s", what, field, field)
+		}
+	}
+	if v, ok := f.val["command"]; ok {
+		n.Command = d.command(v, what)
+		needImage(v, "command")
+	}
+	if v, ok := f.val["privileged"]; ok {
+		if s, ok := d.scalar(v, what+" privileged", "true or false"); ok {
+			switch s {
+			case "true":
+				n.Privileged = true
+			case "false":
+			default:
+				d.e.add(pos(v), "%s privileged: want true or false, got %q", what, s)
+			}
+		}
+		needImage(v, "privileged")
+	}
+	if v, ok := f.val["capabilities"]; ok {
+		n.Capabilities = d.capabilities(v, what)
+		needImage(v, "capabilities")
+	}
+}
+
+// capabilities reads a list of Linux capabilities to keep, e.g. [NET_RAW].
+func (d *decoder) capabilities(v *yaml.Node, what string) []string {
+	if v.Kind != yaml.SequenceNode {
+		d.e.add(pos(v), "%s capabilities: want a list like [NET_RAW], got %s", what, describe(v))
+		return nil
+	}
+	var out []string
+	for _, c := range v.Content {
+		c = resolve(c)
+		s, ok := d.scalar(c, what+" capabilities", "a capability like NET_RAW")
+		if !ok {
+			continue
+		}
+		name := strings.TrimPrefix(strings.ToUpper(s), "CAP_")
+		if !slices.Contains(Capabilities, name) {
+			d.e.add(pos(c), "%s capabilities: unknown capability %q%s", what, s, capabilityHint(name))
+			continue
+		}
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 func (d *decoder) command(v *yaml.Node, what string) []string {
@@ -229,4 +281,12 @@ func (d *decoder) env(v *yaml.Node, what string) map[string]string {
 		env[key] = s
 	}
 	return env
+}
+
+// capabilityHint suggests the known capability nearest to a misspelt one.
+func capabilityHint(name string) string {
+	if s := closest(name, Capabilities); s != "" {
+		return fmt.Sprintf(": did you mean %q?", s)
+	}
+	return " (see capabilities(7); write them without CAP_, e.g. NET_RAW)"
 }

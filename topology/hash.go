@@ -34,6 +34,8 @@ func (t *Topology) digest() digest {
 		Image   string            `json:"image,omitempty"`
 		Command []string          `json:"command,omitempty"`
 		Env     map[string]string `json:"env,omitempty"`
+		Priv    bool              `json:"privileged,omitempty"`
+		Caps    []string          `json:"capabilities,omitempty"`
 	}
 	type link struct {
 		Endpoints  []string   `json:"endpoints"`
@@ -54,7 +56,7 @@ func (t *Topology) digest() digest {
 		Pool: t.Network.Pool, PoolSet: t.Network.PoolSet,
 	}
 	for _, n := range t.Nodes {
-		v.Nodes = append(v.Nodes, node{n.Name, n.Role, n.Image, n.Command, n.Env})
+		v.Nodes = append(v.Nodes, node{n.Name, n.Role, n.Image, n.Command, n.Env, n.Privileged, n.Capabilities})
 	}
 	for _, l := range t.Links {
 		v.Links = append(v.Links, link{l.Endpoints, l.Impairment})

@@ -126,7 +126,14 @@ type Node struct {
 	Image   string // a user's own image in place of the built-in node; empty for ours
 	Command []string
 	Env     map[string]string
-	Pos     Pos
+	// Privileged runs a node's own image with Docker's default privileges
+	// instead of topo's least privilege (no capabilities, no new
+	// privileges, memory and pids limits). It is not Docker's --privileged.
+	Privileged bool
+	// Capabilities are Linux capabilities a node's own image keeps, e.g.
+	// NET_RAW for ping; written without CAP_.
+	Capabilities []string
+	Pos          Pos
 
 	rolePos Pos // where role: was given, for late errors
 }
@@ -197,3 +204,13 @@ const (
 	// ask for more.
 	MaxSegments = MaxNodes
 )
+
+// Capabilities are the Linux capabilities a node's own image may keep.
+var Capabilities = []string{
+	"AUDIT_CONTROL", "AUDIT_READ", "AUDIT_WRITE", "BLOCK_SUSPEND", "BPF", "CHECKPOINT_RESTORE", "CHOWN",
+	"DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "IPC_LOCK", "IPC_OWNER", "KILL", "LEASE",
+	"LINUX_IMMUTABLE", "MAC_ADMIN", "MAC_OVERRIDE", "MKNOD", "NET_ADMIN", "NET_BIND_SERVICE",
+	"NET_BROADCAST", "NET_RAW", "PERFMON", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYSLOG",
+	"SYS_ADMIN", "SYS_BOOT", "SYS_CHROOT", "SYS_MODULE", "SYS_NICE", "SYS_PACCT", "SYS_PTRACE",
+	"SYS_RAWIO", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "WAKE_ALARM",
+}

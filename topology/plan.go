@@ -22,6 +22,10 @@ type PlanNode struct {
 	Image   string            `json:"image,omitempty"`
 	Command []string          `json:"command,omitempty"`
 	Env     map[string]string `json:"env,omitempty"`
+	// Privileged and Capabilities say what a node's own image runs with
+	// (see Node).
+	Privileged   bool     `json:"privileged,omitempty"`
+	Capabilities []string `json:"capabilities,omitempty"`
 	// Addresses maps segment name to this node's address on it.
 	Addresses map[string]netip.Addr `json:"addresses"`
 	// Neighbors are the nodes this one exchanges frames with directly, as the

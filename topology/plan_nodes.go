@@ -85,13 +85,15 @@ func adjacency(n int, pairs []pair) ([][]edge, [][]int) {
 func planNode(nodes []Node, i int, at addressing, adj []edge, hops []int) PlanNode {
 	nd := nodes[i]
 	pn := PlanNode{
-		Name:      nd.Name,
-		Role:      nd.Role,
-		Image:     nd.Image,
-		Command:   append([]string(nil), nd.Command...),
-		Addresses: map[string]netip.Addr{},
-		Neighbors: []PlanNeighbor{},
-		Routes:    map[string]string{},
+		Name:         nd.Name,
+		Role:         nd.Role,
+		Image:        nd.Image,
+		Command:      append([]string(nil), nd.Command...),
+		Privileged:   nd.Privileged,
+		Capabilities: append([]string(nil), nd.Capabilities...),
+		Addresses:    map[string]netip.Addr{},
+		Neighbors:    []PlanNeighbor{},
+		Routes:       map[string]string{},
 	}
 	if nd.Env != nil {
 		pn.Env = make(map[string]string, len(nd.Env))

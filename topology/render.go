@@ -91,6 +91,12 @@ func (p *Plan) writeNode(b *strings.Builder, n *PlanNode) {
 	if len(n.Command) > 0 {
 		fmt.Fprintf(b, "    command: %q\n", n.Command)
 	}
+	switch {
+	case n.Privileged:
+		fmt.Fprintf(b, "    privileges: Docker's defaults (privileged: true)\n")
+	case len(n.Capabilities) > 0:
+		fmt.Fprintf(b, "    capabilities: %s\n", strings.Join(n.Capabilities, ", "))
+	}
 	if len(n.Env) > 0 {
 		keys := make([]string, 0, len(n.Env))
 		for k := range n.Env {

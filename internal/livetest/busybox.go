@@ -1,0 +1,80 @@
+package livetest
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/topo-dev/topo/engine"
+)
+
+// BusyboxPath is where Debian's busybox-static package puts its binary:
+// nc, httpd, wget, ping, traceroute and ip in one static file.
+const BusyboxPath = "/bin/busybox"
+
+// Busybox builds an image of its own for t that holds only the static
+// busybox, at /bin/busybox, to stand for a user's own software on a
+// topology: run it as command [/bin/busybox, httpd, -f, -p, "8080"] and the
+// like. The image is removed when t ends; call Busybox before bringing a
+// topology up, so that the topology is down by then. Without busybox the
+// test fails under CI=true (.ci/run installs busybox-static) and is
+// skipped otherwise.
+func Busybox(t testing.TB, rt engine.Runtime) string {
+	t.Helper()
+	Require(t)
+	bin, err := os.ReadFile(BusyboxPath)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("livetest: %v; install Debian's busybox-static", err)
+		}
+		t.Skipf("livetest: %v; install Debian's busybox-static to run this test", err)
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	tag := "topo-busybox-test:" + hex.EncodeToString(b)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := rt.BuildImage(ctx, busyboxContext(t, bin), []string{tag}, map[string]string{engine.LabelImage: "busybox-test"}); err != nil {
+		t.Fatalf("livetest: build %s: %v", tag, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := rt.RemoveImage(ctx, tag); err != nil && !ignorable(err) {
+			t.Errorf("livetest: remove %s: %v", tag, err)
+		}
+	})
+	return tag
+}
+
+// busyboxContext is a build context with busybox and a Dockerfile that
+// copies it into an empty image.
+func busyboxContext(t testing.TB, bin []byte) *bytes.Buffer {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range []struct {
+		name string
+		mode int64
+		data []byte
+	}{
+		{"Dockerfile", 0o644, []byte("FROM scratch\nCOPY busybox /bin/busybox\n")},
+		{"busybox", 0o755, bin},
+	} {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write(f.data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return &buf
+}
