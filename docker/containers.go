@@ -238,5 +238,8 @@ func (c *Client) withConfig(ctx context.Context, op string, ci engine.ContainerI
 	if full.Config != nil {
 		ci.Env, ci.Cmd = full.Config.Env, full.Config.Cmd
 	}
+	if full.State != nil {
+		ci.ExitCode, ci.OOMKilled = full.State.ExitCode, full.State.OOMKilled
+	}
 	return ci, nil
 }

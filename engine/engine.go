@@ -155,6 +155,10 @@ type ContainerInfo struct {
 	// Env (KEY=value) and Cmd are set by ContainerByName only.
 	Env []string
 	Cmd []string
+	// ExitCode and OOMKilled say how a container that is not running
+	// ended; set by ContainerByName only.
+	ExitCode  int
+	OOMKilled bool
 }
 
 // LogOptions select what Logs returns.

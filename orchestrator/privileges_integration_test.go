@@ -68,3 +68,42 @@ traffic: {interval: 0}
 		}
 	}
 }
+
+// TestIntegrationStatusSaysOOMKilled: a node whose container the kernel
+// killed for want of memory says so in its status.
+func TestIntegrationStatusSaysOOMKilled(t *testing.T) {
+	t.Parallel()
+	o := livetest.Engine(t)
+	image := livetest.Busybox(t, o.Runtime())
+	name := livetest.Name(t, "oom")
+	file := filepath.Join(t.TempDir(), "oom.yaml")
+	yaml := fmt.Sprintf(`layout: p2p
+nodes:
+  - {name: idle, image: %[1]q, command: [/bin/busybox, sleep, "3600"]}
+  - {name: hog, image: %[1]q, command: [/bin/busybox, sh, -c, "sleep 2; /bin/busybox dd if=/dev/zero of=/dev/null bs=400M count=1"]}
+traffic: {interval: 0}
+`, image)
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	t.Cleanup(func() { _, _ = o.Down(context.Background(), name, orchestrator.DownOptions{}) })
+	if _, err := o.Up(ctx, load(t, file), orchestrator.UpOptions{Name: name}); err != nil {
+		t.Fatal(err)
+	}
+	var hog orchestrator.NodeStatus
+	for ctx.Err() == nil {
+		st, err := o.Status(ctx, name, orchestrator.StatusOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hog = st.Nodes[1]; hog.State != "running" {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if hog.State != "exited" || !hog.OOMKilled || hog.ExitCode != 137 {
+		t.Errorf("the hog's status: %+v; want exited, OOM killed, exit 137", hog)
+	}
+}

@@ -77,6 +77,10 @@ type NodeStatus struct {
 	Neighbors []string          `json:"neighbors"`
 	Links     []LinkStatus      `json:"links,omitempty"`
 	Stats     NodeStats         `json:"stats"`
+	// ExitCode and OOMKilled say how a container that is not running ended:
+	// OOMKilled is true when the kernel killed it for want of memory.
+	ExitCode  int  `json:"exit_code,omitempty"`
+	OOMKilled bool `json:"oom_killed,omitempty"`
 	// Error says why the node's agent could not be asked, if it could not.
 	Error string `json:"error,omitempty"`
 }
@@ -183,6 +187,9 @@ func (o *Orchestrator) Status(ctx context.Context, name string, opts StatusOptio
 
 func (o *Orchestrator) fillStats(ctx context.Context, c engine.ContainerInfo, n *NodeStatus) {
 	if c.State != "running" {
+		if full, err := o.rt.ContainerByName(ctx, c.Name); err == nil {
+			n.ExitCode, n.OOMKilled = full.ExitCode, full.OOMKilled
+		}
 		return
 	}
 	if c.Labels[engine.LabelAgent] != "true" {

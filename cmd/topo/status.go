@@ -74,7 +74,13 @@ func printStatus(a *app, st *orchestrator.Status) {
 			neigh = "? " + n.Error
 		}
 		c := n.Stats
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\n", n.Name, n.State, ready,
+		state := n.State
+		if n.OOMKilled {
+			state += " (OOM killed)"
+		} else if n.State == "exited" {
+			state += fmt.Sprintf(" (%d)", n.ExitCode)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\n", n.Name, state, ready,
 			strings.Join(addrs, " "), neigh, c.Originated, c.Delivered, c.Forwarded, c.Ignored, c.Dropped)
 	}
 	tw.Flush()
