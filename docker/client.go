@@ -110,8 +110,14 @@ func (c *Client) Close() error { return c.api.Close() }
 // Host is the engine address in use, for messages.
 func (c *Client) Host() string { return c.host }
 
-// call derives the context for one engine call.
+// call derives the context for one engine call. A caller's deadline (a
+// command's --timeout) is the bound when there is one, however long, so
+// that a loaded engine gets all the time the user gave; without one, the
+// call gets callTimeout.
 func (c *Client) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return context.WithCancel(ctx)
+	}
 	return context.WithTimeout(ctx, c.callTimeout)
 }
 

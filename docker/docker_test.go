@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -202,5 +203,72 @@ func TestLineWriter(t *testing.T) {
 	b.Flush()
 	if got, want := out.String(), "out one\nerr one\nout two\nerr tail\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// A hung engine: the call ends at the caller's deadline, however far the
+// per-call timeout is, or at the per-call timeout when there is none, and
+// the error names the call.
+func TestHungEngine(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var mu sync.Mutex
+	var conns []net.Conn
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c) // read nothing, answer nothing
+			mu.Unlock()
+		}
+	}()
+	for _, tc := range []struct {
+		name     string
+		call     time.Duration
+		deadline time.Duration
+	}{
+		{"the command's deadline, past the call's timeout", 100 * time.Millisecond, 600 * time.Millisecond},
+		{"the call's timeout, without a deadline", 300 * time.Millisecond, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := New(context.Background(), WithHost("tcp://"+l.Addr().String()), WithoutPing(), WithCallTimeout(tc.call))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			ctx := context.Background()
+			if tc.deadline > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.deadline)
+				defer cancel()
+			}
+			done := make(chan error, 1)
+			start := time.Now()
+			go func() { _, err := c.ListNetworks(ctx, nil); done <- err }()
+			select {
+			case err := <-done:
+				if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "list networks: the Docker engine did not answer in time") {
+					t.Errorf("a hung call: %v", err)
+				}
+				if d := time.Since(start); tc.deadline > 0 && d < tc.deadline-50*time.Millisecond {
+					t.Errorf("the call gave up after %v, before the command's deadline of %v", d, tc.deadline)
+				}
+			case <-time.After(time.Minute):
+				t.Fatal("a hung call outlived its deadline by a minute")
+			}
+		})
 	}
 }

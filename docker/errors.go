@@ -21,7 +21,13 @@ type engineError struct {
 	err      error
 }
 
-func (e *engineError) Error() string { return e.op + ": " + e.err.Error() }
+func (e *engineError) Error() string {
+	if errors.Is(e.err, context.DeadlineExceeded) {
+		// Which call hung is what a user needs; the SDK's text is a URL.
+		return e.op + ": the Docker engine did not answer in time (" + context.DeadlineExceeded.Error() + ")"
+	}
+	return e.op + ": " + e.err.Error()
+}
 
 func (e *engineError) Unwrap() []error {
 	if e.sentinel == nil {
