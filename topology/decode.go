@@ -263,14 +263,27 @@ func (d *decoder) traffic(t *Topology, v *yaml.Node) {
 // network decodes the network: section. The pool's text is checked with
 // the rest of the topology, by validatePool.
 func (d *decoder) network(t *Topology, v *yaml.Node) {
-	nf, ok := d.fields(v, "network", "pool")
-	if !ok || !nf.has("pool") {
+	nf, ok := d.fields(v, "network", "pool", "routing")
+	if !ok {
+		return
+	}
+	if rv, ok := nf.val["routing"]; ok {
+		if s, ok := d.scalar(rv, "network.routing", "ip or none"); ok {
+			switch Routing(s) {
+			case RoutingIP, RoutingNone:
+				t.Network.Routing = Routing(s)
+			default:
+				d.e.add(pos(rv), "network.routing: want ip (the default) or none, got %q", s)
+			}
+		}
+	}
+	if !nf.has("pool") {
 		return
 	}
 	pv := nf.val["pool"]
 	t.src.pool = pos(pv)
 	if s, ok := d.scalar(pv, "network.pool", "a private IPv4 CIDR like "+DefaultPool); ok {
-		t.Network = Network{Pool: s, PoolSet: true}
+		t.Network.Pool, t.Network.PoolSet = s, true
 	} else {
 		t.src.poolBad = true
 	}

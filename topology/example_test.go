@@ -27,6 +27,7 @@ link:
 	// topology demo: client-server, 3 nodes, 1 segment
 	// file: demo.yaml
 	// pool: 10.210.0.0/16
+	// routing: ip (every address reached along the layout's paths)
 	// traffic: tcp every 2s, 64 bytes
 	// segments:
 	//   lan 10.210.0.0/29 gateway 10.210.0.1 (unicast lan)

@@ -51,9 +51,15 @@ func (t *Topology) digest() digest {
 		Links   []link     `json:"links,omitempty"`
 		Pool    string     `json:"pool"`
 		PoolSet bool       `json:"pool_set"`
+		// Routing is left out when it is the default, so that files
+		// written before it hash as they did.
+		Routing Routing `json:"routing,omitempty"`
 	}{
 		Version: 1, Name: t.Name, Layout: t.Layout, Traffic: t.Traffic, Link: t.Link,
 		Pool: t.Network.Pool, PoolSet: t.Network.PoolSet,
+	}
+	if t.Network.Routing != RoutingIP {
+		v.Routing = t.Network.Routing
 	}
 	for _, n := range t.Nodes {
 		v.Nodes = append(v.Nodes, node{n.Name, n.Role, n.Image, n.Command, n.Env, n.Privileged, n.Capabilities})

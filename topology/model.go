@@ -173,7 +173,20 @@ type Network struct {
 	// PoolSet is true when the file named the pool itself. Then the pool is
 	// binding; otherwise a runtime may move the topology to a free block.
 	PoolSet bool
+	// Routing is how IP crosses the topology: RoutingIP (the default when
+	// empty) routes every node's addresses along the layout's paths;
+	// RoutingNone leaves each segment on its own.
+	Routing Routing
 }
+
+// Routing is a topology's IP routing mode.
+type Routing string
+
+// Routing modes.
+const (
+	RoutingIP   Routing = "ip"
+	RoutingNone Routing = "none"
+)
 
 // Defaults.
 const (

@@ -11,6 +11,7 @@ type Plan struct {
 	File     string        `json:"file,omitempty"`
 	Traffic  Traffic       `json:"traffic"`
 	Pool     netip.Prefix  `json:"pool"`
+	Routing  Routing       `json:"routing"`
 	Nodes    []PlanNode    `json:"nodes"`    // in file order (generated names in generation order)
 	Segments []PlanSegment `json:"segments"` // in wiring order
 }
@@ -35,6 +36,16 @@ type PlanNode struct {
 	// Routes maps every other node to the next hop toward it along a shortest
 	// path. In a ring the next hop is always the successor.
 	Routes map[string]string `json:"routes"`
+	// IPRoutes are the kernel routes the node gets (routing ip): one per
+	// segment it is not on, through the next hop toward that segment.
+	IPRoutes []IPRoute `json:"ip_routes,omitempty"`
+}
+
+// IPRoute sends the traffic for a subnet through a neighbour.
+type IPRoute struct {
+	To  netip.Prefix `json:"to"`
+	Via netip.Addr   `json:"via"` // the next hop's address on a segment both share
+	Hop string       `json:"hop"` // the next hop's name
 }
 
 // PlanNeighbor is a direct neighbour and where to reach it.

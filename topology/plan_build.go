@@ -75,6 +75,7 @@ func plan(t *Topology, avoid []netip.Prefix, e *errs) *Plan {
 		File:    t.File,
 		Traffic: t.Traffic,
 		Pool:    t.pool.prefix,
+		Routing: t.Network.Routing,
 	}
 	var at addressing
 	p.Segments, at = address(t.Nodes, sh.segs, subnets)
@@ -85,6 +86,9 @@ func plan(t *Topology, avoid []netip.Prefix, e *errs) *Plan {
 	}
 	for i := range t.Nodes {
 		p.Nodes = append(p.Nodes, planNode(t.Nodes, i, at, adj[i], hops(graph, i)))
+	}
+	if p.Routing == RoutingIP {
+		routeIP(p)
 	}
 	return p
 }

@@ -44,6 +44,11 @@ func (p *Plan) String() string {
 		fmt.Fprintf(&b, "file: %s\n", p.File)
 	}
 	fmt.Fprintf(&b, "pool: %s\n", p.Pool)
+	if p.Routing == RoutingNone {
+		b.WriteString("routing: none (only nodes that share a segment reach each other by IP)\n")
+	} else {
+		b.WriteString("routing: ip (every address reached along the layout's paths)\n")
+	}
 	if p.Traffic.Interval == 0 {
 		fmt.Fprintf(&b, "traffic: off (%s, %d bytes)\n", p.Traffic.Protocol, p.Traffic.Size)
 	} else {
@@ -131,6 +136,13 @@ func (p *Plan) writeNode(b *strings.Builder, n *PlanNode) {
 		}
 	}
 	fmt.Fprintf(b, "    routes: %s\n", strings.Join(rs, ", "))
+	if len(n.IPRoutes) > 0 {
+		var ips []string
+		for _, r := range n.IPRoutes {
+			ips = append(ips, fmt.Sprintf("%s via %s (%s)", r.To, r.Via, r.Hop))
+		}
+		fmt.Fprintf(b, "    ip routes: %s\n", strings.Join(ips, ", "))
+	}
 }
 
 // RenderDOT draws the plan as a Graphviz graph. Nodes are boxes; a

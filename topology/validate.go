@@ -61,7 +61,10 @@ func normalize(t *Topology) {
 		t.Traffic.Size = DefaultSize
 	}
 	if t.Network.Pool == "" {
-		t.Network = Network{Pool: DefaultPool}
+		t.Network.Pool, t.Network.PoolSet = DefaultPool, false
+	}
+	if t.Network.Routing == "" {
+		t.Network.Routing = RoutingIP
 	}
 	switch t.Layout {
 	case Star:
