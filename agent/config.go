@@ -61,6 +61,10 @@ type Config struct {
 	Routes map[string]string `json:"routes"`
 	// Ring is set in a ring layout only.
 	Ring *Ring `json:"ring,omitempty"`
+	// Routing is "ip" when the kernel routes every node's addresses along
+	// the layout (the node's other nodes are then in its /etc/hosts), or
+	// "none" when each segment stands alone.
+	Routing string `json:"routing,omitempty"`
 
 	Traffic Traffic `json:"traffic"`
 

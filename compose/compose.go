@@ -96,6 +96,16 @@ func Export(plan *topology.Plan, opts Options) ([]byte, error) {
 	for i, c := range cons {
 		services.add(plan.Nodes[i].Name, service(c, segKey))
 	}
+	// Each routed node's route helper runs once in its network namespace,
+	// as under topo up, after the node has started.
+	for _, n := range plan.Nodes {
+		if h, ok := orchestrator.RouteHelper(plan, n.Name, opts.Image); ok {
+			svc := mapping{service(h, segKey)}
+			svc.str("network_mode", "service:"+n.Name)
+			svc.add("depends_on", flowStrs(n.Name))
+			services.add(n.Name+"-routes", svc.node())
+		}
+	}
 	e := exporter{plan: plan, opts: opts}
 	top := newMapping()
 	top.str("version", FileVersion)
@@ -161,7 +171,9 @@ func service(c engine.ContainerSpec, segKey map[string]string) *yaml.Node {
 		svc.add("command", strs(c.Cmd...))
 	}
 	svc.str("container_name", c.Name)
-	svc.str("hostname", c.Hostname)
+	if c.Hostname != "" {
+		svc.str("hostname", c.Hostname)
+	}
 	if c.User != "" {
 		svc.str("user", c.User)
 	}
@@ -190,6 +202,12 @@ func service(c engine.ContainerSpec, segKey map[string]string) *yaml.Node {
 	if c.PidsLimit > 0 {
 		svc.add("pids_limit", integer(c.PidsLimit))
 	}
+	if len(c.Sysctls) > 0 {
+		svc.add("sysctls", stringMap(c.Sysctls))
+	}
+	if len(c.ExtraHosts) > 0 {
+		svc.add("extra_hosts", strs(c.ExtraHosts...))
+	}
 	env := map[string]string{}
 	for _, kv := range c.Env {
 		k, v, _ := strings.Cut(kv, "=")
@@ -197,6 +215,9 @@ func service(c engine.ContainerSpec, segKey map[string]string) *yaml.Node {
 	}
 	svc.add("environment", stringMap(env))
 	svc.add("labels", stringMap(c.Labels))
+	if c.JoinNetworkOf != "" {
+		return svc.node() // network_mode is the caller's: it knows the service
+	}
 	nets := newMapping()
 	for _, a := range c.Network {
 		att := newMapping()

@@ -87,11 +87,16 @@ type file struct {
 		ReadOnly      bool     `yaml:"read_only"`
 		Tmpfs         []string `yaml:"tmpfs"`
 		CapDrop       []string `yaml:"cap_drop"`
+		CapAdd        []string `yaml:"cap_add"`
 		SecurityOpt   []string `yaml:"security_opt"`
 		MemLimit      int64    `yaml:"mem_limit"`
 		PidsLimit     int64    `yaml:"pids_limit"`
+		Sysctls       map[string]string
+		ExtraHosts    []string `yaml:"extra_hosts"`
 		Environment   map[string]string
 		Labels        map[string]string
+		NetworkMode   string `yaml:"network_mode"`
+		DependsOn     any    `yaml:"depends_on"` // a list here, a mapping in docker-compose config
 		Networks      map[string]struct {
 			IPv4Address string `yaml:"ipv4_address"`
 		}
@@ -463,5 +468,27 @@ func TestComposeConfig(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Each routed node gets a one-shot helper service in its network namespace,
+// as under topo up: the node image, as root with NET_ADMIN only.
+func TestExportRouteHelpers(t *testing.T) {
+	out, _, plan := export(t, "testdata/ring.yaml")
+	f := decode(t, out)
+	for _, n := range plan.Nodes {
+		h, ok := f.Services[n.Name+"-routes"]
+		if !ok {
+			t.Errorf("%s has no route helper", n.Name)
+			continue
+		}
+		if h.NetworkMode != "service:"+n.Name || len(h.Networks) != 0 || h.User != "0:0" ||
+			len(h.CapAdd) != 1 || h.CapAdd[0] != "NET_ADMIN" || len(h.CapDrop) != 1 || h.Command[1] != "netns" ||
+			len(h.Command) != 3+len(n.IPRoutes) {
+			t.Errorf("%s's route helper: %+v", n.Name, h)
+		}
+		if s := f.Services[n.Name]; s.Sysctls["net.ipv4.ip_forward"] != "1" || len(s.ExtraHosts) != 2*(len(plan.Nodes)-1) {
+			t.Errorf("%s: sysctls %v, hosts %v", n.Name, s.Sysctls, s.ExtraHosts)
+		}
 	}
 }

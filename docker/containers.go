@@ -47,6 +47,12 @@ func containerConfig(spec engine.ContainerSpec) (*container.Config, *container.H
 	if spec.NoNewPrivileges {
 		host.SecurityOpt = []string{"no-new-privileges"}
 	}
+	host.Sysctls = spec.Sysctls
+	host.ExtraHosts = spec.ExtraHosts
+	if spec.JoinNetworkOf != "" {
+		host.NetworkMode = container.NetworkMode("container:" + spec.JoinNetworkOf)
+		cfg.Hostname = "" // a container on another's network has its hostname
+	}
 	var netCfg *network.NetworkingConfig
 	if len(spec.Network) > 0 {
 		first := spec.Network[0]

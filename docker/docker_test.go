@@ -272,3 +272,15 @@ func TestHungEngine(t *testing.T) {
 		})
 	}
 }
+
+func TestContainerConfigRouting(t *testing.T) {
+	_, host, _ := containerConfig(engine.ContainerSpec{Name: "n", Image: "x",
+		Sysctls: map[string]string{"net.ipv4.ip_forward": "1"}, ExtraHosts: []string{"b:10.0.0.3"}})
+	if host.Sysctls["net.ipv4.ip_forward"] != "1" || len(host.ExtraHosts) != 1 || host.ExtraHosts[0] != "b:10.0.0.3" {
+		t.Errorf("sysctls %v, hosts %v", host.Sysctls, host.ExtraHosts)
+	}
+	cfg, host, nets := containerConfig(engine.ContainerSpec{Name: "n-routes", Image: "x", JoinNetworkOf: "star-spoke1"})
+	if host.NetworkMode != "container:star-spoke1" || nets != nil || cfg.Hostname != "" {
+		t.Errorf("a helper in a node's network: mode %q, nets %+v, hostname %q", host.NetworkMode, nets, cfg.Hostname)
+	}
+}

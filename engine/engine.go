@@ -26,6 +26,7 @@ const (
 	LabelPlan     = "topo.plan"     // containers: hash of the plan, to tell a changed file apart
 	LabelAgent    = "topo.agent"    // containers: "true" when the node runs topo's agent
 	LabelOrder    = "topo.order"    // containers and networks: index in the plan, for stable listings
+	LabelHelper   = "topo.helper"   // short-lived helper containers: the topology they act on
 	LabelRun      = "topo.run"      // containers and networks: the up that created them, so that its rollback removes only those
 )
 
@@ -81,6 +82,11 @@ type Runtime interface {
 	// not, with its Env and Cmd, which ListContainers leaves out.
 	ContainerByName(ctx context.Context, name string) (ContainerInfo, error)
 
+	// RunToCompletion creates a container, starts it, waits for it to exit,
+	// copies its output to stdout and stderr, removes it, and returns its
+	// exit code: a short-lived helper.
+	RunToCompletion(ctx context.Context, spec ContainerSpec, stdout, stderr io.Writer) (exitCode int, err error)
+
 	// Exec runs a command in a running container, copies its output to
 	// stdout and stderr, and returns its exit code.
 	Exec(ctx context.Context, id string, cmd []string, stdout, stderr io.Writer) (exitCode int, err error)
@@ -134,6 +140,17 @@ type ContainerSpec struct {
 	NoNewPrivileges bool
 	MemoryBytes     int64 // 0: uncapped
 	PidsLimit       int64 // 0: uncapped
+
+	// Sysctls are namespaced kernel settings (net.*) set as the container
+	// is created: the only moment a container without capabilities can
+	// have them.
+	Sysctls map[string]string
+	// ExtraHosts are /etc/hosts entries, "name:address".
+	ExtraHosts []string
+	// JoinNetworkOf runs the container in the network namespace of another
+	// container (its ID or name) instead of on networks of its own; Network
+	// must then be empty.
+	JoinNetworkOf string
 }
 
 // NetworkAttachment puts a container on a network at a fixed address.

@@ -147,6 +147,9 @@ func (u *upRun) run(ctx context.Context, image string) (*UpResult, error) {
 	if err != nil {
 		return res, err
 	}
+	if err := u.installRoutes(ctx, image); err != nil {
+		return res, err
+	}
 	err = u.forEach(ctx, PhaseReady, nodeNames(plan), func(ctx context.Context, n string) error {
 		pn, _ := plan.Node(n)
 		return u.o.waitReady(ctx, engine.ContainerName(u.name, n), pn.Image != "")

@@ -30,6 +30,17 @@ const rollbackTimeout = 2 * time.Minute
 // that cannot be removed does not stop the others, and every failure is
 // reported.
 func (o *Orchestrator) Down(ctx context.Context, name string, opts DownOptions) (DownResult, error) {
+	// A route helper removes itself; one an interrupted up left behind
+	// goes first, since it holds its node's network namespace.
+	helpers, err := o.rt.ListContainers(ctx, map[string]string{engine.LabelHelper: name})
+	if err != nil {
+		return DownResult{}, fmt.Errorf("down %s: %w", name, err)
+	}
+	for _, h := range helpers {
+		if err := o.rt.RemoveContainer(ctx, h.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
+			return DownResult{}, fmt.Errorf("down %s: %w", name, err)
+		}
+	}
 	return o.remove(ctx, name, map[string]string{engine.LabelTopology: name}, opts.MaxWorkers)
 }
 

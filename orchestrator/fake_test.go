@@ -17,7 +17,9 @@ import (
 // own logic: planning around used subnets, rollback, state read back from
 // labels. Hooks let a test make one call fail.
 type fakeRuntime struct {
-	sends      int // agent send verbs run
+	helpers    []engine.ContainerSpec           // helpers run, in order
+	failHelper func(engine.ContainerSpec) error // when set, asked before each helper; an error exits it with 1
+	sends      int                              // agent send verbs run
 	mu         sync.Mutex
 	nextID     int
 	containers map[string]*engine.ContainerInfo // by ID
@@ -203,6 +205,19 @@ func (f *fakeRuntime) ContainerByName(_ context.Context, name string) (engine.Co
 		}
 	}
 	return engine.ContainerInfo{}, engine.ErrNotFound
+}
+
+func (f *fakeRuntime) RunToCompletion(_ context.Context, spec engine.ContainerSpec, _, stderr io.Writer) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.helpers = append(f.helpers, spec)
+	if f.failHelper != nil {
+		if err := f.failHelper(spec); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1, nil
+		}
+	}
+	return 0, nil
 }
 
 func (f *fakeRuntime) Exec(_ context.Context, id string, cmd []string, stdout, _ io.Writer) (int, error) {

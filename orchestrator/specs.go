@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/netip"
 	"slices"
 	"strconv"
 
@@ -45,7 +46,6 @@ func Specs(plan *topology.Plan, opts SpecOptions) ([]engine.NetworkSpec, []engin
 		maps.Copy(l, extra)
 		return l
 	}
-
 	nets := make([]engine.NetworkSpec, len(plan.Segments))
 	for i, s := range plan.Segments {
 		nets[i] = engine.NetworkSpec{
@@ -55,51 +55,94 @@ func Specs(plan *topology.Plan, opts SpecOptions) ([]engine.NetworkSpec, []engin
 			Labels:  labels(map[string]string{engine.LabelSegment: s.Name, engine.LabelOrder: strconv.Itoa(i)}),
 		}
 	}
-
+	var reach map[string]map[string]netip.Addr
+	if plan.Routing != topology.RoutingNone {
+		reach = plan.Reachable()
+	}
 	cons := make([]engine.ContainerSpec, len(plan.Nodes))
 	for i, n := range plan.Nodes {
-		cfg, err := wiring.NodeConfig(plan, n.Name, wiring.Options{})
+		c, err := containerSpec(plan, &plan.Nodes[i], opts.Image, reach[n.Name])
 		if err != nil {
 			return nil, nil, err
 		}
-		js, err := json.Marshal(cfg)
-		if err != nil {
-			return nil, nil, fmt.Errorf("node %s: config: %w", n.Name, err)
-		}
-		runsAgent := n.Image == ""
-		name := engine.ContainerName(plan.Name, n.Name)
-		c := engine.ContainerSpec{
-			Name:     name,
-			Hostname: name, // topology validation keeps it within a hostname's 63 characters
-			Image:    opts.Image,
-			Labels: labels(map[string]string{
-				engine.LabelNode: n.Name, engine.LabelRole: n.Role, engine.LabelAgent: strconv.FormatBool(runsAgent), engine.LabelOrder: strconv.Itoa(i),
-			}),
-		}
-		for _, k := range slices.Sorted(maps.Keys(n.Env)) {
-			if k != agent.ConfigEnv { // the config wins over a user's env
-				c.Env = append(c.Env, k+"="+n.Env[k])
-			}
-		}
-		c.Env = append(c.Env, agent.ConfigEnv+"="+string(js))
-		if runsAgent {
-			Harden(&c)
-		} else {
-			c.Image = n.Image
-			c.Cmd = n.Command
-			c.Tmpfs = map[string]string{agent.RunDir: userRunDir}
-			if !n.Privileged {
-				Confine(&c, n.Capabilities)
-			}
-		}
-		for _, s := range plan.Segments {
-			if a, ok := n.Addresses[s.Name]; ok {
-				c.Network = append(c.Network, engine.NetworkAttachment{Network: engine.NetworkName(plan.Name, s.Name), IP: a})
-			}
-		}
+		c.Labels = labels(map[string]string{
+			engine.LabelNode: n.Name, engine.LabelRole: n.Role, engine.LabelAgent: strconv.FormatBool(n.Image == ""), engine.LabelOrder: strconv.Itoa(i),
+		})
 		cons[i] = c
 	}
 	return nets, cons, nil
+}
+
+// containerSpec is one node's container, but for its labels. reach holds
+// the address of every other node its traffic reaches (routing ip), for
+// /etc/hosts; nil leaves the hosts file alone (routing none).
+func containerSpec(plan *topology.Plan, n *topology.PlanNode, image string, reach map[string]netip.Addr) (engine.ContainerSpec, error) {
+	cfg, err := wiring.NodeConfig(plan, n.Name, wiring.Options{})
+	if err != nil {
+		return engine.ContainerSpec{}, err
+	}
+	js, err := json.Marshal(cfg)
+	if err != nil {
+		return engine.ContainerSpec{}, fmt.Errorf("node %s: config: %w", n.Name, err)
+	}
+	name := engine.ContainerName(plan.Name, n.Name)
+	c := engine.ContainerSpec{
+		Name:     name,
+		Hostname: name, // topology validation keeps it within a hostname's 63 characters
+		Image:    image,
+	}
+	for _, k := range slices.Sorted(maps.Keys(n.Env)) {
+		if k != agent.ConfigEnv { // the config wins over a user's env
+			c.Env = append(c.Env, k+"="+n.Env[k])
+		}
+	}
+	c.Env = append(c.Env, agent.ConfigEnv+"="+string(js))
+	if n.Image == "" {
+		Harden(&c)
+	} else {
+		c.Image = n.Image
+		c.Cmd = n.Command
+		c.Tmpfs = map[string]string{agent.RunDir: userRunDir}
+		if !n.Privileged {
+			Confine(&c, n.Capabilities)
+		}
+	}
+	for _, s := range plan.Segments {
+		if a, ok := n.Addresses[s.Name]; ok {
+			c.Network = append(c.Network, engine.NetworkAttachment{Network: engine.NetworkName(plan.Name, s.Name), IP: a})
+		}
+	}
+	if reach != nil {
+		c.Sysctls = maps.Clone(routingSysctls)
+		c.ExtraHosts = hosts(plan, reach)
+	}
+	return c, nil
+}
+
+// routingSysctls make a node a router that accepts what comes back another
+// way: forwarding on, reverse-path filtering off (replies in a ring come in
+// on the other link), and no ICMP redirects, which would tell a node to
+// leave the layout's path for a shortcut on a shared segment.
+var routingSysctls = map[string]string{
+	"net.ipv4.ip_forward":                  "1",
+	"net.ipv4.conf.all.rp_filter":          "0",
+	"net.ipv4.conf.default.rp_filter":      "0",
+	"net.ipv4.conf.all.send_redirects":     "0",
+	"net.ipv4.conf.all.accept_redirects":   "0",
+	"net.ipv4.conf.default.send_redirects": "0",
+}
+
+// hosts are the /etc/hosts entries of a node: every other node it reaches,
+// by its name and by its container's name, at the address its traffic
+// reaches along the layout.
+func hosts(plan *topology.Plan, reach map[string]netip.Addr) []string {
+	var out []string
+	for _, m := range plan.Nodes {
+		if a, ok := reach[m.Name]; ok {
+			out = append(out, m.Name+":"+a.String(), engine.ContainerName(plan.Name, m.Name)+":"+a.String())
+		}
+	}
+	return out
 }
 
 // Confine gives a user's own image least privilege that still lets common

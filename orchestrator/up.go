@@ -124,9 +124,11 @@ func (o *Orchestrator) existing(ctx context.Context, name string) ([]engine.Cont
 	return cs, ns, err
 }
 
+// needsNodeImage reports whether a node runs topo's agent, or gets routes
+// installed by a helper from the node image.
 func needsNodeImage(p *topology.Plan) bool {
 	for _, n := range p.Nodes {
-		if n.Image == "" {
+		if n.Image == "" || len(n.IPRoutes) > 0 {
 			return true
 		}
 	}

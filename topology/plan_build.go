@@ -88,7 +88,7 @@ func plan(t *Topology, avoid []netip.Prefix, e *errs) *Plan {
 		p.Nodes = append(p.Nodes, planNode(t.Nodes, i, at, adj[i], hops(graph, i)))
 	}
 	if p.Routing == RoutingIP {
-		routeIP(p)
+		RouteIP(p)
 	}
 	return p
 }

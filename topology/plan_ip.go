@@ -2,12 +2,15 @@ package topology
 
 import "net/netip"
 
-// routeIP gives every node a kernel route to each segment it is not on,
+// RouteIP gives every node a kernel route to each segment it is not on,
 // through the next hop toward the nearest member of that segment, as the
 // plan's routes go. The kernel then carries any IP packet along the
 // layout's paths: through the hub, around the ring, hop by hop along a
 // custom graph.
-func routeIP(p *Plan) {
+//
+// BuildPlan calls it when routing is ip; a plan rebuilt from what runs
+// calls it to get the same routes back.
+func RouteIP(p *Plan) {
 	d := newDistances(p)
 	for i := range p.Nodes {
 		n := &p.Nodes[i]

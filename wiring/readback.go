@@ -33,9 +33,10 @@ func PlanOf(name, file string, nodes []Running, segments []Segment) (*topology.P
 	}
 	first := nodes[0].Config
 	p := &topology.Plan{
-		Name:   name,
-		Layout: topology.Layout(first.Layout),
-		File:   file,
+		Name:    name,
+		Layout:  topology.Layout(first.Layout),
+		File:    file,
+		Routing: topology.Routing(first.Routing),
 		Traffic: topology.Traffic{
 			Protocol: first.Traffic.Protocol,
 			Interval: first.Traffic.Interval.D(),
@@ -55,6 +56,9 @@ func PlanOf(name, file string, nodes []Running, segments []Segment) (*topology.P
 			return nil, err
 		}
 		p.Nodes = append(p.Nodes, pn)
+	}
+	if p.Routing == topology.RoutingIP {
+		topology.RouteIP(p)
 	}
 	return p, nil
 }

@@ -46,6 +46,7 @@ func NodeConfig(p *topology.Plan, name string, opts Options) (*agent.Config, err
 		Role:     pn.Role,
 		Layout:   string(p.Layout),
 		Routes:   maps.Clone(pn.Routes),
+		Routing:  string(p.Routing),
 		Traffic: agent.Traffic{
 			Protocol: p.Traffic.Protocol,
 			Interval: agent.Duration(p.Traffic.Interval),

@@ -1,0 +1,76 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/pkg/stdcopy"
+
+	"github.com/topo-dev/topo/engine"
+)
+
+// RunToCompletion runs a short-lived helper: it creates the container,
+// starts it, waits for it to exit, copies its output to stdout and stderr
+// (either may be nil), and removes it, whatever happened. It returns the
+// helper's exit code.
+func (c *Client) RunToCompletion(ctx context.Context, spec engine.ContainerSpec, stdout, stderr io.Writer) (int, error) {
+	op := fmt.Sprintf("run helper %q", spec.Cmd)
+	if spec.JoinNetworkOf != "" {
+		op += " in the network of " + spec.JoinNetworkOf
+	}
+	cfg, host, netCfg := containerConfig(spec)
+	cctx, cancel := c.call(ctx)
+	resp, err := c.api.ContainerCreate(cctx, cfg, host, netCfg, nil, spec.Name)
+	cancel()
+	if err != nil {
+		return -1, wrap(op, err)
+	}
+	defer func() {
+		if err := c.removeDetached(ctx, resp.ID); err != nil {
+			c.log.Warn("remove helper container", "id", resp.ID, "err", err)
+		}
+	}()
+	// Waiting is asked for before the start, so that a helper that exits
+	// at once is not missed.
+	waitCh, errCh := c.api.ContainerWait(ctx, resp.ID, container.WaitConditionNextExit)
+	cctx, cancel = c.call(ctx)
+	err = c.api.ContainerStart(cctx, resp.ID, container.StartOptions{})
+	cancel()
+	if err != nil {
+		return -1, wrap(op, err)
+	}
+	var code int
+	select {
+	case res := <-waitCh:
+		if res.Error != nil {
+			return -1, fmt.Errorf("%s: %s", op, res.Error.Message)
+		}
+		code = int(res.StatusCode)
+	case err := <-errCh:
+		return -1, wrap(op, err)
+	}
+	return code, c.copyOutput(ctx, op, resp.ID, stdout, stderr)
+}
+
+// copyOutput copies a stopped container's whole output.
+func (c *Client) copyOutput(ctx context.Context, op, id string, stdout, stderr io.Writer) error {
+	if stdout == nil {
+		stdout = io.Discard
+	}
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	cctx, cancel := c.call(ctx)
+	defer cancel()
+	rc, err := c.api.ContainerLogs(cctx, id, container.LogsOptions{ShowStdout: true, ShowStderr: true})
+	if err != nil {
+		return wrap(op+": output", err)
+	}
+	defer rc.Close()
+	if _, err := stdcopy.StdCopy(stdout, stderr, rc); err != nil {
+		return fmt.Errorf("%s: read output: %w", op, err)
+	}
+	return nil
+}

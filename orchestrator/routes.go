@@ -1,0 +1,77 @@
+package orchestrator
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/topo-dev/topo/agent"
+	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/topology"
+)
+
+// PhaseRoutes installs each node's IP routes, after its container started.
+const PhaseRoutes Phase = "routes"
+
+// helperMemory caps a route helper: it sends a few netlink messages.
+const helperMemory = 32 << 20
+
+// RouteHelper is the short-lived container that installs a node's IP
+// routes: the node image's agent, as root with NET_ADMIN and nothing else,
+// in the node container's network namespace. The node itself keeps no
+// capabilities. ok is false when the node has no routes to install.
+func RouteHelper(plan *topology.Plan, node, image string) (spec engine.ContainerSpec, ok bool) {
+	n, found := plan.Node(node)
+	if !found || len(n.IPRoutes) == 0 {
+		return engine.ContainerSpec{}, false
+	}
+	routes := make([]agent.Route, len(n.IPRoutes))
+	for i, r := range n.IPRoutes {
+		routes[i] = agent.Route{To: r.To.String(), Via: r.Via.String()}
+	}
+	container := engine.ContainerName(plan.Name, node)
+	return engine.ContainerSpec{
+		Name:            container + "-routes",
+		Image:           image,
+		Cmd:             agent.NetnsCommand(routes),
+		Labels:          map[string]string{engine.LabelHelper: plan.Name, engine.LabelNode: node},
+		User:            "0:0",
+		ReadOnlyRoot:    true,
+		CapDrop:         []string{"ALL"},
+		CapAdd:          []string{"NET_ADMIN"},
+		NoNewPrivileges: true,
+		MemoryBytes:     helperMemory,
+		PidsLimit:       nodePids,
+		JoinNetworkOf:   container,
+	}, true
+}
+
+// routed lists the nodes that get IP routes, in plan order.
+func routed(plan *topology.Plan) []string {
+	var out []string
+	for _, n := range plan.Nodes {
+		if len(n.IPRoutes) > 0 {
+			out = append(out, n.Name)
+		}
+	}
+	return out
+}
+
+// installRoutes runs every routed node's helper, and fails with what the
+// helper said when one cannot install its routes.
+func (u *upRun) installRoutes(ctx context.Context, image string) error {
+	return u.forEach(ctx, PhaseRoutes, routed(u.d.Plan), func(ctx context.Context, n string) error {
+		spec, _ := RouteHelper(u.d.Plan, n, image)
+		spec.Labels[engine.LabelRun] = u.runID
+		var out bytes.Buffer
+		code, err := u.o.rt.RunToCompletion(ctx, spec, &out, &out)
+		if err != nil {
+			return fmt.Errorf("routes of %s: %w", n, err)
+		}
+		if code != 0 {
+			return fmt.Errorf("routes of %s: the helper exited %d: %s", n, code, strings.TrimSpace(out.String()))
+		}
+		return nil
+	})
+}
