@@ -1,0 +1,108 @@
+package orchestrator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/topo-dev/topo/agent"
+	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/topology"
+)
+
+// TraceOptions say what Trace traces.
+type TraceOptions struct {
+	From, To string        // node names
+	MaxHops  int           // 0: 30
+	PerHop   time.Duration // how long to wait for each hop's answer; 0: 1s
+}
+
+// Trace shows the IP path from one node to another, hop by hop, each hop
+// named by the plan, as the node's own software would take it: from
+// inside From's network namespace, with no privileges. A node that runs
+// topo's agent traces itself; for one that runs a user's image, a helper
+// from the node image joins its network namespace, as nobody and with no
+// capabilities.
+func (o *Orchestrator) Trace(ctx context.Context, name string, opts TraceOptions) (*agent.TraceResult, error) {
+	if opts.MaxHops <= 0 {
+		opts.MaxHops = 30
+	}
+	if opts.PerHop <= 0 {
+		opts.PerHop = time.Second
+	}
+	cs, err := o.containers(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("trace: %w", err)
+	}
+	from, err := runningNode(cs, name, opts.From)
+	if err != nil {
+		return nil, fmt.Errorf("trace: %w", err)
+	}
+	if _, err := findNode(cs, name, opts.To); err != nil {
+		return nil, fmt.Errorf("trace: %w", err)
+	}
+	plan, err := o.AppliedPlan(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("trace: %w", err)
+	}
+	addr, ok := plan.AddrFrom(opts.From, opts.To)
+	if !ok {
+		return nil, fmt.Errorf("trace: %s does not reach %s along the layout", opts.From, opts.To)
+	}
+	cmd := agent.TraceCommand(addr.String(), opts.MaxHops, opts.PerHop)
+	out, err := o.runIn(ctx, from, cmd)
+	if err != nil {
+		return nil, fmt.Errorf("trace from %s: %w", opts.From, err)
+	}
+	var r agent.TraceResult
+	if err := json.Unmarshal(bytes.TrimSpace(out), &r); err != nil {
+		return nil, fmt.Errorf("trace from %s: %s", opts.From, strings.TrimSpace(string(out)))
+	}
+	nameHops(&r, plan)
+	return &r, nil
+}
+
+// runIn runs an agent command in a node's network namespace: in the node
+// when it runs topo's agent, else in an unprivileged helper that joins it.
+// A non-zero exit is not an error: the output says what happened.
+func (o *Orchestrator) runIn(ctx context.Context, c engine.ContainerInfo, cmd []string) ([]byte, error) {
+	var out, errOut bytes.Buffer
+	var err error
+	if c.Labels[engine.LabelAgent] == "true" {
+		_, err = o.rt.Exec(ctx, c.ID, cmd, &out, &errOut)
+	} else {
+		image, ierr := o.NodeImage(ctx)
+		if ierr != nil {
+			return nil, ierr
+		}
+		spec := engine.ContainerSpec{
+			Image: image, Cmd: cmd, JoinNetworkOf: c.ID, User: "65534:65534", ReadOnlyRoot: true,
+			CapDrop: []string{"ALL"}, NoNewPrivileges: true, MemoryBytes: helperMemory, PidsLimit: nodePids,
+			Labels: map[string]string{engine.LabelHelper: c.Labels[engine.LabelTopology], engine.LabelNode: c.Labels[engine.LabelNode]},
+		}
+		_, err = o.rt.RunToCompletion(ctx, spec, &out, &errOut)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if out.Len() == 0 {
+		return errOut.Bytes(), nil
+	}
+	return out.Bytes(), nil
+}
+
+// nameHops names each hop by the node that owns its address.
+func nameHops(r *agent.TraceResult, plan *topology.Plan) {
+	owner := map[string]string{}
+	for _, n := range plan.Nodes {
+		for _, a := range n.Addresses {
+			owner[a.String()] = n.Name
+		}
+	}
+	for i := range r.Hops {
+		r.Hops[i].Node = owner[r.Hops[i].Addr]
+	}
+}
