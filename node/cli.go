@@ -30,6 +30,8 @@ const cliUsage = `usage:
   topo-node ready [--wait 10s]
   topo-node dial [--timeout 2s] [--udp] HOST:PORT
   topo-node idle
+  topo-node trace [--max-hops 30] [--timeout 1s] ADDR
+  topo-node netns routes [TO=VIA ...]
 run, send, stats and ready also take --config FILE and --socket PATH; the
 config comes from $` + agent.ConfigEnv + ` when --config is not given. dial exits
 0 when it connects (--udp: when a datagram left and no ICMP error came back
@@ -58,6 +60,10 @@ func Main(ctx context.Context, args []string, env Env, stdout, stderr io.Writer)
 		run = cliDial
 	case "idle":
 		run = cliIdle
+	case agent.VerbTrace:
+		run = cliTrace
+	case agent.VerbNetns:
+		run = cliNetns
 	case "help":
 		fmt.Fprint(stdout, cliUsage)
 		return ExitOK

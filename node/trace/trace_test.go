@@ -1,0 +1,71 @@
+package trace
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/netip"
+	"testing"
+	"time"
+)
+
+// path is a made-up route: the answer to each TTL, from 1.
+func path(answers ...answer) prober {
+	return func(_ context.Context, _ netip.Addr, ttl int, _ time.Duration) (answer, error) {
+		if ttl > len(answers) {
+			return answer{kind: silent}, nil
+		}
+		return answers[ttl-1], nil
+	}
+}
+
+func TestRun(t *testing.T) {
+	to := netip.MustParseAddr("10.0.0.9")
+	r1, r2 := netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.1.1")
+	ms := time.Millisecond
+	cases := []struct {
+		name  string
+		o     Options
+		p     prober
+		want  string
+		isErr bool
+	}{
+		{"two routers, then there", Options{}, path(answer{timeExceeded, r1, 1500 * time.Microsecond}, answer{timeExceeded, r2, 2 * ms}, answer{portUnreach, to, 3 * ms}),
+			`{"to":"10.0.0.9","hops":[{"ttl":1,"addr":"10.0.0.1","rtt_ms":1.5},{"ttl":2,"addr":"10.0.1.1","rtt_ms":2},{"ttl":3,"addr":"10.0.0.9","rtt_ms":3}],"reached":true}`, false},
+		{"a silent hop", Options{}, path(answer{kind: silent}, answer{portUnreach, to, ms}),
+			`{"to":"10.0.0.9","hops":[{"ttl":1},{"ttl":2,"addr":"10.0.0.9","rtt_ms":1}],"reached":true}`, false},
+		{"all silent, up to max hops", Options{MaxHops: 3}, path(),
+			`{"to":"10.0.0.9","hops":[{"ttl":1},{"ttl":2},{"ttl":3}],"reached":false}`, false},
+		{"host unreachable ends it", Options{}, path(answer{timeExceeded, r1, ms}, answer{unreachable, r2, ms}),
+			`{"to":"10.0.0.9","hops":[{"ttl":1,"addr":"10.0.0.1","rtt_ms":1},{"ttl":2,"addr":"10.0.1.1","rtt_ms":1}],"reached":false}`, false},
+		{"a probe fails", Options{}, func(_ context.Context, _ netip.Addr, ttl int, _ time.Duration) (answer, error) {
+			if ttl == 2 {
+				return answer{}, errors.New("network is unreachable")
+			}
+			return answer{timeExceeded, r1, ms}, nil
+		}, `{"to":"10.0.0.9","hops":[{"ttl":1,"addr":"10.0.0.1","rtt_ms":1}],"reached":false}`, true},
+		{"too many hops", Options{MaxHops: 256}, path(), `{"to":"10.0.0.9","hops":[],"reached":false}`, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := run(context.Background(), to, c.o, c.p)
+			if (err != nil) != c.isErr {
+				t.Errorf("error %v, want one: %v", err, c.isErr)
+			}
+			b, _ := json.Marshal(res)
+			if string(b) != c.want {
+				t.Errorf("got  %s\nwant %s", b, c.want)
+			}
+		})
+	}
+}
+
+func TestRunIPv6(t *testing.T) {
+	if _, err := run(context.Background(), netip.MustParseAddr("fd00::1"), Options{}, path()); err == nil {
+		t.Error("IPv6: no error")
+	}
+	res, err := run(context.Background(), netip.MustParseAddr("::ffff:10.0.0.9"), Options{MaxHops: 1}, path())
+	if err != nil || res.To != "10.0.0.9" {
+		t.Errorf("IPv4-mapped: %+v, %v", res, err)
+	}
+}
