@@ -17,6 +17,9 @@ const (
 	ReasonTimeout   = "timeout"   // receipts only: no answer in time
 	ReasonStopped   = "stopped"   // the agent stopped with the frame queued
 	ReasonNodeDown  = "node_down" // receipts only: the destination's container is not running
+	// ReasonUnconfirmed: a datagram link's neighbour had not been heard
+	// from for longer than a live one ever is, so the frame was not sent.
+	ReasonUnconfirmed = "unconfirmed"
 )
 
 // Stats is a node's state as the control channel's stats verb reports it.

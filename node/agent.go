@@ -64,6 +64,12 @@ type Agent struct {
 	// frames anyone on a segment can send in bulk.
 	malformedLog *refusalLog
 
+	// byeMu orders hellos and byes: once said is set, no hello leaves, so
+	// that none can bring a neighbour's link back after the bye.
+	byeMu sync.Mutex
+	said  bool
+	heard atomic.Int64 // when a frame was last heard on any link, unix ns
+
 	mu      sync.Mutex
 	pending map[uint64]*pending
 	seen    dedup

@@ -11,7 +11,14 @@
 // A neighbour on a point-to-point segment is reached over one long-lived TCP
 // connection (traffic protocol tcp), opened by the side whose Neighbor has
 // Dial set and introduced by a hello frame each way, or by datagrams (udp),
-// kept alive by hellos. A segment's listener serves at most one connection
+// kept alive by hellos: every 100ms while the link is down, every 500ms
+// while it is up. A datagram neighbour silent for more than a hello
+// interval (500ms, plus two ticks of 100ms, plus twice the segment's
+// jitter: 700ms by default) is in doubt, and one silent for three (1.5s) is
+// down. A node that stops says bye (a Bye frame) on every link, once on a
+// shared segment, and reads on for a moment (until 5ms pass quietly, at
+// most 50ms) before it closes its sockets; its neighbours take their links
+// to it down at once, and only a hello brings them back. A segment's listener serves at most one connection
 // per neighbour that dials in plus a small margin at a time and closes any
 // more at once (logged with reason too_many_connections); an accepted
 // connection that sends no hello within 5s is closed. A TCP link is kept
@@ -75,11 +82,24 @@
 // exactly one node, so summed over the nodes originated = delivered +
 // dropped. Bytes heard that do not decode as a frame (a port scan, a
 // corrupt stream) are logged with reason malformed and counted in
-// malformed, apart from the drops, since no agent originated them. The
-// invariant covers what the agents themselves handle: a frame lost inside
-// the kernel after an agent wrote it (data in flight on a TCP connection
-// that is reset, a datagram lost on a UDP link that is otherwise up) is
-// counted nowhere, and its Send reports timeout.
+// malformed, apart from the drops, since no agent originated them.
+//
+// Neighbours that go away are accounted for so: one that stops says bye,
+// so that nothing more is sent to it (frames for it wait and are dropped
+// as link_down), and what it hears while it stops it still delivers, or
+// drops as stopped. A frame about to leave on a datagram link whose
+// neighbour is in doubt (see Links) is dropped as unconfirmed instead of
+// sent into the void; one for a link that is down waits in the queue. A
+// TCP link is vouched for by its connection and its heartbeats.
+//
+// The invariant covers what the agents themselves handle: a frame lost
+// inside the kernel after an agent wrote it is counted nowhere, and its
+// Send reports timeout. That is data in flight on a TCP connection that is
+// reset or cut, a datagram lost on a UDP link that is otherwise up, and
+// what was sent to a neighbour that died without a bye (killed, or cut
+// off) before its silence showed: at most the doubt interval (700ms) of
+// frames on a datagram link, the dead interval (4s) on a TCP one. Per-hop
+// acknowledgements would close that window; the agents do not have them.
 //
 // # Logs
 //

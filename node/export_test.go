@@ -10,3 +10,7 @@ const AcceptMargin = acceptMargin
 
 // WithHandshakeTimeout shortens how long a new connection has for its hello.
 func WithHandshakeTimeout(d time.Duration) Option { return func(o *options) { o.handshake = d } }
+
+// WithoutBye makes the agent stop without telling its neighbours, as a
+// node that is killed does.
+func WithoutBye() Option { return func(o *options) { o.noBye = true } }

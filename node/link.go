@@ -46,6 +46,9 @@ type link struct {
 	conn   net.Conn  // tcp: the current connection
 	heard  time.Time // udp, shared: last frame heard from the neighbour
 	helloT time.Time // udp: last hello sent
+	bye    bool      // udp, shared: the neighbour said bye; only a hello brings it back
+	doubt  time.Duration
+	dead   time.Duration
 	q      []held
 	qBytes int64 // what q costs against the byte bounds
 	// stopped is set when the writer has exited: nothing drains q any
@@ -70,6 +73,7 @@ func newLink(a *Agent, nb agent.Neighbor, seg *segment) (*link, error) {
 	case a.cfg.Traffic.Protocol == "udp":
 		l.kind = kindUDP
 	}
+	l.doubt, l.dead = livenessBounds(a.o, seg)
 	return l, nil
 }
 
@@ -186,19 +190,6 @@ func (l *link) setUp(up bool, why string) bool {
 	return true
 }
 
-// heardFrom records a frame from the neighbour on a datagram link. It
-// reports whether the link just came up.
-func (l *link) heardFrom() bool {
-	l.mu.Lock()
-	l.heard = time.Now()
-	came := l.setUp(true, "")
-	l.mu.Unlock()
-	if came {
-		l.poke()
-	}
-	return came
-}
-
 // attach makes c the link's connection, closing any older one.
 func (l *link) attach(c net.Conn) {
 	l.wrote.Store(time.Now().UnixNano()) // the hellos of the handshake
@@ -303,6 +294,10 @@ func (l *link) drain() {
 			if r := sh.push(shaped{held: item, l: l}, true); r != "" {
 				l.a.dropQueued(item, l, r, nil)
 			}
+			continue
+		}
+		if r := l.confirm(); r != "" {
+			l.a.dropQueued(item, l, r, nil)
 			continue
 		}
 		if err := l.write(conn, item.b); err != nil {

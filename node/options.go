@@ -26,13 +26,14 @@ type options struct {
 	handshake    time.Duration // tests shorten it
 	heartbeat    time.Duration // tcp: a hello after this long without writing
 	deadAfter    time.Duration // tcp: the link is down after this long without a frame
+	noBye        bool          // tests: stop without a word, as a killed node does
 }
 
 func defaultOptions() options {
 	return options{
 		logger:       slog.New(slog.DiscardHandler),
-		helloDown:    500 * time.Millisecond,
-		helloUp:      2 * time.Second,
+		helloDown:    100 * time.Millisecond,
+		helloUp:      500 * time.Millisecond,
 		queueSize:    256,
 		queueWait:    10 * time.Second,
 		queueBytes:   DefaultQueueBytes,
@@ -59,8 +60,12 @@ func WithControlSocket(path string) Option {
 }
 
 // WithHelloInterval sets how often UDP and shared-segment links send hellos
-// while down and while up. A link silent for three up intervals goes down.
-// An interval of 0 or less keeps its default.
+// while down (by default every 100ms, which is also the tick of the loop
+// that sends them) and while up (every 500ms). A neighbour silent for one
+// up interval plus two ticks (at least a tick and 100ms) is in doubt: a
+// data frame for it is dropped as unconfirmed rather than sent into the
+// void. One silent for three up intervals is down. Both allow twice the
+// segment's jitter more. An interval of 0 or less keeps its default.
 func WithHelloInterval(down, up time.Duration) Option {
 	return func(o *options) { o.helloDown, o.helloUp = down, up }
 }

@@ -11,13 +11,23 @@ import (
 // receive handles a frame heard on link l (tcp) or on segment seg
 // (datagrams; l is then nil).
 func (a *Agent) receive(f *frame.Frame, l *link, seg *segment) {
+	a.heard.Store(time.Now().UnixNano())
 	sender := f.Sender()
 	if sender == a.name {
 		return // our own broadcast, looped back
 	}
+	if f.Type == frame.Bye {
+		if l == nil {
+			l = a.links[sender]
+		}
+		if l != nil {
+			l.sawBye()
+		}
+		return
+	}
 	if l == nil {
 		if l = a.links[sender]; l != nil && l.kind != kindTCP {
-			if l.heardFrom() {
+			if l.heardFrom(f.Type == frame.Hello) {
 				a.linkCameUp(l)
 			}
 		}

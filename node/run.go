@@ -61,6 +61,8 @@ func (a *Agent) Run(ctx context.Context) error {
 	g.Go(func() error {
 		<-ctx.Done()
 		a.running.Store(false)
+		a.sayBye()
+		a.linger()
 		a.closeAll()
 		a.failPending()
 		if ctl != nil {

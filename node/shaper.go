@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -13,8 +15,10 @@ import (
 // shaper applies a segment's Impairment to everything this node sends on
 // the segment. Senders push encoded frames; push decides loss and gives
 // each frame the time it may leave, and one goroutine per impaired segment
-// writes them in order when that time comes. Segments without an
-// impairment have no shaper and write directly.
+// writes them in order when that time comes. Hellos are delayed but not
+// paced to the rate nor kept behind frames, so that a busy slow link is
+// not taken for a dead one. Segments without an impairment have no shaper
+// and write directly.
 type shaper struct {
 	a    *Agent
 	seg  *segment
@@ -68,12 +72,15 @@ func (s *shaper) push(it shaped, lossy bool) string {
 	}
 	if it.hdr != nil {
 		s.qBytes += it.cost()
+		it.due = s.schedule(time.Now(), len(it.b))
+	} else {
+		it.due = time.Now().Add(s.delay())
 	}
-	it.due = s.schedule(time.Now(), len(it.b))
-	s.q = append(s.q, it)
-	first := len(s.q) == 1
+	// In release order; a frame after those due at the same time.
+	i := sort.Search(len(s.q), func(i int) bool { return s.q[i].due.After(it.due) })
+	s.q = slices.Insert(s.q, i, it)
 	s.mu.Unlock()
-	if first {
+	if i == 0 {
 		select {
 		case s.wake <- struct{}{}:
 		default:
@@ -95,11 +102,7 @@ func (s *shaper) schedule(now time.Time, n int) time.Time {
 		start = start.Add(time.Duration(float64(n) * 8 / float64(s.imp.Rate) * float64(time.Second)))
 	}
 	s.free = start
-	d := s.imp.Delay.D()
-	if j := s.imp.Jitter.D(); j > 0 {
-		d += rand.N(2*j+1) - j
-	}
-	at := start.Add(max(d, 0))
+	at := start.Add(s.delay())
 	if at.Before(s.last) {
 		at = s.last
 	}
@@ -107,45 +110,59 @@ func (s *shaper) schedule(now time.Time, n int) time.Time {
 	return at
 }
 
+// delay is one frame's delay: Delay ± Jitter, never below zero.
+func (s *shaper) delay() time.Duration {
+	d := s.imp.Delay.D()
+	if j := s.imp.Jitter.D(); j > 0 {
+		d += rand.N(2*j+1) - j
+	}
+	return max(d, 0)
+}
+
 // run writes each frame when its time comes, until ctx is done; then it
-// drops what is left as stopped.
+// drops what is left as stopped. A push that puts a frame at the head (a
+// hello, which is not paced) wakes it to look again.
 func (s *shaper) run(ctx context.Context) error {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
 	for {
 		s.mu.Lock()
-		n := len(s.q)
-		var head shaped
-		if n > 0 {
-			head = s.q[0]
+		wait := time.Duration(-1) // nothing queued
+		if len(s.q) > 0 {
+			wait = time.Until(s.q[0].due)
 		}
-		s.mu.Unlock()
-		if n == 0 {
-			select {
-			case <-ctx.Done():
-				s.stop()
-				return nil
-			case <-s.wake:
-			}
+		if len(s.q) > 0 && wait <= 0 {
+			head := s.q[0]
+			s.q[0] = shaped{}
+			s.q = s.q[1:]
+			s.releaseLocked(head)
+			s.mu.Unlock()
+			s.send(head)
 			continue
 		}
-		if wait := time.Until(head.due); wait > 0 {
-			t.Reset(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				s.stop()
-				return nil
-			case <-t.C:
-			}
-		}
-		s.mu.Lock()
-		s.q[0] = shaped{}
-		s.q = s.q[1:]
-		s.releaseLocked(head)
 		s.mu.Unlock()
-		s.send(head)
+		var due <-chan time.Time
+		if wait > 0 {
+			t.Reset(wait)
+			due = t.C
+		}
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			s.stop()
+			return nil
+		case <-s.wake:
+			t.Stop()
+		case <-due:
+		}
 	}
+}
+
+func (s *shaper) hello(it shaped) error {
+	if it.l == nil {
+		return s.seg.put(it.b)
+	}
+	return it.l.writeNow(it.b)
 }
 
 // releaseLocked gives back what it cost. Call with s.mu held.
@@ -158,9 +175,16 @@ func (s *shaper) releaseLocked(it shaped) {
 
 func (s *shaper) send(it shaped) {
 	var err error
-	if it.l == nil {
+	switch {
+	case it.hdr == nil:
+		err = s.a.helloGate(func() error { return s.hello(it) })
+	case it.l == nil:
 		err = s.seg.put(it.b)
-	} else {
+	default:
+		if r := it.l.confirm(); r != "" {
+			s.a.dropQueued(it.held, it.l, r, nil)
+			return
+		}
 		err = it.l.writeNow(it.b)
 	}
 	switch {

@@ -62,27 +62,29 @@ func (a *Agent) sendHelloBytes(s *segment, l *link, b []byte) error {
 		}
 		return nil
 	}
-	if l == nil {
-		return s.put(b)
-	}
-	return s.sendTo(b, l.peer)
+	return a.helloGate(func() error {
+		if l == nil {
+			return s.put(b)
+		}
+		return s.sendTo(b, l.peer)
+	})
 }
 
 // helloLoop keeps datagram links alive: hellos often while a link is down,
-// seldom while it is up, and a link silent for three up intervals goes down.
+// less often while it is up, and a link silent for its dead interval (three
+// up intervals) goes down.
 func (a *Agent) helloLoop(ctx context.Context) error {
 	tick := time.NewTicker(a.o.helloDown)
 	defer tick.Stop()
 	for {
 		now := time.Now()
-		silent := now.Add(-3 * a.o.helloUp)
 		segDown := map[*segment]bool{}
 		for _, l := range a.linkList {
 			if l.kind == kindTCP {
 				continue
 			}
 			l.mu.Lock()
-			if l.up && l.heard.Before(silent) {
+			if l.up && now.Sub(l.heard) > l.dead {
 				l.setUp(false, "silent")
 			}
 			up := l.up

@@ -4,10 +4,10 @@
 //
 //	offset size  field
 //	0      1     version (Version, currently 1)
-//	1      1     type (Data, Receipt, Hello, Token, Greeting)
+//	1      1     type (Data, Receipt, Hello, Token, Greeting, Bye)
 //	2      1     flags (bit 0 WantReceipt, bit 1 Delivered; the rest must be 0)
 //	3      1     TTL, hops left
-//	4      8     ID, unique per origin (token: the epoch)
+//	4      8     ID, unique per origin (token: its generation)
 //	12     8     Ref (receipt: the original ID; token: the round number)
 //	20     8     Sent, unix nanoseconds when the origin sent it
 //	28     ...   Source, Destination, NextHop: each a string (below)
@@ -21,6 +21,11 @@
 // Destination and NextHop may be Broadcast ("*"). Path lists the nodes
 // that transmitted the frame so far, so its last element is the node the
 // frame was heard from.
+//
+// Hello introduces a TCP connection, and keeps TCP and datagram links
+// alive; Bye (type 6, added after the others) is what a stopping node
+// sends each neighbour, so that its links go down at once instead of when
+// the hellos stop. An agent older than Bye counts one as malformed.
 //
 // Over TCP every frame is preceded by its length as a big-endian uint32;
 // over UDP a datagram holds exactly one frame. Decode rejects frames longer

@@ -28,9 +28,10 @@ const (
 	Hello    Type = 3 // link handshake (TCP) and liveness (UDP)
 	Token    Type = 4 // the ring's token
 	Greeting Type = 5 // the server's welcome to a new client
+	Bye      Type = 6 // a stopping node's farewell: its links go down at once
 )
 
-var typeNames = [...]string{Data: "data", Receipt: "receipt", Hello: "hello", Token: "token", Greeting: "greeting"}
+var typeNames = [...]string{Data: "data", Receipt: "receipt", Hello: "hello", Token: "token", Greeting: "greeting", Bye: "bye"}
 
 func (t Type) String() string {
 	if t >= Data && int(t) < len(typeNames) {
@@ -39,7 +40,7 @@ func (t Type) String() string {
 	return fmt.Sprintf("type(%d)", uint8(t))
 }
 
-func (t Type) valid() bool { return t >= Data && t <= Greeting }
+func (t Type) valid() bool { return t >= Data && t <= Bye }
 
 // Flag bits.
 const (

@@ -20,6 +20,7 @@ func sample() []*Frame {
 		{Type: Hello, Source: "a", Destination: "b", NextHop: Broadcast, Path: []string{"a"}},
 		{Type: Token, ID: 1 << 62, Ref: 9, Source: "r1", Destination: "r2", NextHop: "r2"},
 		{Type: Greeting, Source: "server", Destination: "c1", Payload: []byte("Thank you for connecting")},
+		{Type: Bye, Source: "a", Destination: Broadcast, NextHop: Broadcast, Path: []string{"a"}},
 		{Type: Data, Destination: Broadcast, Payload: bytes.Repeat([]byte{0xAB}, MaxPayload)},
 	}
 }

@@ -1,0 +1,81 @@
+package node
+
+import (
+	"time"
+
+	"github.com/topo-dev/topo/agent"
+)
+
+// Liveness of datagram links: a neighbour is heard from (any frame), says
+// bye, falls into doubt, and is down.
+
+// livenessBounds are how long a datagram link's neighbour may be silent
+// before it is in doubt, and before its link is down. Its hellos leave an
+// up interval apart, or up to a tick of its hello loop (the down interval)
+// later, and arrive up to twice the segment's jitter apart from that; a
+// margin of another tick, at least 100ms, allows for scheduling. So, by
+// default, 700ms and 1.5s.
+func livenessBounds(o options, seg *segment) (doubt, dead time.Duration) {
+	var jitter time.Duration
+	if seg.shaper != nil {
+		jitter = seg.shaper.imp.Jitter.D()
+	}
+	doubt = o.helloUp + o.helloDown + max(o.helloDown, 100*time.Millisecond) + 2*jitter
+	dead = max(3*o.helloUp+2*jitter, doubt)
+	return doubt, dead
+}
+
+// heardFrom records a frame from the neighbour on a datagram link. It
+// reports whether the link just came up. After a bye only a hello brings
+// the link back: a frame the neighbour sent before it is not a sign of
+// life.
+func (l *link) heardFrom(hello bool) bool {
+	l.mu.Lock()
+	if l.bye && !hello {
+		l.mu.Unlock()
+		return false
+	}
+	l.bye = false
+	l.heard = time.Now()
+	came := l.setUp(true, "")
+	l.mu.Unlock()
+	if came {
+		l.poke()
+	}
+	return came
+}
+
+// sawBye takes the link down at once: the neighbour is stopping. A TCP
+// link's connection is closed; the neighbour's next one brings it back,
+// as a datagram link's next hello does.
+func (l *link) sawBye() {
+	l.mu.Lock()
+	l.bye = l.kind != kindTCP
+	l.setUp(false, "bye")
+	c := l.conn
+	l.conn = nil
+	l.mu.Unlock()
+	if c != nil {
+		_ = c.Close()
+	}
+}
+
+// confirm says whether a frame may leave on the link now: "" when it may,
+// link_down when the link is down, and on a datagram link unconfirmed when
+// the neighbour has been silent for longer than a live one is (the doubt
+// interval), so that a frame for a neighbour that died is counted as
+// dropped instead of vanishing. A TCP link's connection vouches for it.
+func (l *link) confirm() string {
+	if l.kind == kindTCP {
+		return ""
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case !l.up:
+		return agent.ReasonLinkDown
+	case time.Since(l.heard) > l.doubt:
+		return agent.ReasonUnconfirmed
+	}
+	return ""
+}
