@@ -20,6 +20,10 @@ const (
 	// ReasonUnconfirmed: a datagram link's neighbour had not been heard
 	// from for longer than a live one ever is, so the frame was not sent.
 	ReasonUnconfirmed = "unconfirmed"
+	// ReasonNoToken: a ring node's message waited for the token longer
+	// than the token takes to come round a whole ring (a link or node
+	// further round is down).
+	ReasonNoToken = "no_token"
 )
 
 // Stats is a node's state as the control channel's stats verb reports it.
@@ -37,6 +41,9 @@ type Stats struct {
 	// ring's outbox): encoded frames plus a fixed overhead each, the sum
 	// that the agent bounds.
 	QueuedBytes int64 `json:"queued_bytes"`
+	// Outbox is how many messages this ring node has waiting for the
+	// token; 0 outside a ring.
+	Outbox int `json:"outbox"`
 }
 
 // Counters count data messages only: hellos, tokens, greetings and receipts

@@ -73,6 +73,11 @@
 // floods: each node delivers a broadcast once and passes it to every other
 // neighbour. In a ring a node sends its own messages only while it holds the
 // token; the leader makes the token and logs its round trip (ring_rtt).
+// Meanwhile they wait in the node's outbox, whose length stats shows
+// (outbox). A message that has waited there for twice the leader's token
+// timeout cannot be sent while the ring is broken, and is dropped:
+// link_down when this node's own link to a ring neighbour is down,
+// no_token when the break is further round.
 //
 // # Counters
 //

@@ -14,17 +14,21 @@ import (
 // it takes it from the predecessor, sends this node's outbox while holding
 // it, and passes it on to the successor. The leader creates the token and
 // re-creates it under a new, larger epoch when it has not come back in
-// time; a token of an older epoch is dropped wherever it turns up.
+// time; a token of an older epoch is dropped wherever it turns up. A
+// message that waits in the outbox for longer than the token can take to
+// come (twice the leader's timeout) is dropped: the ring is broken.
 type ring struct {
 	a       *Agent
 	succ    *link
+	pred    *link // nil when the predecessor is not a neighbour
 	leader  bool
 	hold    time.Duration
 	timeout time.Duration
+	wait    time.Duration // the longest a message waits in the outbox
 	tokens  chan *frame.Frame
 
 	mu      sync.Mutex
-	outbox  []*frame.Frame
+	outbox  []waiting
 	obBytes int64 // what the outbox costs against the byte bounds
 	stopped bool  // run has returned: nothing will send the outbox
 
@@ -44,71 +48,12 @@ const ringRTTLogEvery = 5 * time.Second
 
 func newRing(a *Agent, succ *link) *ring {
 	n := len(a.routes) + 1
+	timeout := max(2*time.Second, time.Duration(4*n)*(a.o.tokenHold+50*time.Millisecond))
 	return &ring{
-		a: a, succ: succ, leader: a.cfg.Ring.Leader, hold: a.o.tokenHold,
-		timeout: max(2*time.Second, time.Duration(4*n)*(a.o.tokenHold+50*time.Millisecond)),
-		tokens:  make(chan *frame.Frame, 8),
+		a: a, succ: succ, pred: a.links[a.cfg.Ring.Predecessor], leader: a.cfg.Ring.Leader, hold: a.o.tokenHold,
+		timeout: timeout, wait: 2 * timeout,
+		tokens: make(chan *frame.Frame, 8),
 	}
-}
-
-// post queues an originated frame until this node holds the token.
-func (r *ring) post(f *frame.Frame) string {
-	r.mu.Lock()
-	reason := ""
-	switch {
-	case r.stopped:
-		reason = agent.ReasonStopped
-	case len(r.outbox) >= r.a.o.queueSize:
-		reason = agent.ReasonQueueFull
-	default:
-		reason = r.a.admit(r.obBytes, outboxCost(f))
-	}
-	if reason == "" {
-		r.outbox = append(r.outbox, f)
-		r.obBytes += outboxCost(f)
-	}
-	r.mu.Unlock()
-	if reason != "" {
-		return r.drop(f, reason)
-	}
-	return ""
-}
-
-// stop drops what still waits for the token, as a link drops its queue
-// when the agent stops, so that every message originated is counted
-// delivered or dropped; frames posted later are dropped too.
-func (r *ring) stop() {
-	r.mu.Lock()
-	out := r.takeLocked()
-	r.stopped = true
-	r.mu.Unlock()
-	for _, f := range out {
-		r.drop(f, agent.ReasonStopped)
-	}
-}
-
-// outboxCost is what a frame waiting in the outbox counts against the byte
-// bounds: it waits decoded, before routing, so its payload and overhead.
-func outboxCost(f *frame.Frame) int64 { return int64(len(f.Payload)) + heldOverhead }
-
-// takeLocked empties the outbox and returns what it held. Call with r.mu
-// held.
-func (r *ring) takeLocked() []*frame.Frame {
-	out := r.outbox
-	r.outbox = nil
-	r.a.queued.give(r.obBytes)
-	r.obBytes = 0
-	return out
-}
-
-// drop drops a frame from the outbox. A broadcast is only logged: the
-// counters count broadcasts apart (as a link's queue does).
-func (r *ring) drop(f *frame.Frame, reason string) string {
-	if f.Type == frame.Data && f.Destination == frame.Broadcast {
-		r.a.event(slog.LevelWarn, agent.EvDrop, "broadcast dropped: "+reason, idAttr(f.ID), reasonAttr(reason))
-		return reason
-	}
-	return r.a.drop(f, reason, nil)
 }
 
 func (r *ring) receive(f *frame.Frame) {
@@ -139,6 +84,7 @@ func (r *ring) run(ctx context.Context) error {
 			r.a.event(slog.LevelDebug, agent.EvToken, "token from "+f.Sender(), peerAttr(f.Sender()), slog.Uint64("round", f.Ref))
 			r.holdAndPass(ctx, f)
 		case now := <-tick.C:
+			r.expire(now)
 			if !r.leader || now.Sub(r.back) < r.timeout || !r.a.Ready() {
 				continue
 			}

@@ -59,6 +59,9 @@ func (a *Agent) Stats() agent.Stats {
 		RSSBytes:    rssBytes(),
 		QueuedBytes: a.queued.used.Load(),
 	}
+	if a.ring != nil {
+		s.Outbox = a.ring.waitingLen()
+	}
 	for _, l := range a.linkList {
 		ns := l.stats()
 		if ns.State != "up" {
