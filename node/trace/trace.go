@@ -76,7 +76,7 @@ func run(ctx context.Context, to netip.Addr, o Options, p prober) (agent.TraceRe
 		return res, errors.New("trace: want 1 to 255 hops and a positive timeout")
 	}
 	for ttl := 1; ttl <= o.MaxHops; ttl++ {
-		a, err := p(ctx, to, ttl, o.PerHop)
+		a, err := probeHop(ctx, to, ttl, o.PerHop, p)
 		if err != nil {
 			return res, fmt.Errorf("trace %s: ttl %d: %w", to, ttl, err)
 		}
@@ -95,4 +95,22 @@ func run(ctx context.Context, to netip.Addr, o Options, p prober) (agent.TraceRe
 		}
 	}
 	return res, nil
+}
+
+// probesPerHop is how many probes a silent hop gets. Routers rate-limit
+// their ICMP errors (one a second per destination, by default), so a hop
+// that a traceroute just before used up answers the second probe.
+const probesPerHop = 2
+
+// probeHop probes one TTL until something answers, probesPerHop times at
+// most.
+func probeHop(ctx context.Context, to netip.Addr, ttl int, perHop time.Duration, p prober) (answer, error) {
+	var a answer
+	var err error
+	for range probesPerHop {
+		if a, err = p(ctx, to, ttl, perHop); err != nil || a.kind != silent {
+			return a, err
+		}
+	}
+	return a, nil
 }

@@ -69,3 +69,24 @@ func TestRunIPv6(t *testing.T) {
 		t.Errorf("IPv4-mapped: %+v, %v", res, err)
 	}
 }
+
+// A router whose ICMP rate limit swallowed the first probe answers the
+// second: the hop is named, not silent.
+func TestSilentHopGetsASecondProbe(t *testing.T) {
+	router, to := netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.1.2")
+	calls := map[int]int{}
+	p := func(_ context.Context, _ netip.Addr, ttl int, _ time.Duration) (answer, error) {
+		calls[ttl]++
+		switch {
+		case ttl == 1 && calls[ttl] == 1:
+			return answer{kind: silent}, nil
+		case ttl == 1:
+			return answer{timeExceeded, router, time.Millisecond}, nil
+		}
+		return answer{portUnreach, to, time.Millisecond}, nil
+	}
+	res, err := run(context.Background(), to, Options{}, p)
+	if err != nil || !res.Reached || len(res.Hops) != 2 || res.Hops[0].Addr != router.String() || calls[1] != 2 || calls[2] != 1 {
+		t.Errorf("trace %+v, %v; probes per ttl %v", res, err, calls)
+	}
+}
