@@ -73,6 +73,14 @@
 // floods: each node delivers a broadcast once and passes it to every other
 // neighbour. In a ring a node sends its own messages only while it holds the
 // token; the leader makes the token and logs its round trip (ring_rtt).
+// When the token has not come back within its timeout (four unimpaired
+// rounds, plus per hop the delay and jitter of both directions of the
+// leader's links, at least 2s) the leader makes a new one of a newer
+// generation (the token's ID). There is one token at a time: a node drops
+// a token of an older generation than the newest it has seen, one that
+// holds a token and is handed a newer one passes only the newer, and a
+// token is never left waiting in the queue of a link that is down (it is
+// dropped there, and the leader makes another once the ring is whole).
 // Meanwhile they wait in the node's outbox, whose length stats shows
 // (outbox). A message that has waited there for twice the leader's token
 // timeout cannot be sent while the ring is broken, and is dropped:

@@ -105,7 +105,13 @@ func (l *link) stats() agent.NeighborStats {
 
 // enqueue puts f in the link's queue, encoded; the queue keeps the
 // encoding and f's header, not f. It returns a drop reason, or "".
-func (l *link) enqueue(f *frame.Frame) string {
+func (l *link) enqueue(f *frame.Frame) string { return l.put(f, false) }
+
+// enqueueIfUp is enqueue for a frame that must not wait for a link that
+// is down (the ring's token): it returns link_down instead.
+func (l *link) enqueueIfUp(f *frame.Frame) string { return l.put(f, true) }
+
+func (l *link) put(f *frame.Frame, ifUp bool) string {
 	var b []byte
 	var err error
 	if l.kind == kindTCP {
@@ -125,6 +131,8 @@ func (l *link) enqueue(f *frame.Frame) string {
 	switch {
 	case l.stopped:
 		reason = agent.ReasonStopped
+	case ifUp && !l.up:
+		reason = agent.ReasonLinkDown
 	case len(l.q) >= l.a.o.queueSize:
 		reason = agent.ReasonQueueFull
 	default:

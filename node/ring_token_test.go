@@ -1,0 +1,102 @@
+package node_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/topo-dev/topo/agent"
+)
+
+// tokenEvents counts, over the nodes' logs since the given line counts, the
+// token events whose message starts with prefix.
+func tokenEvents(c *cluster, prefix string, since map[string]int) int {
+	n := 0
+	for _, name := range c.order {
+		m := c.node(name)
+		if m == nil {
+			continue
+		}
+		for i, ev := range m.logs.events(agent.EvToken) {
+			if msg, _ := ev["msg"].(string); i >= since[name] && strings.HasPrefix(msg, prefix) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func tokenMarks(c *cluster) map[string]int {
+	out := map[string]int{}
+	for _, name := range c.order {
+		if m := c.node(name); m != nil {
+			out[name] = len(m.logs.events(agent.EvToken))
+		}
+	}
+	return out
+}
+
+// TestRingTokenDelay runs a ring of 5 whose links delay everything by
+// 450ms: a round takes longer than the 2s the leader used to wait, yet the
+// leader makes the token once and never again, and no second token
+// circulates (none is ever dropped as stale).
+func TestRingTokenDelay(t *testing.T) {
+	s := ringSpec("tcp", 5)
+	cfgs := s.configs()
+	impair(cfgs, agent.Impairment{Delay: agent.Duration(450 * time.Millisecond)})
+	c := startConfigs(t, cfgs, order(s))
+	c.waitReady()
+	// Two rounds back at the leader: 4.5s at least.
+	eventually(t, 20*time.Second, "the token to come back to the leader twice", func() bool {
+		n := 0
+		for _, ev := range c.node("r1").logs.events(agent.EvToken) {
+			if msg, _ := ev["msg"].(string); msg == "token from r5" {
+				n++
+			}
+		}
+		return n >= 2
+	})
+	none := map[string]int{}
+	if n := tokenEvents(c, "token created", none); n != 1 {
+		t.Errorf("token created %d times, want once", n)
+	}
+	for _, what := range []string{"token lost, re-created", "stale token dropped", "token superseded"} {
+		if n := tokenEvents(c, what, none); n != 0 {
+			t.Errorf("%q %d times in a ring that is only slow", what, n)
+		}
+	}
+}
+
+// TestRingTokenNotQueued breaks a ring for longer than the leader's
+// timeout, so that the leader makes token after token that cannot get
+// past the break, then mends it: none of them was kept to come out once
+// the link is back, so only one token goes round (none is dropped as
+// stale).
+func TestRingTokenNotQueued(t *testing.T) {
+	s := ringSpec("tcp", 4)
+	c := startSpec(t, s)
+	c.waitReady()
+	c.stop("r3")
+	// The leader's timeout is 2s: two more tokens get stuck at r2.
+	eventually(t, 10*time.Second, "the leader to re-create the token twice", func() bool {
+		return tokenEvents(c, "token lost, re-created", map[string]int{}) >= 2
+	})
+	c.start("r3")
+	c.waitReady()
+	mark := tokenMarks(c)
+	eventually(t, 10*time.Second, "the token to come round twice", func() bool {
+		n := 0
+		for i, ev := range c.node("r1").logs.events(agent.EvToken) {
+			if msg, _ := ev["msg"].(string); i >= mark["r1"] && msg == "token from r4" {
+				n++
+			}
+		}
+		return n >= 2
+	})
+	for _, what := range []string{"stale token dropped", "token superseded"} {
+		if n := tokenEvents(c, what, mark); n != 0 {
+			t.Errorf("%q %d times once the ring was whole again: more than one token went round", what, n)
+		}
+	}
+	c.send("r2", "r4")
+}
