@@ -36,6 +36,9 @@ func ExampleExport() {
 	// ipv4_address: "10.210.0.3"
 	// container_name: lan-client2
 	// ipv4_address: "10.210.0.4"
+	// container_name: lan-server-routes
+	// container_name: lan-client1-routes
+	// container_name: lan-client2-routes
 	// - subnet: "10.210.0.0/29"
 }
 

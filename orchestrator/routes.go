@@ -23,7 +23,7 @@ const helperMemory = 32 << 20
 // capabilities. ok is false when the node has no routes to install.
 func RouteHelper(plan *topology.Plan, node, image string) (spec engine.ContainerSpec, ok bool) {
 	n, found := plan.Node(node)
-	if !found || len(n.IPRoutes) == 0 {
+	if !found || len(n.IPRoutes) == 0 && !relays(plan, node) {
 		return engine.ContainerSpec{}, false
 	}
 	routes := make([]agent.Route, len(n.IPRoutes))
@@ -34,7 +34,7 @@ func RouteHelper(plan *topology.Plan, node, image string) (spec engine.Container
 	return engine.ContainerSpec{
 		Name:            container + "-routes",
 		Image:           image,
-		Cmd:             agent.NetnsCommand(routes),
+		Cmd:             agentArgs(agent.NetnsCommand(routes)),
 		Labels:          map[string]string{engine.LabelHelper: plan.Name, engine.LabelNode: node},
 		User:            "0:0",
 		ReadOnlyRoot:    true,
@@ -47,15 +47,30 @@ func RouteHelper(plan *topology.Plan, node, image string) (spec engine.Container
 	}, true
 }
 
-// routed lists the nodes that get IP routes, in plan order.
+// routed lists the nodes that get a route helper, in plan order: those
+// with IP routes, and those that relay on a LAN, whose interfaces must not
+// send redirects.
 func routed(plan *topology.Plan) []string {
 	var out []string
 	for _, n := range plan.Nodes {
-		if len(n.IPRoutes) > 0 {
+		if len(n.IPRoutes) > 0 || relays(plan, n.Name) {
 			out = append(out, n.Name)
 		}
 	}
 	return out
+}
+
+// relays reports whether a node is the next hop of another's host route:
+// it forwards packets back out of the LAN they came in on.
+func relays(plan *topology.Plan, node string) bool {
+	for _, n := range plan.Nodes {
+		for _, r := range n.IPRoutes {
+			if r.Hop == node && r.To.Bits() == 32 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // installRoutes runs every routed node's helper, and fails with what the
@@ -75,3 +90,7 @@ func (u *upRun) installRoutes(ctx context.Context, image string) error {
 		return nil
 	})
 }
+
+// agentArgs are an agent command line as a node image container takes it:
+// the image's entrypoint is the agent, so its path goes.
+func agentArgs(cmd []string) []string { return cmd[1:] }

@@ -31,7 +31,7 @@ func TestUpInstallsRoutes(t *testing.T) {
 			h.User != "0:0" || !h.NoNewPrivileges || len(h.Network) != 0 || h.Labels[engine.LabelTopology] != "" {
 			t.Errorf("helper of %s: %+v", node, h)
 		}
-		if len(h.Cmd) != 3+len(pn.IPRoutes) || h.Cmd[1] != agent.VerbNetns || h.Cmd[3] != pn.IPRoutes[0].To.String()+"="+pn.IPRoutes[0].Via.String() {
+		if len(h.Cmd) != 2+len(pn.IPRoutes) || h.Cmd[0] != agent.VerbNetns || h.Cmd[2] != pn.IPRoutes[0].To.String()+"="+pn.IPRoutes[0].Via.String() {
 			t.Errorf("helper of %s runs %q; routes %v", node, h.Cmd, pn.IPRoutes)
 		}
 	}

@@ -79,7 +79,7 @@ func (o *Orchestrator) runIn(ctx context.Context, c engine.ContainerInfo, cmd []
 			return nil, ierr
 		}
 		spec := engine.ContainerSpec{
-			Image: image, Cmd: cmd, JoinNetworkOf: c.ID, User: "65534:65534", ReadOnlyRoot: true,
+			Image: image, Cmd: agentArgs(cmd), JoinNetworkOf: c.ID, User: "65534:65534", ReadOnlyRoot: true,
 			CapDrop: []string{"ALL"}, NoNewPrivileges: true, MemoryBytes: helperMemory, PidsLimit: nodePids,
 			Labels: map[string]string{engine.LabelHelper: c.Labels[engine.LabelTopology], engine.LabelNode: c.Labels[engine.LabelNode]},
 		}

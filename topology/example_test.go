@@ -45,11 +45,13 @@ link:
 	//     neighbors:
 	//       db 10.210.0.2 on lan (dials)
 	//     routes: db via db, app2 via db
+	//     ip routes: 10.210.0.4/32 via 10.210.0.2 (db)
 	//   app2 (client)
 	//     addresses: lan 10.210.0.4
 	//     neighbors:
 	//       db 10.210.0.2 on lan (dials)
 	//     routes: db via db, app1 via db
+	//     ip routes: 10.210.0.3/32 via 10.210.0.2 (db)
 }
 
 func ExampleParse_errors() {

@@ -27,6 +27,31 @@ func RouteIP(p *Plan) {
 				n.IPRoutes = append(n.IPRoutes, IPRoute{To: s.Subnet, Via: via, Hop: hop})
 			}
 		}
+		hostRoutes(p, n)
+	}
+}
+
+// hostRoutes sends traffic for a node on one of n's own LANs (segments of
+// three or more) through the plan's next hop when the layout relays
+// between them, as a client-server LAN does through its server: one /32
+// route per address. The two ends of a point-to-point link always talk
+// directly, even in a ring.
+func hostRoutes(p *Plan, n *PlanNode) {
+	for _, s := range p.Segments {
+		if _, on := n.Addresses[s.Name]; !on || len(s.Members) < 3 {
+			continue
+		}
+		for _, m := range s.Members {
+			hop, ok := n.Routes[m]
+			if !ok || hop == m {
+				continue
+			}
+			other, _ := p.Node(m)
+			via, ok := neighborAddr(n, hop)
+			if a := other.Addresses[s.Name]; ok && a.IsValid() {
+				n.IPRoutes = append(n.IPRoutes, IPRoute{To: netip.PrefixFrom(a, 32), Via: via, Hop: hop})
+			}
+		}
 	}
 }
 

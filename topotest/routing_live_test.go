@@ -62,7 +62,7 @@ func TestIntegrationIPRouting(t *testing.T) {
 			top := topotest.Up(t, file, topotest.WithName(livetest.Name(t, "ip-"+strings.ReplaceAll(l.name, "client-server", "cs"))))
 			to, _ := top.Plan.AddrFrom(l.from, l.to)
 			for _, target := range []string{to.String(), l.to, top.Container(l.to)} {
-				code, out := top.Exec(t, l.from, "/bin/busybox", "wget", "-q", "-T", "5", "-O", "-", "http://"+target+":8080/pong")
+				code, out := top.Exec(t, l.from, fetch(5, "http://"+target+":8080/pong")...)
 				if code != 0 || strings.TrimSpace(out) != "pong" {
 					t.Errorf("%s → %s (%s): exit %d: %s", l.from, l.to, target, code, out)
 				}
@@ -99,10 +99,16 @@ func TestIntegrationRoutingNone(t *testing.T) {
 	}
 	far, _ := top.Plan.Node(l.to)
 	for _, addr := range far.Addresses {
-		if code, out := top.Exec(t, l.from, "/bin/busybox", "wget", "-q", "-T", "2", "-O", "-", "http://"+addr.String()+":8080/pong"); code == 0 {
+		if code, out := top.Exec(t, l.from, fetch(2, "http://"+addr.String()+":8080/pong")...); code == 0 {
 			t.Errorf("%s reached %s at %s with routing none: %s", l.from, l.to, addr, out)
 		}
 	}
+}
+
+// fetch is a busybox command line that gets url within seconds. busybox's
+// own wget -T crashes (exit 139) in Debian's busybox-static 1.35.
+func fetch(seconds int, url string) []string {
+	return []string{"/bin/busybox", "timeout", fmt.Sprint(seconds), "/bin/busybox", "wget", "-q", "-O", "-", url}
 }
 
 var hopAddr = regexp.MustCompile(`(?m)^\s*\d+\s+(\d+\.\d+\.\d+\.\d+)`)

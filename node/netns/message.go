@@ -24,22 +24,23 @@ const (
 	rtmNewLink  = 16
 	rtmNewRoute = 24
 
-	rtTableMain      = 254
-	rtprotStatic     = 4
-	rtScopeUniverse  = 0
-	rtnUnicast       = 1
-	rtaDst           = 1
-	rtaGateway       = 5
-	iflaAFSpec       = 26
-	iflaInetConf     = 1
-	nlmsgerrAttrMsg  = 1 // NLMSGERR_ATTR_MSG: the kernel's reason, a string
-	afInet           = 2
-	ipv4DevconfRPF   = 8 // IPV4_DEVCONF_RP_FILTER, 1-based, as IFLA_INET_CONF wants
-	netlinkCapAck    = 10
-	netlinkExtAck    = 11
-	solNetlink       = 270
-	rtaAlignTo       = 4
-	nlmsgErrorMinLen = 4 + nlmsgHdrLen // int error + the request's header
+	rtTableMain              = 254
+	rtprotStatic             = 4
+	rtScopeUniverse          = 0
+	rtnUnicast               = 1
+	rtaDst                   = 1
+	rtaGateway               = 5
+	iflaAFSpec               = 26
+	iflaInetConf             = 1
+	nlmsgerrAttrMsg          = 1 // NLMSGERR_ATTR_MSG: the kernel's reason, a string
+	afInet                   = 2
+	ipv4DevconfRPF           = 8 // IPV4_DEVCONF_RP_FILTER, 1-based, as IFLA_INET_CONF wants
+	ipv4DevconfSendRedirects = 6 // IPV4_DEVCONF_SEND_REDIRECTS
+	netlinkCapAck            = 10
+	netlinkExtAck            = 11
+	solNetlink               = 270
+	rtaAlignTo               = 4
+	nlmsgErrorMinLen         = 4 + nlmsgHdrLen // int error + the request's header
 )
 
 var ne = binary.NativeEndian // netlink speaks the host's byte order

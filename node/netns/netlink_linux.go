@@ -72,7 +72,10 @@ func (c *Conn) SetRPFilter(index int, mode uint32) error {
 // DisableRPFilter turns reverse-path filtering off on every interface but
 // the loopback, so that a reply that comes back another way than its
 // request left (around a ring) is accepted, and returns their names. It
-// stops at the first interface that refuses.
+// turns ICMP redirects off too: a node that relays on a LAN (a
+// client-server LAN's server) would otherwise answer each relayed packet
+// with a redirect, which spends its ICMP rate limit and leaves traceroutes
+// with silent hops. It stops at the first interface that refuses.
 func (c *Conn) DisableRPFilter() ([]string, error) {
 	ifs, err := net.Interfaces()
 	if err != nil {
@@ -84,6 +87,10 @@ func (c *Conn) DisableRPFilter() ([]string, error) {
 			continue
 		}
 		err := c.SetRPFilter(ifc.Index, 0)
+		if err == nil {
+			c.seq++
+			err = c.do(devconfMessage(c.seq, ifc.Index, ipv4DevconfSendRedirects, 0))
+		}
 		if errors.Is(err, syscall.ENODEV) {
 			continue // gone since the listing
 		}

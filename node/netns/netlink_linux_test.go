@@ -139,6 +139,9 @@ func TestInNamespaceRPFilter(t *testing.T) {
 		if got := readSysctl(t, ifc+"/rp_filter"); got != "0" {
 			t.Errorf("%s rp_filter = %s", ifc, got)
 		}
+		if got := readSysctl(t, ifc+"/send_redirects"); got != "0" {
+			t.Errorf("%s send_redirects = %s", ifc, got)
+		}
 	}
 	if _, err := AllRPFilter(); err != nil {
 		t.Error(err)
