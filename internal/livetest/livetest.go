@@ -179,7 +179,7 @@ func sweep(rt engine.Runtime) (leaked []string, err error) {
 	ours := func(labels map[string]string, key string) bool {
 		return strings.HasPrefix(labels[key], runPrefix)
 	}
-	for _, key := range []string{engine.LabelTopology, labelProbe} {
+	for _, key := range []string{engine.LabelTopology, engine.LabelHelper, labelProbe} {
 		cs, err := rt.ListContainers(ctx, map[string]string{key: ""})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("list containers labelled %s: %w", key, err))
@@ -190,8 +190,11 @@ func sweep(rt engine.Runtime) (leaked []string, err error) {
 				continue
 			}
 			what := "container "
-			if key == labelProbe {
+			switch key {
+			case labelProbe:
 				what = "probe container "
+			case engine.LabelHelper:
+				what = "helper container "
 			}
 			leaked = append(leaked, what+c.Name)
 			if err := rt.RemoveContainer(ctx, c.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
