@@ -37,24 +37,24 @@ func tokenMarks(c *cluster) map[string]int {
 }
 
 // TestRingTokenDelay runs a ring of 5 whose links delay everything by
-// 450ms: a round takes longer than the 2s the leader used to wait, yet the
-// leader makes the token once and never again, and no second token
-// circulates (none is ever dropped as stale).
+// 600ms: a round takes longer than the 2s the leader used to wait (it then
+// made a new token before the old one came back, and dropped the old one
+// as stale, round after round), yet the token comes back, made once, and
+// no second token circulates (none is ever dropped as stale).
 func TestRingTokenDelay(t *testing.T) {
 	s := ringSpec("tcp", 5)
 	cfgs := s.configs()
-	impair(cfgs, agent.Impairment{Delay: agent.Duration(450 * time.Millisecond)})
+	impair(cfgs, agent.Impairment{Delay: agent.Duration(600 * time.Millisecond)})
 	c := startConfigs(t, cfgs, order(s))
 	c.waitReady()
-	// Two rounds back at the leader: 4.5s at least.
-	eventually(t, 20*time.Second, "the token to come back to the leader twice", func() bool {
-		n := 0
+	// A round back at the leader: 3s at least.
+	eventually(t, 20*time.Second, "the token to come back to the leader", func() bool {
 		for _, ev := range c.node("r1").logs.events(agent.EvToken) {
 			if msg, _ := ev["msg"].(string); msg == "token from r5" {
-				n++
+				return true
 			}
 		}
-		return n >= 2
+		return false
 	})
 	none := map[string]int{}
 	if n := tokenEvents(c, "token created", none); n != 1 {
@@ -77,7 +77,8 @@ func TestRingTokenNotQueued(t *testing.T) {
 	c := startSpec(t, s)
 	c.waitReady()
 	c.stop("r3")
-	// The leader's timeout is 2s: two more tokens get stuck at r2.
+	// The leader's timeout is 2s: after two more, at least two tokens
+	// have come to r2 since r3 went (the first may have gone with r3).
 	eventually(t, 10*time.Second, "the leader to re-create the token twice", func() bool {
 		return tokenEvents(c, "token lost, re-created", map[string]int{}) >= 2
 	})
