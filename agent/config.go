@@ -61,6 +61,11 @@ type Config struct {
 	Routes map[string]string `json:"routes"`
 	// Ring is set in a ring layout only.
 	Ring *Ring `json:"ring,omitempty"`
+	// Foreign names the other nodes of the topology that run a user's own
+	// image instead of topo's agent. They say no hello and take no frames:
+	// an agent sends them no traffic and drops what is addressed to them,
+	// or would pass through them, with reason no_agent.
+	Foreign []string `json:"foreign,omitempty"`
 	// Routing is "ip" when the kernel routes every node's addresses along
 	// the layout (the node's other nodes are then in its /etc/hosts), or
 	// "none" when each segment stands alone.

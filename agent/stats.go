@@ -24,7 +24,14 @@ const (
 	// than the token takes to come round a whole ring (a link or node
 	// further round is down).
 	ReasonNoToken = "no_token"
+	// ReasonNoAgent: the destination, or the next hop toward it, runs a
+	// user's own image, which takes no frames (see Config.Foreign).
+	ReasonNoAgent = "no_agent"
 )
+
+// StateForeign is the state of a link to a node that runs a user's own
+// image: neither up nor down, never waited for.
+const StateForeign = "foreign"
 
 // Stats is a node's state as the control channel's stats verb reports it.
 type Stats struct {

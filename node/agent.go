@@ -49,7 +49,11 @@ type Agent struct {
 	linkList []*link          // in config order
 	ring     *ring            // ring layout only
 	targets  []string         // background traffic destinations
-	ttl      uint8            // hop budget of the messages it originates
+	// foreign holds the nodes that run a user's own image; foreignLinks
+	// are the neighbours among them, as stats shows them.
+	foreign      map[string]bool
+	foreignLinks []agent.NeighborStats
+	ttl          uint8 // hop budget of the messages it originates
 
 	cnt     counters
 	queued  budget // the bytes all queues hold, against Options' total
@@ -107,6 +111,7 @@ func New(cfg *agent.Config, opts ...Option) (*Agent, error) {
 	if a.routes == nil {
 		a.routes = map[string]string{}
 	}
+	a.foreign = foreignNodes(cfg)
 	byName, err := a.addSegments()
 	if err != nil {
 		return nil, err
@@ -194,6 +199,10 @@ func (a *Agent) addSegments() (map[string]*segment, error) {
 func (a *Agent) addLinks(byName map[string]*segment) error {
 	cfg := a.cfg
 	for _, nb := range cfg.Neighbors {
+		if a.foreign[nb.Name] {
+			a.foreignLinks = append(a.foreignLinks, foreignLink(nb))
+			continue
+		}
 		seg, err := a.segmentFor(nb, byName)
 		if err != nil {
 			return fmt.Errorf("node %q: neighbour %q: %w", cfg.Name, nb.Name, err)
@@ -220,6 +229,12 @@ func (a *Agent) addRing() error {
 	}
 	if cfg.Ring == nil {
 		return fmt.Errorf("node %q: ring layout without ring settings", cfg.Name)
+	}
+	if a.foreign[cfg.Ring.Successor] || a.foreign[cfg.Ring.Predecessor] {
+		// No token can pass a node that runs a user's image: messages go
+		// by their routes, and stop where the ring does, as no_agent.
+		a.event(slog.LevelWarn, agent.EvToken, "no token ring: a neighbour runs its own image")
+		return nil
 	}
 	succ := a.links[cfg.Ring.Successor]
 	if succ == nil {
@@ -279,7 +294,7 @@ func (a *Agent) isServer() bool {
 
 func (a *Agent) trafficTargets() []string {
 	all := slices.Sorted(maps.Keys(a.routes))
-	all = slices.DeleteFunc(all, func(n string) bool { return n == a.name })
+	all = slices.DeleteFunc(all, func(n string) bool { return n == a.name || a.foreign[n] })
 	switch a.cfg.Layout {
 	case LayoutStar, LayoutClientServer:
 		if a.cfg.Role == "hub" || a.cfg.Role == "server" {

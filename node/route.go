@@ -99,6 +99,9 @@ func (a *Agent) route(f *frame.Frame, origin bool) string {
 	if !ok {
 		return a.drop(f, agent.ReasonNoRoute, nil)
 	}
+	if a.foreign[f.Destination] || a.foreign[nh] {
+		return a.drop(f, agent.ReasonNoAgent, nil)
+	}
 	l := a.links[nh]
 	if l == nil {
 		return a.drop(f, agent.ReasonNoRoute, nil)

@@ -97,6 +97,9 @@ func (a *Agent) originate(f *frame.Frame) string {
 			if _, ok := a.routes[f.Destination]; !ok {
 				return a.drop(f, agent.ReasonNoRoute, nil)
 			}
+			if a.foreign[f.Destination] {
+				return a.drop(f, agent.ReasonNoAgent, nil)
+			}
 		}
 		return a.ring.post(f)
 	}

@@ -69,6 +69,7 @@ func (a *Agent) Stats() agent.Stats {
 		}
 		s.Neighbors = append(s.Neighbors, ns)
 	}
+	s.Neighbors = append(s.Neighbors, a.foreignLinks...)
 	return s
 }
 

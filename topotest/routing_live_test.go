@@ -137,3 +137,50 @@ func traceroute(t *testing.T, top *topotest.Topology, from, addr string) []strin
 	}
 	return hops
 }
+
+// TestIntegrationAgentsBesideUsersImages: topo's agents next to users' own
+// images get ready without hellos from them, show those links as foreign,
+// and forward IP for them; users' software reaches across an agent.
+func TestIntegrationAgentsBesideUsersImages(t *testing.T) {
+	livetest.Require(t)
+	image := livetest.Busybox(t, livetest.Runtime(t))
+	web := fmt.Sprintf("{image: %q, command: [/bin/busybox, sh, -c, %q]}", image, "echo pong > /pong && exec /bin/busybox httpd -f -p 8080 -h /")
+	for _, tc := range []struct {
+		name, yaml, agentNode, from, to string
+	}{
+		{"star", "layout: star\nnodes:\n  - hub\n  - " + strings.Replace(web, "{", "{name: spoke1, ", 1) + "\n  - " + strings.Replace(web, "{", "{name: spoke2, ", 1) + "\n",
+			"hub", "spoke1", "spoke2"},
+		{"cs", "layout: client-server\nnodes:\n  - " + strings.Replace(web, "{", "{name: server, ", 1) + "\n  - client1\n  - client2\n",
+			"client1", "client1", "server"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			file := filepath.Join(t.TempDir(), tc.name+".yaml")
+			if err := os.WriteFile(file, []byte(tc.yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			top := topotest.Up(t, file, topotest.WithName(livetest.Name(t, "mixed-"+tc.name)))
+			for _, n := range top.Status(t).Nodes {
+				if !n.Ready {
+					t.Errorf("%s is not ready: %+v", n.Name, n)
+				}
+				if n.Name != tc.agentNode {
+					continue
+				}
+				for _, l := range n.Links {
+					if p, _ := top.Plan.Node(l.Neighbor); p.Image != "" && l.State != "foreign" {
+						t.Errorf("%s's link to %s, which runs its own image, is %s, want foreign", n.Name, l.Neighbor, l.State)
+					}
+				}
+			}
+			if tc.from != tc.agentNode {
+				code, out := top.Exec(t, tc.from, fetch(5, "http://"+tc.to+":8080/pong")...)
+				if code != 0 || strings.TrimSpace(out) != "pong" {
+					t.Errorf("%s → %s across an agent: exit %d: %s", tc.from, tc.to, code, out)
+				}
+			} else if r := top.Send(t, tc.from, tc.to, "to your image"); r.Delivered || r.Reason != "no_agent" {
+				t.Errorf("an agent's message to a user's image: %+v, want no_agent", r)
+			}
+		})
+	}
+}

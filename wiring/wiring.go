@@ -47,6 +47,7 @@ func NodeConfig(p *topology.Plan, name string, opts Options) (*agent.Config, err
 		Layout:   string(p.Layout),
 		Routes:   maps.Clone(pn.Routes),
 		Routing:  string(p.Routing),
+		Foreign:  foreign(p, pn.Name),
 		Traffic: agent.Traffic{
 			Protocol: p.Traffic.Protocol,
 			Interval: agent.Duration(p.Traffic.Interval),
@@ -123,4 +124,15 @@ func lastAddr(p netip.Prefix) netip.Addr {
 	v := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
 	v |= (1 << host) - 1
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+// foreign lists the nodes other than self that run a user's own image.
+func foreign(p *topology.Plan, self string) []string {
+	var out []string
+	for _, n := range p.Nodes {
+		if n.Image != "" && n.Name != self {
+			out = append(out, n.Name)
+		}
+	}
+	return out
 }
