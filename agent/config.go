@@ -61,6 +61,12 @@ type Config struct {
 	Routes map[string]string `json:"routes"`
 	// Ring is set in a ring layout only.
 	Ring *Ring `json:"ring,omitempty"`
+	// Secret is the topology's key, 64 hex digits, made anew by every `topo
+	// up` and shared by its agents only. When it is set, an agent proves
+	// every hello and frame it sends with it and refuses (and counts) what
+	// does not carry that proof, so that nothing else on a segment can
+	// take over a link or inject messages. Empty turns the proof off.
+	Secret string `json:"secret,omitempty"`
 	// Foreign names the other nodes of the topology that run a user's own
 	// image instead of topo's agent. They say no hello and take no frames:
 	// an agent sends them no traffic and drops what is addressed to them,
