@@ -183,7 +183,7 @@ func (u *upRun) wire(ctx context.Context, image string) (map[string]engine.Conta
 	if err := u.o.preflight(ctx, plan, others); err != nil {
 		return nil, err
 	}
-	nets, cons, err := Specs(plan, SpecOptions{Image: image, File: u.d.File, Hash: u.d.Hash})
+	nets, cons, err := Specs(plan, SpecOptions{Image: image, File: u.d.File, Hash: u.d.Hash, Secret: newSecret()})
 	if err != nil {
 		return nil, err
 	}
@@ -344,6 +344,13 @@ func boundedEach[T any](ctx context.Context, limit int, items []T, f func(ctx co
 // create is known and rolled back. The engine layer bounds every call with
 // a timeout of its own, and boundedEach starts no new call once ctx ends.
 func uncancelled(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
+// newSecret is a topology's key: 32 random bytes, in hex.
+func newSecret() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
 
 // newRunID names one Apply, for the topo.run label.
 func newRunID() string {

@@ -28,6 +28,10 @@ type SpecOptions struct {
 	Image string // the node image, for nodes that run topo's agent
 	File  string // the topology file, for the topo.file label
 	Hash  string // the topology's Hash, for the topo.plan label; "" leaves it out
+	// Secret is handed to every node in its config: the key its agent
+	// proves its frames with. Up makes a new one each time; "" (as in a
+	// compose export, a file anyone can read) leaves the proof off.
+	Secret string
 }
 
 // Specs returns the networks and containers that make up a plan, in plan
@@ -61,7 +65,7 @@ func Specs(plan *topology.Plan, opts SpecOptions) ([]engine.NetworkSpec, []engin
 	}
 	cons := make([]engine.ContainerSpec, len(plan.Nodes))
 	for i, n := range plan.Nodes {
-		c, err := containerSpec(plan, &plan.Nodes[i], opts.Image, reach[n.Name])
+		c, err := containerSpec(plan, &plan.Nodes[i], opts, reach[n.Name])
 		if err != nil {
 			return nil, nil, err
 		}
@@ -76,8 +80,8 @@ func Specs(plan *topology.Plan, opts SpecOptions) ([]engine.NetworkSpec, []engin
 // containerSpec is one node's container, but for its labels. reach holds
 // the address of every other node its traffic reaches (routing ip), for
 // /etc/hosts; nil leaves the hosts file alone (routing none).
-func containerSpec(plan *topology.Plan, n *topology.PlanNode, image string, reach map[string]netip.Addr) (engine.ContainerSpec, error) {
-	cfg, err := wiring.NodeConfig(plan, n.Name, wiring.Options{})
+func containerSpec(plan *topology.Plan, n *topology.PlanNode, opts SpecOptions, reach map[string]netip.Addr) (engine.ContainerSpec, error) {
+	cfg, err := wiring.NodeConfig(plan, n.Name, wiring.Options{Secret: opts.Secret})
 	if err != nil {
 		return engine.ContainerSpec{}, err
 	}
@@ -89,7 +93,7 @@ func containerSpec(plan *topology.Plan, n *topology.PlanNode, image string, reac
 	c := engine.ContainerSpec{
 		Name:     name,
 		Hostname: name, // topology validation keeps it within a hostname's 63 characters
-		Image:    image,
+		Image:    opts.Image,
 	}
 	for _, k := range slices.Sorted(maps.Keys(n.Env)) {
 		if k != agent.ConfigEnv { // the config wins over a user's env

@@ -23,6 +23,9 @@ type Options struct {
 	// NoBroadcast leaves shared segments without a broadcast address, so
 	// that nodes send one datagram per member (loopback has no broadcast).
 	NoBroadcast bool
+	// Secret is the topology's key (see agent.Config.Secret); empty leaves
+	// the agents' proof off.
+	Secret string
 }
 
 // NodeConfig returns the config of the named node.
@@ -48,6 +51,7 @@ func NodeConfig(p *topology.Plan, name string, opts Options) (*agent.Config, err
 		Routes:   maps.Clone(pn.Routes),
 		Routing:  string(p.Routing),
 		Foreign:  foreign(p, pn.Name),
+		Secret:   opts.Secret,
 		Traffic: agent.Traffic{
 			Protocol: p.Traffic.Protocol,
 			Interval: agent.Duration(p.Traffic.Interval),
