@@ -127,6 +127,15 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	if !r.Delivered || !slices.Equal(r.Path, []string{"spoke1", "hub", "spoke3"}) || r.RTTMs <= 0 {
 		t.Errorf("send: %+v", r)
 	}
+	// IP follows the layout too: spoke1 reaches spoke3 through the hub.
+	var tr agent.TraceResult
+	decode(t, topo(t, nil, "trace", "-t", name, "-o", "json", "spoke1", "spoke3").must(t, 0).stdout, &tr)
+	if len(tr.Hops) != 2 || tr.Hops[0].Node != "hub" || tr.Hops[1].Node != "spoke3" || !tr.Reached {
+		t.Errorf("trace spoke1 → spoke3: %+v", tr)
+	}
+	if out := topo(t, nil, "trace", "-t", name, "spoke1", "spoke3").must(t, 0).stdout; !strings.Contains(out, "trace spoke1 → spoke3") || !strings.Contains(out, "hub") {
+		t.Errorf("trace text:\n%s", out)
+	}
 	text := topo(t, nil, "send", "-t", name, "spoke2", "hub", "hi").must(t, 0).stdout
 	if !strings.Contains(text, "spoke2 → hub") {
 		t.Errorf("send text: %s", text)
