@@ -1,0 +1,49 @@
+package agent
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// FilterRule is one packet filter rule the netns verb installs in a node's
+// network namespace, for faults: on the interface that holds the node's
+// own address Local, drop the frames that come from the link-layer address
+// PeerMAC, all of them (Percent 100: a cut link) or that share at random
+// (a lossy link). Filtering what arrives, by the sender's link-layer
+// address, stops everything that crosses the link: unicast, broadcast, and
+// packets the peer forwards for others.
+type FilterRule struct {
+	Local   string // e.g. "10.210.0.2"
+	PeerMAC string // e.g. "02:42:0a:d2:00:03"
+	Percent int    // 1..100
+}
+
+// String is the rule as FilterCommand passes it: "LOCAL,MAC,PERCENT".
+func (r FilterRule) String() string {
+	return r.Local + "," + r.PeerMAC + "," + strconv.Itoa(r.Percent)
+}
+
+// ParseFilterRule reads a rule written by String.
+func ParseFilterRule(s string) (FilterRule, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) != 3 {
+		return FilterRule{}, fmt.Errorf("filter rule %q: want LOCAL,MAC,PERCENT", s)
+	}
+	p, err := strconv.Atoi(parts[2])
+	if err != nil || p < 1 || p > 100 {
+		return FilterRule{}, fmt.Errorf("filter rule %q: percent %q, want 1 to 100", s, parts[2])
+	}
+	return FilterRule{Local: parts[0], PeerMAC: parts[1], Percent: p}, nil
+}
+
+// FilterCommand is the command line, for a helper in a node's network
+// namespace, that makes rules the node's whole fault filter: it replaces
+// what an earlier call installed, and with no rules removes it.
+func FilterCommand(rules []FilterRule) []string {
+	cmd := []string{Path, VerbNetns, "filter"}
+	for _, r := range rules {
+		cmd = append(cmd, r.String())
+	}
+	return cmd
+}
