@@ -247,5 +247,13 @@ func (c *Client) withConfig(ctx context.Context, op string, ci engine.ContainerI
 	if full.State != nil {
 		ci.ExitCode, ci.OOMKilled = full.State.ExitCode, full.State.OOMKilled
 	}
+	if full.NetworkSettings != nil {
+		ci.MACs = map[string]string{}
+		for name, ep := range full.NetworkSettings.Networks {
+			if ep != nil && ep.MacAddress != "" {
+				ci.MACs[name] = ep.MacAddress
+			}
+		}
+	}
 	return ci, nil
 }

@@ -26,7 +26,8 @@ const (
 	LabelPlan     = "topo.plan"     // containers: hash of the plan, to tell a changed file apart
 	LabelAgent    = "topo.agent"    // containers: "true" when the node runs topo's agent
 	LabelOrder    = "topo.order"    // containers and networks: index in the plan, for stable listings
-	LabelHelper   = "topo.helper"   // short-lived helper containers: the topology they act on
+	LabelHelper   = "topo.helper"   // helper containers (short-lived ones, fault markers): the topology they act on
+	LabelFault    = "topo.fault"    // fault markers: the fault in force, as JSON
 	LabelRun      = "topo.run"      // containers and networks: the up that created them, so that its rollback removes only those
 )
 
@@ -72,6 +73,9 @@ type Runtime interface {
 	// ErrConflict when the name is taken, ErrNotFound when the image is missing.
 	CreateContainer(ctx context.Context, spec ContainerSpec) (id string, err error)
 	StartContainer(ctx context.Context, id string) error
+	// ControlContainer stops, kills, restarts, pauses or unpauses a
+	// container, or starts a stopped one.
+	ControlContainer(ctx context.Context, id string, action Action) error
 	// RemoveContainer stops and removes a container and its anonymous volumes.
 	// ErrNotFound if it is gone.
 	RemoveContainer(ctx context.Context, id string) error
@@ -176,7 +180,26 @@ type ContainerInfo struct {
 	// ended; set by ContainerByName only.
 	ExitCode  int
 	OOMKilled bool
+	// MACs maps network name to the container's link-layer address on it;
+	// set by ContainerByName only.
+	MACs map[string]string
 }
+
+// Action is what ControlContainer does to a container.
+type Action string
+
+// Actions on a node's container.
+const (
+	ActionStop    Action = "stop"
+	ActionStart   Action = "start"
+	ActionRestart Action = "restart"
+	ActionKill    Action = "kill"
+	ActionPause   Action = "pause"
+	ActionUnpause Action = "unpause"
+)
+
+// Actions lists every Action, in the order a user reads them.
+var Actions = []Action{ActionStop, ActionStart, ActionRestart, ActionKill, ActionPause, ActionUnpause}
 
 // LogOptions select what Logs returns.
 type LogOptions struct {

@@ -17,6 +17,7 @@ import (
 // own logic: planning around used subnets, rollback, state read back from
 // labels. Hooks let a test make one call fail.
 type fakeRuntime struct {
+	actions    []string                         // "action container", in order
 	helpers    []engine.ContainerSpec           // helpers run, in order
 	failHelper func(engine.ContainerSpec) error // when set, asked before each helper; an error exits it with 1
 	sends      int                              // agent send verbs run
@@ -151,8 +152,11 @@ func (f *fakeRuntime) CreateContainer(_ context.Context, spec engine.ContainerSp
 	id := f.id()
 	c := &engine.ContainerInfo{ID: id, Name: spec.Name, Image: spec.Image, State: "created", Labels: maps.Clone(spec.Labels), Networks: map[string]netip.Addr{},
 		Env: slices.Clone(spec.Env), Cmd: slices.Clone(spec.Cmd)}
+	c.MACs = map[string]string{}
 	for _, a := range spec.Network {
 		c.Networks[a.Network] = a.IP
+		b := a.IP.As4()
+		c.MACs[a.Network] = fmt.Sprintf("02:42:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3])
 	}
 	f.containers[id] = c
 	return id, nil
@@ -177,6 +181,11 @@ func (f *fakeRuntime) RemoveContainer(_ context.Context, id string) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	for key, c := range f.containers {
+		if c.Name == id { // the engine takes a name for an ID
+			id = key
+		}
+	}
 	if _, ok := f.containers[id]; !ok {
 		return engine.ErrNotFound
 	}
@@ -205,6 +214,25 @@ func (f *fakeRuntime) ContainerByName(_ context.Context, name string) (engine.Co
 		}
 	}
 	return engine.ContainerInfo{}, engine.ErrNotFound
+}
+
+func (f *fakeRuntime) ControlContainer(_ context.Context, id string, action engine.Action) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.containers[id]
+	if !ok {
+		return engine.ErrNotFound
+	}
+	f.actions = append(f.actions, string(action)+" "+c.Name)
+	switch action {
+	case engine.ActionStop, engine.ActionKill:
+		c.State = "exited"
+	case engine.ActionStart, engine.ActionRestart, engine.ActionUnpause:
+		c.State = "running"
+	case engine.ActionPause:
+		c.State = "paused"
+	}
+	return nil
 }
 
 func (f *fakeRuntime) RunToCompletion(_ context.Context, spec engine.ContainerSpec, _, stderr io.Writer) (int, error) {

@@ -30,12 +30,19 @@ func RouteHelper(plan *topology.Plan, node, image string) (spec engine.Container
 	for i, r := range n.IPRoutes {
 		routes[i] = agent.Route{To: r.To.String(), Via: r.Via.String()}
 	}
-	container := engine.ContainerName(plan.Name, node)
+	return netnsHelper(plan.Name, node, image, agentArgs(agent.NetnsCommand(routes))), true
+}
+
+// netnsHelper is a short-lived container that runs the node image's agent
+// with args, as root with NET_ADMIN and nothing else, in a node
+// container's network namespace. The node itself keeps no capabilities.
+func netnsHelper(topology, node, image string, args []string) engine.ContainerSpec {
+	container := engine.ContainerName(topology, node)
 	return engine.ContainerSpec{
-		Name:            container + "-routes",
+		Name:            container + "-" + args[1], // -routes, -filter
 		Image:           image,
-		Cmd:             agentArgs(agent.NetnsCommand(routes)),
-		Labels:          map[string]string{engine.LabelHelper: plan.Name, engine.LabelNode: node},
+		Cmd:             args,
+		Labels:          map[string]string{engine.LabelHelper: topology, engine.LabelNode: node},
 		User:            "0:0",
 		ReadOnlyRoot:    true,
 		CapDrop:         []string{"ALL"},
@@ -44,7 +51,7 @@ func RouteHelper(plan *topology.Plan, node, image string) (spec engine.Container
 		MemoryBytes:     helperMemory,
 		PidsLimit:       nodePids,
 		JoinNetworkOf:   container,
-	}, true
+	}
 }
 
 // routed lists the nodes that get a route helper, in plan order: those

@@ -64,6 +64,9 @@ type Status struct {
 	File     string          `json:"file,omitempty"`
 	Nodes    []NodeStatus    `json:"nodes"`
 	Segments []SegmentStatus `json:"segments"`
+	// Faults are the faults in force: links down or lossy, a partition.
+	// Stopped and paused nodes show in their state.
+	Faults []Fault `json:"faults,omitempty"`
 }
 
 // NodeStatus is one node of a Status.
@@ -180,6 +183,9 @@ func (o *Orchestrator) Status(ctx context.Context, name string, opts StatusOptio
 		return nil // a node that cannot answer is reported in its status, not as a failure
 	})
 	if err != nil {
+		return nil, fmt.Errorf("status %s: %w", name, err)
+	}
+	if st.Faults, err = o.Faults(ctx, name); err != nil {
 		return nil, fmt.Errorf("status %s: %w", name, err)
 	}
 	return st, nil

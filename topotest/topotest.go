@@ -45,8 +45,9 @@ type Topology struct {
 	// Plan is what was built: nodes, segments, subnets, addresses, routes.
 	Plan *topology.Plan
 
-	o    *orchestrator.Orchestrator
-	opts options
+	o             *orchestrator.Orchestrator
+	opts          options
+	faultsCleanup bool // the cleanup that lifts faults is registered
 }
 
 type options struct {

@@ -85,6 +85,12 @@ func printStatus(a *app, st *orchestrator.Status) {
 	}
 	tw.Flush()
 	fmt.Fprintln(a.stdout)
+	if len(st.Faults) > 0 {
+		for _, f := range st.Faults {
+			fmt.Fprintf(a.stdout, "fault: %s\n", f)
+		}
+		fmt.Fprintln(a.stdout)
+	}
 	tw = tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SEGMENT\tNETWORK\tSUBNET\tMEMBERS")
 	for _, s := range st.Segments {

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/orchestrator"
+)
+
+// faultCmd is the frame of every command that changes faults: it resolves
+// the topology, runs do, and prints the faults in force after.
+func faultCmd(a *app, use, short, long, example string, nargs cobra.PositionalArgs,
+	do func(cmd *cobra.Command, o *orchestrator.Orchestrator, name string, pos []string) ([]orchestrator.Fault, error)) *cobra.Command {
+	var ref, output string
+	cmd := &cobra.Command{
+		Use: use, Short: short, Long: long, Example: example, Args: args(nargs),
+		RunE: func(cmd *cobra.Command, pos []string) error {
+			if err := checkOutput(output, "text", "json"); err != nil {
+				return err
+			}
+			o, name, closeFn, err := a.resolve(cmd.Context(), ref)
+			defer closeFn()
+			if err != nil {
+				return err
+			}
+			fs, err := do(cmd, o, name, pos)
+			if errors.Is(err, orchestrator.ErrBadFault) {
+				return usageError{err}
+			}
+			if err != nil {
+				return err
+			}
+			return printFaults(a, name, fs, output)
+		},
+	}
+	topologyFlag(a, cmd, &ref)
+	outputFlag(cmd, &output, "text", "text", "json")
+	return cmd
+}
+
+func printFaults(a *app, name string, fs []orchestrator.Fault, output string) error {
+	if output == "json" {
+		return writeJSON(a, struct {
+			Topology string               `json:"topology"`
+			Faults   []orchestrator.Fault `json:"faults"`
+		}{name, fs})
+	}
+	if len(fs) == 0 {
+		fmt.Fprintf(a.stdout, "%s: no faults in force\n", name)
+		return nil
+	}
+	fmt.Fprintf(a.stdout, "%s: faults in force:\n", name)
+	for _, f := range fs {
+		fmt.Fprintf(a.stdout, "  %s\n", f)
+	}
+	return nil
+}
+
+func newLinkCmd(a *app) *cobra.Command {
+	return faultCmd(a, "link A B down|up", "Cut the link between two nodes, or restore it",
+		`link down stops everything crossing between nodes A and B, for topo's agent
+and for any software on them; on a shared segment only A and B stop hearing
+each other. link up restores it. A packet filter in each node's network
+namespace does it, installed by a short-lived helper with NET_ADMIN.`,
+		"  topo link hub spoke1 down\n  topo link -t ring node2 node3 up",
+		cobra.ExactArgs(3),
+		func(cmd *cobra.Command, o *orchestrator.Orchestrator, name string, pos []string) ([]orchestrator.Fault, error) {
+			if pos[2] != "down" && pos[2] != "up" {
+				return nil, usageError{fmt.Errorf("link: %q, want down or up", pos[2])}
+			}
+			return o.Link(cmd.Context(), name, orchestrator.LinkOptions{A: pos[0], B: pos[1], Down: pos[2] == "down"})
+		})
+}
+
+func newImpairCmd(a *app) *cobra.Command {
+	var loss int
+	var clear bool
+	cmd := faultCmd(a, "impair A B (--loss PERCENT | --clear)", "Make the link between two nodes lose frames, for every process",
+		`impair makes the link between A and B lose a share of everything that
+crosses it, for topo's agent and any software on the nodes (the kernel drops
+it, by a packet filter); --clear lifts it. This engine's kernel has no netem,
+so delay, jitter and rate cannot be changed at runtime for other processes:
+the file's link settings stay as the agents apply them to their own frames.`,
+		"  topo impair hub spoke1 --loss 20\n  topo impair hub spoke1 --clear",
+		cobra.ExactArgs(2),
+		func(cmd *cobra.Command, o *orchestrator.Orchestrator, name string, pos []string) ([]orchestrator.Fault, error) {
+			if clear == (loss != 0) {
+				return nil, usageError{errors.New("impair: give --loss PERCENT or --clear")}
+			}
+			return o.Impair(cmd.Context(), name, orchestrator.ImpairOptions{A: pos[0], B: pos[1], LossPercent: loss, Clear: clear})
+		})
+	cmd.Flags().IntVar(&loss, "loss", 0, "percent of frames lost, 1 to 99")
+	cmd.Flags().BoolVar(&clear, "clear", false, "lift the link's runtime impairment")
+	return cmd
+}
+
+func newPartitionCmd(a *app) *cobra.Command {
+	return faultCmd(a, "partition GROUP [GROUP...]", "Split the topology into groups that cannot reach each other",
+		`partition splits the nodes into groups (a group is a comma-separated list of
+nodes; the nodes no group names form one more group): no traffic crosses
+between groups, inside each group everything works. It replaces a partition
+in force. topo heal lifts it.`,
+		"  topo partition peer1,peer2 peer3,peer4,peer5\n  topo partition node1",
+		cobra.MinimumNArgs(1),
+		func(cmd *cobra.Command, o *orchestrator.Orchestrator, name string, pos []string) ([]orchestrator.Fault, error) {
+			var groups [][]string
+			for _, g := range pos {
+				groups = append(groups, strings.Split(g, ","))
+			}
+			return o.Partition(cmd.Context(), name, groups)
+		})
+}
+
+func newHealCmd(a *app) *cobra.Command {
+	return faultCmd(a, "heal", "Lift the partition", "heal restores every link the partition cut, and nothing else.",
+		"  topo heal", cobra.NoArgs,
+		func(cmd *cobra.Command, o *orchestrator.Orchestrator, name string, _ []string) ([]orchestrator.Fault, error) {
+			return o.Heal(cmd.Context(), name)
+		})
+}
+
+func newFaultsCmd(a *app) *cobra.Command {
+	return faultCmd(a, "faults [clear]", "List the faults in force, or clear them all",
+		`faults lists the links down or lossy and the partition in force (topo status
+shows them too, beside stopped and paused nodes). faults clear lifts them all
+and starts or unpauses every stopped or paused node.`,
+		"  topo faults\n  topo faults clear -t ring", cobra.MaximumNArgs(1),
+		func(cmd *cobra.Command, o *orchestrator.Orchestrator, name string, pos []string) ([]orchestrator.Fault, error) {
+			if len(pos) == 1 {
+				if pos[0] != "clear" {
+					return nil, usageError{fmt.Errorf("faults: %q, want clear or nothing", pos[0])}
+				}
+				if err := o.ClearFaults(cmd.Context(), name); err != nil {
+					return nil, err
+				}
+			}
+			return o.Faults(cmd.Context(), name)
+		})
+}
+
+func newNodeCmd(a *app) *cobra.Command {
+	var acts []string
+	for _, act := range engine.Actions {
+		acts = append(acts, string(act))
+	}
+	return faultCmd(a, "node "+strings.Join(acts, "|")+" NODE...", "Stop, start, restart, kill, pause or unpause nodes",
+		`node acts on nodes' containers. A node that starts again gets its IP routes
+and the packet filters of the faults in force back before the command
+returns; its neighbours notice it going and reconnect when it is back.`,
+		"  topo node stop spoke2\n  topo node restart node3\n  topo node pause peer1 peer2",
+		cobra.MinimumNArgs(2),
+		func(cmd *cobra.Command, o *orchestrator.Orchestrator, name string, pos []string) ([]orchestrator.Fault, error) {
+			err := o.NodeAction(cmd.Context(), name, orchestrator.NodeActionOptions{Action: engine.Action(pos[0]), Nodes: pos[1:]})
+			if err != nil {
+				return nil, err
+			}
+			return o.Faults(cmd.Context(), name)
+		})
+}

@@ -1,0 +1,151 @@
+package orchestrator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/topology"
+)
+
+// FaultKind names a fault that holds until it is lifted.
+type FaultKind string
+
+// Fault kinds. Node actions (stop, pause, ...) are not kept: the state of
+// the node's container says what holds.
+const (
+	FaultLinkDown  FaultKind = "link_down" // Nodes' link carries nothing
+	FaultLoss      FaultKind = "loss"      // Nodes' link loses Percent of its frames
+	FaultPartition FaultKind = "partition" // no traffic crosses between Groups
+)
+
+// A Fault is a fault in force on a running topology. Each is kept as the
+// label of a marker container that is never started (labels are topo's
+// only state), and applied as packet filters in the nodes' network
+// namespaces, so that it holds for every process on them.
+type Fault struct {
+	Kind    FaultKind  `json:"kind"`
+	Nodes   []string   `json:"nodes,omitempty"`   // a link's two ends
+	Percent int        `json:"percent,omitempty"` // loss
+	Groups  [][]string `json:"groups,omitempty"`  // partition, every node in one group
+}
+
+// String describes the fault for people.
+func (f Fault) String() string {
+	switch f.Kind {
+	case FaultLinkDown:
+		return fmt.Sprintf("link %s down", strings.Join(f.Nodes, "–"))
+	case FaultLoss:
+		return fmt.Sprintf("link %s loses %d%%", strings.Join(f.Nodes, "–"), f.Percent)
+	case FaultPartition:
+		var gs []string
+		for _, g := range f.Groups {
+			gs = append(gs, strings.Join(g, ","))
+		}
+		return "partition " + strings.Join(gs, " | ")
+	}
+	return string(f.Kind)
+}
+
+// key names the marker of a fault: one per link and kind, one partition.
+func (f Fault) key() string {
+	if f.Kind == FaultPartition {
+		return "partition"
+	}
+	return string(f.Kind) + "-" + strings.Join(f.Nodes, "-")
+}
+
+// ErrBadFault is returned, wrapped, for a fault that names what the
+// topology does not have: a node, or a link between two nodes.
+var ErrBadFault = errors.New("no such node or link")
+
+// Faults lists the faults in force on a topology, in a stable order.
+func (o *Orchestrator) Faults(ctx context.Context, name string) ([]Fault, error) {
+	markers, err := o.rt.ListContainers(ctx, map[string]string{engine.LabelHelper: name, engine.LabelFault: ""})
+	if err != nil {
+		return nil, fmt.Errorf("faults of %s: %w", name, err)
+	}
+	out := []Fault{}
+	for _, m := range markers {
+		var f Fault
+		if err := json.Unmarshal([]byte(m.Labels[engine.LabelFault]), &f); err != nil {
+			return nil, fmt.Errorf("faults of %s: marker %s: %w", name, m.Name, err)
+		}
+		out = append(out, f)
+	}
+	slices.SortFunc(out, func(a, b Fault) int { return strings.Compare(a.key(), b.key()) })
+	return out, nil
+}
+
+// checkLink checks that a and b are nodes that share a segment, and
+// returns them in plan order.
+func checkLink(plan *topology.Plan, a, b string) ([]string, error) {
+	na, okA := plan.Node(a)
+	_, okB := plan.Node(b)
+	if !okA || !okB || a == b {
+		return nil, fmt.Errorf("%w: %s and %s; the links are %s", ErrBadFault, a, b, strings.Join(links(plan), ", "))
+	}
+	for seg := range na.Addresses {
+		if s, _ := plan.Segment(seg); slices.Contains(s.Members, b) {
+			if slices.IndexFunc(plan.Nodes, func(n topology.PlanNode) bool { return n.Name == b }) <
+				slices.IndexFunc(plan.Nodes, func(n topology.PlanNode) bool { return n.Name == a }) {
+				a, b = b, a
+			}
+			return []string{a, b}, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %s and %s share no segment; the links are %s", ErrBadFault, a, b, strings.Join(links(plan), ", "))
+}
+
+// links lists every pair of nodes that share a segment, as "a b".
+func links(plan *topology.Plan) []string {
+	var out []string
+	for _, s := range plan.Segments {
+		for i, a := range s.Members {
+			for _, b := range s.Members[i+1:] {
+				out = append(out, a+" "+b)
+			}
+		}
+	}
+	return out
+}
+
+// partitionGroups completes groups with one more group of the nodes none
+// names, and checks that each node is in one group.
+func partitionGroups(plan *topology.Plan, groups [][]string) ([][]string, error) {
+	seen := map[string]bool{}
+	var out [][]string
+	for _, g := range groups {
+		var grp []string
+		for _, n := range g {
+			if _, ok := plan.Node(n); !ok {
+				return nil, fmt.Errorf("%w: %q; the nodes are %s", ErrBadFault, n, strings.Join(nodeNames(plan), ", "))
+			}
+			if seen[n] {
+				return nil, fmt.Errorf("%w: %s is in two groups", ErrBadFault, n)
+			}
+			seen[n] = true
+			grp = append(grp, n)
+		}
+		if len(grp) > 0 {
+			out = append(out, grp)
+		}
+	}
+	var rest []string
+	for _, n := range plan.Nodes {
+		if !seen[n.Name] {
+			rest = append(rest, n.Name)
+		}
+	}
+	if len(rest) > 0 {
+		out = append(out, rest)
+	}
+	if len(out) < 2 {
+		return nil, fmt.Errorf("%w: a partition needs two groups at least", ErrBadFault)
+	}
+	return out, nil
+}

@@ -1,0 +1,136 @@
+package orchestrator
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/topology"
+)
+
+// LinkOptions say which link Link acts on, and how.
+type LinkOptions struct {
+	A, B string
+	Down bool // true cuts the link; false restores it
+}
+
+// Link cuts the link between two nodes that share a segment, or restores
+// it: nothing crosses between them, whatever sends it, on any segment
+// they share; the other members of a shared segment are unaffected. It
+// returns the faults in force after.
+func (o *Orchestrator) Link(ctx context.Context, name string, opts LinkOptions) ([]Fault, error) {
+	fs, err := o.changeFaults(ctx, name, func(plan *topology.Plan, in []Fault) ([]Fault, error) {
+		ends, err := checkLink(plan, opts.A, opts.B)
+		if err != nil {
+			return nil, err
+		}
+		f := Fault{Kind: FaultLinkDown, Nodes: ends}
+		out := without(in, f.key())
+		if opts.Down {
+			out = append(out, f)
+		}
+		return out, nil
+	})
+	return fs, wrapFault("link", name, err)
+}
+
+// ImpairOptions say which link Impair acts on, and how.
+type ImpairOptions struct {
+	A, B string
+	// LossPercent of the frames that cross the link are lost, 1 to 99; the
+	// kernel drops them, for every process. 0 with Clear lifts it.
+	LossPercent int
+	Clear       bool
+}
+
+// Impair makes a link lossy for every process on its two ends, or lifts
+// that. The file's impairments (delay, jitter, rate, loss) stay as the
+// agents apply them to their own frames.
+func (o *Orchestrator) Impair(ctx context.Context, name string, opts ImpairOptions) ([]Fault, error) {
+	if !opts.Clear && (opts.LossPercent < 1 || opts.LossPercent > 99) {
+		return nil, fmt.Errorf("impair: loss %d%%, want 1 to 99 (a link that loses everything is down: use link down)", opts.LossPercent)
+	}
+	fs, err := o.changeFaults(ctx, name, func(plan *topology.Plan, in []Fault) ([]Fault, error) {
+		ends, err := checkLink(plan, opts.A, opts.B)
+		if err != nil {
+			return nil, err
+		}
+		f := Fault{Kind: FaultLoss, Nodes: ends, Percent: opts.LossPercent}
+		out := without(in, f.key())
+		if !opts.Clear {
+			out = append(out, f)
+		}
+		return out, nil
+	})
+	return fs, wrapFault("impair", name, err)
+}
+
+// Partition splits a topology into groups between which no traffic
+// crosses; inside each group everything works. Nodes no group names form
+// one more group. It replaces a partition already in force.
+func (o *Orchestrator) Partition(ctx context.Context, name string, groups [][]string) ([]Fault, error) {
+	fs, err := o.changeFaults(ctx, name, func(plan *topology.Plan, in []Fault) ([]Fault, error) {
+		gs, err := partitionGroups(plan, groups)
+		if err != nil {
+			return nil, err
+		}
+		f := Fault{Kind: FaultPartition, Groups: gs}
+		return append(without(in, f.key()), f), nil
+	})
+	return fs, wrapFault("partition", name, err)
+}
+
+// Heal lifts the partition: it restores every link the partition cut, and
+// nothing else.
+func (o *Orchestrator) Heal(ctx context.Context, name string) ([]Fault, error) {
+	fs, err := o.changeFaults(ctx, name, func(_ *topology.Plan, in []Fault) ([]Fault, error) {
+		return without(in, Fault{Kind: FaultPartition}.key()), nil
+	})
+	return fs, wrapFault("heal", name, err)
+}
+
+// ClearFaults lifts every fault: links, losses, the partition, and starts
+// or unpauses every node that is stopped or paused.
+func (o *Orchestrator) ClearFaults(ctx context.Context, name string) error {
+	cs, err := o.containers(ctx, name)
+	if err != nil {
+		return fmt.Errorf("faults clear: %w", err)
+	}
+	var stopped, paused []string
+	for _, c := range cs {
+		switch c.State {
+		case "running":
+		case "paused":
+			paused = append(paused, c.Labels[engine.LabelNode])
+		default:
+			stopped = append(stopped, c.Labels[engine.LabelNode])
+		}
+	}
+	if _, err := o.changeFaults(ctx, name, func(*topology.Plan, []Fault) ([]Fault, error) { return nil, nil }); err != nil {
+		return fmt.Errorf("faults clear: %w", err)
+	}
+	for _, act := range []struct {
+		a     engine.Action
+		nodes []string
+	}{{engine.ActionUnpause, paused}, {engine.ActionStart, stopped}} {
+		if len(act.nodes) > 0 {
+			if err := o.NodeAction(ctx, name, NodeActionOptions{Action: act.a, Nodes: act.nodes}); err != nil {
+				return fmt.Errorf("faults clear: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// without is fs but the fault with that key.
+func without(fs []Fault, key string) []Fault {
+	return slices.DeleteFunc(fs, func(f Fault) bool { return f.key() == key })
+}
+
+func wrapFault(verb, name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s %s: %w", verb, name, err)
+}

@@ -1,0 +1,104 @@
+package topotest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/orchestrator"
+)
+
+// LinkDown cuts the link between nodes a and b, for every process on them.
+// What the test leaves in force is lifted when it ends.
+func (top *Topology) LinkDown(t testing.TB, a, b string) {
+	t.Helper()
+	top.fault(t, "link down", func(ctx context.Context) error {
+		_, err := top.o.Link(ctx, top.Name, orchestrator.LinkOptions{A: a, B: b, Down: true})
+		return err
+	})
+}
+
+// LinkUp restores the link between nodes a and b.
+func (top *Topology) LinkUp(t testing.TB, a, b string) {
+	t.Helper()
+	top.fault(t, "link up", func(ctx context.Context) error {
+		_, err := top.o.Link(ctx, top.Name, orchestrator.LinkOptions{A: a, B: b})
+		return err
+	})
+}
+
+// Impair makes the link between a and b lose lossPercent of its frames, for
+// every process; 0 lifts it.
+func (top *Topology) Impair(t testing.TB, a, b string, lossPercent int) {
+	t.Helper()
+	top.fault(t, "impair", func(ctx context.Context) error {
+		_, err := top.o.Impair(ctx, top.Name, orchestrator.ImpairOptions{A: a, B: b, LossPercent: lossPercent, Clear: lossPercent == 0})
+		return err
+	})
+}
+
+// Partition splits the nodes into groups that cannot reach each other; the
+// nodes no group names form one more group.
+func (top *Topology) Partition(t testing.TB, groups ...[]string) {
+	t.Helper()
+	top.fault(t, "partition", func(ctx context.Context) error {
+		_, err := top.o.Partition(ctx, top.Name, groups)
+		return err
+	})
+}
+
+// Heal lifts the partition.
+func (top *Topology) Heal(t testing.TB) {
+	t.Helper()
+	top.fault(t, "heal", func(ctx context.Context) error {
+		_, err := top.o.Heal(ctx, top.Name)
+		return err
+	})
+}
+
+// StopNode stops nodes' containers; StartNode starts them again.
+func (top *Topology) StopNode(t testing.TB, nodes ...string) {
+	t.Helper()
+	top.nodeAction(t, engine.ActionStop, nodes)
+}
+
+// StartNode starts stopped nodes, with their routes and filters.
+func (top *Topology) StartNode(t testing.TB, nodes ...string) {
+	t.Helper()
+	top.nodeAction(t, engine.ActionStart, nodes)
+}
+
+// RestartNode restarts nodes.
+func (top *Topology) RestartNode(t testing.TB, nodes ...string) {
+	t.Helper()
+	top.nodeAction(t, engine.ActionRestart, nodes)
+}
+
+func (top *Topology) nodeAction(t testing.TB, act engine.Action, nodes []string) {
+	t.Helper()
+	top.fault(t, string(act), func(ctx context.Context) error {
+		return top.o.NodeAction(ctx, top.Name, orchestrator.NodeActionOptions{Action: act, Nodes: nodes})
+	})
+}
+
+// fault runs a fault change, failing the test on error, and the first time
+// registers the cleanup that lifts every fault the test leaves in force.
+func (top *Topology) fault(t testing.TB, what string, do func(ctx context.Context) error) {
+	t.Helper()
+	if !top.faultsCleanup {
+		top.faultsCleanup = true
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			if err := top.o.ClearFaults(ctx, top.Name); err != nil {
+				t.Errorf("topotest: clear faults: %v", err)
+			}
+		})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := do(ctx); err != nil {
+		t.Fatalf("topotest: %s: %v", what, err)
+	}
+}
