@@ -1,0 +1,82 @@
+package topotest_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/topo-dev/topo/internal/livetest"
+	"github.com/topo-dev/topo/orchestrator"
+	"github.com/topo-dev/topo/topotest"
+)
+
+// eventually polls cond every half second until it holds or a minute
+// passes, and fails the test then.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within a minute", what)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// TestIntegrationLinkFaults cuts a star's link and restores it: agents'
+// messages stop crossing it and flow again, status shows the fault, and a
+// restarted node's neighbours reconnect.
+func TestIntegrationLinkFaults(t *testing.T) {
+	t.Parallel()
+	top := up(t, "star.yaml", "fault-star", topotest.WithInterval(0))
+	top.LinkDown(t, "hub", "spoke1")
+	if st := top.Status(t); len(st.Faults) != 1 || st.Faults[0].Kind != orchestrator.FaultLinkDown {
+		t.Errorf("status faults: %+v", st.Faults)
+	}
+	if r := top.Send(t, "spoke1", "spoke3", "across a cut link"); r.Delivered {
+		t.Errorf("delivered across a cut link: %+v", r)
+	}
+	top.LinkUp(t, "hub", "spoke1")
+	eventually(t, "a message across the restored link", func() bool { return top.Send(t, "spoke1", "spoke3", "again").Delivered })
+	if st := top.Status(t); len(st.Faults) != 0 {
+		t.Errorf("faults after link up: %+v", st.Faults)
+	}
+
+	top.RestartNode(t, "spoke2")
+	eventually(t, "the hub's link to a restarted spoke", func() bool { return top.Send(t, "hub", "spoke2", "welcome back").Delivered })
+}
+
+// TestIntegrationPartitionUsersSoftware partitions a bus of busybox nodes:
+// software cannot cross between the groups, works inside each, and works
+// everywhere again after heal.
+func TestIntegrationPartitionUsersSoftware(t *testing.T) {
+	livetest.Require(t)
+	image := livetest.Busybox(t, livetest.Runtime(t))
+	file := busyboxTopology(t, image, "bus", "[alpha, bravo, charlie, delta]", "", "")
+	top := topotest.Up(t, file, topotest.WithName(livetest.Name(t, "fault-bus")))
+	get := func(from, to string) bool {
+		code, out := top.Exec(t, from, fetch(3, "http://"+to+":8080/pong")...)
+		return code == 0 && strings.TrimSpace(out) == "pong"
+	}
+	top.Partition(t, []string{"alpha", "bravo"})
+	for _, tc := range []struct {
+		from, to string
+		want     bool
+	}{{"alpha", "bravo", true}, {"charlie", "delta", true}, {"alpha", "charlie", false}, {"delta", "bravo", false}} {
+		if got := get(tc.from, tc.to); got != tc.want {
+			t.Errorf("partitioned: %s → %s reached %v, want %v", tc.from, tc.to, got, tc.want)
+		}
+	}
+	top.Heal(t)
+	if !get("alpha", "charlie") || !get("delta", "bravo") {
+		t.Error("after heal, the groups still do not reach each other")
+	}
+	if fs, err := top.Orchestrator().Faults(context.Background(), top.Name); err != nil || len(fs) != 0 {
+		t.Errorf("faults after heal: %v, %v", fs, err)
+	}
+	left, err := top.Orchestrator().Runtime().ListContainers(context.Background(), map[string]string{"topo.helper": top.Name})
+	if err != nil || len(left) > 0 {
+		t.Errorf("helpers or markers left after heal: %d, %v", len(left), err)
+	}
+}
