@@ -11,6 +11,7 @@
 package agent
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -289,6 +290,7 @@ func (c *Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("traffic protocol %q, want tcp or udp", c.Traffic.Protocol))
 	}
+	errs = append(errs, checkSecret(c.Secret))
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("node config: %w", err)
 	}
@@ -305,6 +307,37 @@ func checkName(what, name string) error {
 		return fmt.Errorf("%s %.20q… is %d bytes, longer than %d", what, name, len(name), MaxNameLen)
 	}
 	return nil
+}
+
+// SecretLen is the length of Config.Secret: 64 hex digits, 32 bytes.
+const SecretLen = 64
+
+// checkSecret accepts an empty secret or 64 hex digits. It never quotes
+// the secret: a config error is printed and logged.
+func checkSecret(s string) error {
+	if s == "" {
+		return nil
+	}
+	if len(s) != SecretLen {
+		return fmt.Errorf("secret of %d characters, want %d hex digits (or none)", len(s), SecretLen)
+	}
+	if _, err := hex.DecodeString(s); err != nil {
+		return fmt.Errorf("secret is not hex: want %d hex digits (or none)", SecretLen)
+	}
+	return nil
+}
+
+// SecretKey returns the secret's 32 bytes, or nil when there is none.
+// Call it on a config that Validate accepts.
+func (c *Config) SecretKey() []byte {
+	if c.Secret == "" {
+		return nil
+	}
+	b, err := hex.DecodeString(c.Secret)
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 // checkPort accepts 0 (the default) and the ports a socket can have.

@@ -81,3 +81,32 @@ func TestValidateNaNLoss(t *testing.T) {
 		t.Errorf("NaN loss: %v", err)
 	}
 }
+
+func TestValidateSecret(t *testing.T) {
+	hex64 := strings.Repeat("0123456789abcdef", 4)
+	for _, tc := range []struct {
+		name, secret, err string
+	}{
+		{"none", "", ""},
+		{"hex", hex64, ""},
+		{"upper hex", strings.ToUpper(hex64), ""},
+		{"short", hex64[:63], "secret of 63 characters, want 64 hex digits"},
+		{"long", hex64 + "00", "secret of 66 characters"},
+		{"not hex", "g" + hex64[1:], "secret is not hex"},
+	} {
+		cfg := &agent.Config{Version: agent.ConfigVersion, Name: "a", Traffic: agent.Traffic{Protocol: "udp"},
+			Segments: []agent.Segment{{Name: "s", Addr: "127.0.0.2"}}, Secret: tc.secret}
+		err := cfg.Validate()
+		switch {
+		case tc.err == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("%s: error %v, want one saying %q", tc.name, err, tc.err)
+		case err != nil && tc.secret != "" && strings.Contains(err.Error(), tc.secret[1:20]):
+			t.Errorf("%s: the error quotes the secret: %v", tc.name, err)
+		}
+		if tc.err == "" && tc.secret != "" && len(cfg.SecretKey()) != 32 {
+			t.Errorf("%s: key of %d bytes, want 32", tc.name, len(cfg.SecretKey()))
+		}
+	}
+}

@@ -6,6 +6,11 @@ import "time"
 // a frame. They are counted in Counters.Malformed, not as drops.
 const ReasonMalformed = "malformed"
 
+// ReasonRefused is the reason logged for frames heard without a valid proof
+// of the topology's secret (Config.Secret), or heard again (a replay).
+// They are counted in Counters.Refused, not as drops.
+const ReasonRefused = "refused"
+
 // Reasons a data message is dropped.
 const (
 	ReasonNoRoute   = "no_route"
@@ -58,7 +63,10 @@ type Stats struct {
 // the sum of Delivered plus Dropped. Broadcasts are counted apart, since
 // one of them is delivered at many nodes. Malformed counts what was heard
 // on the node's sockets but did not decode as a frame (a port scan, a
-// corrupt stream); no agent originated it, so it is not a drop.
+// corrupt stream); no agent originated it, so it is not a drop. Refused
+// counts, when the topology has a secret, the hellos and frames heard that
+// decoded but lacked a valid proof of it, or were heard before (a replay):
+// neither delivered, forwarded nor counted otherwise.
 //
 // The invariant holds for the frames the agents themselves handle. A frame
 // lost inside the kernel after an agent handed it over is not counted
@@ -75,6 +83,7 @@ type Counters struct {
 	Dropped             uint64            `json:"dropped"`
 	DroppedByReason     map[string]uint64 `json:"dropped_by_reason,omitempty"`
 	Malformed           uint64            `json:"malformed"`
+	Refused             uint64            `json:"refused,omitempty"`
 	BroadcastOriginated uint64            `json:"broadcast_originated,omitempty"`
 	BroadcastDelivered  uint64            `json:"broadcast_delivered,omitempty"`
 }

@@ -12,8 +12,10 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/topo-dev/topo/agent"
+	"github.com/topo-dev/topo/node/frame"
 )
 
 // Layout names as they appear in Config.Layout.
@@ -67,6 +69,12 @@ type Agent struct {
 	// malformedLog summarizes, at most a line a second, the undecodable
 	// frames anyone on a segment can send in bulk.
 	malformedLog *refusalLog
+	// key seals what the agent sends and checks what it hears, when the
+	// topology has a secret; refusedLog summarizes what lacks its proof,
+	// and replay keeps the datagrams heard from being heard again.
+	key        *frame.Key
+	refusedLog *refusalLog
+	replay     replayFilter
 
 	// byeMu orders hellos and byes: once said is set, no hello leaves, so
 	// that none can bring a neighbour's link back after the bye.
@@ -106,6 +114,10 @@ func New(cfg *agent.Config, opts ...Option) (*Agent, error) {
 		a.event(slog.LevelWarn, agent.EvDrop, fmt.Sprintf("dropped: malformed (%d)", n), peerAttr(from),
 			reasonAttr(agent.ReasonMalformed), slog.String(agent.FieldError, detail), slog.Int("count", n))
 	}}
+	a.refusedLog = a.newRefusedLog()
+	if k := cfg.SecretKey(); k != nil {
+		a.key = frame.NewKey(k)
+	}
 	a.queued.limit = o.queueTotal
 	a.traffic.Store(true)
 	if a.routes == nil {
@@ -186,6 +198,8 @@ func (a *Agent) addSegments() (map[string]*segment, error) {
 		if err != nil {
 			return nil, fmt.Errorf("node %q: %w", a.cfg.Name, err)
 		}
+		seg.self, seg.key = a.name, a.key
+		seg.seq.Store(uint64(time.Now().UnixNano()))
 		if !s.Impairment.IsZero() {
 			seg.shaper = newShaper(a, seg, s.Impairment)
 		}

@@ -105,6 +105,6 @@ func (l *link) sayBye(f *frame.Frame) error {
 		return err
 	}
 	_ = c.SetWriteDeadline(time.Now().Add(byeGrace))
-	_, err = c.Write(b)
+	_, err = c.Write(l.seg.sealStream(b))
 	return err
 }

@@ -37,6 +37,22 @@
 // a link that is down wait in a bounded queue (queue_full when it is full,
 // link_down when they waited too long).
 //
+// # Proof of the secret
+//
+// When Config.Secret is set, every hello and frame a node sends is sealed
+// with it (see package frame: Sealed), and a node refuses what it hears
+// without a valid seal: a hello over TCP that lacks one takes no link
+// over, and a datagram that lacks one is neither delivered, forwarded nor
+// counted as a message (a topo-node dial probe is ignored as ever). The
+// TCP handshake is then three hellos, a challenge and its answer, so that
+// a hello copied from an earlier connection does not take a link over
+// either; a datagram must be addressed to its segment and carry a sequence
+// number not heard before from its sender on that segment (a window of
+// the last 1984 numbers), so that a copy is not heard twice. What is
+// refused is counted in Counters.Refused and logged, at most a line a
+// second with the count since the last (event drop, reason refused).
+// Without a secret nothing is sealed and nothing refused.
+//
 // # Memory
 //
 // Every queue (a link's, a shaper's, a ring node's outbox) is bounded in

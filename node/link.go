@@ -118,7 +118,7 @@ func (l *link) put(f *frame.Frame, ifUp bool) string {
 		b, err = encodeStream(f)
 	} else {
 		b, err = frame.Encode(f)
-		if err == nil && len(b) > maxDatagram {
+		if err == nil && len(b) > l.seg.datagramRoom() {
 			return agent.ReasonOversize
 		}
 	}
@@ -327,7 +327,7 @@ func (l *link) write(conn net.Conn, b []byte) error {
 			return net.ErrClosed
 		}
 		_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
-		_, err := conn.Write(b)
+		_, err := conn.Write(l.seg.sealStream(b))
 		if err == nil {
 			l.wrote.Store(time.Now().UnixNano())
 		}

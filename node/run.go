@@ -72,6 +72,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	})
 	err = g.Wait()
 	a.malformedLog.flush()
+	a.refusedLog.flush()
 	a.event(slog.LevelInfo, agent.EvStop, "node stopped")
 	return err
 }
@@ -89,6 +90,9 @@ func (a *Agent) logStart() {
 		slog.String("protocol", a.cfg.Traffic.Protocol), slog.Int("port", a.port), slog.Any("segments", addrs)}
 	if len(impaired) > 0 {
 		attrs = append(attrs, slog.Any("impairment", impaired))
+	}
+	if a.key != nil {
+		attrs = append(attrs, slog.Bool("sealed", true))
 	}
 	if a.o.memoryLimit > 0 {
 		attrs = append(attrs, slog.Int64("memory_limit", a.o.memoryLimit))

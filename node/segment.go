@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/topo-dev/topo/agent"
+	"github.com/topo-dev/topo/node/frame"
 )
 
 // segment is one of the node's networks with the sockets bound on it.
@@ -21,6 +23,14 @@ type segment struct {
 	dests  []netip.AddrPort // shared: where put sends a frame
 	links  []*link          // neighbours on this segment
 	shaper *shaper          // impaired segments only: all egress goes through it
+
+	// Proof of the secret (seal.go): the node's own name and the members
+	// of a shared segment, which frames heard on it may be addressed to;
+	// the key, nil without a secret; the last sequence number sealed.
+	self    string
+	members map[string]bool
+	key     *frame.Key
+	seq     atomic.Uint64
 
 	// Bound by Run.
 	udp   *net.UDPConn
@@ -43,6 +53,10 @@ func newSegment(s agent.Segment, port int) (*segment, error) {
 	}
 	if !s.Shared {
 		return seg, nil
+	}
+	seg.members = map[string]bool{}
+	for _, m := range s.Members {
+		seg.members[m.Name] = true
 	}
 	if s.Broadcast != "" {
 		if seg.bcast, err = netip.ParseAddr(s.Broadcast); err != nil {
@@ -78,7 +92,12 @@ func (s *segment) putDests() []netip.AddrPort {
 	return d
 }
 
+// sendTo sends the frame encoded in b, sealed, to one address.
 func (s *segment) sendTo(b []byte, to netip.AddrPort) error {
+	return s.write(s.sealDatagram(b), to)
+}
+
+func (s *segment) write(b []byte, to netip.AddrPort) error {
 	if s.udp == nil {
 		return net.ErrClosed
 	}
@@ -86,11 +105,13 @@ func (s *segment) sendTo(b []byte, to netip.AddrPort) error {
 	return err
 }
 
-// put sends b once on a shared segment so that every member sees it.
+// put sends b, sealed, once on a shared segment so that every member sees
+// it.
 func (s *segment) put(b []byte) error {
+	b = s.sealDatagram(b)
 	var errs []error
 	for _, d := range s.putDests() {
-		if err := s.sendTo(b, d); err != nil {
+		if err := s.write(b, d); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -10,7 +10,7 @@ import (
 
 type counters struct {
 	originated, delivered, forwarded, ignored atomic.Uint64
-	malformed                                 atomic.Uint64
+	malformed, refused                        atomic.Uint64
 	bcastOriginated, bcastDelivered           atomic.Uint64
 	mu                                        sync.Mutex
 	dropped                                   map[string]uint64
@@ -32,6 +32,7 @@ func (c *counters) snapshot() agent.Counters {
 		Forwarded:           c.forwarded.Load(),
 		Ignored:             c.ignored.Load(),
 		Malformed:           c.malformed.Load(),
+		Refused:             c.refused.Load(),
 		BroadcastOriginated: c.bcastOriginated.Load(),
 		BroadcastDelivered:  c.bcastDelivered.Load(),
 	}

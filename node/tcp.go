@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
-	"sync"
 	"time"
 
 	"github.com/topo-dev/topo/agent"
@@ -22,10 +21,6 @@ const handshakeTimeout = 5 * time.Second
 // one per neighbour that dials in: room for a neighbour's new connection
 // while its old one is still being torn down, and for a probe or two.
 const acceptMargin = 4
-
-// refusedLogEvery keeps the lines about refused connections to one every
-// so often, however fast they come.
-const refusedLogEvery = time.Second
 
 func (a *Agent) hello(to string) *frame.Frame {
 	return &frame.Frame{Type: frame.Hello, Source: a.name, Destination: to, NextHop: to, Path: []string{a.name}}
@@ -123,61 +118,19 @@ func (a *Agent) acceptLoop(ctx context.Context, s *segment, spawn func(func() er
 	}
 }
 
-// refusalLog writes at most one line per refusedLogEvery about refused
-// connections. A line counts (in its refused attribute) the refusals since
-// the one before and names the last one's address; refusals that come too
-// soon after a line are written by a timer when the interval is over, so
-// that the lines add up to every connection refused.
-//
-// It summarizes floods that a stranger can cause: refused connections and
-// undecodable frames.
-type refusalLog struct {
-	emit func(n int, remote, detail string)
-
-	mu      sync.Mutex
-	n       int       // refused since the last line
-	remote  string    // the latest of them
-	detail  string    // what was wrong with the latest
-	logged  time.Time // when the last line was written
-	pending bool      // a timer will write the line
-}
-
-func (r *refusalLog) add(remote, detail string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.n++
-	r.remote, r.detail = remote, detail
-	if since := time.Since(r.logged); since >= refusedLogEvery {
-		r.writeLocked()
-	} else if !r.pending {
-		r.pending = true
-		time.AfterFunc(refusedLogEvery-since, r.flush)
-	}
-}
-
-// flush writes what is not written yet.
-func (r *refusalLog) flush() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.pending = false
-	if r.n > 0 {
-		r.writeLocked()
-	}
-}
-
-func (r *refusalLog) writeLocked() {
-	r.emit(r.n, r.remote, r.detail)
-	r.n, r.logged = 0, time.Now()
-}
-
 // serveAccepted runs an accepted connection until it fails; untrack closes
 // it however it ends.
 func (a *Agent) serveAccepted(ctx context.Context, c net.Conn) {
 	defer a.untrack(c)
 	remote := c.RemoteAddr().String()
 	_ = c.SetDeadline(time.Now().Add(a.o.handshake))
-	f, err := frame.Read(c)
-	if err != nil || f.Type != frame.Hello {
+	f, err := a.readFrame(c)
+	var refused *refusedError
+	switch {
+	case errors.As(err, &refused):
+		a.refuse(remote, refused.f, refused.why)
+		return
+	case err != nil || f.Type != frame.Hello:
 		if ctx.Err() == nil {
 			a.event(slog.LevelWarn, agent.EvLink, "rejected connection without hello", addrAttr(remote), errOrType(err, f))
 		}
@@ -188,8 +141,12 @@ func (a *Agent) serveAccepted(ctx context.Context, c net.Conn) {
 		a.event(slog.LevelWarn, agent.EvLink, "rejected connection from "+f.Source+": not a neighbour that dials", peerAttr(f.Source), addrAttr(remote))
 		return
 	}
-	if err := frame.Write(c, a.hello(f.Source)); err != nil {
-		a.event(slog.LevelWarn, agent.EvLink, "hello to "+f.Source+" failed", peerAttr(f.Source), errAttr(err))
+	if err := a.answerHello(c, l, f); err != nil {
+		if errors.As(err, &refused) {
+			a.refuse(remote, refused.f, refused.why)
+		} else if ctx.Err() == nil {
+			a.event(slog.LevelWarn, agent.EvLink, "hello to "+f.Source+" failed", peerAttr(f.Source), errAttr(err))
+		}
 		return
 	}
 	_ = c.SetDeadline(time.Time{})
@@ -242,13 +199,10 @@ func (a *Agent) dial(ctx context.Context, l *link) (net.Conn, error) {
 		return nil, net.ErrClosed
 	}
 	_ = c.SetDeadline(time.Now().Add(a.o.handshake))
-	err = frame.Write(c, a.hello(l.name()))
-	var f *frame.Frame
-	if err == nil {
-		f, err = frame.Read(c)
-	}
-	if err == nil && (f.Type != frame.Hello || f.Source != l.name()) {
-		err = fmt.Errorf("unexpected %s from %q", f.Type, f.Source)
+	err = a.openHello(c, l)
+	var refused *refusedError
+	if errors.As(err, &refused) {
+		a.refuse(l.String(), refused.f, refused.why)
 	}
 	if err != nil {
 		a.untrack(c)
@@ -265,7 +219,12 @@ func (a *Agent) dial(ctx context.Context, l *link) (net.Conn, error) {
 func (a *Agent) readConn(ctx context.Context, l *link, c net.Conn) {
 	for {
 		_ = c.SetReadDeadline(time.Now().Add(a.o.deadAfter))
-		f, err := frame.Read(c)
+		f, err := a.readFrame(c)
+		var refused *refusedError
+		if errors.As(err, &refused) {
+			a.refuse(l.name(), refused.f, refused.why) // the stream is intact: read on
+			continue
+		}
 		if err != nil {
 			var fe *frame.Error
 			var ne net.Error

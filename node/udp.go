@@ -28,6 +28,9 @@ func (a *Agent) readUDP(ctx context.Context, s *segment, c *net.UDPConn) error {
 			a.malformed(from.String(), err)
 			continue
 		}
+		if !a.admitDatagram(buf[:n], f, s, from.String()) {
+			continue
+		}
 		a.receive(f, nil, s)
 	}
 }

@@ -82,8 +82,22 @@ func (r *reader) path(what string) []string {
 	return p
 }
 
-// Decode parses one whole frame. The returned frame does not alias b.
+// Decode parses one whole frame, and of a sealed one its trailer's
+// sequence number (the proof is Key.Verify's to check). The returned frame
+// does not alias b.
 func Decode(b []byte) (*Frame, error) {
+	if len(b) > MaxFrame+TrailerLen {
+		return nil, reject(ReasonOversize, "%d bytes exceeds %d", len(b), MaxFrame+TrailerLen)
+	}
+	sealed := len(b) > 2 && b[2]&FlagSealed != 0
+	var seq uint64
+	if sealed {
+		if len(b) < 3+TrailerLen {
+			return nil, reject(ReasonTruncated, "sealed frame of %d bytes, shorter than its trailer", len(b))
+		}
+		seq = binary.BigEndian.Uint64(b[len(b)-TrailerLen:])
+		b = b[:len(b)-TrailerLen]
+	}
 	if len(b) > MaxFrame {
 		return nil, reject(ReasonOversize, "%d bytes exceeds %d", len(b), MaxFrame)
 	}
@@ -101,6 +115,7 @@ func Decode(b []byte) (*Frame, error) {
 	}
 	f.WantReceipt = flags&FlagWantReceipt != 0
 	f.Delivered = flags&FlagDelivered != 0
+	f.Sealed, f.Seq = sealed, seq
 	f.TTL = r.u8("ttl")
 	f.ID = r.u64("id")
 	f.Ref = r.u64("ref")

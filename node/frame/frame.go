@@ -11,7 +11,8 @@ const (
 	MaxName    = 255
 	MaxPath    = 255
 	// MaxFrame bounds an encoded frame: the largest payload plus room for
-	// the header, names and paths of realistic topologies.
+	// the header, names and paths of realistic topologies. A sealed frame
+	// may be TrailerLen bytes longer.
 	MaxFrame = 70 * 1024
 )
 
@@ -46,7 +47,11 @@ func (t Type) valid() bool { return t >= Data && t <= Bye }
 const (
 	FlagWantReceipt = 1 << 0
 	FlagDelivered   = 1 << 1
-	knownFlags      = FlagWantReceipt | FlagDelivered
+	// FlagSealed says that a trailer of TrailerLen bytes follows the
+	// payload: the sender's sequence number and the proof that the
+	// sender knows the topology's secret (see Key).
+	FlagSealed = 1 << 2
+	knownFlags = FlagWantReceipt | FlagDelivered | FlagSealed
 )
 
 // Frame is one decoded frame.
@@ -69,6 +74,13 @@ type Frame struct {
 	OrigPath  []string
 	OrigSent  int64 // unix nanoseconds
 	At        int64 // unix nanoseconds: delivered or dropped
+
+	// Sealed and Seq are what Decode found of a trailer: whether the frame
+	// had one, and the sequence number in it. Whether its proof holds is
+	// Key.Verify's to say. Append ignores both: a frame is sealed as it
+	// leaves a node, with Key.AppendSealed.
+	Sealed bool
+	Seq    uint64
 }
 
 // Sender is the node the frame was last transmitted by: the last element

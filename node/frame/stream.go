@@ -20,13 +20,23 @@ func Write(w io.Writer, f *Frame) error {
 // Read reads one length-prefixed frame from a stream. A malformed frame
 // yields an *Error; the stream can not be trusted after it.
 func Read(r io.Reader) (*Frame, error) {
+	b, err := ReadRaw(r)
+	if err != nil {
+		return nil, err
+	}
+	return Decode(b)
+}
+
+// ReadRaw reads one length-prefixed frame from a stream and returns it
+// undecoded, for Decode and, when it is sealed, Key.Verify.
+func ReadRaw(r io.Reader) ([]byte, error) {
 	var hdr [4]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return nil, err
 	}
 	n := binary.BigEndian.Uint32(hdr[:])
-	if n > MaxFrame {
-		return nil, reject(ReasonOversize, "length prefix %d exceeds %d", n, MaxFrame)
+	if n > MaxFrame+TrailerLen {
+		return nil, reject(ReasonOversize, "length prefix %d exceeds %d", n, MaxFrame+TrailerLen)
 	}
 	b := make([]byte, n)
 	if _, err := io.ReadFull(r, b); err != nil {
@@ -35,5 +45,5 @@ func Read(r io.Reader) (*Frame, error) {
 		}
 		return nil, fmt.Errorf("frame: read %d bytes: %w", n, err)
 	}
-	return Decode(b)
+	return b, nil
 }

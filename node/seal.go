@@ -1,0 +1,201 @@
+package node
+
+import (
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/topo-dev/topo/agent"
+	"github.com/topo-dev/topo/node/frame"
+)
+
+// Proof of the topology's secret (Config.Secret). When there is one, every
+// frame leaves a node sealed (frame.Key): with the sending segment's next
+// sequence number and an HMAC over the whole frame, so that a frame cannot
+// be changed or re-addressed. A node refuses, counts (Counters.Refused) and
+// logs, a line a second at most, what is heard without a valid seal:
+//
+//   - A TCP connection's hellos make a challenge and its answer (see
+//     handshake.go), so that a hello copied from an earlier connection
+//     cannot take a link over; a frame on the connection without a valid
+//     seal is skipped.
+//   - A datagram must be addressed to this node's segment (its next hop is
+//     this node or "*", or on a shared segment one of its members) and its
+//     sequence number must be new: each node keeps, per sender and
+//     segment, a window of the last replayWindowSeqs numbers heard, and
+//     refuses one heard before or older than the window, so that a copied
+//     datagram cannot be heard twice.
+//
+// A segment's numbers start at the time the agent was made, in unix
+// nanoseconds, so that a restarted node's numbers are newer than those of
+// the agent before it (unless its clock went back meanwhile).
+
+// Why a frame is refused, as the log says.
+const (
+	whyNoProof     = "no proof"
+	whyWrongProof  = "wrong proof"
+	whyReplayed    = "replayed or too old"
+	whyElsewhere   = "addressed to another segment"
+	whyNoChallenge = "hello does not answer the challenge"
+)
+
+// refusedError is a frame heard without a valid seal.
+type refusedError struct {
+	f   *frame.Frame
+	why string
+}
+
+func (e *refusedError) Error() string { return "refused " + e.f.Type.String() + ": " + e.why }
+
+// proof says why f, decoded from b, is refused, or "" when it carries a
+// valid seal or the topology has no secret.
+func (a *Agent) proof(b []byte, f *frame.Frame) string {
+	switch {
+	case a.key == nil:
+		return ""
+	case !f.Sealed:
+		return whyNoProof
+	case !a.key.Verify(b):
+		return whyWrongProof
+	}
+	return ""
+}
+
+// refuse counts and logs a frame heard from (an address or a neighbour)
+// without a valid seal.
+func (a *Agent) refuse(from string, f *frame.Frame, why string) {
+	a.cnt.refused.Add(1)
+	a.refusedLog.add(from, fmt.Sprintf("%s from %q: %s", f.Type, f.Sender(), why))
+}
+
+func (a *Agent) newRefusedLog() *refusalLog {
+	return &refusalLog{emit: func(n int, from, detail string) {
+		a.event(slog.LevelWarn, agent.EvDrop, fmt.Sprintf("refused: no valid proof of the secret (%d)", n), peerAttr(from),
+			reasonAttr(agent.ReasonRefused), slog.String(agent.FieldError, detail), slog.Int("count", n))
+	}}
+}
+
+// admitDatagram reports whether f, decoded from the datagram b heard on s,
+// is to be handled; it counts and logs one that is refused.
+func (a *Agent) admitDatagram(b []byte, f *frame.Frame, s *segment, from string) bool {
+	if a.key == nil {
+		return true
+	}
+	if !f.Sealed && f.Type == frame.Hello && f.Source == dialProbeName && a.links[dialProbeName] == nil {
+		return false // topo-node dial --udp: ignored, as without a secret
+	}
+	why := a.proof(b, f)
+	switch {
+	case why != "" || f.Sender() == a.name: // a broadcast of ours, looped back
+	case !s.addressedHere(f):
+		why = whyElsewhere
+	case !a.replay.admit(f.Sender(), s, f.Seq):
+		why = whyReplayed
+	}
+	if why != "" {
+		a.refuse(from, f, why)
+		return false
+	}
+	return true
+}
+
+// addressedHere reports whether f may have been sent on s: to this node, to
+// all, or on a shared segment to one of its members.
+func (s *segment) addressedHere(f *frame.Frame) bool {
+	if f.NextHop == frame.Broadcast || f.NextHop == s.self || s.members[f.NextHop] {
+		return true
+	}
+	return false
+}
+
+// sealDatagram returns b, a frame's encoding, sealed; b itself when the
+// topology has no secret.
+func (s *segment) sealDatagram(b []byte) []byte {
+	if s.key == nil {
+		return b
+	}
+	return s.key.AppendSealed(make([]byte, 0, len(b)+frame.TrailerLen), b, s.seq.Add(1))
+}
+
+// sealStream is sealDatagram for a frame with its length prefix.
+func (s *segment) sealStream(b []byte) []byte {
+	if s.key == nil || len(b) < 4 {
+		return b
+	}
+	out := s.key.AppendSealed(make([]byte, 4, len(b)+frame.TrailerLen), b[4:], s.seq.Add(1))
+	binary.BigEndian.PutUint32(out, uint32(len(out)-4))
+	return out
+}
+
+// datagramRoom is the longest frame encoding a datagram on s carries.
+func (s *segment) datagramRoom() int {
+	if s.key != nil {
+		return maxDatagram - frame.TrailerLen
+	}
+	return maxDatagram
+}
+
+// replayWindowWords is the size of a replay window in 64-bit words; it
+// remembers the last replayWindowSeqs sequence numbers.
+const (
+	replayWindowWords = 32
+	replayWindowSeqs  = (replayWindowWords - 1) * 64
+)
+
+// replayWindow remembers which of the sequence numbers of one sender on one
+// segment have been heard, up to replayWindowSeqs below the newest.
+type replayWindow struct {
+	top  uint64
+	bits [replayWindowWords]uint64
+}
+
+// admit records seq and reports whether it is new.
+func (w *replayWindow) admit(seq uint64) bool {
+	if seq > w.top {
+		from, to := w.top>>6, seq>>6
+		if to-from >= replayWindowWords {
+			clear(w.bits[:])
+		} else {
+			for i := from + 1; i <= to; i++ {
+				w.bits[i%replayWindowWords] = 0
+			}
+		}
+		w.top = seq
+	} else if w.top-seq >= replayWindowSeqs {
+		return false
+	}
+	word, bit := (seq>>6)%replayWindowWords, uint64(1)<<(seq&63)
+	if w.bits[word]&bit != 0 {
+		return false
+	}
+	w.bits[word] |= bit
+	return true
+}
+
+type replayKey struct {
+	sender string
+	seg    *segment
+}
+
+// replayFilter holds a window per sender and segment. Only frames sealed
+// with the secret reach it, so its senders are the topology's own nodes.
+type replayFilter struct {
+	mu      sync.Mutex
+	windows map[replayKey]*replayWindow
+}
+
+func (r *replayFilter) admit(sender string, s *segment, seq uint64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k := replayKey{sender, s}
+	w := r.windows[k]
+	if w == nil {
+		if r.windows == nil {
+			r.windows = map[replayKey]*replayWindow{}
+		}
+		w = &replayWindow{}
+		r.windows[k] = w
+	}
+	return w.admit(seq)
+}
