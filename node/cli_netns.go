@@ -13,22 +13,33 @@ import (
 	"github.com/topo-dev/topo/node/netns"
 )
 
-// cliNetns acts on the network namespace it runs in. Its one subcommand,
-// routes, installs the routes TO=VIA given (replacing any to the same
-// subnets) and turns reverse-path filtering off on every interface but the
-// loopback. It runs in a helper container that joined a node's namespace
-// with NET_ADMIN (agent.NetnsCommand), never in the node itself. It tries
-// every route, so that one failure names every route that failed.
+// cliNetns acts on the network namespace it runs in, from a helper
+// container that joined a node's namespace with NET_ADMIN, never in the
+// node itself. It has two subcommands: routes (cliNetnsRoutes) and filter
+// (cliNetnsFilter).
 func cliNetns(_ context.Context, args []string, _ Env, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet(agent.VerbNetns, flag.ContinueOnError)
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
 		return err
 	}
-	if len(pos) == 0 || pos[0] != "routes" {
-		return usageError{errors.New(`want the subcommand "routes", then TO=VIA ...`)}
+	if len(pos) > 0 {
+		switch pos[0] {
+		case "routes":
+			return cliNetnsRoutes(pos[1:], stdout, stderr)
+		case "filter":
+			return cliNetnsFilter(pos[1:], stdout, stderr)
+		}
 	}
-	routes, err := netns.ParseRoutes(pos[1:])
+	return usageError{errors.New(`want the subcommand "routes", then TO=VIA ..., or "filter", then LOCAL,MAC,PERCENT ...`)}
+}
+
+// cliNetnsRoutes installs the routes TO=VIA given (replacing any to the
+// same subnets) and turns reverse-path filtering off on every interface
+// but the loopback (agent.NetnsCommand). It tries every route, so that one
+// failure names every route that failed.
+func cliNetnsRoutes(args []string, stdout, stderr io.Writer) error {
+	routes, err := netns.ParseRoutes(args)
 	if err != nil {
 		return usageError{err}
 	}
@@ -59,6 +70,56 @@ func cliNetns(_ context.Context, args []string, _ Env, stdout, stderr io.Writer)
 			"create the node container with --sysctl net.ipv4.conf.all.rp_filter=0\n", all)
 	}
 	fmt.Fprintf(stdout, "%d of %d routes installed, rp_filter off on %d interfaces\n", installed, len(routes), len(names))
+	return printNetnsErrs(stderr, errs)
+}
+
+// cliNetnsFilter makes the rules LOCAL,MAC,PERCENT given the namespace's
+// whole fault filter (agent.FilterCommand), in one nftables transaction:
+// it replaces what an earlier call installed, and with no rules removes
+// it. Rules whose address no interface holds fail before anything
+// changes, all of them named at once; a rule the kernel refuses leaves the
+// earlier filter in place.
+func cliNetnsFilter(args []string, stdout, stderr io.Writer) error {
+	filters, err := netns.ParseFilters(args)
+	if err != nil {
+		return usageError{err}
+	}
+	byAddr, err := netns.InterfaceAddrs()
+	if err != nil {
+		return err
+	}
+	chains, err := netns.Group(filters, byAddr)
+	if err != nil {
+		return printNetnsErrs(stderr, append(unjoinErrs(err), errNothingChanged))
+	}
+	if err := netns.ReplaceFilter(chains); err != nil {
+		return printNetnsErrs(stderr, []error{err, errNothingChanged})
+	}
+	for _, c := range chains {
+		for _, f := range c.Filters {
+			fmt.Fprintf(stdout, "filter on %s: %s\n", c.Dev, f)
+		}
+	}
+	if len(chains) == 0 {
+		fmt.Fprintf(stdout, "no filter rules: table netdev %s removed\n", netns.FilterTable)
+		return nil
+	}
+	fmt.Fprintf(stdout, "%s installed on %s (table netdev %s)\n",
+		nsCount(len(filters), "filter rule"), nsCount(len(chains), "interface"), netns.FilterTable)
+	return nil
+}
+
+// nsCount is "1 thing" or "n things".
+func nsCount(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}
+
+// printNetnsErrs prints each error on a line of its own, and says whether
+// there was any.
+func printNetnsErrs(stderr io.Writer, errs []error) error {
 	for _, err := range errs {
 		fmt.Fprintf(stderr, "topo-node %s: %v\n", agent.VerbNetns, err)
 	}
@@ -66,6 +127,14 @@ func cliNetns(_ context.Context, args []string, _ Env, stdout, stderr io.Writer)
 		return errSilent
 	}
 	return nil
+}
+
+// unjoinErrs splits an errors.Join into its errors.
+func unjoinErrs(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // rpFilterHint says what a refusal to set rp_filter means.
@@ -79,3 +148,7 @@ func rpFilterHint(err error) error {
 	}
 	return err
 }
+
+// errNothingChanged ends a failed filter's errors: the kernel applied none
+// of it.
+var errNothingChanged = errors.New("nothing changed: the filter installed before, if any, stays")

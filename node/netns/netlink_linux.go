@@ -17,28 +17,34 @@ import (
 // kernel answers at once, so only a wedged system waits this long.
 const ackTimeout = 5 * time.Second
 
-// Conn is an rtnetlink socket in the namespace the process runs in.
+// Conn is a netlink socket in the namespace the process runs in: rtnetlink
+// from Open, nfnetlink inside ReplaceFilter.
 type Conn struct {
-	fd  int
-	seq uint32
+	fd   int
+	seq  uint32
+	what string // the protocol, for errors: "rtnetlink"
 }
 
 // Open opens an rtnetlink socket. It needs no privilege; the requests
 // need CAP_NET_ADMIN.
-func Open() (*Conn, error) {
-	fd, err := syscall.Socket(syscall.AF_NETLINK, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC, syscall.NETLINK_ROUTE)
+func Open() (*Conn, error) { return dial(syscall.NETLINK_ROUTE, "rtnetlink") }
+
+// dial opens a netlink socket of the protocol proto, which errors call
+// what, with a timeout on answers and the kernel's reasons in words.
+func dial(proto int, what string) (*Conn, error) {
+	fd, err := syscall.Socket(syscall.AF_NETLINK, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC, proto)
 	if err != nil {
-		return nil, fmt.Errorf("rtnetlink socket: %w", err)
+		return nil, fmt.Errorf("%s socket: %w", what, err)
 	}
-	c := &Conn{fd: fd, seq: uint32(time.Now().Unix())}
+	c := &Conn{fd: fd, seq: uint32(time.Now().Unix()), what: what}
 	if err := syscall.Bind(fd, &syscall.SockaddrNetlink{Family: syscall.AF_NETLINK}); err != nil {
 		c.Close()
-		return nil, fmt.Errorf("rtnetlink bind: %w", err)
+		return nil, fmt.Errorf("%s bind: %w", what, err)
 	}
 	tv := syscall.NsecToTimeval(ackTimeout.Nanoseconds())
 	if err := syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv); err != nil {
 		c.Close()
-		return nil, fmt.Errorf("rtnetlink timeout: %w", err)
+		return nil, fmt.Errorf("%s timeout: %w", what, err)
 	}
 	// The kernel's reasons in words, without the request echoed back.
 	// Older kernels lack them; the errno alone still says enough.
@@ -116,10 +122,29 @@ func AllRPFilter() (int, error) {
 
 // do sends one request and waits for its ACK.
 func (c *Conn) do(req []byte) error {
-	if err := syscall.Sendto(c.fd, req, 0, &syscall.SockaddrNetlink{Family: syscall.AF_NETLINK}); err != nil {
-		return fmt.Errorf("rtnetlink send: %w", err)
+	if err := c.send(req); err != nil {
+		return err
 	}
 	seq := ne.Uint32(req[8:])
+	return c.answers(func(m syscall.NetlinkMessage) (bool, error) {
+		if m.Header.Seq != seq || m.Header.Type != nlmsgError {
+			return false, nil // not the answer to this request
+		}
+		return true, ackError(m.Header.Flags, m.Data)
+	})
+}
+
+// send sends req, one request or a batch of them, to the kernel.
+func (c *Conn) send(req []byte) error {
+	if err := syscall.Sendto(c.fd, req, 0, &syscall.SockaddrNetlink{Family: syscall.AF_NETLINK}); err != nil {
+		return fmt.Errorf("%s send: %w", c.what, err)
+	}
+	return nil
+}
+
+// answers reads the kernel's messages and hands each to f until f says it
+// is done, or fails.
+func (c *Conn) answers(f func(syscall.NetlinkMessage) (done bool, err error)) error {
 	buf := make([]byte, 1<<16)
 	for {
 		n, _, err := syscall.Recvfrom(c.fd, buf, 0)
@@ -127,20 +152,19 @@ func (c *Conn) do(req []byte) error {
 			continue
 		}
 		if err == syscall.EAGAIN {
-			return fmt.Errorf("rtnetlink: no answer from the kernel in %v", ackTimeout)
+			return fmt.Errorf("%s: no answer from the kernel in %v", c.what, ackTimeout)
 		}
 		if err != nil {
-			return fmt.Errorf("rtnetlink answer: %w", err)
+			return fmt.Errorf("%s answer: %w", c.what, err)
 		}
 		msgs, err := syscall.ParseNetlinkMessage(buf[:n])
 		if err != nil {
-			return fmt.Errorf("rtnetlink answer: %w", err)
+			return fmt.Errorf("%s answer: %w", c.what, err)
 		}
 		for _, m := range msgs {
-			if m.Header.Seq != seq || m.Header.Type != nlmsgError {
-				continue // not the answer to this request
+			if done, err := f(m); done || err != nil {
+				return err
 			}
-			return ackError(m.Header.Flags, m.Data)
 		}
 	}
 }

@@ -30,3 +30,6 @@ func (c *Conn) DisableRPFilter() ([]string, error) { return nil, errUnsupported 
 
 // AllRPFilter fails: there is no /proc/sys here.
 func AllRPFilter() (int, error) { return 0, errUnsupported }
+
+// ReplaceFilter fails: nf_tables is Linux only.
+func ReplaceFilter([]Chain) error { return errUnsupported }

@@ -1,10 +1,12 @@
 // Package netns acts on the network namespace it runs in: it installs IP
-// routes and turns reverse-path filtering off, over rtnetlink, with
-// nothing but CAP_NET_ADMIN. It is what a short-lived helper container
-// runs after joining a node's namespace (docker run --network
-// container:<node> --cap-drop ALL --cap-add NET_ADMIN), where /proc/sys is
-// read-only and no ip tool may exist, so it builds the netlink messages
-// itself and checks the kernel's answer to each one.
+// routes and turns reverse-path filtering off, over rtnetlink, and makes a
+// fault filter (frames to drop, by their Ethernet source) out of an
+// nftables table, over nfnetlink, with nothing but CAP_NET_ADMIN. It is
+// what a short-lived helper container runs after joining a node's
+// namespace (docker run --network container:<node> --cap-drop ALL
+// --cap-add NET_ADMIN), where /proc/sys is read-only and no ip or nft tool
+// may exist, so it builds the netlink messages itself and checks the
+// kernel's answer to each one.
 package netns
 
 import (
