@@ -127,6 +127,21 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	if !r.Delivered || !slices.Equal(r.Path, []string{"spoke1", "hub", "spoke3"}) || r.RTTMs <= 0 {
 		t.Errorf("send: %+v", r)
 	}
+	// Faults: a link goes down and comes back; a bad link is a usage error.
+	if out := topo(t, nil, "link", "-t", name, "hub", "spoke1", "down").must(t, 0).stdout; !strings.Contains(out, "link hub–spoke1 down") {
+		t.Errorf("link down: %s", out)
+	}
+	if out := topo(t, nil, "faults", "-t", name, "-o", "json").must(t, 0).stdout; !strings.Contains(out, `"kind": "link_down"`) {
+		t.Errorf("faults -o json: %s", out)
+	}
+	if bad := topo(t, nil, "link", "-t", name, "spoke1", "spoke2", "down").must(t, 2); !strings.Contains(bad.stderr, "share no segment") {
+		t.Errorf("a link that is not one: %s", bad.stderr)
+	}
+	if out := topo(t, nil, "link", "-t", name, "hub", "spoke1", "up").must(t, 0).stdout; !strings.Contains(out, "no faults in force") {
+		t.Errorf("link up: %s", out)
+	}
+	topo(t, nil, "node", "-t", name, "restart", "spoke4").must(t, 0)
+
 	// IP follows the layout too: spoke1 reaches spoke3 through the hub.
 	var tr agent.TraceResult
 	decode(t, topo(t, nil, "trace", "-t", name, "-o", "json", "spoke1", "spoke3").must(t, 0).stdout, &tr)
