@@ -1,6 +1,7 @@
 package node_test
 
 import (
+	"encoding/binary"
 	"errors"
 	"net"
 	"os"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/node"
+	"github.com/topo-dev/topo/node/frame"
 )
 
 // closedByPeer reports whether the other end has closed c.
@@ -87,13 +89,7 @@ func TestAcceptBound(t *testing.T) {
 		_ = cn.Close()
 	}
 	silent := func() int {
-		n := 0
-		for _, l := range c.node("p2").logs.events(agent.EvLink) {
-			if l["msg"] == "rejected connection without hello" {
-				n++
-			}
-		}
-		return n
+		return rejectedLogged(c.node("p2"), "rejected connection without hello")
 	}
 	eventually(t, 30*time.Second, "the connections closed without hello to be rejected", func() bool {
 		return silent() >= node.AcceptMargin
@@ -141,4 +137,61 @@ func TestHandshakeTimeout(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// rejectedLogged adds up the counts of the summary lines with message msg.
+func rejectedLogged(m *member, msg string) int {
+	n := 0
+	for _, l := range m.logs.events(agent.EvLink) {
+		if l["msg"] == msg {
+			c, _ := l["count"].(float64)
+			n += int(c)
+		}
+	}
+	return n
+}
+
+// TestRejectedConnectionsSummarized opens, one after the other, many
+// connections that close without a hello, and many whose hello names a
+// node that is not a neighbour that dials: each kind is logged as a
+// summary a second at most, whose counts add up to every rejection.
+func TestRejectedConnectionsSummarized(t *testing.T) {
+	cfgs := p2pSpec("tcp", 2).configs()
+	c := startConfigs(t, cfgs, []string{"p1", "p2"})
+	c.waitReady()
+	addr := net.JoinHostPort(cfgs["p2"].Segments[0].Addr, "7000")
+	hello, err := frame.Encode(&frame.Frame{Type: frame.Hello, Source: "stranger", Destination: "p2", NextHop: "p2",
+		Path: []string{"stranger"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const each = 30
+	for i := range 2 * each {
+		cn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 1 {
+			_, _ = cn.Write(binary.BigEndian.AppendUint32(nil, uint32(len(hello))))
+			_, _ = cn.Write(hello)
+		}
+		eventually(t, 10*time.Second, "the connection rejected", func() bool { return closedByPeer(cn) || i%2 == 0 })
+		_ = cn.Close()
+	}
+	const noHello, stranger = "rejected connection without hello", "rejected connection from stranger: not a neighbour that dials"
+	eventually(t, 10*time.Second, "every rejection counted in the log", func() bool {
+		return rejectedLogged(c.node("p2"), noHello) == each && rejectedLogged(c.node("p2"), stranger) == each
+	})
+	lines := 0
+	for _, l := range c.node("p2").logs.events(agent.EvLink) {
+		if msg, _ := l["msg"].(string); strings.HasPrefix(msg, "rejected connection") {
+			lines++
+		}
+	}
+	if lines > 6 {
+		t.Errorf("%d lines for %d rejected connections, want a summary a second of each kind", lines, 2*each)
+	}
+	if !c.agent("p2").Ready() {
+		t.Errorf("p2 lost its link to p1")
+	}
 }

@@ -75,6 +75,10 @@ type Agent struct {
 	key        *frame.Key
 	refusedLog *refusalLog
 	replay     replayFilter
+	// noHelloLog and strangerLog summarize the connections rejected for
+	// want of a hello, and those from nodes that are not neighbours that
+	// dial this one.
+	noHelloLog, strangerLog *refusalLog
 
 	// byeMu orders hellos and byes: once said is set, no hello leaves, so
 	// that none can bring a neighbour's link back after the bye.
@@ -115,6 +119,7 @@ func New(cfg *agent.Config, opts ...Option) (*Agent, error) {
 			reasonAttr(agent.ReasonMalformed), slog.String(agent.FieldError, detail), slog.Int("count", n))
 	}}
 	a.refusedLog = a.newRefusedLog()
+	a.noHelloLog, a.strangerLog = a.newRejectLogs()
 	if k := cfg.SecretKey(); k != nil {
 		a.key = frame.NewKey(k)
 	}

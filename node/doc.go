@@ -21,7 +21,10 @@
 // to it down at once, and only a hello brings them back. A segment's listener serves at most one connection
 // per neighbour that dials in plus a small margin at a time and closes any
 // more at once (logged with reason too_many_connections); an accepted
-// connection that sends no hello within 5s is closed. A TCP link is kept
+// connection that sends no hello within 5s is closed. Connections
+// rejected (refused beyond the bound, closed without a hello, or from a
+// node that is not a neighbour that dials) are logged a line a second at
+// most per kind, each line with the count since the last. A TCP link is kept
 // honest by heartbeats: a side that has written nothing for a second
 // writes a hello, and a side that has read nothing, not even a hello, for
 // 4s takes the link down (reason "silent for 4s"), closes the connection

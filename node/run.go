@@ -73,6 +73,8 @@ func (a *Agent) Run(ctx context.Context) error {
 	err = g.Wait()
 	a.malformedLog.flush()
 	a.refusedLog.flush()
+	a.noHelloLog.flush()
+	a.strangerLog.flush()
 	a.event(slog.LevelInfo, agent.EvStop, "node stopped")
 	return err
 }

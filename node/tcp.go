@@ -132,13 +132,13 @@ func (a *Agent) serveAccepted(ctx context.Context, c net.Conn) {
 		return
 	case err != nil || f.Type != frame.Hello:
 		if ctx.Err() == nil {
-			a.event(slog.LevelWarn, agent.EvLink, "rejected connection without hello", addrAttr(remote), errOrType(err, f))
+			a.noHelloLog.add(remote, errOrType(err, f))
 		}
 		return
 	}
 	l := a.links[f.Source]
 	if l == nil || l.kind != kindTCP || l.nb.Dial {
-		a.event(slog.LevelWarn, agent.EvLink, "rejected connection from "+f.Source+": not a neighbour that dials", peerAttr(f.Source), addrAttr(remote))
+		a.strangerLog.add(remote, f.Source)
 		return
 	}
 	if err := a.answerHello(c, l, f); err != nil {
@@ -157,11 +157,11 @@ func (a *Agent) serveAccepted(ctx context.Context, c net.Conn) {
 	a.readConn(ctx, l, c)
 }
 
-func errOrType(err error, f *frame.Frame) slog.Attr {
+func errOrType(err error, f *frame.Frame) string {
 	if err != nil {
-		return errAttr(err)
+		return err.Error()
 	}
-	return reasonAttr("first frame is " + f.Type.String())
+	return "first frame is " + f.Type.String()
 }
 
 // dialLoop keeps the connection to a neighbour this node dials, redialling
