@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/compose"
 	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/internal/livetest"
@@ -500,7 +501,7 @@ func inspect(t *testing.T, docker string, plan *topology.Plan) map[string]any {
 	for _, c := range cs {
 		v := containerView{
 			Name: strings.TrimPrefix(c.Name, "/"), Image: c.Config.Labels[nodeimage.LabelContent], Hostname: c.Config.Hostname, User: c.Config.User,
-			Env: slices.Sorted(slices.Values(c.Config.Env)), Cmd: c.Config.Cmd, Entrypoint: c.Config.Entrypoint,
+			Env: withoutSecret(t, slices.Sorted(slices.Values(c.Config.Env))), Cmd: c.Config.Cmd, Entrypoint: c.Config.Entrypoint,
 			Labels: withoutCompose(c.Config.Labels), Addresses: map[string]string{},
 		}
 		if v.Image == "" {
@@ -584,4 +585,28 @@ func jsonOf(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
+}
+
+// withoutSecret drops the secret from a node config in env: topo up makes
+// a new one each time, and an export (a file anyone reads) has none.
+func withoutSecret(t *testing.T, env []string) []string {
+	t.Helper()
+	out := slices.Clone(env)
+	for i, kv := range out {
+		v, ok := strings.CutPrefix(kv, agent.ConfigEnv+"=")
+		if !ok {
+			continue
+		}
+		cfg, err := agent.ParseConfig([]byte(v))
+		if err != nil {
+			t.Fatalf("%s: %v", agent.ConfigEnv, err)
+		}
+		cfg.Secret = ""
+		b, err := json.Marshal(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = agent.ConfigEnv + "=" + string(b)
+	}
+	return out
 }
