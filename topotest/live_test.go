@@ -205,12 +205,13 @@ func checkTraffic(t *testing.T, top *topotest.Topology) {
 	}
 }
 
-// TestIntegrationIsolation checks what a node can reach: its neighbours'
-// addresses, and not the addresses of nodes it shares no segment with.
+// TestIntegrationIsolation checks what a node can reach with routing none:
+// its neighbours' addresses, and not the addresses of nodes it shares no
+// segment with. The layer-2 layout shows through.
 func TestIntegrationIsolation(t *testing.T) {
 	t.Run("star", func(t *testing.T) {
 		t.Parallel()
-		top := up(t, "star.yaml", "iso-star")
+		top := up(t, "star.yaml", "iso-star", topotest.WithRouting(topology.RoutingNone))
 		hub, _ := top.Plan.Node("hub")
 		spoke2, _ := top.Plan.Node("spoke2")
 		if !top.CanReach(t, "spoke1", hub.Addresses["hub-spoke1"].String()) {
@@ -235,7 +236,7 @@ func TestIntegrationIsolation(t *testing.T) {
 	})
 	t.Run("ring", func(t *testing.T) {
 		t.Parallel()
-		top := up(t, "ring.yaml", "iso-ring")
+		top := up(t, "ring.yaml", "iso-ring", topotest.WithRouting(topology.RoutingNone))
 		n2, _ := top.Plan.Node("node2")
 		n3, _ := top.Plan.Node("node3")
 		if !top.CanReach(t, "node1", n2.Addresses["node1-node2"].String()) {

@@ -55,6 +55,7 @@ type options struct {
 	timeout  time.Duration
 	protocol string
 	interval *time.Duration
+	routing  topology.Routing
 }
 
 // Option adjusts Up.
@@ -73,6 +74,11 @@ func WithProtocol(p string) Option { return func(o *options) { o.protocol = p } 
 // WithInterval overrides the file's background traffic interval; 0 turns
 // background traffic off.
 func WithInterval(d time.Duration) Option { return func(o *options) { o.interval = &d } }
+
+// WithRouting overrides the file's IP routing: topology.RoutingIP, or
+// topology.RoutingNone, where only nodes that share a segment reach each
+// other.
+func WithRouting(r topology.Routing) Option { return func(o *options) { o.routing = r } }
 
 // Up brings the topology in file up and returns it once every node is
 // ready. It fails the test on error. The topology is taken down when the
@@ -104,6 +110,9 @@ func Up(t testing.TB, file string, opts ...Option) *Topology {
 	}
 	if cfg.protocol != "" {
 		spec.Traffic.Protocol = cfg.protocol
+	}
+	if cfg.routing != "" {
+		spec.Network.Routing = cfg.routing
 	}
 	if cfg.interval != nil {
 		spec.Traffic.Interval = *cfg.interval
