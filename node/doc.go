@@ -38,7 +38,9 @@
 // address, or to each member when there is none) and every member sees it;
 // only the next hop acts, the others count and log it as ignored. Frames for
 // a link that is down wait in a bounded queue (queue_full when it is full,
-// link_down when they waited too long).
+// link_down when they waited too long: DefaultQueueWait, 3s, shorter than
+// a control send's DefaultSendTimeout, so that a send to a node behind a
+// link that is down hears link_down rather than timeout).
 //
 // # Proof of the secret
 //

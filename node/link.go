@@ -243,7 +243,7 @@ func (l *link) closeConn() {
 // writeLoop sends queued frames while the link is up and drops those that
 // waited too long for it.
 func (l *link) writeLoop(ctx context.Context) error {
-	tick := time.NewTicker(min(time.Second, l.a.o.heartbeat))
+	tick := time.NewTicker(writeTick(l.a.o))
 	defer tick.Stop()
 	for {
 		select {
@@ -260,6 +260,14 @@ func (l *link) writeLoop(ctx context.Context) error {
 		}
 		l.drain()
 	}
+}
+
+// writeTick is how often a link's write loop looks at the clock: often
+// enough to write heartbeats on time, and to drop a frame that waited too
+// long within a quarter of its wait (so 3.75s at most by default, well
+// inside DefaultSendTimeout).
+func writeTick(o options) time.Duration {
+	return max(min(time.Second, o.heartbeat, o.queueWait/4), 10*time.Millisecond)
 }
 
 // beat writes a hello on a TCP link's connection when nothing has been

@@ -35,7 +35,7 @@ func defaultOptions() options {
 		helloDown:    100 * time.Millisecond,
 		helloUp:      500 * time.Millisecond,
 		queueSize:    256,
-		queueWait:    10 * time.Second,
+		queueWait:    DefaultQueueWait,
 		queueBytes:   DefaultQueueBytes,
 		queueTotal:   DefaultQueueTotal,
 		backoffStart: 100 * time.Millisecond,
@@ -70,8 +70,15 @@ func WithHelloInterval(down, up time.Duration) Option {
 	return func(o *options) { o.helloDown, o.helloUp = down, up }
 }
 
+// DefaultQueueWait is how long a frame waits in the queue of a link that is
+// down before it is dropped as link_down. It is shorter than
+// DefaultSendTimeout, so that a send to a node behind a link that is down
+// gets a receipt that says link_down rather than one that says timeout.
+const DefaultQueueWait = 3 * time.Second
+
 // WithQueue bounds the per-link queue of frames waiting for a link to come
-// up, and how long a frame may wait before it is dropped as link_down.
+// up (256 by default), and how long a frame may wait before it is dropped
+// as link_down (DefaultQueueWait).
 func WithQueue(size int, wait time.Duration) Option {
 	return func(o *options) { o.queueSize, o.queueWait = size, wait }
 }

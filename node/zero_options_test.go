@@ -40,7 +40,8 @@ func TestSendTimeoutZero(t *testing.T) {
 	t.Parallel()
 	cfgs := p2pSpec("tcp", 2).configs()
 	sock := filepath.Join(t.TempDir(), "control.sock")
-	startConfigs(t, cfgs, []string{"p1"}, node.WithControlSocket(sock)) // p2 absent: the message waits
+	// p2 absent: the message waits, for longer than the send timeout.
+	startConfigs(t, cfgs, []string{"p1"}, node.WithControlSocket(sock), node.WithQueue(256, time.Minute))
 	cl := node.Client{Socket: sock}
 	eventually(t, 10*time.Second, "the control socket", func() bool {
 		_, err := cl.Stats(context.Background())
