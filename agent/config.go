@@ -213,6 +213,13 @@ type Traffic struct {
 	Size     int      `json:"size"`     // payload bytes
 }
 
+// MaxDatagramPayload is the longest message text an agent sends where its
+// frames travel as UDP datagrams (protocol udp, a shared segment): a
+// datagram holds 65507 bytes, and the frame's header, names, path and seal
+// share them. An agent refuses a longer message whose first hop is a
+// datagram (see node.Agent.Send).
+const MaxDatagramPayload = 57000
+
 // Duration is a time.Duration that reads and writes as "2s" in JSON.
 type Duration time.Duration
 

@@ -148,7 +148,10 @@
 // takes one JSON ControlRequest per connection and answers one
 // ControlResponse: op "send" (to, text, receipt, timeout) answers a Receipt,
 // op "stats" a Stats. Client speaks it; topo-node send, stats and ready use
-// Client.
+// Client. A send's text is at most frame.MaxPayload bytes, and at most
+// agent.MaxDatagramPayload (57000) when its first hop is a datagram (UDP,
+// a shared segment, or for a broadcast any link that is): a longer one is
+// refused with an error before anything is sent or counted.
 //
 // # Probes
 //

@@ -21,6 +21,13 @@ type pending struct {
 // it, it returns at once with Queued set, unless the message was dropped
 // here already. The error is for misuse only: a message that is not
 // delivered is a Receipt with Delivered false.
+//
+// A text longer than frame.MaxPayload is an error, and so is one longer
+// than agent.MaxDatagramPayload whose first hop is a datagram (protocol
+// udp, or a shared segment; for a broadcast, any of this node's links), so
+// that a message that one topology carries is not refused by another for
+// its path's length. A frame forwarded further on that is too big for a
+// datagram all the same is dropped there as oversize.
 func (a *Agent) Send(ctx context.Context, to, text string, wantReceipt bool) (agent.Receipt, error) {
 	if !a.running.Load() {
 		return agent.Receipt{}, ErrNotRunning
@@ -33,6 +40,11 @@ func (a *Agent) Send(ctx context.Context, to, text string, wantReceipt bool) (ag
 	}
 	if len(to) > frame.MaxName {
 		return agent.Receipt{}, fmt.Errorf("node: destination %.20q… longer than %d bytes", to, frame.MaxName)
+	}
+	if len(text) > agent.MaxDatagramPayload && a.leavesAsDatagram(to) {
+		return agent.Receipt{}, fmt.Errorf("node: message of %d bytes exceeds %d, the most a UDP datagram carries with "+
+			"its header (protocol udp or a shared segment); send at most %d bytes, or use protocol tcp",
+			len(text), agent.MaxDatagramPayload, agent.MaxDatagramPayload)
 	}
 	bcast := to == frame.Broadcast
 	f := a.newData(to, []byte(text), wantReceipt && !bcast)
@@ -69,6 +81,22 @@ func (a *Agent) Send(ctx context.Context, to, text string, wantReceipt bool) (ag
 		rc.Reason = agent.ReasonTimeout
 		return rc, nil
 	}
+}
+
+// leavesAsDatagram reports whether a message to `to` leaves this node as a
+// datagram: its next hop is across a UDP link or a shared segment, or it
+// is a broadcast and one of the links it floods to is.
+func (a *Agent) leavesAsDatagram(to string) bool {
+	if to == frame.Broadcast {
+		for _, l := range a.linkList {
+			if l.kind != kindTCP {
+				return true
+			}
+		}
+		return false
+	}
+	l := a.links[a.routes[to]]
+	return to != a.name && l != nil && l.kind != kindTCP
 }
 
 func (a *Agent) newData(to string, payload []byte, wantReceipt bool) *frame.Frame {
