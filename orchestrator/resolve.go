@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/topology"
 )
 
@@ -34,9 +35,11 @@ func (o *Orchestrator) Resolve(ctx context.Context, ref string) (string, error) 
 			return "", fmt.Errorf("nothing is running; start a topology with `topo up FILE`: %w", ErrNoTopology)
 		case 1:
 			return tops[0].Name, nil
-		default:
-			return "", fmt.Errorf("%w (%s); say which with -t NAME", ErrAmbiguous, strings.Join(names, ", "))
 		}
+		if name, ok := startedHere(tops); ok {
+			return name, nil
+		}
+		return "", fmt.Errorf("%w (%s); say which with -t NAME", ErrAmbiguous, strings.Join(names, ", "))
 	}
 	for _, t := range tops {
 		if t.Name == ref {
@@ -71,4 +74,57 @@ func (o *Orchestrator) Resolve(ctx context.Context, ref string) (string, error) 
 		return "", fmt.Errorf("topology %q is not running, and nothing else is: %w", ref, ErrNoTopology)
 	}
 	return "", fmt.Errorf("topology %q is not running (running: %s): %w", ref, strings.Join(names, ", "), ErrNoTopology)
+}
+
+// startedHere picks, among several running topologies, the one brought up
+// from a file in the current directory, when exactly one was; failing that,
+// the one brought up from a file below it (the README's quick start runs
+// topologies/star.yaml from the checkout's root), when exactly one was.
+func startedHere(tops []TopologyInfo) (string, bool) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", false
+	}
+	var here, below []string
+	for _, t := range tops {
+		if t.File == "" || !filepath.IsAbs(t.File) {
+			continue // a compose export keeps a relative path
+		}
+		rel, err := filepath.Rel(wd, t.File)
+		switch {
+		case err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)):
+		case filepath.Dir(rel) == ".":
+			here = append(here, t.Name)
+		default:
+			below = append(below, t.Name)
+		}
+	}
+	switch {
+	case len(here) == 1:
+		return here[0], true
+	case len(here) == 0 && len(below) == 1:
+		return below[0], true
+	}
+	return "", false
+}
+
+// NodeRef is a node of a running topology, as its container's labels say.
+type NodeRef struct {
+	Name  string
+	Agent bool   // it runs topo's agent, not a user's own image
+	State string // the container's state: running, exited, paused…
+}
+
+// Nodes lists a running topology's nodes in plan order, from the labels
+// alone: cheap enough for shell completion.
+func (o *Orchestrator) Nodes(ctx context.Context, name string) ([]NodeRef, error) {
+	cs, err := o.containers(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]NodeRef, len(cs))
+	for i, c := range cs {
+		out[i] = NodeRef{Name: c.Labels[engine.LabelNode], Agent: c.Labels[engine.LabelAgent] == "true", State: c.State}
+	}
+	return out, nil
 }
