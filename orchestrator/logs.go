@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,17 +17,58 @@ import (
 
 // LogsOptions select the log lines Logs returns.
 type LogsOptions struct {
-	Nodes  []string  // empty: every node
-	Follow bool      // keep streaming until ctx ends
-	Tail   int       // lines per node from the end; 0: all
-	Since  time.Time // zero: from the start
+	Nodes  []string // empty: every node
+	Follow bool     // keep streaming until ctx ends
+	// Tail is how many lines per node, from the end: TailAll (0) for all of
+	// them, TailNone for none (docker logs --tail 0: with Follow, only new
+	// lines). With a filter and without Follow it counts the lines that match.
+	Tail  int
+	Since time.Time // zero: from the start
+	// ID and Events keep only the agent's events with that message id and
+	// one of those event names. Lines that are not the agent's events (a
+	// user's own image) have neither, so a filter leaves them out.
+	ID     string
+	Events []string
 }
+
+// Tail values of LogsOptions.
+const (
+	TailAll  = 0
+	TailNone = -1
+)
 
 // LogLine is one line a node wrote.
 type LogLine struct {
 	Node string
-	Time time.Time // when the engine received it
-	Text string    // the line as the node wrote it (JSON for the agent)
+	// Time is the time the line carries: the agent's own "time" field, or
+	// for a line that has none (not the agent's), Received.
+	Time     time.Time
+	Received time.Time // when the engine received it
+	Text     string    // the line as the node wrote it (JSON for the agent)
+}
+
+// filtered says whether the options filter lines by their fields.
+func (opts LogsOptions) filtered() bool { return opts.ID != "" || len(opts.Events) > 0 }
+
+// keep says whether a parsed line passes the options' filters.
+func (opts LogsOptions) keep(ev agent.Event) bool {
+	if opts.ID != "" && ev.ID != opts.ID {
+		return false
+	}
+	return len(opts.Events) == 0 || slices.Contains(opts.Events, ev.Event)
+}
+
+// engineOptions are the engine's log options for these. Without Follow a
+// filter reads every line, so that the tail counts the lines that match.
+func (opts LogsOptions) engineOptions() engine.LogOptions {
+	ro := engine.LogOptions{Follow: opts.Follow, Since: opts.Since, Timestamps: true}
+	switch {
+	case opts.Tail < 0:
+		ro.Tail = "0"
+	case opts.Tail > 0 && (opts.Follow || !opts.filtered()):
+		ro.Tail = strconv.Itoa(opts.Tail)
+	}
+	return ro
 }
 
 // Logs calls emit with the log lines of a topology's nodes, merged in time
@@ -54,26 +96,34 @@ func (o *Orchestrator) Logs(ctx context.Context, name string, opts LogsOptions, 
 		picked = cs
 	}
 
-	ro := engine.LogOptions{Follow: opts.Follow, Since: opts.Since, Timestamps: true}
-	if opts.Tail > 0 {
-		ro.Tail = fmt.Sprint(opts.Tail)
-	}
+	ro := opts.engineOptions()
+	keep := opts.keep
 	if opts.Follow {
-		return o.follow(ctx, picked, ro, emit)
+		return o.follow(ctx, picked, ro, keep, emit)
 	}
 
 	var mu sync.Mutex
-	var all []LogLine
+	byNode := map[string][]LogLine{}
 	err = boundedEach(ctx, DefaultMaxWorkers, picked, func(ctx context.Context, c engine.ContainerInfo) error {
-		return o.readLogs(ctx, c, ro, func(l LogLine) error {
-			mu.Lock()
-			defer mu.Unlock()
-			all = append(all, l)
+		var mine []LogLine
+		err := o.readLogs(ctx, c, ro, keep, func(l LogLine) error {
+			mine = append(mine, l)
 			return nil
 		})
+		if opts.Tail > 0 && ro.Tail == "" { // filtered: the tail of what matched
+			mine = mine[max(len(mine)-opts.Tail, 0):]
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		byNode[c.ID] = mine
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("logs %s: %w", name, err)
+	}
+	var all []LogLine
+	for _, c := range picked { // lines of the same time in the plan's node order
+		all = append(all, byNode[c.ID]...)
 	}
 	sortLines(all)
 	for _, l := range all {
@@ -91,7 +141,7 @@ const followWindow = 300 * time.Millisecond
 // follow streams every picked node's log at once (the node count bounds
 // the streams) and emits the lines in time order, each after it has waited
 // followWindow. It returns nil when ctx ends.
-func (o *Orchestrator) follow(ctx context.Context, picked []engine.ContainerInfo, ro engine.LogOptions, emit func(LogLine) error) error {
+func (o *Orchestrator) follow(ctx context.Context, picked []engine.ContainerInfo, ro engine.LogOptions, keep func(agent.Event) bool, emit func(LogLine) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type arrived struct {
@@ -144,7 +194,7 @@ func (o *Orchestrator) follow(ctx context.Context, picked []engine.ContainerInfo
 		}
 	}()
 	err := boundedEach(ctx, len(picked), picked, func(ctx context.Context, c engine.ContainerInfo) error {
-		return o.readLogs(ctx, c, ro, func(l LogLine) error {
+		return o.readLogs(ctx, c, ro, keep, func(l LogLine) error {
 			mu.Lock()
 			defer mu.Unlock()
 			pending = append(pending, arrived{l, time.Now()})
@@ -168,7 +218,10 @@ func sortLines(ls []LogLine) {
 	slices.SortStableFunc(ls, func(a, b LogLine) int { return a.Time.Compare(b.Time) })
 }
 
-func (o *Orchestrator) readLogs(ctx context.Context, c engine.ContainerInfo, ro engine.LogOptions, emit func(LogLine) error) error {
+// readLogs reads one container's log and emits the lines keep accepts,
+// each stamped with the agent's own time where it has one: the time that is
+// printed is the time lines are ordered by.
+func (o *Orchestrator) readLogs(ctx context.Context, c engine.ContainerInfo, ro engine.LogOptions, keep func(agent.Event) bool, emit func(LogLine) error) error {
 	rc, err := o.rt.Logs(ctx, c.ID, ro)
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Name, err)
@@ -179,11 +232,19 @@ func (o *Orchestrator) readLogs(ctx context.Context, c engine.ContainerInfo, ro 
 	node := c.Labels[engine.LabelNode]
 	for sc.Scan() {
 		ts, text, _ := strings.Cut(sc.Text(), " ")
-		t, err := time.Parse(time.RFC3339Nano, ts)
+		received, err := time.Parse(time.RFC3339Nano, ts)
 		if err != nil {
 			text = sc.Text() // not stamped: keep the whole line
 		}
-		if err := emit(LogLine{Node: node, Time: t, Text: text}); err != nil {
+		ev := agent.ParseEvent(node, text)
+		if !keep(ev) {
+			continue
+		}
+		l := LogLine{Node: node, Time: ev.Time, Received: received, Text: text}
+		if l.Time.IsZero() {
+			l.Time = received
+		}
+		if err := emit(l); err != nil {
 			return err
 		}
 	}

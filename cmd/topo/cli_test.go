@@ -125,8 +125,21 @@ func TestCommandLine(t *testing.T) {
 			name:   "logs with a negative tail",
 			args:   []string{"logs", "--tail", "-3"},
 			code:   2,
-			stderr: []string{"cannot be negative"},
+			stderr: []string{`--tail "-3": want a number of lines, 0 or more, or all`},
 		},
+		{
+			name:   "logs --since a time that is not one",
+			args:   []string{"logs", "--since", "2026-11-31"},
+			code:   2,
+			stderr: []string{`--since "2026-11-31": want a duration (30s, 5m) or a time`},
+		},
+		{
+			name:   "logs --event that the agent does not log",
+			args:   []string{"logs", "--event", "send,delivered"},
+			code:   2,
+			stderr: []string{`--event "delivered" is not an event the agent logs; they are start, stop, link`},
+		},
+
 		{
 			name:   "unknown output format",
 			args:   []string{"validate", "-o", "xml", "../../topologies/star.yaml"},
