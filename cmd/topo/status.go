@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -14,11 +18,13 @@ import (
 func newStatusCmd(a *app) *cobra.Command {
 	var ref, output string
 	var maxWorkers int
+	var wide bool
 	cmd := &cobra.Command{
 		Use:   "status [FILE|NAME]",
 		Short: "Show each node's state, readiness, addresses, neighbours and counters",
 		Example: `  topo status
   topo status star
+  topo status --wide            # each node on one line, however long
   topo status -o json | jq '.nodes[] | {name, ready}'`,
 		Args:              args(cobra.MaximumNArgs(1)),
 		ValidArgsFunction: a.completeTopologies,
@@ -44,57 +50,199 @@ func newStatusCmd(a *app) *cobra.Command {
 			if output == "json" {
 				return writeJSON(a, st)
 			}
-			printStatus(a, st)
+			printStatus(a, st, wide)
 			return nil
 		},
 	}
 	topologyFlag(a, cmd, &ref)
 	outputFlag(cmd, &output, "table", "table", "json")
+	cmd.Flags().BoolVar(&wide, "wide", false, "the table with every address, neighbour and member on the node's line, however wide")
 	cmd.Flags().IntVar(&maxWorkers, "max-workers", orchestrator.DefaultMaxWorkers, "nodes asked at once")
 	return cmd
 }
 
-func printStatus(a *app, st *orchestrator.Status) {
-	fmt.Fprintf(a.stdout, "%s (%s, %d nodes, %d segments)\n\n", st.Name, st.Layout, len(st.Nodes), len(st.Segments))
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NODE\tSTATE\tREADY\tADDRESSES\tNEIGHBOURS\tORIG\tDELIV\tFWD\tIGN\tDROP")
+// statusWidth is the width the status table keeps to without --wide.
+const statusWidth = 100
+
+// statusRow is one node's line of the status table, before layout.
+type statusRow struct {
+	node, state, ready string
+	addrs, neigh       []string
+	counters           [5]string
+	err                string // the agent could not be asked
+}
+
+func statusRows(st *orchestrator.Status) []statusRow {
+	var rows []statusRow
 	for _, n := range st.Nodes {
-		ready := "no"
+		r := statusRow{node: n.Name, state: n.State, ready: "no", neigh: n.Neighbors, err: n.Error}
 		if n.Ready {
-			ready = "yes"
+			r.ready = "yes"
 		}
-		var addrs []string
 		for _, seg := range st.Segments { // in plan order, not map order
 			if ip, ok := n.Addresses[seg.Name]; ok {
-				addrs = append(addrs, ip+" ("+seg.Name+")")
+				r.addrs = append(r.addrs, ip+" ("+seg.Name+")")
 			}
 		}
-		neigh := strings.Join(n.Neighbors, ",")
-		if n.Error != "" {
-			neigh = "? " + n.Error
+		if n.OOMKilled {
+			r.state += " (OOM killed)"
+		} else if n.State == "exited" {
+			r.state += fmt.Sprintf(" (%d)", n.ExitCode)
 		}
 		c := n.Stats
-		state := n.State
-		if n.OOMKilled {
-			state += " (OOM killed)"
-		} else if n.State == "exited" {
-			state += fmt.Sprintf(" (%d)", n.ExitCode)
+		for i, v := range []uint64{c.Originated, c.Delivered, c.Forwarded, c.Ignored, c.Dropped} {
+			r.counters[i] = strconv.FormatUint(v, 10)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\n", n.Name, state, ready,
-			strings.Join(addrs, " "), neigh, c.Originated, c.Delivered, c.Forwarded, c.Ignored, c.Dropped)
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// columnWidths are how wide the ADDRESSES and NEIGHBOURS columns may be
+// for the table to fit statusWidth, with each address on a line of its own
+// and neighbours wrapped: the neighbours get the room left, but never less
+// than their longest name; if that is still too wide, the addresses give
+// up the end of their segment names.
+func columnWidths(rows []statusRow) (addrs, neighbours int) {
+	w := []int{len("NODE"), len("STATE"), len("READY"), len("ADDRESSES"), len("ORIG"), len("DELIV"), len("FWD"), len("IGN"), len("DROP")}
+	least := len("? see below")
+	for _, r := range rows {
+		for i, c := range append([]string{r.node, r.state, r.ready}, r.addrs...) {
+			w[min(i, 3)] = max(w[min(i, 3)], utf8.RuneCountInString(c))
+		}
+		for i, c := range r.counters {
+			w[4+i] = max(w[4+i], len(c))
+		}
+		for _, n := range r.neigh {
+			least = max(least, utf8.RuneCountInString(n)+1)
+		}
+	}
+	used := 2 * len(w) // the padding after every column but the last, and after NEIGHBOURS
+	for _, x := range w {
+		used += x
+	}
+	if over := used + least - statusWidth; over > 0 {
+		return max(w[3]-over, utf8.RuneCountInString("255.255.255.255 (…)")), least
+	}
+	return w[3], statusWidth - used
+}
+
+// elideAddress cuts an address cell, "IP (segment)", to width columns,
+// from the end of the segment's name.
+func elideAddress(a string, width int) string {
+	r := []rune(a)
+	if len(r) <= width {
+		return a
+	}
+	return string(r[:width-2]) + "…)"
+}
+
+// printStatus prints a topology's status as tables. Unless wide, a node's
+// addresses go one per line, its neighbours wrap to the room left, and an
+// agent's error goes below the table, so that a star's hub fits
+// statusWidth columns.
+func printStatus(a *app, st *orchestrator.Status, wide bool) {
+	fmt.Fprintf(a.stdout, "%s (%s, %s, %s)\n\n", st.Name, st.Layout, plural(len(st.Nodes), "node", "nodes"), plural(len(st.Segments), "segment", "segments"))
+	rows := statusRows(st)
+	aw, nw := columnWidths(rows)
+	var b bytes.Buffer
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NODE\tSTATE\tREADY\tADDRESSES\tNEIGHBOURS\tORIG\tDELIV\tFWD\tIGN\tDROP")
+	var notes []string
+	for _, r := range rows {
+		var addrs []string
+		for _, x := range r.addrs {
+			addrs = append(addrs, elideAddress(x, aw))
+		}
+		neigh := wrapList(r.neigh, nw)
+		switch {
+		case wide && r.err != "":
+			addrs, neigh = []string{strings.Join(r.addrs, " ")}, []string{"? " + r.err}
+		case wide:
+			addrs, neigh = []string{strings.Join(r.addrs, " ")}, []string{strings.Join(r.neigh, ",")}
+		case r.err != "":
+			neigh = []string{"? see below"}
+			notes = append(notes, fmt.Sprintf("%s: %s", r.node, r.err))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.node, r.state, r.ready, line(addrs, 0), line(neigh, 0), strings.Join(r.counters[:], "\t"))
+		for i := 1; i < max(len(addrs), len(neigh)); i++ {
+			fmt.Fprintf(tw, "\t\t\t%s\t%s\t\t\t\t\t\n", line(addrs, i), line(neigh, i))
+		}
 	}
 	tw.Flush()
+	writeTrimmed(a.stdout, b.String())
 	fmt.Fprintln(a.stdout)
-	if len(st.Faults) > 0 {
-		for _, f := range st.Faults {
-			fmt.Fprintf(a.stdout, "fault: %s\n", f)
-		}
+	for _, n := range notes {
+		fmt.Fprintln(a.stdout, n)
+	}
+	for _, f := range st.Faults {
+		fmt.Fprintf(a.stdout, "fault: %s\n", f)
+	}
+	if len(notes)+len(st.Faults) > 0 {
 		fmt.Fprintln(a.stdout)
 	}
-	tw = tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	b.Reset()
+	tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SEGMENT\tNETWORK\tSUBNET\tMEMBERS")
 	for _, s := range st.Segments {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, s.Network, s.Subnet, strings.Join(s.Members, ","))
+		members := wrapList(s.Members, 40)
+		if wide {
+			members = []string{strings.Join(s.Members, ",")}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, s.Network, s.Subnet, line(members, 0))
+		for i := 1; i < len(members); i++ {
+			fmt.Fprintf(tw, "\t\t\t%s\n", members[i])
+		}
 	}
 	tw.Flush()
+	writeTrimmed(a.stdout, b.String())
+}
+
+// writeTrimmed writes text without the spaces a tabwriter leaves at the
+// ends of lines whose last cells are empty.
+func writeTrimmed(w io.Writer, text string) {
+	for _, l := range strings.SplitAfter(text, "\n") {
+		if l != "" {
+			fmt.Fprintln(w, strings.TrimRight(l, " \n"))
+		}
+	}
+}
+
+// line is the i-th of lines, or "" past the end.
+func line(lines []string, i int) string {
+	if i < len(lines) {
+		return lines[i]
+	}
+	return ""
+}
+
+// wrapList joins items with commas into lines of at most width columns
+// (an item longer than that gets a line of its own); every line but the
+// last ends with its comma.
+func wrapList(items []string, width int) []string {
+	var out []string
+	cur := ""
+	for _, it := range items {
+		switch {
+		case cur == "":
+			cur = it
+		case utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(it)+1 <= width:
+			cur += "," + it
+		default:
+			out = append(out, cur+",")
+			cur = it
+		}
+	}
+	if cur != "" {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// plural counts things: "1 node", "2 nodes".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
