@@ -47,7 +47,7 @@ for no receipt: each node logs its delivery.`,
 					return err
 				}
 			} else {
-				printReceipt(a, r)
+				printReceipt(a, r, ref)
 			}
 			if !r.Sent() {
 				return silentError{exitFailure}
@@ -61,7 +61,8 @@ for no receipt: each node logs its delivery.`,
 	return cmd
 }
 
-func printReceipt(a *app, r *agent.Receipt) {
+func printReceipt(a *app, r *agent.Receipt, ref string) {
+	defer printMessageID(a, r, ref)
 	if r.Sent() && !r.Delivered {
 		fmt.Fprintf(a.stdout, "broadcast from %s sent; broadcasts ask for no receipt: `topo logs` shows every node's delivery\n", r.From)
 		return
@@ -73,6 +74,18 @@ func printReceipt(a *app, r *agent.Receipt) {
 		}
 		return
 	}
-	fmt.Fprintf(a.stdout, "delivered %s → %s in %d hops, rtt %.2f ms\npath: %s\n",
-		r.From, r.To, max(len(r.Path)-1, 0), r.RTTMs, strings.Join(r.Path, " → "))
+	fmt.Fprintf(a.stdout, "delivered %s → %s in %s, rtt %.2f ms\npath: %s\n",
+		r.From, r.To, plural(max(len(r.Path)-1, 0), "hop", "hops"), r.RTTMs, strings.Join(r.Path, " → "))
+}
+
+// printMessageID says the message's id, and how to find it in the logs.
+func printMessageID(a *app, r *agent.Receipt, ref string) {
+	if r.ID == "" {
+		return
+	}
+	t := ""
+	if ref != "" {
+		t = " -t " + ref
+	}
+	fmt.Fprintf(a.stdout, "id: %s (`topo logs%s --id %s` shows its way)\n", r.ID, t, r.ID)
 }
