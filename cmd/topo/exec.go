@@ -1,7 +1,15 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
 	"github.com/spf13/cobra"
+
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/orchestrator"
 )
 
@@ -10,17 +18,23 @@ func newExecCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "exec NODE -- CMD...",
 		Short: "Run a command in a node's container",
-		Long: `exec runs CMD in NODE's container and exits with its exit code. The
-built-in node image holds only the agent, /topo-node, so its verbs are the
-commands there are: stats, ready, send and dial.`,
+		Long: `exec runs CMD in NODE's container and exits with its exit code. A node
+that runs topo's agent has nothing in its image but the agent, /topo-node:
+no shell, so its verbs are the commands there are: stats, ready, send, dial
+and trace. A node that runs your own image runs whatever that image holds,
+as docker exec would.`,
 		Example: `  topo exec hub -- /topo-node stats
   topo exec -t ring node2 -- /topo-node send node4 hi
-  topo exec spoke1 -- /topo-node dial 10.210.0.10:7000   # can spoke1 reach that address?`,
+  topo exec spoke1 -- /topo-node dial 10.210.0.10:7000   # can spoke1 reach that address?
+  topo exec web -- sh                                    # a node running your own image`,
 		Args: args(cobra.MinimumNArgs(2)),
 		RunE: func(cmd *cobra.Command, pos []string) error {
 			o, name, closeFn, err := a.resolve(cmd.Context(), ref)
 			defer closeFn()
 			if err != nil {
+				return err
+			}
+			if err := checkAgentCommand(cmd.Context(), o, name, pos[0], pos[1:]); err != nil {
 				return err
 			}
 			code, err := o.Exec(cmd.Context(), name, orchestrator.ExecOptions{Node: pos[0], Cmd: pos[1:], Stdout: a.stdout, Stderr: a.stderr})
@@ -35,4 +49,44 @@ commands there are: stats, ready, send and dial.`,
 	}
 	topologyFlag(a, cmd, &ref)
 	return cmd
+}
+
+// checkAgentCommand refuses, as a usage error, a command other than the
+// agent's on a node that runs topo's agent: its image holds nothing else,
+// and the engine's answer (an OCI runtime error, exit 126) says little.
+func checkAgentCommand(ctx context.Context, o *orchestrator.Orchestrator, name, node string, command []string) error {
+	ns, err := o.Nodes(ctx, name)
+	if err != nil {
+		return nil // Exec says what is wrong
+	}
+	i := slices.IndexFunc(ns, func(n orchestrator.NodeRef) bool { return n.Name == node })
+	if i < 0 || !ns[i].Agent {
+		return nil
+	}
+	return agentCommandError(node, command)
+}
+
+// agentCommandError is nil for the agent's own command line, and otherwise
+// says what an agent node can run.
+func agentCommandError(node string, command []string) error {
+	if len(command) > 0 && command[0] == agent.Path {
+		return nil
+	}
+	verbs := []string{agent.VerbStats, agent.VerbReady, agent.VerbSend, agent.VerbDial, agent.VerbTrace}
+	if len(command) > 0 && slices.Contains(verbs, command[0]) {
+		return usageError{fmt.Errorf("exec: node %s runs topo's agent: write the verb after its path, `topo exec %s -- %s %s`", node, node, agent.Path, command[0])}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "exec: node %s runs topo's agent, whose image holds nothing but %s: no shell, no other command. What works:", node, agent.Path)
+	for _, v := range [][2]string{
+		{"stats", "counters, neighbours and links, as JSON"},
+		{"ready [--wait D]", "exit 0 once every link is up"},
+		{"send TO TEXT", "send a message, print its receipt"},
+		{"dial HOST:PORT", "can this node open a TCP connection there?"},
+		{"trace ADDR", "the IP path to ADDR, hop by hop"},
+	} {
+		fmt.Fprintf(&b, "\n  %-44s %s", fmt.Sprintf("topo exec %s -- %s %s", node, agent.Path, v[0]), v[1])
+	}
+	b.WriteString("\nA node that runs your own image (image: in the file) runs what that image holds.")
+	return usageError{errors.New(b.String())}
 }
