@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/orchestrator"
 	"github.com/topo-dev/topo/topology"
 )
@@ -35,6 +38,7 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	debug          bool
+	tty            func() bool // can a person be asked? nil: stdin and stderr are a terminal
 }
 
 func (a *app) logger() *slog.Logger {
@@ -116,7 +120,78 @@ exchanges TCP or UDP messages the way the layout dictates.`,
 		newBuildCmd(a),
 		newExportCmd(a),
 	)
+	for _, c := range root.Commands() {
+		if shape, ok := argShapes[c.Name()]; ok && c.ValidArgsFunction == nil {
+			c.ValidArgsFunction = completeArgs(shape, a.nodeNames)
+		}
+	}
 	return root
+}
+
+// argShapes say what the positional arguments of the commands that take
+// node names are, for shell completion: "NODE" is a node of the running
+// topology, "NODE..." node names from there on, anything else a list of
+// words.
+var argShapes = map[string][]string{
+	"send":  {"NODE", "NODE"},
+	"exec":  {"NODE"},
+	"logs":  {"NODE..."},
+	"trace": {"NODE", "NODE"},
+	"link":  {"NODE", "NODE", "down|up"},
+	"node":  {actionWords(), "NODE..."},
+}
+
+func actionWords() string {
+	var acts []string
+	for _, act := range engine.Actions {
+		acts = append(acts, string(act))
+	}
+	return strings.Join(acts, "|")
+}
+
+// completeArgs completes positional arguments of the given shape, with
+// nodes naming the nodes of the topology -t names (or the one running).
+func completeArgs(shape []string, nodes func(ctx context.Context, ref string) ([]string, error)) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+		last := shape[len(shape)-1]
+		kind := last
+		switch {
+		case len(args) < len(shape):
+			kind = shape[len(args)]
+		case !strings.HasSuffix(last, "..."):
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		if !strings.HasPrefix(kind, "NODE") {
+			return strings.Split(kind, "|"), cobra.ShellCompDirectiveNoFileComp
+		}
+		ref, _ := cmd.Flags().GetString("topology")
+		names, err := nodes(cmd.Context(), ref)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveError
+		}
+		if strings.HasSuffix(kind, "...") { // each node once
+			names = slices.DeleteFunc(names, func(n string) bool { return slices.Contains(args, n) })
+		}
+		return names, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// nodeNames lists the nodes of the running topology ref names.
+func (a *app) nodeNames(ctx context.Context, ref string) ([]string, error) {
+	o, name, closeFn, err := a.resolve(ctx, ref)
+	defer closeFn()
+	if err != nil {
+		return nil, err
+	}
+	ns, err := o.Nodes(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(ns))
+	for i, n := range ns {
+		names[i] = n.Name
+	}
+	return names, nil
 }
 
 // args wraps a cobra argument check so that its failure exits with code 2.
