@@ -65,7 +65,7 @@ func TestCommandLine(t *testing.T) {
 		{
 			name:   "plan as json",
 			args:   []string{"validate", "--plan", "-o", "json", "../../topologies/star.yaml"},
-			stdout: []string{`"subnet": "10.210.0.0/29"`, `"routes": {`},
+			stdout: []string{`"subnet": "10.210.0.0/29"`, `"routes": {`, `"interval": "2s"`},
 		},
 		{
 			name:   "no file is a usage error",
