@@ -25,6 +25,8 @@ var routedLayouts = []struct {
 	{"ring", "[node1, node2, node3, node4, node5]", "", "node1", "node3"},
 	{"client-server", "[server, client1, client2]", "", "client1", "client2"},
 	{"custom", "[a, b, c, d, e]", "links: [[a, b], {endpoints: [b, c, d]}, [d, e]]\n", "a", "e"},
+	{"bus", "[alpha, bravo, charlie]", "", "alpha", "charlie"}, // one segment: direct
+	{"p2p", "[peer1, peer2, peer3]", "", "peer1", "peer3"},     // a full mesh: direct
 }
 
 // busyboxTopology writes a topology file of the layout whose nodes all run
