@@ -17,7 +17,8 @@ import (
 )
 
 // routedLayouts are topologies whose every node runs a user's own image
-// (busybox), with a pair of nodes that share no segment.
+// (busybox), each with a pair of nodes to test: in the first four they
+// share no segment, in a bus and a p2p mesh every pair does.
 var routedLayouts = []struct {
 	name, nodes, extra, from, to string
 }{
