@@ -7,8 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -106,28 +104,6 @@ func safeDecode(dec *yaml.Decoder, n *yaml.Node) (err error) {
 		}
 	}()
 	return dec.Decode(n)
-}
-
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// syntax reports a yaml.v3 error in our own form, keeping its line.
-func (d *decoder) syntax(err error) {
-	msg := err.Error()
-	p := Pos{Line: 1, Col: 1}
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		if l, err := strconv.Atoi(m[1]); err == nil {
-			p.Line = l
-		}
-		msg = m[2]
-		if lines := bytes.Split(d.data, []byte("\n")); p.Line <= len(lines) && strings.Contains(msg, "cannot start any token") {
-			if l := lines[p.Line-1]; len(bytes.TrimLeft(l, " ")) > 0 && bytes.TrimLeft(l, " ")[0] == '\t' {
-				msg += " (a tab: YAML indents with spaces only)"
-			}
-		}
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
-	}
-	d.e.add(p, "invalid YAML: %s", msg)
 }
 
 const emptyFile = "the file is empty: a topology needs at least layout: and nodes:"
