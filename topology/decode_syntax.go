@@ -178,12 +178,7 @@ func flowDelta(s string) int {
 	return n
 }
 
-func spaces(n int) string {
-	if n == 1 {
-		return "1 space"
-	}
-	return fmt.Sprintf("%d spaces", n)
-}
+func spaces(n int) string { return plural(n, "space") }
 
 // joinInts writes levels as "0, 2 or 4".
 func joinInts(xs []int) string {

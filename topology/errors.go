@@ -105,7 +105,7 @@ func (e *errs) err() error {
 		out = append(out, x)
 	}
 	if e.dropped > 0 {
-		out = append(out, &Error{File: e.file, Msg: fmt.Sprintf("%d more problems not shown: fix these first", e.dropped)})
+		out = append(out, &Error{File: e.file, Msg: plural(e.dropped, "more problem") + " not shown: fix these first"})
 	}
 	return out
 }

@@ -12,6 +12,7 @@ func (p *Plan) Summary() string {
 	return fmt.Sprintf("%s, %s, %s", p.Layout, plural(len(p.Nodes), "node"), plural(len(p.Segments), "segment"))
 }
 
+// plural counts things: "1 node", "2 nodes", "1 more problem".
 func plural(n int, word string) string {
 	if n == 1 {
 		return fmt.Sprintf("1 %s", word)
@@ -50,9 +51,9 @@ func (p *Plan) String() string {
 		b.WriteString("routing: ip (every address reached along the layout's paths)\n")
 	}
 	if p.Traffic.Interval == 0 {
-		fmt.Fprintf(&b, "traffic: off (%s, %d bytes)\n", p.Traffic.Protocol, p.Traffic.Size)
+		fmt.Fprintf(&b, "traffic: off (%s, %s)\n", p.Traffic.Protocol, plural(p.Traffic.Size, "byte"))
 	} else {
-		fmt.Fprintf(&b, "traffic: %s every %s, %d bytes\n", p.Traffic.Protocol, FormatDuration(p.Traffic.Interval), p.Traffic.Size)
+		fmt.Fprintf(&b, "traffic: %s every %s, %s\n", p.Traffic.Protocol, FormatDuration(p.Traffic.Interval), plural(p.Traffic.Size, "byte"))
 	}
 	byName := make(map[string]*PlanNode, len(p.Nodes))
 	for i := range p.Nodes {
