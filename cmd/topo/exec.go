@@ -78,14 +78,19 @@ func agentCommandError(node string, command []string) error {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "exec: node %s runs topo's agent, whose image holds nothing but %s: no shell, no other command. What works:", node, agent.Path)
-	for _, v := range [][2]string{
+	usage := [][2]string{
 		{"stats", "counters, neighbours and links, as JSON"},
 		{"ready [--wait D]", "exit 0 once every link is up"},
 		{"send TO TEXT", "send a message, print its receipt"},
 		{"dial HOST:PORT", "can this node open a TCP connection there?"},
 		{"trace ADDR", "the IP path to ADDR, hop by hop"},
-	} {
-		fmt.Fprintf(&b, "\n  %-44s %s", fmt.Sprintf("topo exec %s -- %s %s", node, agent.Path, v[0]), v[1])
+	}
+	width := 0
+	for _, v := range usage {
+		width = max(width, len(v[0]))
+	}
+	for _, v := range usage {
+		fmt.Fprintf(&b, "\n  topo exec %s -- %s %-*s  %s", node, agent.Path, width, v[0], v[1])
 	}
 	b.WriteString("\nA node that runs your own image (image: in the file) runs what that image holds.")
 	return usageError{errors.New(b.String())}
