@@ -119,6 +119,12 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	if !strings.Contains(table, "NEIGHBOURS") || !strings.Contains(table, "hub-spoke3") {
 		t.Errorf("status table:\n%s", table)
 	}
+	for _, l := range strings.Split(table, "\n") {
+		if len([]rune(l)) > 100 {
+			t.Errorf("status table wider than 100 columns:\n%s", table)
+			break
+		}
+	}
 
 	sendJSON := topo(t, nil, "send", "-t", name, "-o", "json", "--", "spoke1", "spoke3", "-dash", "first").must(t, 0).stdout
 	checkKeys(t, sendJSON, []string{"id", "from", "to", "delivered", "path", "rtt_ms"}, nil)
@@ -152,9 +158,10 @@ func TestIntegrationEndToEnd(t *testing.T) {
 		t.Errorf("trace text:\n%s", out)
 	}
 	text := topo(t, nil, "send", "-t", name, "spoke2", "hub", "hi").must(t, 0).stdout
-	if !strings.Contains(text, "spoke2 → hub") {
+	if !strings.Contains(text, "spoke2 → hub in 1 hop,") {
 		t.Errorf("send text: %s", text)
 	}
+	followID(t, name, text)
 	if b := topo(t, nil, "send", "-t", name, "spoke2", "*", "to all").must(t, 0).stdout; !strings.Contains(b, "broadcast from spoke2 sent") {
 		t.Errorf("broadcast: %s", b)
 	}
@@ -179,6 +186,12 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	stats := topo(t, nil, "exec", "-t", name, "hub", "--", "/topo-node", "stats").must(t, 0).stdout
 	if !strings.Contains(stats, `"name":"hub"`) {
 		t.Errorf("exec stats: %s", stats)
+	}
+	if sh := topo(t, nil, "exec", "-t", name, "hub", "--", "sh").must(t, 2).stderr; !strings.Contains(sh, "no shell") || !strings.Contains(sh, "/topo-node stats") {
+		t.Errorf("exec sh on an agent node:\n%s", sh)
+	}
+	if c := topo(t, nil, "__complete", "send", "-t", name, "spoke1", "").must(t, 0).stdout; !strings.Contains(c, "spoke3\n") || !strings.Contains(c, "hub\n") {
+		t.Errorf("completion of send's TO:\n%s", c)
 	}
 
 	var tops []orchestrator.TopologyInfo
@@ -338,5 +351,30 @@ func checkKeys(t *testing.T, doc string, top []string, lists map[string][]string
 				t.Errorf("JSON %s[0] lacks %q", list, k)
 			}
 		}
+	}
+}
+
+// followID reads the message id from send's text and finds that message's
+// way in the logs, with --id: sent, forwarded by the hub, delivered,
+// receipted, in that order.
+func followID(t *testing.T, name, sendText string) {
+	t.Helper()
+	_, rest, ok := strings.Cut(sendText, "id: ")
+	id, _, _ := strings.Cut(rest, " ")
+	if !ok || id == "" {
+		t.Errorf("send prints no id:\n%s", sendText)
+		return
+	}
+	raw := topo(t, nil, "logs", "-t", name, "-o", "json", "--id", id).must(t, 0).stdout
+	var events []string
+	for _, line := range strings.Split(strings.TrimSpace(raw), "\n") {
+		ev := agent.ParseEvent("", line)
+		if ev.ID != id {
+			t.Errorf("logs --id %s gave %q", id, line)
+		}
+		events = append(events, ev.Node+" "+ev.Event)
+	}
+	if want := []string{"spoke2 send", "hub deliver", "spoke2 receipt"}; !slices.Equal(events, want) {
+		t.Errorf("logs --id %s: %q, want %q", id, events, want)
 	}
 }
