@@ -68,6 +68,10 @@ type Config struct {
 	// does not carry that proof, so that nothing else on a segment can
 	// take over a link or inject messages. Empty turns the proof off.
 	Secret string `json:"secret,omitempty"`
+	// LogLevel is the level the agent logs at, when neither its
+	// --log-level flag nor TOPO_NODE_LOG_LEVEL says: debug, info, warn or
+	// error; "" is info.
+	LogLevel string `json:"log_level,omitempty"`
 	// Foreign names the other nodes of the topology that run a user's own
 	// image instead of topo's agent. They say no hello and take no frames:
 	// an agent sends them no traffic and drops what is addressed to them,

@@ -42,6 +42,7 @@ const (
 	FieldPath   = "path"
 	FieldAddr   = "addr"
 	FieldError  = "error"
+	FieldText   = "text" // deliver: the first bytes of the message, when they are text
 )
 
 // Event is one line of a node's log, parsed.
@@ -105,17 +106,24 @@ func (ev Event) Text() string {
 			parts = append(parts, t.Local().Format("15:04:05.000"))
 		}
 	}
-	if ev.Event != "" {
+	msg, _ := ev.Fields[FieldMsg].(string)
+	// The event once, then its facts: a message that names the event
+	// ("send to spoke2", "delivered from spoke1") says it already.
+	if ev.Event != "" && !strings.Contains(msg, ev.Event) {
 		parts = append(parts, ev.Event)
 	}
-	if m, ok := ev.Fields[FieldMsg].(string); ok && m != "" && m != ev.Fields[FieldEvent] {
-		parts = append(parts, m)
+	if msg != "" {
+		parts = append(parts, msg)
 	}
 	var keys []string
 	for k := range ev.Fields {
 		switch k {
 		case FieldTime, FieldEvent, FieldMsg, FieldNode, FieldLevel:
 			continue
+		case FieldReason:
+			if r, _ := ev.Fields[k].(string); r != "" && strings.Contains(msg, r) {
+				continue // the message says it already
+			}
 		}
 		keys = append(keys, k)
 	}

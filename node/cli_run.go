@@ -16,11 +16,7 @@ func cliRun(ctx context.Context, args []string, env Env, stdout, stderr io.Write
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	var c common
 	c.register(fs)
-	def := env(LogLevelEnv)
-	if def == "" {
-		def = "info"
-	}
-	level := fs.String("log-level", def, "log `LEVEL`: debug, info, warn or error (default $"+LogLevelEnv+" or info)")
+	level := fs.String("log-level", env(LogLevelEnv), "log `LEVEL`: debug, info, warn or error (default $"+LogLevelEnv+", else the config's log_level, else info)")
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
 		return err
@@ -28,13 +24,13 @@ func cliRun(ctx context.Context, args []string, env Env, stdout, stderr io.Write
 	if len(pos) > 0 {
 		return usageError{fmt.Errorf("unexpected argument %q", pos[0])}
 	}
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(*level)); err != nil {
-		return usageError{err}
-	}
 	cfg, err := c.loadConfig(env)
 	if err != nil {
 		return err
+	}
+	lv, err := logLevel(*level, cfg.LogLevel)
+	if err != nil {
+		return usageError{err}
 	}
 	limit := setMemoryLimit(env, os.DirFS("/"))
 	opts := []Option{WithLogger(slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: lv}))),
@@ -47,4 +43,17 @@ func cliRun(ctx context.Context, args []string, env Env, stdout, stderr io.Write
 		return err
 	}
 	return a.Run(ctx)
+}
+
+// logLevel is the first level given of: the flag (or its environment
+// variable), the config's, info.
+func logLevel(flagged, configured string) (slog.Level, error) {
+	var lv slog.Level
+	for _, s := range []string{flagged, configured} {
+		if s != "" {
+			err := lv.UnmarshalText([]byte(s))
+			return lv, err
+		}
+	}
+	return slog.LevelInfo, nil
 }

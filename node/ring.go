@@ -98,7 +98,7 @@ func (r *ring) accept(f *frame.Frame) *frame.Frame {
 	if r.leader {
 		r.measure(f)
 	}
-	r.a.event(slog.LevelDebug, agent.EvToken, "token from "+f.Sender(), peerAttr(f.Sender()), slog.Uint64("round", f.Ref), genAttr(f.ID))
+	r.a.event(r.tokenLevel(), agent.EvToken, "token from "+f.Sender(), peerAttr(f.Sender()), slog.Uint64("round", f.Ref), genAttr(f.ID))
 	return f
 }
 
@@ -205,7 +205,7 @@ func (r *ring) holdAndPass(ctx context.Context, tok *frame.Frame) *frame.Frame {
 		r.a.event(slog.LevelWarn, agent.EvToken, "token not passed: "+reason, peerAttr(r.succ.name()), reasonAttr(reason), genAttr(tok.ID))
 		return nil
 	}
-	r.a.event(slog.LevelDebug, agent.EvToken, "token to "+r.succ.name(), peerAttr(r.succ.name()), genAttr(tok.ID))
+	r.a.event(r.tokenLevel(), agent.EvToken, "token to "+r.succ.name(), peerAttr(r.succ.name()), genAttr(tok.ID))
 	return nil
 }
 
@@ -216,4 +216,17 @@ func (r *ring) flush() {
 	for _, f := range out {
 		r.a.transmit(f)
 	}
+}
+
+// smallRing is the most nodes a ring may have for its token's every pass
+// to be logged at info: enough to follow it by eye, not to drown the log.
+const smallRing = 8
+
+// tokenLevel is the level of the token's passes: info in a small ring,
+// debug in a larger one.
+func (r *ring) tokenLevel() slog.Level {
+	if len(r.a.routes) < smallRing {
+		return slog.LevelInfo
+	}
+	return slog.LevelDebug
 }

@@ -143,7 +143,7 @@ func (a *Agent) deliver(f *frame.Frame) {
 	}
 	a.cnt.delivered.Add(1)
 	a.event(slog.LevelInfo, agent.EvDeliver, "delivered from "+f.Source, peerAttr(f.Source), idAttr(f.ID),
-		bytesAttr(len(f.Payload)), pathAttr(f.Path))
+		bytesAttr(len(f.Payload)), pathAttr(f.Path), textAttr(f.Payload))
 	a.notify(f)
 	if f.WantReceipt {
 		a.answer(f, true, "")

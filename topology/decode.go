@@ -161,7 +161,7 @@ func (d *decoder) topology(data []byte) *Topology {
 		Traffic: Traffic{Protocol: TCP, Interval: DefaultInterval, Size: DefaultSize},
 		src:     source{parsed: true, top: pos(root)},
 	}
-	f, _ := d.fields(root, "topology", "name", "layout", "nodes", "traffic", "link", "links", "network")
+	f, _ := d.fields(root, "topology", "name", "layout", "nodes", "traffic", "link", "links", "network", "log")
 
 	if v, ok := f.val["name"]; ok {
 		t.src.name = pos(v)
@@ -196,7 +196,30 @@ func (d *decoder) topology(data []byte) *Topology {
 	if v, ok := f.val["network"]; ok {
 		d.network(t, v)
 	}
+	if v, ok := f.val["log"]; ok {
+		d.log(t, v)
+	}
 	return t
+}
+
+// LogLevels are the levels the agents may log at.
+var LogLevels = []string{"debug", "info", "warn", "error"}
+
+// log decodes the log: section: the agents' log level.
+func (d *decoder) log(t *Topology, v *yaml.Node) {
+	lf, ok := d.fields(v, "log", "level")
+	if !ok {
+		return
+	}
+	if lv, ok := lf.val["level"]; ok {
+		if s, ok := d.scalar(lv, "log.level", "debug, info, warn or error"); ok {
+			if !contains(LogLevels, s) {
+				d.e.add(pos(lv), "log.level: %q, want debug, info (the default), warn or error", s)
+				return
+			}
+			t.LogLevel = s
+		}
+	}
 }
 
 var layoutList = "star, ring, bus, p2p, client-server or custom"

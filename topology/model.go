@@ -99,6 +99,9 @@ type Topology struct {
 	Link    Impairment // the default impairment of every link
 	Links   []Link     // custom layout only
 	Network Network
+	// LogLevel is the agents' log level: debug, info, warn or error; ""
+	// leaves it to the agent (info).
+	LogLevel string
 
 	src source // where things are in the file; zero for a Topology built in Go
 

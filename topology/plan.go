@@ -12,8 +12,9 @@ type Plan struct {
 	Traffic  Traffic       `json:"traffic"`
 	Pool     netip.Prefix  `json:"pool"`
 	Routing  Routing       `json:"routing"`
-	Nodes    []PlanNode    `json:"nodes"`    // in file order (generated names in generation order)
-	Segments []PlanSegment `json:"segments"` // in wiring order
+	LogLevel string        `json:"log_level,omitempty"` // the agents'; "" is info
+	Nodes    []PlanNode    `json:"nodes"`               // in file order (generated names in generation order)
+	Segments []PlanSegment `json:"segments"`            // in wiring order
 }
 
 // PlanNode is one node with its wiring.

@@ -70,12 +70,13 @@ func plan(t *Topology, avoid []netip.Prefix, e *errs) *Plan {
 		return nil
 	}
 	p := &Plan{
-		Name:    t.Name,
-		Layout:  t.Layout,
-		File:    t.File,
-		Traffic: t.Traffic,
-		Pool:    t.pool.prefix,
-		Routing: t.Network.Routing,
+		Name:     t.Name,
+		Layout:   t.Layout,
+		File:     t.File,
+		Traffic:  t.Traffic,
+		Pool:     t.pool.prefix,
+		Routing:  t.Network.Routing,
+		LogLevel: t.LogLevel,
 	}
 	var at addressing
 	p.Segments, at = address(t.Nodes, sh.segs, subnets)

@@ -62,6 +62,7 @@ type planJSON struct {
 	Traffic  trafficJSON   `json:"traffic"`
 	Pool     netip.Prefix  `json:"pool"`
 	Routing  Routing       `json:"routing"`
+	LogLevel string        `json:"log_level,omitempty"`
 	Nodes    []PlanNode    `json:"nodes"`
 	Segments []PlanSegment `json:"segments"`
 }
@@ -73,7 +74,7 @@ func (p Plan) MarshalJSON() ([]byte, error) {
 	return json.Marshal(planJSON{
 		Name: p.Name, Layout: p.Layout, File: p.File,
 		Traffic: trafficJSON{t.Protocol, fileDuration(t.Interval), t.Size},
-		Pool:    p.Pool, Routing: p.Routing, Nodes: p.Nodes, Segments: p.Segments,
+		Pool:    p.Pool, Routing: p.Routing, LogLevel: p.LogLevel, Nodes: p.Nodes, Segments: p.Segments,
 	})
 }
 
@@ -88,7 +89,7 @@ func (p *Plan) UnmarshalJSON(b []byte) error {
 	*p = Plan{
 		Name: v.Name, Layout: v.Layout, File: v.File,
 		Traffic: Traffic{t.Protocol, time.Duration(t.Interval), t.Size},
-		Pool:    v.Pool, Routing: v.Routing, Nodes: v.Nodes, Segments: v.Segments,
+		Pool:    v.Pool, Routing: v.Routing, LogLevel: v.LogLevel, Nodes: v.Nodes, Segments: v.Segments,
 	}
 	return nil
 }

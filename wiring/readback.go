@@ -33,10 +33,11 @@ func PlanOf(name, file string, nodes []Running, segments []Segment) (*topology.P
 	}
 	first := nodes[0].Config
 	p := &topology.Plan{
-		Name:    name,
-		Layout:  topology.Layout(first.Layout),
-		File:    file,
-		Routing: topology.Routing(first.Routing),
+		Name:     name,
+		Layout:   topology.Layout(first.Layout),
+		File:     file,
+		Routing:  topology.Routing(first.Routing),
+		LogLevel: first.LogLevel,
 		Traffic: topology.Traffic{
 			Protocol: first.Traffic.Protocol,
 			Interval: first.Traffic.Interval.D(),

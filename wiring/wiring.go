@@ -52,6 +52,7 @@ func NodeConfig(p *topology.Plan, name string, opts Options) (*agent.Config, err
 		Routing:  string(p.Routing),
 		Foreign:  foreign(p, pn.Name),
 		Secret:   opts.Secret,
+		LogLevel: p.LogLevel,
 		Traffic: agent.Traffic{
 			Protocol: p.Traffic.Protocol,
 			Interval: agent.Duration(p.Traffic.Interval),
