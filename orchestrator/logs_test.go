@@ -20,7 +20,7 @@ func TestFormatLogText(t *testing.T) {
 	clock := ts.Local().Format("15:04:05.000")
 	tests := []struct{ in, want string }{
 		{`{"time":"2026-11-21T05:06:44.525Z","level":"INFO","msg":"delivered from spoke4","node":"spoke2","event":"deliver","peer":"spoke4","id":"c2","bytes":64}`,
-			clock + " deliver delivered from spoke4 bytes=64 id=c2 peer=spoke4"},
+			clock + " delivered from spoke4 bytes=64 id=c2 peer=spoke4"}, // the event once: the message names it
 		{`{"time":"2026-11-21T05:06:44.525Z","msg":"token","event":"token"}`, clock + " token"},
 		{`not json at all`, `not json at all`},
 		{`{"msg":"no time"}`, `no time`},
