@@ -161,7 +161,7 @@ func (d *decoder) topology(data []byte) *Topology {
 		Traffic: Traffic{Protocol: TCP, Interval: DefaultInterval, Size: DefaultSize},
 		src:     source{parsed: true, top: pos(root)},
 	}
-	f, _ := d.fields(root, "topology", "name", "layout", "nodes", "traffic", "link", "links", "network", "log")
+	f, _ := d.fields(root, "topology", "name", "layout", "nodes", "traffic", "link", "links", "network", "log", "faults")
 
 	if v, ok := f.val["name"]; ok {
 		t.src.name = pos(v)
@@ -198,6 +198,9 @@ func (d *decoder) topology(data []byte) *Topology {
 	}
 	if v, ok := f.val["log"]; ok {
 		d.log(t, v)
+	}
+	if v, ok := f.val["faults"]; ok {
+		d.faults(t, v)
 	}
 	return t
 }

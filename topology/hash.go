@@ -53,11 +53,12 @@ func (t *Topology) digest() digest {
 		PoolSet bool       `json:"pool_set"`
 		// Routing is left out when it is the default, so that files
 		// written before it hash as they did.
-		Routing  Routing `json:"routing,omitempty"`
-		LogLevel string  `json:"log_level,omitempty"`
+		Routing  Routing          `json:"routing,omitempty"`
+		LogLevel string           `json:"log_level,omitempty"`
+		Faults   []ScheduledFault `json:"faults,omitempty"`
 	}{
 		Version: 1, Name: t.Name, Layout: t.Layout, Traffic: t.Traffic, Link: t.Link,
-		Pool: t.Network.Pool, PoolSet: t.Network.PoolSet, LogLevel: t.LogLevel,
+		Pool: t.Network.Pool, PoolSet: t.Network.PoolSet, LogLevel: t.LogLevel, Faults: t.Faults,
 	}
 	if t.Network.Routing != RoutingIP {
 		v.Routing = t.Network.Routing

@@ -102,6 +102,9 @@ type Topology struct {
 	// LogLevel is the agents' log level: debug, info, warn or error; ""
 	// leaves it to the agent (info).
 	LogLevel string
+	// Faults are the file's fault schedule, relative to the moment the
+	// topology is ready.
+	Faults []ScheduledFault
 
 	src source // where things are in the file; zero for a Topology built in Go
 

@@ -6,15 +6,17 @@ import "net/netip"
 // Topology by BuildPlan. It is deterministic: the same Topology and options
 // always give the same Plan.
 type Plan struct {
-	Name     string        `json:"name"`
-	Layout   Layout        `json:"layout"`
-	File     string        `json:"file,omitempty"`
-	Traffic  Traffic       `json:"traffic"`
-	Pool     netip.Prefix  `json:"pool"`
-	Routing  Routing       `json:"routing"`
-	LogLevel string        `json:"log_level,omitempty"` // the agents'; "" is info
-	Nodes    []PlanNode    `json:"nodes"`               // in file order (generated names in generation order)
-	Segments []PlanSegment `json:"segments"`            // in wiring order
+	Name     string       `json:"name"`
+	Layout   Layout       `json:"layout"`
+	File     string       `json:"file,omitempty"`
+	Traffic  Traffic      `json:"traffic"`
+	Pool     netip.Prefix `json:"pool"`
+	Routing  Routing      `json:"routing"`
+	LogLevel string       `json:"log_level,omitempty"` // the agents'; "" is info
+	// Faults are the file's schedule, applied after the topology is ready.
+	Faults   []ScheduledFault `json:"faults,omitempty"`
+	Nodes    []PlanNode       `json:"nodes"`    // in file order (generated names in generation order)
+	Segments []PlanSegment    `json:"segments"` // in wiring order
 }
 
 // PlanNode is one node with its wiring.

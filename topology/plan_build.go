@@ -3,6 +3,7 @@ package topology
 import (
 	"errors"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 )
@@ -77,6 +78,7 @@ func plan(t *Topology, avoid []netip.Prefix, e *errs) *Plan {
 		Pool:     t.pool.prefix,
 		Routing:  t.Network.Routing,
 		LogLevel: t.LogLevel,
+		Faults:   slices.Clone(t.Faults),
 	}
 	var at addressing
 	p.Segments, at = address(t.Nodes, sh.segs, subnets)

@@ -56,15 +56,16 @@ type impairmentJSON struct {
 // planJSON is Plan's JSON form: Plan's fields, in Plan's order
 // (TestPlanJSONHasEveryField keeps them so).
 type planJSON struct {
-	Name     string        `json:"name"`
-	Layout   Layout        `json:"layout"`
-	File     string        `json:"file,omitempty"`
-	Traffic  trafficJSON   `json:"traffic"`
-	Pool     netip.Prefix  `json:"pool"`
-	Routing  Routing       `json:"routing"`
-	LogLevel string        `json:"log_level,omitempty"`
-	Nodes    []PlanNode    `json:"nodes"`
-	Segments []PlanSegment `json:"segments"`
+	Name     string           `json:"name"`
+	Layout   Layout           `json:"layout"`
+	File     string           `json:"file,omitempty"`
+	Traffic  trafficJSON      `json:"traffic"`
+	Pool     netip.Prefix     `json:"pool"`
+	Routing  Routing          `json:"routing"`
+	LogLevel string           `json:"log_level,omitempty"`
+	Faults   []ScheduledFault `json:"faults,omitempty"`
+	Nodes    []PlanNode       `json:"nodes"`
+	Segments []PlanSegment    `json:"segments"`
 }
 
 // MarshalJSON writes the plan with its traffic interval as the file
@@ -74,7 +75,7 @@ func (p Plan) MarshalJSON() ([]byte, error) {
 	return json.Marshal(planJSON{
 		Name: p.Name, Layout: p.Layout, File: p.File,
 		Traffic: trafficJSON{t.Protocol, fileDuration(t.Interval), t.Size},
-		Pool:    p.Pool, Routing: p.Routing, LogLevel: p.LogLevel, Nodes: p.Nodes, Segments: p.Segments,
+		Pool:    p.Pool, Routing: p.Routing, LogLevel: p.LogLevel, Faults: p.Faults, Nodes: p.Nodes, Segments: p.Segments,
 	})
 }
 
@@ -89,7 +90,7 @@ func (p *Plan) UnmarshalJSON(b []byte) error {
 	*p = Plan{
 		Name: v.Name, Layout: v.Layout, File: v.File,
 		Traffic: Traffic{t.Protocol, time.Duration(t.Interval), t.Size},
-		Pool:    v.Pool, Routing: v.Routing, LogLevel: v.LogLevel, Nodes: v.Nodes, Segments: v.Segments,
+		Pool:    v.Pool, Routing: v.Routing, LogLevel: v.LogLevel, Faults: v.Faults, Nodes: v.Nodes, Segments: v.Segments,
 	}
 	return nil
 }

@@ -80,6 +80,12 @@ func (p *Plan) String() string {
 			fmt.Fprintf(&b, "    impairment: %s\n", s.Impairment)
 		}
 	}
+	if len(p.Faults) > 0 {
+		b.WriteString("faults (after the topology is ready):\n")
+		for _, f := range p.Faults {
+			fmt.Fprintf(&b, "  %s\n", f)
+		}
+	}
 	b.WriteString("nodes:\n")
 	for i := range p.Nodes {
 		p.writeNode(&b, &p.Nodes[i])

@@ -121,6 +121,7 @@ func validate(t *Topology, e *errs) {
 		validateLinks(t, e, index, !t.src.nodesBad)
 	}
 	validatePool(t, e)
+	validateFaults(t, e)
 }
 
 // validateName runs the checks that depend on the topology's name, and

@@ -1,0 +1,219 @@
+package topology
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ScheduledFault is one entry of a file's faults: list: a fault that
+// starts At after the topology is ready and, when For is set, is lifted
+// For later. It is one of a link down (Link, Down), a lossy link (Link,
+// LossPercent), a partition (Partition), or a node action (Node, Action).
+type ScheduledFault struct {
+	At          time.Duration `json:"at"`
+	For         time.Duration `json:"for,omitempty"` // 0: until lifted by hand
+	Link        []string      `json:"link,omitempty"`
+	Down        bool          `json:"down,omitempty"`
+	LossPercent int           `json:"loss_percent,omitempty"`
+	Partition   [][]string    `json:"partition,omitempty"`
+	Node        string        `json:"node,omitempty"`
+	Action      string        `json:"action,omitempty"` // stop, start, restart, kill, pause, unpause
+	Pos         Pos           `json:"-"`
+}
+
+// NodeActions are the actions a scheduled fault may take on a node.
+var NodeActions = []string{"stop", "start", "restart", "kill", "pause", "unpause"}
+
+// MaxScheduledFaults bounds a file's faults: list.
+const MaxScheduledFaults = 100
+
+// faults decodes the faults: section.
+func (d *decoder) faults(t *Topology, v *yaml.Node) {
+	if v.Kind != yaml.SequenceNode {
+		d.e.add(pos(v), "faults: want a list like - {at: 10s, link: [a, b], down: 5s}, got %s", describe(v))
+		return
+	}
+	if len(v.Content) > MaxScheduledFaults {
+		d.e.add(pos(v), "faults: %d entries, at most %d", len(v.Content), MaxScheduledFaults)
+		return
+	}
+	for i, item := range v.Content {
+		item = resolve(item)
+		if f, ok := d.fault(item, fmt.Sprintf("faults[%d]", i)); ok {
+			t.Faults = append(t.Faults, f)
+		}
+	}
+}
+
+// fault decodes one scheduled fault.
+func (d *decoder) fault(m *yaml.Node, what string) (ScheduledFault, bool) {
+	f := ScheduledFault{Pos: pos(m)}
+	fs, ok := d.fields(m, what, "at", "link", "down", "loss", "for", "partition", "node", "action")
+	if !ok {
+		return f, false
+	}
+	good := true
+	dur := func(key string) (time.Duration, bool) {
+		v, ok := fs.val[key]
+		if !ok {
+			return 0, true
+		}
+		s, ok := d.scalar(v, what+"."+key, "a duration like 10s")
+		if !ok {
+			return 0, false
+		}
+		x, err := time.ParseDuration(s)
+		if err != nil || x < 0 || x > 24*time.Hour {
+			d.e.add(pos(v), "%s.%s: %q, want a duration from 0 to 24h, like 10s", what, key, s)
+			return 0, false
+		}
+		return x, true
+	}
+	var okAt, okFor, okDown bool
+	f.At, okAt = dur("at")
+	f.For, okFor = dur("for")
+	down, okDown := dur("down")
+	if _, has := fs.val["at"]; !has {
+		d.e.add(pos(m), "%s: at: is missing: when, after the topology is ready, like at: 10s", what)
+		good = false
+	}
+	good = good && okAt && okFor && okDown
+	kinds := 0
+	for _, k := range []string{"link", "partition", "node"} {
+		if fs.has(k) {
+			kinds++
+		}
+	}
+	if kinds != 1 {
+		d.e.add(pos(m), "%s: give one of link:, partition: or node:", what)
+		return f, false
+	}
+	switch {
+	case fs.has("link"):
+		good = d.faultLink(fs, &f, what, down) && good
+	case fs.has("partition"):
+		f.Partition = d.nameLists(fs.val["partition"], what+".partition")
+		good = len(f.Partition) > 0 && good
+	case fs.has("node"):
+		good = d.faultNode(fs, &f, what) && good
+	}
+	return f, good
+}
+
+// faultLink decodes a link fault: down for a while, or lossy.
+func (d *decoder) faultLink(fs fieldSet, f *ScheduledFault, what string, down time.Duration) bool {
+	names := d.nameLists(&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{fs.val["link"]}}, what+".link")
+	if len(names) != 1 || len(names[0]) != 2 {
+		d.e.add(pos(fs.val["link"]), "%s.link: want two node names, like [a, b]", what)
+		return false
+	}
+	f.Link = names[0]
+	switch {
+	case fs.has("down") && fs.has("loss"):
+		d.e.add(pos(fs.val["loss"]), "%s: a link is down or lossy, not both", what)
+		return false
+	case fs.has("down"):
+		f.Down, f.For = true, max(f.For, down)
+	case fs.has("loss"):
+		text, ok := d.scalar(fs.val["loss"], what+".loss", "a percentage like 20%")
+		l, err := ParseLoss(text)
+		if !ok || err != nil || l <= 0 || l >= 1 {
+			d.e.add(pos(fs.val["loss"]), "%s.loss: %q, want a percentage above 0%% and below 100%%, like 20%%", what, text)
+			return false
+		}
+		f.LossPercent = max(1, int(math.Round(l*100)))
+	default:
+		d.e.add(pos(fs.val["link"]), "%s: say what happens to the link: down: 5s, or loss: 20%%", what)
+		return false
+	}
+	return true
+}
+
+// faultNode decodes a node action.
+func (d *decoder) faultNode(fs fieldSet, f *ScheduledFault, what string) bool {
+	n, ok := d.scalar(fs.val["node"], what+".node", "a node name")
+	a, okA := "", false
+	if v, has := fs.val["action"]; has {
+		a, okA = d.scalar(v, what+".action", "stop, start, restart, kill, pause or unpause")
+		if okA && !slices.Contains(NodeActions, a) {
+			d.e.add(pos(v), "%s.action: %q, want stop, start, restart, kill, pause or unpause", what, a)
+			okA = false
+		}
+	} else {
+		d.e.add(pos(fs.val["node"]), "%s: action: is missing: stop, start, restart, kill, pause or unpause", what)
+	}
+	f.Node, f.Action = n, a
+	return ok && okA
+}
+
+// nameLists reads a list of lists of node names, like [[a, b], [c]].
+func (d *decoder) nameLists(v *yaml.Node, what string) [][]string {
+	if v.Kind != yaml.SequenceNode {
+		d.e.add(pos(v), "%s: want a list of node lists like [[a, b], [c, d]], got %s", what, describe(v))
+		return nil
+	}
+	var out [][]string
+	for _, g := range v.Content {
+		g = resolve(g)
+		if g.Kind != yaml.SequenceNode {
+			d.e.add(pos(g), "%s: want a list of node names, got %s", what, describe(g))
+			return nil
+		}
+		var names []string
+		for _, n := range g.Content {
+			if s, ok := d.scalar(resolve(n), what, "a node name"); ok {
+				names = append(names, s)
+			}
+		}
+		out = append(out, names)
+	}
+	return out
+}
+
+// validateFaults checks that the schedule names only the topology's nodes.
+func validateFaults(t *Topology, e *errs) {
+	names := map[string]bool{}
+	for _, n := range t.Nodes {
+		names[n.Name] = true
+	}
+	for _, f := range t.Faults {
+		all := slices.Concat(append([][]string{f.Link, {f.Node}}, f.Partition...)...)
+		for _, n := range all {
+			if n != "" && !names[n] {
+				e.add(f.Pos, "fault: no node %q", n)
+			}
+		}
+		if len(f.Link) == 2 && f.Link[0] == f.Link[1] {
+			e.add(f.Pos, "fault: a link joins two nodes, not %s to itself", f.Link[0])
+		}
+	}
+}
+
+// String describes the fault for people, e.g. "at 10s: link a–b down for 5s".
+func (f ScheduledFault) String() string {
+	var what string
+	switch {
+	case len(f.Link) == 2 && f.Down:
+		what = fmt.Sprintf("link %s–%s down", f.Link[0], f.Link[1])
+	case len(f.Link) == 2:
+		what = fmt.Sprintf("link %s–%s loses %d%%", f.Link[0], f.Link[1], f.LossPercent)
+	case len(f.Partition) > 0:
+		var gs []string
+		for _, g := range f.Partition {
+			gs = append(gs, strings.Join(g, ","))
+		}
+		what = "partition " + strings.Join(gs, " | ")
+	default:
+		what = f.Action + " " + f.Node
+	}
+	s := "at " + FormatDuration(f.At) + ": " + what
+	if f.For > 0 {
+		s += " for " + FormatDuration(f.For)
+	}
+	return s
+}
