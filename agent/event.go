@@ -25,6 +25,7 @@ const (
 	EvRingRTT    = "ring_rtt"
 	EvControl    = "control"
 	EvError      = "error"
+	EvFault      = "fault" // a step of a fault schedule, logged under the node "faults"
 )
 
 // Field names of a log line. Every line is one JSON object with at least

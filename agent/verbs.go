@@ -17,7 +17,14 @@ const (
 	VerbReady = "ready" // exit 0 once every link is up
 	VerbDial  = "dial"  // exit 0 if a TCP connection to an address opens
 	VerbIdle  = "idle"  // log one line, then wait to be stopped
+	VerbSay   = "say"   // log one event line and exit
 )
+
+// SayCommand is the command line that logs one event line under node and
+// exits.
+func SayCommand(node, event, text string) []string {
+	return []string{Path, VerbSay, "--node", node, "--", event, text}
+}
 
 // SendCommand is the command line that sends text to node to and prints
 // the Receipt. "--" keeps a text that starts with a dash from reading as a

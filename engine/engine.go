@@ -28,6 +28,7 @@ const (
 	LabelOrder    = "topo.order"    // containers and networks: index in the plan, for stable listings
 	LabelHelper   = "topo.helper"   // helper containers (short-lived ones, fault markers): the topology they act on
 	LabelFault    = "topo.fault"    // fault markers: the fault in force, as JSON
+	LabelEvent    = "topo.event"    // containers that logged a step of a fault schedule
 	LabelRun      = "topo.run"      // containers and networks: the up that created them, so that its rollback removes only those
 )
 

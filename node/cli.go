@@ -30,6 +30,7 @@ const cliUsage = `usage:
   topo-node ready [--wait 10s]
   topo-node dial [--timeout 2s] [--udp] HOST:PORT
   topo-node idle
+  topo-node say [--node NAME] EVENT TEXT
   topo-node trace [--max-hops 30] [--timeout 1s] ADDR
   topo-node netns routes [TO=VIA ...]
   topo-node netns filter [LOCAL,MAC,PERCENT ...]
@@ -59,6 +60,8 @@ func Main(ctx context.Context, args []string, env Env, stdout, stderr io.Writer)
 		run = cliReady
 	case "dial":
 		run = cliDial
+	case "say":
+		run = cliSay
 	case "idle":
 		run = cliIdle
 	case agent.VerbTrace:

@@ -84,13 +84,23 @@ func (o *Orchestrator) Logs(ctx context.Context, name string, opts LogsOptions, 
 		return fmt.Errorf("logs %s: %w; `topo ls` lists the running ones", name, ErrNoTopology)
 	}
 	sortByOrder(cs, func(c engine.ContainerInfo) map[string]string { return c.Labels })
+	// The steps of a fault schedule log under the node "faults".
+	events, err := o.rt.ListContainers(ctx, map[string]string{engine.LabelHelper: name, engine.LabelEvent: ""})
+	if err != nil {
+		return fmt.Errorf("logs %s: %w", name, err)
+	}
+	cs = append(cs, events...)
 	var picked []engine.ContainerInfo
 	for _, want := range opts.Nodes {
-		i := slices.IndexFunc(cs, func(c engine.ContainerInfo) bool { return c.Labels[engine.LabelNode] == want })
-		if i < 0 {
-			return fmt.Errorf("logs %s: %w %q; the nodes are %s", name, ErrNoNode, want, strings.Join(nodeLabels(cs), ", "))
+		n := len(picked)
+		for _, c := range cs {
+			if c.Labels[engine.LabelNode] == want {
+				picked = append(picked, c)
+			}
 		}
-		picked = append(picked, cs[i])
+		if len(picked) == n {
+			return fmt.Errorf("logs %s: %w %q; the nodes are %s", name, ErrNoNode, want, strings.Join(slices.Compact(nodeLabels(cs)), ", "))
+		}
 	}
 	if len(opts.Nodes) == 0 {
 		picked = cs

@@ -7,6 +7,7 @@ import (
 
 	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/orchestrator"
+	"github.com/topo-dev/topo/topology"
 )
 
 // LinkDown cuts the link between nodes a and b, for every process on them.
@@ -101,4 +102,28 @@ func (top *Topology) fault(t testing.TB, what string, do func(ctx context.Contex
 	if err := do(ctx); err != nil {
 		t.Fatalf("topotest: %s: %v", what, err)
 	}
+}
+
+// startSchedule runs the file's fault schedule from now on, until it ends
+// or the test does.
+func (top *Topology) startSchedule(t testing.TB, spec *topology.Topology) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	top.schedule = make(chan error, 1)
+	start := time.Now()
+	go func() { top.schedule <- top.o.RunSchedule(ctx, top.Name, spec.Faults, start) }()
+}
+
+// WaitSchedule waits until the file's fault schedule has run its last
+// step, and fails the test if a step failed. A topology without a
+// schedule returns at once.
+func (top *Topology) WaitSchedule(t testing.TB) {
+	t.Helper()
+	if top.schedule == nil {
+		return
+	}
+	if err := <-top.schedule; err != nil {
+		t.Fatalf("topotest: %v", err)
+	}
+	top.schedule = nil
 }

@@ -2,6 +2,9 @@ package topotest_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -79,4 +82,49 @@ func TestIntegrationPartitionUsersSoftware(t *testing.T) {
 	if err != nil || len(left) > 0 {
 		t.Errorf("helpers or markers left after heal: %d, %v", len(left), err)
 	}
+}
+
+// TestIntegrationFaultSchedule runs a file's faults: schedule: each step
+// holds at its time and is logged, in order, under the node "faults".
+func TestIntegrationFaultSchedule(t *testing.T) {
+	t.Parallel()
+	livetest.Require(t)
+	file := filepath.Join(t.TempDir(), "sched.yaml")
+	yaml := "layout: p2p\nnodes: 3\ntraffic: {interval: 0}\nfaults:\n" +
+		"  - {at: 1s, link: [peer1, peer2], down: 3s}\n  - {at: 5s, node: peer3, action: restart}\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	top := topotest.Up(t, file, topotest.WithName(livetest.Name(t, "sched")))
+	start := time.Now()
+	eventually(t, "the link down", func() bool {
+		fs, err := top.Orchestrator().Faults(context.Background(), top.Name)
+		return err == nil && len(fs) == 1 && fs[0].Kind == orchestrator.FaultLinkDown
+	})
+	top.WaitSchedule(t)
+	if fs, err := top.Orchestrator().Faults(context.Background(), top.Name); err != nil || len(fs) != 0 {
+		t.Errorf("faults after the schedule: %v, %v", fs, err)
+	}
+	var steps []string
+	for _, ev := range top.Logs(t, "faults") {
+		steps = append(steps, ev.Msg)
+		// Each step is logged at its time: within 2 s of it, on a busy engine.
+		var want time.Duration
+		switch {
+		case strings.HasPrefix(ev.Msg, "at 1s"):
+			want = time.Second
+		case strings.HasPrefix(ev.Msg, "lifted"):
+			want = 4 * time.Second
+		default:
+			want = 5 * time.Second
+		}
+		if got := ev.Time.Sub(start); got < want-2*time.Second || got > want+2*time.Second {
+			t.Errorf("%q logged %v after up, want about %v", ev.Msg, got.Round(time.Millisecond), want)
+		}
+	}
+	want := []string{"at 1s: link peer1–peer2 down for 3s", "lifted: at 1s: link peer1–peer2 down for 3s", "at 5s: restart peer3"}
+	if !slices.Equal(steps, want) {
+		t.Errorf("logged steps %q, want %q", steps, want)
+	}
+	eventually(t, "peer1 and peer2 talk again", func() bool { return top.Send(t, "peer1", "peer2", "back").Delivered })
 }

@@ -47,7 +47,8 @@ type Topology struct {
 
 	o             *orchestrator.Orchestrator
 	opts          options
-	faultsCleanup bool // the cleanup that lifts faults is registered
+	faultsCleanup bool       // the cleanup that lifts faults is registered
+	schedule      chan error // the file's fault schedule's outcome, when it has one
 }
 
 type options struct {
@@ -128,6 +129,9 @@ func Up(t testing.TB, file string, opts ...Option) *Topology {
 		if top.Plan, err = o.AppliedPlan(ctx, top.Name); err != nil {
 			t.Fatalf("topotest: %v", err)
 		}
+	}
+	if len(spec.Faults) > 0 {
+		top.startSchedule(t, spec)
 	}
 	return top
 }

@@ -75,6 +75,9 @@ func (a *app) down(ctx context.Context, ref string, f downFlags) error {
 			}
 		}
 		names, err := o.DownAll(ctx, orchestrator.DownOptions{MaxWorkers: f.maxWorkers})
+		for _, n := range names {
+			stopSchedule(n)
+		}
 		if len(names) == 0 && err == nil {
 			fmt.Fprintln(a.stdout, "nothing to remove")
 		}
@@ -96,6 +99,7 @@ func (a *app) down(ctx context.Context, ref string, f downFlags) error {
 	case err != nil:
 		return err
 	}
+	stopSchedule(name) // a fault schedule must not act on what goes
 	res, err := o.Down(ctx, name, orchestrator.DownOptions{MaxWorkers: f.maxWorkers})
 	if err != nil {
 		return err

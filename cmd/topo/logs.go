@@ -75,7 +75,7 @@ or a time.`,
 // logEvents are the events the agent logs, for --event.
 var logEvents = []string{agent.EvStart, agent.EvStop, agent.EvLink, agent.EvConnection, agent.EvGreeting,
 	agent.EvSend, agent.EvForward, agent.EvDeliver, agent.EvIgnored, agent.EvDrop, agent.EvReceipt,
-	agent.EvToken, agent.EvRingRTT, agent.EvControl, agent.EvError}
+	agent.EvToken, agent.EvRingRTT, agent.EvControl, agent.EvError, agent.EvFault}
 
 // options checks the flags and turns them into the orchestrator's options.
 func (f logsFlags) options(now time.Time) (orchestrator.LogsOptions, error) {

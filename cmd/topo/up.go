@@ -90,6 +90,9 @@ func (a *app) up(ctx context.Context, file string, opts orchestrator.UpOptions, 
 		return nil
 	}
 	printUpSummary(a, res, time.Since(start))
+	if len(res.Plan.Faults) > 0 {
+		return a.startSchedule(res.Name, file, res.Plan.Faults, time.Now())
+	}
 	return nil
 }
 
