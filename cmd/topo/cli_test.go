@@ -201,7 +201,7 @@ func TestHelpHasExamples(t *testing.T) {
 	a := &app{}
 	root := newRootCmd(a)
 	for _, c := range root.Commands() {
-		if c.Name() == "help" || c.Name() == "completion" {
+		if c.Name() == "help" || c.Name() == "completion" || c.Hidden {
 			continue
 		}
 		if c.Short == "" || c.Example == "" {

@@ -16,6 +16,7 @@ import (
 	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/internal/livetest"
 	"github.com/topo-dev/topo/orchestrator"
+	"github.com/topo-dev/topo/topology"
 )
 
 var (
@@ -133,6 +134,16 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	if !r.Delivered || !slices.Equal(r.Path, []string{"spoke1", "hub", "spoke3"}) || r.RTTMs <= 0 {
 		t.Errorf("send: %+v", r)
 	}
+	// A running topology's plan, as it runs: by its name instead of a file.
+	var live topology.Plan
+	decode(t, topo(t, nil, "validate", "--plan", "-o", "json", name).must(t, 0).stdout, &live)
+	if live.Name != name || len(live.Nodes) != 5 || live.Segments[0].Subnet.String() != st.Segments[0].Subnet {
+		t.Errorf("the live plan of %s: %+v", name, live)
+	}
+	if g := topo(t, nil, "graph", name).must(t, 0).stdout; !strings.Contains(g, "spoke3") {
+		t.Errorf("graph of a running topology:\n%s", g)
+	}
+
 	// Faults: a link goes down and comes back; a bad link is a usage error.
 	if out := topo(t, nil, "link", "-t", name, "hub", "spoke1", "down").must(t, 0).stdout; !strings.Contains(out, "link hub–spoke1 down") {
 		t.Errorf("link down: %s", out)

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/topo-dev/topo/orchestrator"
 	"github.com/topo-dev/topo/topology"
 )
 
@@ -90,6 +94,9 @@ func printPlan(a *app, plan *topology.Plan, output string) error {
 
 // loadPlan loads a topology file and plans it with default options.
 func loadPlan(file string) (*topology.Plan, error) {
+	if name, ok := runningName(file); ok {
+		return livePlan(name)
+	}
 	t, err := loadTopology(file)
 	if err != nil {
 		return nil, err
@@ -111,4 +118,30 @@ func loadTopology(file string) (*topology.Topology, error) {
 // yamlFiles completes topology file names.
 func yamlFiles(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 	return []string{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
+}
+
+// runningName reports whether arg names a running topology rather than a
+// file: no file of that name exists, and it is a valid topology name.
+func runningName(arg string) (string, bool) {
+	if _, err := os.Stat(arg); err == nil || topology.CheckName(arg) != nil {
+		return "", false
+	}
+	return arg, true
+}
+
+// livePlan is the plan a running topology was created from, read back from
+// the engine: its real subnets and addresses, which a fresh plan of the
+// file may not give when other networks exist.
+func livePlan(name string) (*topology.Plan, error) {
+	ctx := context.Background()
+	o, closeFn, err := (&app{stdout: io.Discard, stderr: io.Discard}).open(ctx, false)
+	defer closeFn()
+	if err != nil {
+		return nil, usageError{fmt.Errorf("%s: no such file (and no Docker engine to ask for a running topology of that name: %w)", name, err)}
+	}
+	p, err := o.AppliedPlan(ctx, name)
+	if errors.Is(err, orchestrator.ErrNoTopology) {
+		return nil, usageError{fmt.Errorf("%s: no such file, and no running topology of that name", name)}
+	}
+	return p, err
 }
