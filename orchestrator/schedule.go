@@ -34,15 +34,11 @@ func (o *Orchestrator) RunSchedule(ctx context.Context, name string, faults []to
 			return ctx.Err()
 		case <-t.C:
 		}
-		err := s.do(ctx)
-		msg := s.what
-		if err != nil {
-			msg += ": " + err.Error()
-		}
-		if lerr := o.logStep(ctx, name, msg); lerr != nil {
-			o.log.Warn("fault schedule: log a step", "topology", name, "err", lerr)
-		}
-		if err != nil {
+		// The step is logged as it starts, at its time; one that fails
+		// is logged again, with why.
+		o.noteStep(ctx, name, s.what)
+		if err := s.do(ctx); err != nil {
+			o.noteStep(ctx, name, s.what+": failed: "+err.Error())
 			return fmt.Errorf("fault schedule of %s: %s: %w", name, s.what, err)
 		}
 	}
@@ -92,6 +88,13 @@ func (o *Orchestrator) faultFuncs(name string, f topology.ScheduledFault) (apply
 		return func(ctx context.Context) error {
 			return o.NodeAction(ctx, name, NodeActionOptions{Action: engine.Action(f.Action), Nodes: []string{f.Node}})
 		}, nil
+	}
+}
+
+// noteStep logs a step, and a failure to log it as a diagnostic.
+func (o *Orchestrator) noteStep(ctx context.Context, name, msg string) {
+	if err := o.logStep(ctx, name, msg); err != nil {
+		o.log.Warn("fault schedule: log a step", "topology", name, "err", err)
 	}
 }
 

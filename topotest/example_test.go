@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/topo-dev/topo/topology"
 	"github.com/topo-dev/topo/topotest"
 )
 
@@ -38,7 +39,7 @@ func ExampleTopology_Probe() {
 // TestIntegrationReadmeExample runs the README's topotest example.
 func TestIntegrationReadmeExample(t *testing.T) {
 	t.Parallel()
-	topo := up(t, "ring.yaml", "readme")
+	topo := up(t, "ring.yaml", "readme", topotest.WithRouting(topology.RoutingNone))
 
 	r := topo.Send(t, "node1", "node4", "hello")
 	if !r.Delivered || len(r.Path) != 4 {
