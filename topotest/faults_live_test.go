@@ -128,3 +128,42 @@ func TestIntegrationFaultSchedule(t *testing.T) {
 	}
 	eventually(t, "peer1 and peer2 talk again", func() bool { return top.Send(t, "peer1", "peer2", "back").Delivered })
 }
+
+// TestIntegrationRingAndCustomCuts: a ring with a cut link reports it and
+// resumes when it heals; on a custom graph, only the cut link stops.
+func TestIntegrationRingAndCustomCuts(t *testing.T) {
+	t.Run("ring", func(t *testing.T) {
+		t.Parallel()
+		top := up(t, "ring.yaml", "cut-ring", topotest.WithInterval(0))
+		top.LinkDown(t, "node2", "node3")
+		eventually(t, "node2's link to node3 down", func() bool {
+			for _, n := range top.Status(t).Nodes {
+				for _, l := range n.Links {
+					if n.Name == "node2" && l.Neighbor == "node3" && l.State == "down" {
+						return true
+					}
+				}
+			}
+			return false
+		})
+		if r := top.Send(t, "node1", "node4", "around a cut ring"); r.Delivered {
+			t.Errorf("delivered around a cut ring: %+v", r)
+		}
+		top.LinkUp(t, "node2", "node3")
+		eventually(t, "the ring mends", func() bool { return top.Send(t, "node1", "node4", "again").Delivered })
+	})
+	t.Run("custom", func(t *testing.T) {
+		t.Parallel()
+		top := up(t, "custom.yaml", "cut-custom", topotest.WithInterval(0))
+		a, b := top.Plan.Segments[0].Members[0], top.Plan.Segments[0].Members[1]
+		top.LinkDown(t, a, b)
+		eventually(t, "the cut link", func() bool { return !top.Send(t, a, b, "across the cut").Delivered })
+		for _, s := range top.Plan.Segments[1:] {
+			if len(s.Members) == 2 && !top.Send(t, s.Members[0], s.Members[1], "elsewhere").Delivered {
+				t.Errorf("%s → %s fails, but only %s–%s is cut", s.Members[0], s.Members[1], a, b)
+			}
+		}
+		top.LinkUp(t, a, b)
+		eventually(t, "the link back", func() bool { return top.Send(t, a, b, "again").Delivered })
+	})
+}
