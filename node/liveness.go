@@ -20,9 +20,27 @@ func livenessBounds(o options, seg *segment) (doubt, dead time.Duration) {
 	if seg.shaper != nil {
 		jitter = seg.shaper.imp.Jitter.D()
 	}
-	doubt = o.helloUp + o.helloDown + max(o.helloDown, 100*time.Millisecond) + 2*jitter
-	dead = max(3*o.helloUp+2*jitter, doubt)
+	up, down := seg.helloIntervals(o)
+	doubt = up + down + max(down, 100*time.Millisecond) + 2*jitter
+	dead = max(3*up+2*jitter, doubt)
 	return doubt, dead
+}
+
+// membersPerHello is how many members a shared segment may have before its
+// hellos go less often: every member hears every member's hellos, so their
+// number grows with the square of the members, and a bus of 250 saying
+// hello every 100ms while it comes up would take the machine.
+const membersPerHello = 8
+
+// helloIntervals are how often a node says hello on a segment while its
+// links there are up, and while one is down: on a shared segment, the
+// defaults times one for every membersPerHello members.
+func (s *segment) helloIntervals(o options) (up, down time.Duration) {
+	scale := time.Duration(1)
+	if s.shared {
+		scale = time.Duration(max(1, len(s.members)/membersPerHello))
+	}
+	return o.helloUp * scale, o.helloDown * scale
 }
 
 // heardFrom records a frame from the neighbour on a datagram link. It

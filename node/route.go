@@ -52,7 +52,7 @@ func (a *Agent) receive(f *frame.Frame, l *link, seg *segment) {
 	if f.NextHop != a.name && f.NextHop != frame.Broadcast {
 		if f.Type == frame.Data {
 			a.cnt.ignored.Add(1)
-			a.event(slog.LevelInfo, agent.EvIgnored, "ignored frame for "+f.NextHop, peerAttr(sender), idAttr(f.ID),
+			a.event(a.ignoredLevel(), agent.EvIgnored, "ignored frame for "+f.NextHop, peerAttr(sender), idAttr(f.ID),
 				slog.String("to", f.Destination), slog.String("next_hop", f.NextHop), bytesAttr(len(f.Payload)))
 		}
 		return
@@ -206,4 +206,14 @@ func (a *Agent) dropQueued(h held, l *link, reason string, err error) {
 func (a *Agent) malformed(from string, err error) {
 	a.cnt.malformed.Add(1)
 	a.malformedLog.add(from, err.Error())
+}
+
+// ignoredLevel is the level of the frames a node sees on a shared segment
+// and ignores: info in a small topology, debug in a larger one, where every
+// member would log what every other member sends.
+func (a *Agent) ignoredLevel() slog.Level {
+	if len(a.routes) < smallRing {
+		return slog.LevelInfo
+	}
+	return slog.LevelDebug
 }

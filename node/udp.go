@@ -103,7 +103,11 @@ func (a *Agent) helloLoop(ctx context.Context) error {
 			}
 		}
 		for s, down := range segDown {
-			if down || now.Sub(s.helloT) >= a.o.helloUp {
+			every, downEvery := s.helloIntervals(a.o)
+			if down {
+				every = downEvery
+			}
+			if now.Sub(s.helloT) >= every {
 				s.helloT = now
 				a.putHello(s)
 			}

@@ -1,0 +1,37 @@
+package node
+
+import (
+	"testing"
+	"time"
+)
+
+// A big shared segment says hello less often, and waits as much longer
+// before it takes a silent member for dead; a link or a small segment
+// keeps the defaults.
+func TestHelloIntervalsScaleWithMembers(t *testing.T) {
+	o := defaultOptions()
+	members := func(n int) map[string]bool {
+		m := map[string]bool{}
+		for i := range n {
+			m[string(rune('a'+i%26))+string(rune('0'+i/26))] = true
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		seg   *segment
+		scale time.Duration
+	}{
+		{&segment{}, 1},
+		{&segment{shared: true, members: members(4)}, 1},
+		{&segment{shared: true, members: members(249)}, 31},
+	} {
+		up, down := tc.seg.helloIntervals(o)
+		if up != o.helloUp*tc.scale || down != o.helloDown*tc.scale {
+			t.Errorf("%d members: hellos every %v (%v while down), want %d× the defaults", len(tc.seg.members), up, down, tc.scale)
+		}
+		doubt, dead := livenessBounds(o, tc.seg)
+		if dead < 3*up || doubt < up {
+			t.Errorf("%d members: in doubt after %v, dead after %v, with hellos every %v", len(tc.seg.members), doubt, dead, up)
+		}
+	}
+}
