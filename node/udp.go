@@ -77,7 +77,7 @@ func (a *Agent) sendHelloBytes(s *segment, l *link, b []byte) error {
 // less often while it is up, and a link silent for its dead interval (three
 // up intervals) goes down.
 func (a *Agent) helloLoop(ctx context.Context) error {
-	tick := time.NewTicker(a.o.helloDown)
+	tick := time.NewTicker(a.helloTick())
 	defer tick.Stop()
 	for {
 		now := time.Now()
@@ -118,4 +118,20 @@ func (a *Agent) helloLoop(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// helloTick is how often the hello loop runs: the shortest down interval
+// of the segments it has datagram links on, so that a node on nothing but
+// a big bus does not wake ten times a second to find nothing to do.
+func (a *Agent) helloTick() time.Duration {
+	tick := time.Duration(0)
+	for _, l := range a.linkList {
+		if l.kind == kindTCP {
+			continue
+		}
+		if _, down := l.seg.helloIntervals(a.o); tick == 0 || down < tick {
+			tick = down
+		}
+	}
+	return max(tick, time.Millisecond)
 }
