@@ -1,0 +1,56 @@
+package node
+
+import (
+	"context"
+	"time"
+
+	"github.com/topo-dev/topo/agent"
+)
+
+// writeLoop sends queued frames while the link is up and drops those that
+// waited too long for it.
+func (l *link) writeLoop(ctx context.Context) error {
+	timer := time.NewTimer(l.nextTick())
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			l.mu.Lock()
+			l.stopped = true
+			l.mu.Unlock()
+			l.expire(time.Time{}, agent.ReasonStopped)
+			return nil
+		case <-l.wake:
+		case now := <-timer.C:
+			l.expire(now.Add(-l.a.o.queueWait), agent.ReasonLinkDown)
+			l.beat(now)
+		}
+		l.drain()
+		timer.Reset(l.nextTick())
+	}
+}
+
+// idleTick is how long a datagram link's write loop sleeps with nothing
+// queued: nothing can expire, and it has no heartbeat to write, so it need
+// not wake; a bus of 250 has 62,000 such links.
+const idleTick = time.Minute
+
+// nextTick is when the write loop must look at the clock next: a TCP link
+// writes heartbeats, and a queue holds frames that may expire.
+func (l *link) nextTick() time.Duration {
+	l.mu.Lock()
+	queued := len(l.q) > 0
+	l.mu.Unlock()
+	if l.kind == kindTCP || queued {
+		return writeTick(l.a.o)
+	}
+	return idleTick
+}
+
+// writeTick is how often a link's write loop looks at the clock: often
+// enough to write heartbeats on time, and to drop a frame that waited too
+// long within a quarter of its wait (so 3.75s at most by default, well
+// inside DefaultSendTimeout).
+func writeTick(o options) time.Duration {
+	return max(min(time.Second, o.heartbeat, o.queueWait/4), 10*time.Millisecond)
+}
