@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"time"
 
 	"github.com/docker/docker/api/types/network"
 	"github.com/topo-dev/topo/engine"
@@ -39,9 +40,23 @@ func (c *Client) CreateNetwork(ctx context.Context, spec engine.NetworkSpec) (st
 func (c *Client) RemoveNetwork(ctx context.Context, id string) error {
 	ctx, cancel := c.call(ctx)
 	defer cancel()
-	err := c.api.NetworkRemove(ctx, id)
-	if err != nil && sentinelFor(err) == nil && containsFold(err.Error(), "active endpoints") {
-		return wrapAs(fmt.Sprintf("remove network %q", id), engine.ErrConflict, err)
+	// A loaded engine releases the endpoints of containers it has just
+	// removed a moment later: "active endpoints" right after the last
+	// container went is asked again a few times before it is an error.
+	var err error
+	for wait := 100 * time.Millisecond; ; wait *= 2 {
+		err = c.api.NetworkRemove(ctx, id)
+		if err == nil || sentinelFor(err) != nil || !containsFold(err.Error(), "active endpoints") {
+			break
+		}
+		if wait > 2*time.Second {
+			return wrapAs(fmt.Sprintf("remove network %q", id), engine.ErrConflict, err)
+		}
+		select {
+		case <-ctx.Done():
+			return wrapAs(fmt.Sprintf("remove network %q", id), engine.ErrConflict, err)
+		case <-time.After(wait):
+		}
 	}
 	return wrap(fmt.Sprintf("remove network %q", id), err)
 }
