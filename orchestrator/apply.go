@@ -150,9 +150,13 @@ func (u *upRun) run(ctx context.Context, image string) (*UpResult, error) {
 	if err := u.installRoutes(ctx, image); err != nil {
 		return res, err
 	}
+	w := u.watchReady(ctx, nodeNames(plan))
+	defer w.stop()
 	err = u.forEach(ctx, PhaseReady, nodeNames(plan), func(ctx context.Context, n string) error {
 		pn, _ := plan.Node(n)
-		return u.o.waitReady(ctx, engine.ContainerName(u.name, n), pn.Image != "")
+		err := u.o.waitReady(ctx, engine.ContainerName(u.name, n), pn.Image != "")
+		w.done(n)
+		return err
 	})
 	return res, err
 }

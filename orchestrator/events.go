@@ -26,7 +26,9 @@ type Progress struct {
 	Done     int    // resources of this phase finished so far
 	Total    int    // resources in this phase
 	Err      error
-	Elapsed  time.Duration // for a finished phase
+	Elapsed  time.Duration // for a finished phase; how long so far, for a wait
+	// Waiting names what a phase still waits for: the nodes not ready yet.
+	Waiting []string
 }
 
 func (o *Orchestrator) emit(e Progress) { o.progress(e) }

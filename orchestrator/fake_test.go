@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/topo-dev/topo/engine"
 )
@@ -17,6 +18,7 @@ import (
 // own logic: planning around used subnets, rollback, state read back from
 // labels. Hooks let a test make one call fail.
 type fakeRuntime struct {
+	readyDelay time.Duration                    // how long an agent takes to say it is ready
 	actions    []string                         // "action container", in order
 	helpers    []engine.ContainerSpec           // helpers run, in order
 	failHelper func(engine.ContainerSpec) error // when set, asked before each helper; an error exits it with 1
@@ -264,6 +266,7 @@ func (f *fakeRuntime) Exec(_ context.Context, id string, cmd []string, stdout, _
 	}
 	switch strings.Join(cmd[1:2], "") {
 	case "ready":
+		time.Sleep(f.readyDelay)
 		return f.ready, nil
 	case "stats":
 		fmt.Fprintf(stdout, `{"name":%q,"ready":true,"counters":{"originated":1,"delivered":2},"neighbors":[{"name":"x","state":"up"}]}`, c.Labels[engine.LabelNode])

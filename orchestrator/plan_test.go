@@ -6,7 +6,9 @@ import (
 	"errors"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/internal/flock"
@@ -166,5 +168,38 @@ func TestSecondUpWhileTheFirstIsUnderWay(t *testing.T) {
 	}
 	if c, n := f.counts(); c != 0 || n != 1 {
 		t.Errorf("the second up changed things: %d containers, %d networks", c, n)
+	}
+}
+
+// While up waits for its nodes, it says which are not ready yet, and for
+// how long it has waited.
+func TestUpSaysWhatItWaitsFor(t *testing.T) {
+	old := *orchestrator.ReadyEvery
+	*orchestrator.ReadyEvery = 20 * time.Millisecond
+	defer func() { *orchestrator.ReadyEvery = old }()
+	f := newFake()
+	f.readyDelay = 150 * time.Millisecond
+	var mu sync.Mutex
+	var waits []orchestrator.Progress
+	o := orchestrator.New(f,
+		orchestrator.WithNodeImage(func(context.Context) (string, error) { return "topo-node:fake", nil }),
+		orchestrator.WithProgress(func(p orchestrator.Progress) {
+			if p.Status == "waiting" && p.Phase == orchestrator.PhaseReady {
+				mu.Lock()
+				waits = append(waits, p)
+				mu.Unlock()
+			}
+		}))
+	if _, err := o.Up(context.Background(), load(t, "../topologies/star.yaml"), orchestrator.UpOptions{MaxWorkers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(waits) == 0 {
+		t.Fatal("up never said what it waited for")
+	}
+	first := waits[0]
+	if len(first.Waiting) == 0 || first.Total != 5 || first.Done+len(first.Waiting) != 5 || first.Elapsed <= 0 {
+		t.Errorf("first wait report: %+v", first)
 	}
 }

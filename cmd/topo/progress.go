@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/term"
 
@@ -27,6 +29,10 @@ func newProgress(w io.Writer) *progress {
 func (p *progress) event(e orchestrator.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if e.Status == "waiting" && len(e.Waiting) > 0 {
+		fmt.Fprintf(p.w, "%s %d/%d: waiting %s for %s\n", e.Phase, e.Done, e.Total, e.Elapsed.Round(time.Second), waitingFor(e.Waiting))
+		return
+	}
 	if e.Status == "waiting" {
 		fmt.Fprintf(p.w, "%s: waiting for %s, which another topo process holds\n", e.Phase, e.Resource)
 		return
@@ -64,4 +70,13 @@ func (p *progress) ttyEvent(e orchestrator.Progress) {
 	case e.Status == "done":
 		fmt.Fprintf(p.w, "%s✓ %s %d/%d (%s)\n", clear, e.Phase, e.Total, e.Total, e.Elapsed.Round(1e6))
 	}
+}
+
+// waitingFor names what a phase waits for: the first few, and how many more.
+func waitingFor(names []string) string {
+	const shown = 5
+	if len(names) <= shown {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:shown], ", "), len(names)-shown)
 }
