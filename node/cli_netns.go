@@ -31,7 +31,7 @@ func cliNetns(_ context.Context, args []string, _ Env, stdout, stderr io.Writer)
 			return cliNetnsFilter(pos[1:], stdout, stderr)
 		}
 	}
-	return usageError{errors.New(`want the subcommand "routes", then TO=VIA ..., or "filter", then LOCAL,MAC,PERCENT ...`)}
+	return usageError{errors.New(`want the subcommand "routes" then TO=VIA pairs, or "filter" then LOCAL,MAC,PERCENT rules`)}
 }
 
 // cliNetnsRoutes installs the routes TO=VIA given (replacing any to the

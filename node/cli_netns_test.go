@@ -19,7 +19,7 @@ func TestCLINetnsUsage(t *testing.T) {
 		{[]string{"netns", "routes", "10.1.0.0/24"}, "want TO=VIA"},
 		{[]string{"netns", "routes", "10.1.0.1/24=10.0.0.1", "x=y"}, "did you mean 10.1.0.0/24"},
 		{[]string{"netns", "--flag", "routes"}, "flag provided but not defined"},
-		{[]string{"netns", "filters"}, `or "filter", then LOCAL,MAC,PERCENT`},
+		{[]string{"netns", "filters"}, `or "filter" then LOCAL,MAC,PERCENT`},
 		{[]string{"netns", "filter", "10.0.0.1,02:42:0a:00:00:02"}, "want LOCAL,MAC,PERCENT"},
 		{[]string{"netns", "filter", "10.0.0.1,02:42:0a:00:00:02,0"}, "want 1 to 100"},
 		{[]string{"netns", "filter", "eth0,02:42:0a:00:00:02,100"}, "local address"},
