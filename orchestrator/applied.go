@@ -17,6 +17,34 @@ import (
 // The pool the subnets came from, and the env and privileges of users'
 // images, are not kept where it reads, so they stay empty.
 func (o *Orchestrator) AppliedPlan(ctx context.Context, name string) (*topology.Plan, error) {
+	l, err := o.readLive(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return l.plan, nil
+}
+
+// live is a running topology as the engine has it: the plan read back, and
+// every node's container as inspected once (config, state, link-layer
+// addresses), in plan order.
+type live struct {
+	plan       *topology.Plan
+	containers []engine.ContainerInfo
+}
+
+// container is a node's inspected container.
+func (l *live) container(node string) (engine.ContainerInfo, bool) {
+	for _, c := range l.containers {
+		if c.Labels[engine.LabelNode] == node {
+			return c, true
+		}
+	}
+	return engine.ContainerInfo{}, false
+}
+
+// readLive lists a topology's containers and networks and inspects every
+// container, once.
+func (o *Orchestrator) readLive(ctx context.Context, name string) (*live, error) {
 	cs, ns, err := o.existing(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("plan of %s: %w", name, err)
@@ -39,36 +67,41 @@ func (o *Orchestrator) AppliedPlan(ctx context.Context, name string) (*topology.
 		idx[i] = i
 	}
 	err = boundedEach(ctx, DefaultMaxWorkers, idx, func(ctx context.Context, i int) error {
-		n, err := o.runningNode(ctx, cs[i])
-		nodes[i] = n
+		var err error
+		nodes[i], cs[i], err = o.inspectNode(ctx, cs[i])
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("plan of %s: %w", name, err)
 	}
-	return wiring.PlanOf(name, cs[0].Labels[engine.LabelFile], nodes, segs)
+	plan, err := wiring.PlanOf(name, cs[0].Labels[engine.LabelFile], nodes, segs)
+	if err != nil {
+		return nil, err
+	}
+	return &live{plan: plan, containers: cs}, nil
 }
 
-// runningNode reads a container's node config, image and command.
-func (o *Orchestrator) runningNode(ctx context.Context, c engine.ContainerInfo) (wiring.Running, error) {
+// inspectNode reads a container in full, and from it the node's config,
+// image and command.
+func (o *Orchestrator) inspectNode(ctx context.Context, c engine.ContainerInfo) (wiring.Running, engine.ContainerInfo, error) {
 	full, err := o.rt.ContainerByName(ctx, c.Name)
 	if err != nil {
-		return wiring.Running{}, err
+		return wiring.Running{}, c, err
 	}
 	var cfg *agent.Config
 	for _, kv := range full.Env {
 		if v, ok := strings.CutPrefix(kv, agent.ConfigEnv+"="); ok {
 			if cfg, err = agent.ParseConfig([]byte(v)); err != nil {
-				return wiring.Running{}, fmt.Errorf("container %s: %w", c.Name, err)
+				return wiring.Running{}, c, fmt.Errorf("container %s: %w", c.Name, err)
 			}
 		}
 	}
 	if cfg == nil {
-		return wiring.Running{}, fmt.Errorf("container %s has no %s", c.Name, agent.ConfigEnv)
+		return wiring.Running{}, c, fmt.Errorf("container %s has no %s", c.Name, agent.ConfigEnv)
 	}
 	r := wiring.Running{Config: cfg}
 	if c.Labels[engine.LabelAgent] != "true" {
 		r.Image, r.Command = full.Image, full.Cmd
 	}
-	return r, nil
+	return r, full, nil
 }

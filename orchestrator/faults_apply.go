@@ -9,7 +9,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
@@ -20,10 +19,11 @@ import (
 // makes of them: it keeps the new set in marker containers, and rewrites
 // the packet filters of every running node whose filters differ.
 func (o *Orchestrator) changeFaults(ctx context.Context, name string, change func(plan *topology.Plan, in []Fault) ([]Fault, error)) ([]Fault, error) {
-	plan, err := o.AppliedPlan(ctx, name)
+	l, err := o.readLive(ctx, name)
 	if err != nil {
 		return nil, err
 	}
+	plan := l.plan
 	before, err := o.Faults(ctx, name)
 	if err != nil {
 		return nil, err
@@ -39,18 +39,15 @@ func (o *Orchestrator) changeFaults(ctx context.Context, name string, change fun
 	if err := o.keepFaults(ctx, name, image, before, after); err != nil {
 		return nil, err
 	}
-	macs, err := o.macs(ctx, plan)
-	if err != nil {
-		return nil, err
-	}
-	old, now := filterRules(plan, before, macs), filterRules(plan, after, macs)
+	m := macs(l)
+	old, now := filterRules(plan, before, m), filterRules(plan, after, m)
 	var changed []string
 	for _, n := range plan.Nodes {
 		if !slices.Equal(old[n.Name], now[n.Name]) {
 			changed = append(changed, n.Name)
 		}
 	}
-	return after, o.applyFilters(ctx, plan, image, changed, now)
+	return after, o.applyFilters(ctx, l, image, changed, now)
 }
 
 // keepFaults makes the markers say after: it removes those of faults
@@ -99,27 +96,19 @@ func faultEqual(a, b Fault) bool {
 // markerName is the container that keeps a fault: never started.
 func markerName(topology, key string) string { return topology + "-fault-" + key }
 
-// macs reads every node's link-layer address on each of its segments.
-func (o *Orchestrator) macs(ctx context.Context, plan *topology.Plan) (map[string]map[string]string, error) {
-	var mu sync.Mutex
+// macs are every node's link-layer addresses, by segment.
+func macs(l *live) map[string]map[string]string {
 	out := map[string]map[string]string{}
-	err := boundedEach(ctx, DefaultMaxWorkers, nodeNames(plan), func(ctx context.Context, n string) error {
-		c, err := o.rt.ContainerByName(ctx, engine.ContainerName(plan.Name, n))
-		if err != nil {
-			return err
-		}
+	for _, c := range l.containers {
 		bySeg := map[string]string{}
-		for _, s := range plan.Segments {
-			if mac, ok := c.MACs[engine.NetworkName(plan.Name, s.Name)]; ok {
+		for _, s := range l.plan.Segments {
+			if mac, ok := c.MACs[engine.NetworkName(l.plan.Name, s.Name)]; ok {
 				bySeg[s.Name] = mac
 			}
 		}
-		mu.Lock()
-		out[n] = bySeg
-		mu.Unlock()
-		return nil
-	})
-	return out, err
+		out[c.Labels[engine.LabelNode]] = bySeg
+	}
+	return out
 }
 
 // filterRules are the packet filters the faults make of each node: for a
@@ -169,24 +158,12 @@ func filterRules(plan *topology.Plan, faults []Fault, macs map[string]map[string
 
 // applyFilters makes rules the packet filter of each of nodes that runs,
 // from a helper in its network namespace.
-func (o *Orchestrator) applyFilters(ctx context.Context, plan *topology.Plan, image string, nodes []string, rules map[string][]agent.FilterRule) error {
+func (o *Orchestrator) applyFilters(ctx context.Context, l *live, image string, nodes []string, rules map[string][]agent.FilterRule) error {
 	return boundedEach(ctx, DefaultMaxWorkers, nodes, func(ctx context.Context, n string) error {
-		c, err := o.rt.ContainerByName(ctx, engine.ContainerName(plan.Name, n))
-		if err != nil {
-			return err
-		}
-		if c.State != "running" {
+		if c, ok := l.container(n); !ok || c.State != "running" {
 			return nil // its filters go on when it starts again
 		}
-		spec := netnsHelper(plan.Name, n, image, agentArgs(agent.FilterCommand(rules[n])))
-		var out bytes.Buffer
-		code, err := o.rt.RunToCompletion(ctx, spec, &out, &out)
-		if err == nil && code != 0 {
-			err = fmt.Errorf("the helper exited %d: %s", code, strings.TrimSpace(out.String()))
-		}
-		if err != nil {
-			return fmt.Errorf("packet filter of %s: %w", n, err)
-		}
-		return nil
+		spec := netnsHelper(l.plan.Name, n, image, agentArgs(agent.FilterCommand(rules[n])))
+		return o.runHelper(ctx, spec, "packet filter of "+n)
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/topo-dev/topo/engine"
 )
@@ -53,7 +52,7 @@ func (o *Orchestrator) NodeAction(ctx context.Context, name string, opts NodeAct
 
 // rewire installs a restarted node's IP routes and packet filters again.
 func (o *Orchestrator) rewire(ctx context.Context, name, node string) error {
-	plan, err := o.AppliedPlan(ctx, name)
+	l, err := o.readLive(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -61,23 +60,14 @@ func (o *Orchestrator) rewire(ctx context.Context, name, node string) error {
 	if err != nil {
 		return err
 	}
-	if spec, ok := RouteHelper(plan, node, image); ok {
-		var out strings.Builder
-		code, err := o.rt.RunToCompletion(ctx, spec, &out, &out)
-		if err == nil && code != 0 {
-			err = fmt.Errorf("the helper exited %d: %s", code, strings.TrimSpace(out.String()))
-		}
-		if err != nil {
-			return fmt.Errorf("routes of %s: %w", node, err)
+	if spec, ok := RouteHelper(l.plan, node, image); ok {
+		if err := o.runHelper(ctx, spec, "routes of "+node); err != nil {
+			return err
 		}
 	}
 	faults, err := o.Faults(ctx, name)
 	if err != nil || len(faults) == 0 {
 		return err
 	}
-	macs, err := o.macs(ctx, plan)
-	if err != nil {
-		return err
-	}
-	return o.applyFilters(ctx, plan, image, []string{node}, filterRules(plan, faults, macs))
+	return o.applyFilters(ctx, l, image, []string{node}, filterRules(l.plan, faults, macs(l)))
 }

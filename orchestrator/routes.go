@@ -86,16 +86,22 @@ func (u *upRun) installRoutes(ctx context.Context, image string) error {
 	return u.forEach(ctx, PhaseRoutes, routed(u.d.Plan), func(ctx context.Context, n string) error {
 		spec, _ := RouteHelper(u.d.Plan, n, image)
 		spec.Labels[engine.LabelRun] = u.runID
-		var out bytes.Buffer
-		code, err := u.o.rt.RunToCompletion(ctx, spec, &out, &out)
-		if err != nil {
-			return fmt.Errorf("routes of %s: %w", n, err)
-		}
-		if code != 0 {
-			return fmt.Errorf("routes of %s: the helper exited %d: %s", n, code, strings.TrimSpace(out.String()))
-		}
-		return nil
+		return u.o.runHelper(ctx, spec, "routes of "+n)
 	})
+}
+
+// runHelper runs a short-lived helper and fails, with what it said, when
+// it does not exit 0.
+func (o *Orchestrator) runHelper(ctx context.Context, spec engine.ContainerSpec, what string) error {
+	var out bytes.Buffer
+	code, err := o.rt.RunToCompletion(ctx, spec, &out, &out)
+	if err == nil && code != 0 {
+		err = fmt.Errorf("the helper exited %d: %s", code, strings.TrimSpace(out.String()))
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
 
 // agentArgs are an agent command line as a node image container takes it:

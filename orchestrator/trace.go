@@ -33,21 +33,18 @@ func (o *Orchestrator) Trace(ctx context.Context, name string, opts TraceOptions
 	if opts.PerHop <= 0 {
 		opts.PerHop = time.Second
 	}
-	cs, err := o.containers(ctx, name)
+	l, err := o.readLive(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("trace: %w", err)
 	}
-	from, err := runningNode(cs, name, opts.From)
+	from, err := runningNode(l.containers, name, opts.From)
 	if err != nil {
 		return nil, fmt.Errorf("trace: %w", err)
 	}
-	if _, err := findNode(cs, name, opts.To); err != nil {
+	if _, err := findNode(l.containers, name, opts.To); err != nil {
 		return nil, fmt.Errorf("trace: %w", err)
 	}
-	plan, err := o.AppliedPlan(ctx, name)
-	if err != nil {
-		return nil, fmt.Errorf("trace: %w", err)
-	}
+	plan := l.plan
 	addr, ok := plan.AddrFrom(opts.From, opts.To)
 	if !ok {
 		return nil, fmt.Errorf("trace: %s does not reach %s along the layout", opts.From, opts.To)
