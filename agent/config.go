@@ -184,11 +184,6 @@ type Neighbor struct {
 	Segment string `json:"segment,omitempty"` // the segment they share
 	Dial    bool   `json:"dial,omitempty"`    // this node opens the connection
 	Port    int    `json:"port,omitempty"`    // DefaultPort when zero
-	// Foreign is true for a node that runs a user's own image rather than
-	// topo's agent: it says no hello and takes no frames. An agent does not
-	// wait for it to be ready, shows its link as "foreign", and drops what
-	// it would hand it with reason no_agent. IP reaches it all the same.
-	Foreign bool `json:"foreign,omitempty"`
 }
 
 // Ring describes a node's place in a ring.

@@ -2,17 +2,11 @@ package node
 
 import "github.com/topo-dev/topo/agent"
 
-// foreignNodes are the nodes of the topology that run a user's own image:
-// those the config names, and the neighbours it marks.
+// foreignNodes are the nodes of the topology that run a user's own image.
 func foreignNodes(cfg *agent.Config) map[string]bool {
 	out := map[string]bool{}
 	for _, n := range cfg.Foreign {
 		out[n] = true
-	}
-	for _, nb := range cfg.Neighbors {
-		if nb.Foreign {
-			out[nb.Name] = true
-		}
 	}
 	return out
 }

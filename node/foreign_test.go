@@ -15,11 +15,6 @@ func TestForeignNeighbours(t *testing.T) {
 	cfgs := starSpec("tcp", 3).configs()
 	for _, name := range []string{"hub", "spoke1"} {
 		cfgs[name].Foreign = []string{"spoke2", "spoke3"}
-		for i, nb := range cfgs[name].Neighbors {
-			if nb.Name == "spoke2" || nb.Name == "spoke3" {
-				cfgs[name].Neighbors[i].Foreign = true
-			}
-		}
 	}
 	c := startConfigs(t, cfgs, []string{"hub", "spoke1"}) // spoke2 and spoke3 run no agent
 	c.waitReady()

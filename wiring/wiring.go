@@ -84,7 +84,7 @@ func NodeConfig(p *topology.Plan, name string, opts Options) (*agent.Config, err
 				}
 				other, _ := p.Node(m)
 				ma, mport := addr(m, seg.Name, other.Addresses[seg.Name])
-				s.Members = append(s.Members, agent.Neighbor{Name: m, Addr: ma, Segment: seg.Name, Port: mport, Foreign: other.Image != ""})
+				s.Members = append(s.Members, agent.Neighbor{Name: m, Addr: ma, Segment: seg.Name, Port: mport})
 			}
 		}
 		cfg.Segments = append(cfg.Segments, s)
@@ -92,9 +92,8 @@ func NodeConfig(p *topology.Plan, name string, opts Options) (*agent.Config, err
 
 	for _, nb := range pn.Neighbors {
 		a, port := addr(nb.Name, nb.Segment, nb.Addr)
-		other, _ := p.Node(nb.Name)
 		cfg.Neighbors = append(cfg.Neighbors, agent.Neighbor{
-			Name: nb.Name, Addr: a, Segment: nb.Segment, Dial: nb.Dial, Port: port, Foreign: other.Image != "",
+			Name: nb.Name, Addr: a, Segment: nb.Segment, Dial: nb.Dial, Port: port,
 		})
 	}
 
