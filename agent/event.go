@@ -20,12 +20,15 @@ const (
 	EvForward    = "forward"
 	EvIgnored    = "ignored"
 	EvDrop       = "drop"
-	EvReceipt    = "receipt"
-	EvToken      = "token"
-	EvRingRTT    = "ring_rtt"
-	EvControl    = "control"
-	EvError      = "error"
-	EvFault      = "fault" // a step of a fault schedule, logged under the node "faults"
+	// EvRevoke takes back a drop counted for a frame that the next hop
+	// acknowledged after all (see Counters.Revoked).
+	EvRevoke  = "revoke"
+	EvReceipt = "receipt"
+	EvToken   = "token"
+	EvRingRTT = "ring_rtt"
+	EvControl = "control"
+	EvError   = "error"
+	EvFault   = "fault" // a step of a fault schedule, logged under the node "faults"
 )
 
 // Field names of a log line. Every line is one JSON object with at least

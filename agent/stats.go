@@ -32,6 +32,12 @@ const (
 	// ReasonNoAgent: the destination, or the next hop toward it, runs a
 	// user's own image, which takes no frames (see Config.Foreign).
 	ReasonNoAgent = "no_agent"
+	// ReasonUnacked: the frame was sent, but the next hop never
+	// acknowledged it, while the link stayed up: it was lost in the network.
+	ReasonUnacked = "unacked"
+	// ReasonPartition: the link to the next hop is cut by a partition
+	// (topo partition).
+	ReasonPartition = "partition"
 )
 
 // StateForeign is the state of a link to a node that runs a user's own
@@ -56,6 +62,10 @@ type Stats struct {
 	// Outbox is how many messages this ring node has waiting for the
 	// token; 0 outside a ring.
 	Outbox int `json:"outbox"`
+	// InFlight is how many data frames this node has sent to neighbours
+	// that have not acknowledged them yet: neither delivered nor dropped
+	// for the counters' invariant until they settle.
+	InFlight int `json:"in_flight"`
 }
 
 // Counters count data messages only: hellos, tokens, greetings and receipts
@@ -68,24 +78,33 @@ type Stats struct {
 // decoded but lacked a valid proof of it, or were heard before (a replay):
 // neither delivered, forwarded nor counted otherwise.
 //
-// The invariant holds for the frames the agents themselves handle. A frame
-// lost inside the kernel after an agent handed it over is not counted
-// anywhere: data in flight on a TCP connection that is reset, or a datagram
-// lost on a UDP link that is otherwise up. Its origin's Send reports
-// timeout.
+// The invariant holds across faults too, once what is in flight has
+// settled (Stats.InFlight is 0 everywhere): every data frame sent to a
+// neighbour waits for the neighbour's acknowledgement, and one that gets
+// none is counted as dropped when its link goes down (link_down, or
+// node_down after the neighbour's bye) or after a while with the link up
+// (unacked). An acknowledgement that comes after the drop was counted (a
+// paused neighbour that wakes, a TCP link that comes back) takes the drop
+// back: Revoked counts those. What remains unseen is a frame delivered
+// whose acknowledgement is lost for good (the neighbour killed right after
+// it, or the link cut both ways in that instant): counted twice.
 //
 // Fields that are zero or empty and rarely set are left out of the JSON.
 type Counters struct {
-	Originated          uint64            `json:"originated"`
-	Delivered           uint64            `json:"delivered"`
-	Forwarded           uint64            `json:"forwarded"`
-	Ignored             uint64            `json:"ignored"`
-	Dropped             uint64            `json:"dropped"`
-	DroppedByReason     map[string]uint64 `json:"dropped_by_reason,omitempty"`
-	Malformed           uint64            `json:"malformed"`
-	Refused             uint64            `json:"refused,omitempty"`
-	BroadcastOriginated uint64            `json:"broadcast_originated,omitempty"`
-	BroadcastDelivered  uint64            `json:"broadcast_delivered,omitempty"`
+	Originated      uint64            `json:"originated"`
+	Delivered       uint64            `json:"delivered"`
+	Forwarded       uint64            `json:"forwarded"`
+	Ignored         uint64            `json:"ignored"`
+	Dropped         uint64            `json:"dropped"`
+	DroppedByReason map[string]uint64 `json:"dropped_by_reason,omitempty"`
+	Malformed       uint64            `json:"malformed"`
+	Refused         uint64            `json:"refused,omitempty"`
+	// Revoked counts drops taken back: the frame was counted as dropped
+	// for want of an acknowledgement, which then came. They are not in
+	// Dropped.
+	Revoked             uint64 `json:"revoked,omitempty"`
+	BroadcastOriginated uint64 `json:"broadcast_originated,omitempty"`
+	BroadcastDelivered  uint64 `json:"broadcast_delivered,omitempty"`
 }
 
 // NeighborStats is the state of the link to one neighbour.

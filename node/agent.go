@@ -190,6 +190,9 @@ func resolveOptions(cfg *agent.Config, opts []Option) options {
 	if o.deadAfter <= 0 {
 		o.deadAfter = def.deadAfter
 	}
+	if o.ackWait <= 0 {
+		o.ackWait = def.ackWait
+	}
 	o.deadAfter = max(o.deadAfter, 2*o.heartbeat)
 	return o
 }

@@ -53,6 +53,16 @@ type link struct {
 	// stopped is set when the writer has exited: nothing drains q any
 	// more, so enqueue drops instead of queueing.
 	stopped bool
+
+	// Acknowledgements (ack.go): frames sent and not yet acknowledged, drops
+	// that an ack may still take back, acks waiting to go on a TCP link,
+	// how many times the link went down, and the reason for what was in
+	// flight when it last did.
+	inflight map[ackKey]flight
+	settled  map[ackKey]settledDrop
+	acks     [][]byte
+	epoch    uint64
+	downWhy  string
 }
 
 func newLink(a *Agent, nb agent.Neighbor, seg *segment) (*link, error) {
@@ -184,6 +194,13 @@ func (l *link) setUp(up bool, why string) bool {
 		return false
 	}
 	l.up, l.since = up, time.Now()
+	if !up {
+		l.epoch++
+		l.downWhy = agent.ReasonLinkDown
+		if why == "bye" {
+			l.downWhy = agent.ReasonNodeDown
+		}
+	}
 	state := "down"
 	level := slog.LevelWarn
 	if up {
@@ -268,11 +285,17 @@ func (l *link) beat(now time.Time) {
 func (l *link) drain() {
 	for {
 		l.mu.Lock()
+		conn, acks := l.conn, len(l.acks) > 0
+		l.mu.Unlock()
+		if acks && conn != nil && !l.writeAcks(conn) {
+			return
+		}
+		l.mu.Lock()
 		if !l.up || len(l.q) == 0 {
 			l.mu.Unlock()
 			return
 		}
-		conn := l.conn
+		conn = l.conn
 		item := l.popLocked()
 		l.mu.Unlock()
 		if sh := l.seg.shaper; sh != nil {
@@ -285,7 +308,9 @@ func (l *link) drain() {
 			l.a.dropQueued(item, l, r, nil)
 			continue
 		}
+		l.sending(item)
 		if err := l.write(conn, item.b); err != nil {
+			l.unsend(item)
 			if l.kind == kindTCP {
 				l.pushFront(item)
 				l.detach(conn, err)

@@ -72,8 +72,17 @@ func (l *link) sawBye() {
 	l.setUp(false, "bye")
 	c := l.conn
 	l.conn = nil
+	acks := l.acks
+	l.acks = nil
 	l.mu.Unlock()
 	if c != nil {
+		// The neighbour reads on for a while after its bye: let it hear
+		// the acks of what it sent before, or it counts those frames lost.
+		for _, b := range acks {
+			if l.write(c, b) != nil {
+				break
+			}
+		}
 		_ = c.Close()
 	}
 }

@@ -27,6 +27,7 @@ type options struct {
 	heartbeat    time.Duration // tcp: a hello after this long without writing
 	deadAfter    time.Duration // tcp: the link is down after this long without a frame
 	noBye        bool          // tests: stop without a word, as a killed node does
+	ackWait      time.Duration // how long an ack may take on an unimpaired link
 }
 
 func defaultOptions() options {
@@ -43,6 +44,7 @@ func defaultOptions() options {
 		handshake:    handshakeTimeout,
 		heartbeat:    DefaultHeartbeat,
 		deadAfter:    DefaultDeadAfter,
+		ackWait:      DefaultAckWait,
 	}
 }
 
@@ -115,6 +117,15 @@ const (
 func WithHeartbeat(every, dead time.Duration) Option {
 	return func(o *options) { o.heartbeat, o.deadAfter = every, dead }
 }
+
+// DefaultAckWait is how long a neighbour may take to acknowledge a data
+// frame on a link that stays up, beyond twice the link's delay and jitter,
+// before the frame is counted as dropped (unacked). A late ack takes the
+// drop back.
+const DefaultAckWait = 3 * time.Second
+
+// WithAckWait sets DefaultAckWait. A value of 0 or less keeps the default.
+func WithAckWait(d time.Duration) Option { return func(o *options) { o.ackWait = d } }
 
 // WithOnDeliver calls fn for every data message delivered at this node. It
 // runs on the receiving goroutine, so it must not block.

@@ -48,6 +48,11 @@ func (a *Agent) receive(f *frame.Frame, l *link, seg *segment) {
 			a.ring.receive(f)
 		}
 		return
+	case frame.Ack:
+		if f.NextHop == a.name && l != nil {
+			l.acked(ackKey{string(f.Payload), f.Ref})
+		}
+		return
 	}
 	if f.NextHop != a.name && f.NextHop != frame.Broadcast {
 		if f.Type == frame.Data {
@@ -62,6 +67,9 @@ func (a *Agent) receive(f *frame.Frame, l *link, seg *segment) {
 			a.receiveFlood(f, l, seg)
 		}
 		return
+	}
+	if f.NextHop == a.name {
+		a.ack(f, l)
 	}
 	a.route(f, false)
 }

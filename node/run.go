@@ -49,6 +49,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	if datagrams {
 		g.Go(func() error { return a.helloLoop(ctx) })
 	}
+	g.Go(func() error { return a.ackLoop(ctx) })
 	if a.ring != nil {
 		g.Go(func() error { return a.ring.run(ctx) })
 	}
@@ -63,6 +64,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.running.Store(false)
 		a.sayBye()
 		a.linger()
+		a.settleAll()
 		a.closeAll()
 		a.failPending()
 		if ctl != nil {

@@ -185,7 +185,10 @@ func (s *shaper) send(it shaped) {
 			s.a.dropQueued(it.held, it.l, r, nil)
 			return
 		}
-		err = it.l.writeNow(it.b)
+		it.l.sending(it.held)
+		if err = it.l.writeNow(it.b); err != nil {
+			it.l.unsend(it.held)
+		}
 	}
 	switch {
 	case err == nil:

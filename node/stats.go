@@ -14,6 +14,7 @@ type counters struct {
 	bcastOriginated, bcastDelivered           atomic.Uint64
 	mu                                        sync.Mutex
 	dropped                                   map[string]uint64
+	revoked                                   uint64
 }
 
 func (c *counters) drop(reason string) {
@@ -22,6 +23,16 @@ func (c *counters) drop(reason string) {
 		c.dropped = map[string]uint64{}
 	}
 	c.dropped[reason]++
+	c.mu.Unlock()
+}
+
+// revoke takes back a drop counted for reason.
+func (c *counters) revoke(reason string) {
+	c.mu.Lock()
+	if c.dropped[reason] > 0 {
+		c.dropped[reason]--
+		c.revoked++
+	}
 	c.mu.Unlock()
 }
 
@@ -38,6 +49,7 @@ func (c *counters) snapshot() agent.Counters {
 	}
 	c.mu.Lock()
 	s.DroppedByReason = maps.Clone(c.dropped)
+	s.Revoked = c.revoked
 	c.mu.Unlock()
 	if s.DroppedByReason == nil {
 		s.DroppedByReason = map[string]uint64{}
@@ -69,6 +81,7 @@ func (a *Agent) Stats() agent.Stats {
 			s.Ready = false
 		}
 		s.Neighbors = append(s.Neighbors, ns)
+		s.InFlight += l.inFlight()
 	}
 	s.Neighbors = append(s.Neighbors, a.foreignLinks...)
 	return s

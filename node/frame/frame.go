@@ -30,9 +30,12 @@ const (
 	Token    Type = 4 // the ring's token
 	Greeting Type = 5 // the server's welcome to a new client
 	Bye      Type = 6 // a stopping node's farewell: its links go down at once
+	// Ack tells the neighbour that sent a Data frame that it arrived: Ref
+	// is the frame's ID and Payload its origin's name.
+	Ack Type = 7
 )
 
-var typeNames = [...]string{Data: "data", Receipt: "receipt", Hello: "hello", Token: "token", Greeting: "greeting", Bye: "bye"}
+var typeNames = [...]string{Data: "data", Receipt: "receipt", Hello: "hello", Token: "token", Greeting: "greeting", Bye: "bye", Ack: "ack"}
 
 func (t Type) String() string {
 	if t >= Data && int(t) < len(typeNames) {
@@ -41,7 +44,7 @@ func (t Type) String() string {
 	return fmt.Sprintf("type(%d)", uint8(t))
 }
 
-func (t Type) valid() bool { return t >= Data && t <= Bye }
+func (t Type) valid() bool { return t >= Data && t <= Ack }
 
 // Flag bits.
 const (

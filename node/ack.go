@@ -1,0 +1,235 @@
+package node
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/topo-dev/topo/agent"
+	"github.com/topo-dev/topo/node/frame"
+)
+
+// Per-hop acknowledgements. Every data frame sent to a neighbour (not a
+// broadcast) is kept in its link's ledger until the neighbour acknowledges
+// it. One that is never acknowledged is counted as dropped, at the node
+// that sent it: when its link goes down, with the link's reason, or after
+// unackedAfter with the link up, as unacked. So a frame lost in the
+// kernel (a neighbour killed or paused, a cable cut under the agents) is
+// counted instead of vanishing. An acknowledgement that comes after its
+// frame was counted takes the drop back: the frame did arrive.
+
+// ackKey names a data frame on a link: its origin and ID.
+type ackKey struct {
+	src string
+	id  uint64
+}
+
+// flight is a frame in the ledger: what dropping it needs, when it left,
+// and the link's epoch then.
+type flight struct {
+	h     held
+	sent  time.Time
+	epoch uint64
+}
+
+// settledDrop is a frame counted as dropped for want of an ack, kept for
+// revokeWindow in case the ack comes after all.
+type settledDrop struct {
+	reason string
+	at     time.Time
+}
+
+const (
+	// maxInFlight bounds a link's ledger; a frame sent while it is full is
+	// not followed (counted as it was before acknowledgements).
+	maxInFlight = 1 << 14
+	// revokeWindow is how long a drop may be taken back.
+	revokeWindow = time.Minute
+	// ackTick is how often the ledgers are looked at.
+	ackTick = 250 * time.Millisecond
+)
+
+// ackable says whether f is a frame the next hop acknowledges.
+func ackable(f *frame.Frame) bool {
+	return f != nil && f.Type == frame.Data && f.Destination != frame.Broadcast
+}
+
+// sending enters h in the link's ledger before it is written: the ack
+// may come back before the write returns. unsend takes it out again when
+// the write fails.
+func (l *link) sending(h held) {
+	if !ackable(h.hdr) {
+		return
+	}
+	h.b = nil // the ledger needs the header, not the bytes
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.inflight == nil {
+		l.inflight = map[ackKey]flight{}
+	}
+	if len(l.inflight) >= maxInFlight {
+		return
+	}
+	l.inflight[ackKey{h.hdr.Source, h.hdr.ID}] = flight{h: h, sent: time.Now(), epoch: l.epoch}
+}
+
+func (l *link) unsend(h held) {
+	if !ackable(h.hdr) {
+		return
+	}
+	l.mu.Lock()
+	delete(l.inflight, ackKey{h.hdr.Source, h.hdr.ID})
+	l.mu.Unlock()
+}
+
+// acked takes the frame named by an ack off the ledger. An ack for a frame
+// already counted as dropped revokes the drop.
+func (l *link) acked(k ackKey) {
+	l.mu.Lock()
+	if _, ok := l.inflight[k]; ok {
+		delete(l.inflight, k)
+		l.mu.Unlock()
+		return
+	}
+	d, ok := l.settled[k]
+	delete(l.settled, k)
+	l.mu.Unlock()
+	if ok {
+		l.a.cnt.revoke(d.reason)
+		l.a.event(slog.LevelInfo, agent.EvRevoke, "drop revoked: "+l.name()+" acknowledged it after all",
+			peerAttr(l.name()), idAttr(k.id), slog.String("from", k.src), reasonAttr(d.reason))
+	}
+}
+
+// settle counts as dropped what the ledger holds that can no longer be
+// acknowledged in time: frames sent before the link last went down, and
+// frames older than unackedAfter; all of them when the agent is stopping.
+func (l *link) settle(now time.Time, stopping bool) {
+	var lost []flight
+	var reasons []string
+	l.mu.Lock()
+	for k, fl := range l.inflight {
+		reason := ""
+		switch {
+		case stopping:
+			reason = agent.ReasonStopped
+		case fl.epoch != l.epoch:
+			reason = l.downWhy
+		case now.Sub(fl.sent) > l.unackedAfter():
+			reason = agent.ReasonUnacked
+		default:
+			continue
+		}
+		delete(l.inflight, k)
+		if l.settled == nil {
+			l.settled = map[ackKey]settledDrop{}
+		}
+		l.settled[k] = settledDrop{reason: reason, at: now}
+		lost = append(lost, fl)
+		reasons = append(reasons, reason)
+	}
+	for k, d := range l.settled {
+		if now.Sub(d.at) > revokeWindow {
+			delete(l.settled, k)
+		}
+	}
+	l.mu.Unlock()
+	for i, fl := range lost {
+		l.a.dropQueued(fl.h, l, reasons[i], nil)
+	}
+}
+
+// unackedAfter is how long an ack may take on a link that stays up: the
+// way there and back under the segment's impairment, and a margin for a
+// busy node. Call with l.mu held or not; it reads only the configuration.
+func (l *link) unackedAfter() time.Duration {
+	d := l.a.o.ackWait
+	if sh := l.seg.shaper; sh != nil {
+		d += 2 * (sh.imp.Delay.D() + sh.imp.Jitter.D())
+	}
+	return d
+}
+
+func (l *link) inFlight() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.inflight)
+}
+
+// ack acknowledges f, a data frame that came from the neighbour on l. On
+// a datagram link it goes at once; on a TCP link the write loop sends it,
+// ahead of the queue, so that the reader never blocks on a write.
+func (a *Agent) ack(f *frame.Frame, l *link) {
+	if l == nil || !ackable(f) {
+		return
+	}
+	af := &frame.Frame{Type: frame.Ack, Ref: f.ID, Source: a.name, Destination: l.name(), NextHop: l.name(),
+		Path: []string{a.name}, Payload: []byte(f.Source)}
+	if l.kind != kindTCP {
+		b, err := frame.Encode(af)
+		if err == nil {
+			err = l.write(nil, b)
+		}
+		if err != nil {
+			a.event(slog.LevelDebug, agent.EvLink, "ack to "+l.name()+" failed", peerAttr(l.name()), errAttr(err))
+		}
+		return
+	}
+	b, err := encodeStream(af)
+	if err != nil {
+		return
+	}
+	l.mu.Lock()
+	if len(l.acks) < maxInFlight {
+		l.acks = append(l.acks, b)
+	}
+	l.mu.Unlock()
+	l.poke()
+}
+
+// writeAcks writes the acks waiting on a TCP link's connection. It
+// reports false when the connection failed; the acks not written wait for
+// the next one, whose neighbour may still be waiting for them.
+func (l *link) writeAcks(conn net.Conn) bool {
+	l.mu.Lock()
+	acks := l.acks
+	l.acks = nil
+	l.mu.Unlock()
+	for i, b := range acks {
+		if err := l.write(conn, b); err != nil {
+			l.mu.Lock()
+			l.acks = append(acks[i:], l.acks...)
+			l.mu.Unlock()
+			l.detach(conn, err)
+			return false
+		}
+	}
+	return true
+}
+
+// ackLoop settles the ledgers every ackTick until ctx is done, then once
+// more after the agent's last reads, counting what is left as stopped.
+func (a *Agent) ackLoop(ctx context.Context) error {
+	t := time.NewTicker(ackTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case now := <-t.C:
+			for _, l := range a.linkList {
+				l.settle(now, false)
+			}
+		}
+	}
+}
+
+// settleAll counts what every ledger still holds as stopped: the agent
+// has stopped reading, so no ack can come.
+func (a *Agent) settleAll() {
+	now := time.Now()
+	for _, l := range a.linkList {
+		l.settle(now, true)
+	}
+}

@@ -1,0 +1,97 @@
+package node
+
+import (
+	"testing"
+	"time"
+
+	"github.com/topo-dev/topo/agent"
+)
+
+// TestLateAckRevokesDrop: a frame in flight when its link went down is
+// counted as dropped, with the link's reason; its ack, coming later (a
+// neighbour that was paused), takes the drop back, so that the frame,
+// delivered after all, is not counted twice.
+func TestLateAckRevokesDrop(t *testing.T) {
+	for _, tc := range []struct {
+		name, downWhy, want string
+	}{
+		{"cut", "silent for 4s", agent.ReasonLinkDown},
+		{"bye", "bye", agent.ReasonNodeDown},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := &agent.Config{Version: agent.ConfigVersion, Name: "a", Layout: LayoutP2P, Port: 7000,
+				Traffic:   agent.Traffic{Protocol: "udp"},
+				Segments:  []agent.Segment{{Name: "ab", Addr: "127.0.0.1"}},
+				Neighbors: []agent.Neighbor{{Name: "b", Addr: "127.0.0.1", Port: 7001}},
+				Routes:    map[string]string{"b": "b"}}
+			a, err := New(cfg, WithControlSocket(""))
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := a.links["b"]
+			l.mu.Lock()
+			l.setUp(true, "")
+			l.mu.Unlock()
+			f := a.newData("b", []byte("hi"), false)
+			a.cnt.originated.Add(1)
+			l.sending(hold(f, nil))
+			if n := a.Stats().InFlight; n != 1 {
+				t.Fatalf("in flight %d, want 1", n)
+			}
+			l.settle(time.Now(), false)
+			if c := a.Stats().Counters; c.Dropped != 0 {
+				t.Fatalf("dropped %v with the link up and the ack not yet due", c.DroppedByReason)
+			}
+
+			l.mu.Lock()
+			l.setUp(false, tc.downWhy)
+			l.mu.Unlock()
+			l.settle(time.Now(), false)
+			st := a.Stats()
+			if st.InFlight != 0 || st.Counters.DroppedByReason[tc.want] != 1 {
+				t.Fatalf("after the link went down: in flight %d, dropped %v; want 0 and one %s",
+					st.InFlight, st.Counters.DroppedByReason, tc.want)
+			}
+
+			l.acked(ackKey{f.Source, f.ID})
+			c := a.Stats().Counters
+			if c.Dropped != 0 || c.Revoked != 1 {
+				t.Errorf("after the late ack: dropped %v, revoked %d; want none dropped, one revoked", c.DroppedByReason, c.Revoked)
+			}
+			l.acked(ackKey{f.Source, f.ID})
+			if c := a.Stats().Counters; c.Revoked != 1 {
+				t.Errorf("a second ack revoked again: %d", c.Revoked)
+			}
+		})
+	}
+}
+
+// TestUnackedOnLinkUp: a frame that the neighbour never acknowledges,
+// while its link stays up, is dropped as unacked once the wait (and twice
+// the link's delay) is over, not before.
+func TestUnackedOnLinkUp(t *testing.T) {
+	cfg := &agent.Config{Version: agent.ConfigVersion, Name: "a", Layout: LayoutP2P, Port: 7000,
+		Traffic:   agent.Traffic{Protocol: "udp"},
+		Segments:  []agent.Segment{{Name: "ab", Addr: "127.0.0.1", Impairment: agent.Impairment{Delay: agent.Duration(time.Second)}}},
+		Neighbors: []agent.Neighbor{{Name: "b", Addr: "127.0.0.1", Port: 7001}},
+		Routes:    map[string]string{"b": "b"}}
+	a, err := New(cfg, WithControlSocket(""), WithAckWait(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := a.links["b"]
+	l.mu.Lock()
+	l.setUp(true, "")
+	l.mu.Unlock()
+	f := a.newData("b", []byte("hi"), false)
+	l.sending(hold(f, nil))
+	sent := time.Now()
+	l.settle(sent.Add(2900*time.Millisecond), false)
+	if n := l.inFlight(); n != 1 {
+		t.Fatalf("dropped before 1s + 2×1s delay: in flight %d", n)
+	}
+	l.settle(sent.Add(3100*time.Millisecond), false)
+	if c := a.Stats().Counters; c.DroppedByReason[agent.ReasonUnacked] != 1 || l.inFlight() != 0 {
+		t.Errorf("after the wait: dropped %v, in flight %d; want one unacked", c.DroppedByReason, l.inFlight())
+	}
+}
