@@ -18,7 +18,19 @@ const (
 	VerbDial  = "dial"  // exit 0 if a TCP connection to an address opens
 	VerbIdle  = "idle"  // log one line, then wait to be stopped
 	VerbSay   = "say"   // log one event line and exit
+	// VerbTraffic turns the node's background traffic on or off.
+	VerbTraffic = "traffic"
 )
+
+// TrafficCommand is the command line that turns the node's background
+// traffic on or off; messages already under way go on.
+func TrafficCommand(on bool) []string {
+	state := "off"
+	if on {
+		state = "on"
+	}
+	return []string{Path, VerbTraffic, state}
+}
 
 // SayCommand is the command line that logs one event line under node and
 // exits.

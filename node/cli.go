@@ -30,6 +30,7 @@ const cliUsage = `usage:
   topo-node ready [--wait 10s]
   topo-node dial [--timeout 2s] [--udp] HOST:PORT
   topo-node idle
+  topo-node traffic on|off
   topo-node say [--node NAME] EVENT TEXT
   topo-node trace [--max-hops 30] [--timeout 1s] ADDR
   topo-node netns routes [TO=VIA ...]
@@ -62,6 +63,8 @@ func Main(ctx context.Context, args []string, env Env, stdout, stderr io.Writer)
 		run = cliDial
 	case "say":
 		run = cliSay
+	case agent.VerbTraffic:
+		run = cliTraffic
 	case "idle":
 		run = cliIdle
 	case agent.VerbTrace:

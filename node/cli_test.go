@@ -152,3 +152,36 @@ func TestSendReceiptFlagGone(t *testing.T) {
 		t.Errorf("send --receipt: exit %d, %s", code, stderr)
 	}
 }
+
+// TestCLITraffic: traffic off stops the node's background traffic, on
+// starts it again, and anything else is a usage error.
+func TestCLITraffic(t *testing.T) {
+	s := p2pSpec("udp", 2)
+	s.every = 20 * time.Millisecond
+	cfgs := s.configs()
+	sock := filepath.Join(t.TempDir(), "c.sock")
+	cfgs["p1"].ControlSocket = sock
+	c := &cluster{t: t, cfgs: cfgs, order: []string{"p1", "p2"}, opts: testOptions(), nodes: map[string]*member{}}
+	t.Cleanup(c.stopAll)
+	c.start("p1", node.WithControlSocket(sock))
+	c.start("p2")
+	c.waitReady()
+	p1 := c.agent("p1")
+	eventually(t, 5*time.Second, "traffic", func() bool { return p1.Stats().Counters.Originated > 3 })
+	if code, out, stderr := runCLI(t, nil, "traffic", "--socket", sock, "off"); code != 0 || !strings.Contains(out, `"name":"p1"`) {
+		t.Fatalf("traffic off: exit %d, %s%s", code, out, stderr)
+	}
+	time.Sleep(50 * time.Millisecond) // a message being sent as it turned off
+	before := p1.Stats().Counters.Originated
+	time.Sleep(300 * time.Millisecond)
+	if after := p1.Stats().Counters.Originated; after != before {
+		t.Errorf("traffic off: originated %d, then %d", before, after)
+	}
+	if code, _, _ := runCLI(t, nil, "traffic", "--socket", sock, "on"); code != 0 {
+		t.Errorf("traffic on: exit %d", code)
+	}
+	eventually(t, 5*time.Second, "traffic again", func() bool { return p1.Stats().Counters.Originated > before })
+	if code, _, _ := runCLI(t, nil, "traffic", "--socket", sock, "sideways"); code != 2 {
+		t.Errorf("traffic sideways: exit %d, want 2", code)
+	}
+}

@@ -21,8 +21,9 @@ import (
 
 // Control operations.
 const (
-	OpSend  = "send"
-	OpStats = "stats"
+	OpSend    = "send"
+	OpStats   = "stats"
+	OpTraffic = "traffic" // On turns background traffic on or off
 )
 
 // DefaultSendTimeout is how long a control send waits for its receipt.
@@ -47,6 +48,7 @@ type ControlRequest struct {
 	Text    string         `json:"text,omitempty"`
 	Receipt bool           `json:"receipt,omitempty"`
 	Timeout agent.Duration `json:"timeout,omitempty"` // send: DefaultSendTimeout when 0 or less
+	On      bool           `json:"on,omitempty"`      // traffic
 }
 
 // ControlResponse answers a ControlRequest.
@@ -123,6 +125,15 @@ func (a *Agent) handleControl(ctx context.Context, c net.Conn) {
 func (a *Agent) control(ctx context.Context, c net.Conn, req ControlRequest) ControlResponse {
 	switch req.Op {
 	case OpStats:
+		s := a.Stats()
+		return ControlResponse{Stats: &s}
+	case OpTraffic:
+		a.SetTraffic(req.On)
+		state := "off"
+		if req.On {
+			state = "on"
+		}
+		a.event(slog.LevelInfo, agent.EvControl, "background traffic "+state)
 		s := a.Stats()
 		return ControlResponse{Stats: &s}
 	case OpSend:

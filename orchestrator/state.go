@@ -100,6 +100,13 @@ type NodeStats struct {
 	agent.Counters
 	// RSSBytes is the agent's resident memory, where it reports it.
 	RSSBytes int64 `json:"rss_bytes,omitempty"`
+	// InFlight, QueuedBytes and Outbox are what the node has not settled
+	// yet: frames sent and not acknowledged, frames queued, and a ring
+	// node's messages waiting for the token. A topology is at rest when
+	// they are 0 everywhere and no traffic is originated.
+	InFlight    int   `json:"in_flight"`
+	QueuedBytes int64 `json:"queued_bytes"`
+	Outbox      int   `json:"outbox"`
 }
 
 // SegmentStatus is one network of a Status.
@@ -214,7 +221,8 @@ func (o *Orchestrator) fillStats(ctx context.Context, c engine.ContainerInfo, n 
 		return
 	}
 	n.Ready = as.Ready
-	n.Stats = NodeStats{Counters: as.Counters, RSSBytes: as.RSSBytes}
+	n.Stats = NodeStats{Counters: as.Counters, RSSBytes: as.RSSBytes, InFlight: as.InFlight,
+		QueuedBytes: as.QueuedBytes, Outbox: as.Outbox}
 	for _, nb := range as.Neighbors {
 		n.Neighbors = append(n.Neighbors, nb.Name)
 		n.Links = append(n.Links, LinkStatus{Neighbor: nb.Name, State: nb.State})

@@ -117,6 +117,7 @@ exchanges TCP or UDP messages the way the layout dictates.`,
 		newHealCmd(a),
 		newNodeCmd(a),
 		newFaultsCmd(a),
+		newTrafficCmd(a),
 		newExecCmd(a),
 		newBuildCmd(a),
 		newExportCmd(a),
@@ -134,12 +135,13 @@ exchanges TCP or UDP messages the way the layout dictates.`,
 // topology, "NODE..." node names from there on, anything else a list of
 // words.
 var argShapes = map[string][]string{
-	"send":  {"NODE", "NODE"},
-	"exec":  {"NODE"},
-	"logs":  {"NODE..."},
-	"trace": {"NODE", "NODE"},
-	"link":  {"NODE", "NODE", "down|up"},
-	"node":  {actionWords(), "NODE..."},
+	"send":    {"NODE", "NODE"},
+	"exec":    {"NODE"},
+	"logs":    {"NODE..."},
+	"trace":   {"NODE", "NODE"},
+	"link":    {"NODE", "NODE", "down|up"},
+	"node":    {actionWords(), "NODE..."},
+	"traffic": {"on|off"},
 }
 
 func actionWords() string {
