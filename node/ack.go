@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"slices"
 	"time"
 
 	"github.com/topo-dev/topo/agent"
@@ -157,15 +158,62 @@ func (l *link) inFlight() int {
 	return len(l.inflight)
 }
 
-// ack acknowledges f, a data frame that came from the neighbour on l. On
-// a datagram link it goes at once; on a TCP link the write loop sends it,
-// ahead of the queue, so that the reader never blocks on a write.
+// ack acknowledges f, a data frame that came from the neighbour on l, and
+// remembers that it did for a while (reack).
 func (a *Agent) ack(f *frame.Frame, l *link) {
 	if l == nil || !ackable(f) {
 		return
 	}
-	af := &frame.Frame{Type: frame.Ack, Ref: f.ID, Source: a.name, Destination: l.name(), NextHop: l.name(),
-		Path: []string{a.name}, Payload: []byte(f.Source)}
+	k := ackKey{f.Source, f.ID}
+	l.mu.Lock()
+	if len(l.recent) >= maxRecentAcks {
+		l.recent = slices.Delete(l.recent, 0, len(l.recent)/2)
+	}
+	l.recent = append(l.recent, recentAck{k, time.Now()})
+	l.mu.Unlock()
+	a.sendAck(l, k)
+}
+
+// recentAck is an ack sent, kept so it can be sent again.
+type recentAck struct {
+	k  ackKey
+	at time.Time
+}
+
+const (
+	// maxRecentAcks bounds the acks a link remembers.
+	maxRecentAcks = 4096
+	// reackWithin is how old an ack may be and still be sent again: a
+	// link that went down and came back within it may have lost it.
+	reackWithin = 15 * time.Second
+)
+
+// reack sends again the acks of the last reackWithin, when the link comes
+// back up: one sent as the link went down (a cable cut in that instant)
+// was lost, and the neighbour counted its frame as dropped; the ack,
+// late, takes the drop back. Acks the neighbour has already had are
+// ignored.
+func (l *link) reack() {
+	since := time.Now().Add(-reackWithin)
+	l.mu.Lock()
+	var keys []ackKey
+	for _, r := range l.recent {
+		if r.at.After(since) {
+			keys = append(keys, r.k)
+		}
+	}
+	l.mu.Unlock()
+	for _, k := range keys {
+		l.a.sendAck(l, k)
+	}
+}
+
+// sendAck sends the ack of k on l: at once on a datagram link; on a TCP
+// link the write loop sends it, ahead of the queue, so that the reader
+// never blocks on a write.
+func (a *Agent) sendAck(l *link, k ackKey) {
+	af := &frame.Frame{Type: frame.Ack, Ref: k.id, Source: a.name, Destination: l.name(), NextHop: l.name(),
+		Path: []string{a.name}, Payload: []byte(k.src)}
 	if l.kind != kindTCP {
 		b, err := frame.Encode(af)
 		if err == nil {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/topo-dev/topo/agent"
+	"github.com/topo-dev/topo/node/frame"
 )
 
 // TestLateAckRevokesDrop: a frame in flight when its link went down is
@@ -93,5 +94,38 @@ func TestUnackedOnLinkUp(t *testing.T) {
 	l.settle(sent.Add(3100*time.Millisecond), false)
 	if c := a.Stats().Counters; c.DroppedByReason[agent.ReasonUnacked] != 1 || l.inFlight() != 0 {
 		t.Errorf("after the wait: dropped %v, in flight %d; want one unacked", c.DroppedByReason, l.inFlight())
+	}
+}
+
+// TestReackOnLinkUp: acks sent in the last reackWithin go again when the
+// link comes back up, in case the cut that took it down swallowed them;
+// older ones do not.
+func TestReackOnLinkUp(t *testing.T) {
+	cfg := &agent.Config{Version: agent.ConfigVersion, Name: "a", Layout: LayoutP2P, Port: 7000,
+		Traffic:   agent.Traffic{Protocol: "tcp"},
+		Segments:  []agent.Segment{{Name: "ab", Addr: "127.0.0.1"}},
+		Neighbors: []agent.Neighbor{{Name: "b", Addr: "127.0.0.1", Port: 7001}},
+		Routes:    map[string]string{"b": "b"}}
+	a, err := New(cfg, WithControlSocket(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := a.links["b"]
+	for i := range 2 {
+		f := &frame.Frame{Type: frame.Data, ID: uint64(i + 1), Source: "b", Destination: "a", NextHop: "a", Path: []string{"b"}}
+		a.ack(f, l)
+	}
+	if len(l.acks) != 2 {
+		t.Fatalf("%d acks waiting, want 2", len(l.acks))
+	}
+	l.acks = nil
+	l.recent[0].at = time.Now().Add(-2 * reackWithin)
+	l.reack()
+	if len(l.acks) != 1 {
+		t.Fatalf("%d acks sent again, want the 1 recent one", len(l.acks))
+	}
+	f, err := frame.Decode(l.acks[0][4:])
+	if err != nil || f.Type != frame.Ack || f.Ref != 2 || string(f.Payload) != "b" {
+		t.Errorf("ack sent again: %+v, %v; want the ack of b's message 2", f, err)
 	}
 }

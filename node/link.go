@@ -61,6 +61,7 @@ type link struct {
 	inflight map[ackKey]flight
 	settled  map[ackKey]settledDrop
 	acks     [][]byte
+	recent   []recentAck
 	epoch    uint64
 	downWhy  string
 }
@@ -228,6 +229,7 @@ func (l *link) attach(c net.Conn) {
 	if old != nil {
 		_ = old.Close()
 	}
+	l.reack()
 	l.poke()
 }
 

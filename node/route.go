@@ -82,6 +82,7 @@ func (a *Agent) linkCameUp(l *link) {
 	} else {
 		a.putHello(l.seg)
 	}
+	l.reack()
 	if a.isServer() {
 		a.greet(l, l.peer.String())
 	}
