@@ -119,4 +119,7 @@ type NeighborStats struct {
 	// QueuedBytes is what the link's queue holds, counted as in
 	// Stats.QueuedBytes.
 	QueuedBytes int64 `json:"queued_bytes"`
+	// Fault is the runtime fault on the link, if any: the reason it is
+	// cut, or the impairment that replaces the file's.
+	Fault string `json:"fault,omitempty"`
 }

@@ -110,6 +110,7 @@ func (l *link) settle(now time.Time, stopping bool) {
 	var lost []flight
 	var reasons []string
 	l.mu.Lock()
+	wait := l.unackedAfter()
 	for k, fl := range l.inflight {
 		reason := ""
 		switch {
@@ -117,7 +118,7 @@ func (l *link) settle(now time.Time, stopping bool) {
 			reason = agent.ReasonStopped
 		case fl.epoch != l.epoch:
 			reason = l.downWhy
-		case now.Sub(fl.sent) > l.unackedAfter():
+		case now.Sub(fl.sent) > wait:
 			reason = agent.ReasonUnacked
 		default:
 			continue
@@ -142,12 +143,15 @@ func (l *link) settle(now time.Time, stopping bool) {
 }
 
 // unackedAfter is how long an ack may take on a link that stays up: the
-// way there and back under the segment's impairment, and a margin for a
-// busy node. Call with l.mu held or not; it reads only the configuration.
+// way there and back under the segment's impairment and the link's
+// runtime one, and a margin for a busy node. Call with l.mu held.
 func (l *link) unackedAfter() time.Duration {
 	d := l.a.o.ackWait
-	if sh := l.seg.shaper; sh != nil {
-		d += 2 * (sh.imp.Delay.D() + sh.imp.Jitter.D())
+	for _, sh := range []*shaper{l.seg.shaper, l.rt} {
+		if sh != nil {
+			imp := sh.impairment()
+			d += 2 * (imp.Delay.D() + imp.Jitter.D())
+		}
 	}
 	return d
 }

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -85,6 +86,10 @@ type Agent struct {
 	byeMu sync.Mutex
 	said  bool
 	heard atomic.Int64 // when a frame was last heard on any link, unix ns
+
+	// spawnCtx runs a function of the running agent's context in its
+	// group: a link's shaper made at runtime.
+	spawnCtx func(func(context.Context) error)
 
 	mu      sync.Mutex
 	pending map[uint64]*pending

@@ -54,8 +54,8 @@ func TestByeTakesLinksDown(t *testing.T) {
 			t.Logf("link down %v after the stop began", time.Since(start).Round(time.Millisecond))
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			if r, err := from.Send(ctx, tc.to, "after bye", true); err != nil || r.Reason != agent.ReasonLinkDown {
-				t.Errorf("message to the stopped node: %+v, %v; want dropped as link_down", r, err)
+			if r, err := from.Send(ctx, tc.to, "after bye", true); err != nil || r.Reason != agent.ReasonNodeDown {
+				t.Errorf("message to the stopped node: %+v, %v; want dropped as node_down", r, err)
 			}
 
 			for _, n := range c.order {

@@ -31,6 +31,7 @@ const cliUsage = `usage:
   topo-node dial [--timeout 2s] [--udp] HOST:PORT
   topo-node idle
   topo-node traffic on|off
+  topo-node faults JSON        (by neighbour: {"cut": REASON, "impairment": {...}})
   topo-node say [--node NAME] EVENT TEXT
   topo-node trace [--max-hops 30] [--timeout 1s] ADDR
   topo-node netns routes [TO=VIA ...]
@@ -65,6 +66,8 @@ func Main(ctx context.Context, args []string, env Env, stdout, stderr io.Writer)
 		run = cliSay
 	case agent.VerbTraffic:
 		run = cliTraffic
+	case agent.VerbFaults:
+		run = cliFaults
 	case "idle":
 		run = cliIdle
 	case agent.VerbTrace:

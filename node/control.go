@@ -24,6 +24,7 @@ const (
 	OpSend    = "send"
 	OpStats   = "stats"
 	OpTraffic = "traffic" // On turns background traffic on or off
+	OpFaults  = "faults"  // Faults become the links' runtime faults
 )
 
 // DefaultSendTimeout is how long a control send waits for its receipt.
@@ -43,12 +44,13 @@ const (
 
 // ControlRequest is one request on the control channel.
 type ControlRequest struct {
-	Op      string         `json:"op"`
-	To      string         `json:"to,omitempty"`
-	Text    string         `json:"text,omitempty"`
-	Receipt bool           `json:"receipt,omitempty"`
-	Timeout agent.Duration `json:"timeout,omitempty"` // send: DefaultSendTimeout when 0 or less
-	On      bool           `json:"on,omitempty"`      // traffic
+	Op      string                     `json:"op"`
+	To      string                     `json:"to,omitempty"`
+	Text    string                     `json:"text,omitempty"`
+	Receipt bool                       `json:"receipt,omitempty"`
+	Timeout agent.Duration             `json:"timeout,omitempty"` // send: DefaultSendTimeout when 0 or less
+	On      bool                       `json:"on,omitempty"`      // traffic
+	Faults  map[string]agent.LinkFault `json:"faults,omitempty"`
 }
 
 // ControlResponse answers a ControlRequest.
@@ -125,6 +127,12 @@ func (a *Agent) handleControl(ctx context.Context, c net.Conn) {
 func (a *Agent) control(ctx context.Context, c net.Conn, req ControlRequest) ControlResponse {
 	switch req.Op {
 	case OpStats:
+		s := a.Stats()
+		return ControlResponse{Stats: &s}
+	case OpFaults:
+		if err := a.SetFaults(req.Faults); err != nil {
+			return ControlResponse{Error: err.Error()}
+		}
 		s := a.Stats()
 		return ControlResponse{Stats: &s}
 	case OpTraffic:

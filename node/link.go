@@ -64,6 +64,11 @@ type link struct {
 	recent   []recentAck
 	epoch    uint64
 	downWhy  string
+
+	// Runtime faults (faults.go): what topo said of the link, and the
+	// link's own shaper, once a runtime impairment made one.
+	fault agent.LinkFault
+	rt    *shaper
 }
 
 func newLink(a *Agent, nb agent.Neighbor, seg *segment) (*link, error) {
@@ -106,11 +111,11 @@ func (l *link) stats() agent.NeighborStats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	st := "down"
-	if l.up {
+	if l.up && l.fault.Cut == "" {
 		st = "up"
 	}
 	return agent.NeighborStats{Name: l.nb.Name, Addr: l.nb.Addr, Segment: l.seg.name, Transport: l.kind.String(),
-		State: st, Since: l.since, Queued: len(l.q), QueuedBytes: l.qBytes}
+		State: st, Since: l.since, Queued: len(l.q), QueuedBytes: l.qBytes, Fault: l.faultText()}
 }
 
 // enqueue puts f in the link's queue, encoded; the queue keeps the
@@ -141,8 +146,10 @@ func (l *link) put(f *frame.Frame, ifUp bool) string {
 	switch {
 	case l.stopped:
 		reason = agent.ReasonStopped
+	case l.fault.Cut != "":
+		reason = l.fault.Cut
 	case ifUp && !l.up:
-		reason = agent.ReasonLinkDown
+		reason = l.downReason()
 	case len(l.q) >= l.a.o.queueSize:
 		reason = agent.ReasonQueueFull
 	default:
@@ -299,8 +306,9 @@ func (l *link) drain() {
 		}
 		conn = l.conn
 		item := l.popLocked()
+		sh := l.shaperNow()
 		l.mu.Unlock()
-		if sh := l.seg.shaper; sh != nil {
+		if sh != nil {
 			if r := sh.push(shaped{held: item, l: l}, true); r != "" {
 				l.a.dropQueued(item, l, r, nil)
 			}

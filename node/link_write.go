@@ -22,7 +22,10 @@ func (l *link) writeLoop(ctx context.Context) error {
 			return nil
 		case <-l.wake:
 		case now := <-timer.C:
-			l.expire(now.Add(-l.a.o.queueWait), agent.ReasonLinkDown)
+			l.mu.Lock()
+			why := l.downReason()
+			l.mu.Unlock()
+			l.expire(now.Add(-l.a.o.queueWait), why)
 			l.beat(now)
 		}
 		l.drain()

@@ -93,14 +93,15 @@ func (l *link) sawBye() {
 // interval), so that a frame for a neighbour that died is counted as
 // dropped instead of vanishing. A TCP link's connection vouches for it.
 func (l *link) confirm() string {
-	if l.kind == kindTCP {
-		return ""
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch {
+	case l.fault.Cut != "":
+		return l.fault.Cut
+	case l.kind == kindTCP:
+		return ""
 	case !l.up:
-		return agent.ReasonLinkDown
+		return l.downReason()
 	case time.Since(l.heard) > l.doubt:
 		return agent.ReasonUnconfirmed
 	}

@@ -26,6 +26,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	g, ctx := newGroup(ctx)
+	a.spawnCtx = func(f func(context.Context) error) { g.Go(func() error { return f(ctx) }) }
 	a.running.Store(true)
 	a.logStart()
 	for _, s := range a.segs {

@@ -52,10 +52,11 @@ func newShaper(a *Agent, seg *segment, imp agent.Impairment) *shaper {
 // Frames count against the byte bounds; hellos, which are small, few and
 // must not be lost, do not.
 func (s *shaper) push(it shaped, lossy bool) string {
+	s.mu.Lock()
 	if lossy && s.imp.Loss > 0 && rand.Float64() < s.imp.Loss {
+		s.mu.Unlock()
 		return agent.ReasonLoss
 	}
-	s.mu.Lock()
 	reason := ""
 	switch {
 	case s.closed:
@@ -110,7 +111,23 @@ func (s *shaper) schedule(now time.Time, n int) time.Time {
 	return at
 }
 
-// delay is one frame's delay: Delay ± Jitter, never below zero.
+// impairment is what the shaper applies now.
+func (s *shaper) impairment() agent.Impairment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.imp
+}
+
+// setImpairment changes what the shaper applies to the frames pushed from
+// now on; those already waiting keep their times.
+func (s *shaper) setImpairment(imp agent.Impairment) {
+	s.mu.Lock()
+	s.imp = imp
+	s.mu.Unlock()
+}
+
+// delay is one frame's delay: Delay ± Jitter, never below zero. Call with
+// s.mu held.
 func (s *shaper) delay() time.Duration {
 	d := s.imp.Delay.D()
 	if j := s.imp.Jitter.D(); j > 0 {
