@@ -13,28 +13,46 @@ import (
 // (a lossy link). Filtering what arrives, by the sender's link-layer
 // address, stops everything that crosses the link: unicast, broadcast, and
 // packets the peer forwards for others.
+//
+// A lossy rule may keep a port: TCP and UDP packets to or from KeepPort
+// (the agent's) are not lost by the kernel, since the agent loses its own
+// frames itself and counts them; a cut (Percent 100) keeps nothing.
 type FilterRule struct {
-	Local   string // e.g. "10.210.0.2"
-	PeerMAC string // e.g. "02:42:0a:d2:00:03"
-	Percent int    // 1..100
+	Local    string // e.g. "10.210.0.2"
+	PeerMAC  string // e.g. "02:42:0a:d2:00:03"
+	Percent  int    // 1..100
+	KeepPort int    // 0: none; with Percent below 100 only
 }
 
-// String is the rule as FilterCommand passes it: "LOCAL,MAC,PERCENT".
+// String is the rule as FilterCommand passes it: "LOCAL,MAC,PERCENT", and
+// ",PORT" when it keeps one.
 func (r FilterRule) String() string {
-	return r.Local + "," + r.PeerMAC + "," + strconv.Itoa(r.Percent)
+	s := r.Local + "," + r.PeerMAC + "," + strconv.Itoa(r.Percent)
+	if r.KeepPort != 0 {
+		s += "," + strconv.Itoa(r.KeepPort)
+	}
+	return s
 }
 
 // ParseFilterRule reads a rule written by String.
 func ParseFilterRule(s string) (FilterRule, error) {
 	parts := strings.Split(s, ",")
-	if len(parts) != 3 {
-		return FilterRule{}, fmt.Errorf("filter rule %q: want LOCAL,MAC,PERCENT", s)
+	if len(parts) != 3 && len(parts) != 4 {
+		return FilterRule{}, fmt.Errorf("filter rule %q: want LOCAL,MAC,PERCENT[,PORT]", s)
 	}
 	p, err := strconv.Atoi(parts[2])
 	if err != nil || p < 1 || p > 100 {
 		return FilterRule{}, fmt.Errorf("filter rule %q: percent %q, want 1 to 100", s, parts[2])
 	}
-	return FilterRule{Local: parts[0], PeerMAC: parts[1], Percent: p}, nil
+	r := FilterRule{Local: parts[0], PeerMAC: parts[1], Percent: p}
+	if len(parts) == 4 {
+		port, err := strconv.Atoi(parts[3])
+		if err != nil || port < 1 || port > 65535 || p == 100 {
+			return FilterRule{}, fmt.Errorf("filter rule %q: port %q, want 1 to 65535, on a rule below 100%%", s, parts[3])
+		}
+		r.KeepPort = port
+	}
+	return r, nil
 }
 
 // FilterCommand is the command line, for a helper in a node's network

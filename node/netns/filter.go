@@ -17,10 +17,11 @@ const FilterTable = "topo"
 // Filter is one fault filter rule, checked: on the interface that holds
 // Local, drop Percent percent of the frames whose Ethernet source is MAC.
 type Filter struct {
-	Rule    agent.FilterRule // as given, to name it in messages
-	Local   netip.Addr
-	MAC     net.HardwareAddr
-	Percent int
+	Rule     agent.FilterRule // as given, to name it in messages
+	Local    netip.Addr
+	MAC      net.HardwareAddr
+	Percent  int
+	KeepPort uint16 // TCP and UDP to or from it are not dropped; 0: none
 }
 
 // String is the rule as people read it: "drop 50% from 02:42:0a:d2:00:03
@@ -48,7 +49,7 @@ func ParseFilter(s string) (Filter, error) {
 	if err != nil {
 		return Filter{}, fmt.Errorf("filter rule %q: %w", s, err)
 	}
-	return Filter{Rule: r, Local: a, MAC: m, Percent: r.Percent}, nil
+	return Filter{Rule: r, Local: a, MAC: m, Percent: r.Percent, KeepPort: uint16(r.KeepPort)}, nil
 }
 
 // parseMAC reads an Ethernet address a frame may come from.
@@ -194,6 +195,10 @@ func filterBatch(seq uint32, chains []Chain) (b []byte, what []string) {
 		for _, f := range c.Filters {
 			var mac [6]byte
 			copy(mac[:], f.MAC)
+			for _, keep := range keepPort(mac, f.KeepPort) {
+				add(ruleMessage(seq+uint32(len(what)), FilterTable, c.Name(), keep...),
+					fmt.Sprintf("filter rule %q on %s: keep port %d", f.Rule.String(), c.Dev, f.KeepPort))
+			}
 			add(ruleMessage(seq+uint32(len(what)), FilterTable, c.Name(), dropFromMAC(mac, f.Percent)...),
 				fmt.Sprintf("filter rule %q on %s", f.Rule.String(), c.Dev))
 		}

@@ -24,8 +24,36 @@ func htons(v uint16) uint16 { return v<<8 | v>>8 }
 // where the filter drops it.
 func frames(t *testing.T, src net.HardwareAddr, n int) int {
 	t.Helper()
+	return sendFrames(t, src, etherTest, make([]byte, 46), n)
+}
+
+// ipFrames is frames for IPv4 packets from 10.99.0.2 to 10.99.0.1 of the
+// transport protocol proto (TCP or UDP) between the ports sport and dport.
+func ipFrames(t *testing.T, src net.HardwareAddr, proto byte, sport, dport uint16, n int) int {
+	t.Helper()
+	th := []byte{byte(sport >> 8), byte(sport), byte(dport >> 8), byte(dport), 0, 8, 0, 0} // UDP
+	if proto == ipprotoTCP {
+		th = append(th[:4], make([]byte, 16)...)
+		th[12] = 5 << 4 // data offset: 5 words
+	}
+	ip := []byte{0x45, 0, 0, byte(20 + len(th)), 0, 0, 0, 0, 64, proto, 0, 0, 10, 99, 0, 2, 10, 99, 0, 1}
+	var sum uint32
+	for i := 0; i < 20; i += 2 {
+		sum += uint32(ip[i])<<8 | uint32(ip[i+1])
+	}
+	for sum > 0xffff {
+		sum = sum&0xffff + sum>>16
+	}
+	ip[10], ip[11] = byte(^sum>>8), byte(^sum)
+	return sendFrames(t, src, syscall.ETH_P_IP, append(ip, th...), n)
+}
+
+// sendFrames sends n frames of etherType with payload, from v1 with the
+// Ethernet source src, and counts those of etherType that v0 receives.
+func sendFrames(t *testing.T, src net.HardwareAddr, etherType uint16, payload []byte, n int) int {
+	t.Helper()
 	v0, v1 := iface(t, "v0"), iface(t, "v1")
-	rx := packetSocket(t, v0.Index)
+	rx := packetSocket(t, v0.Index, etherType)
 	defer syscall.Close(rx)
 	tv := syscall.NsecToTimeval((200 * time.Millisecond).Nanoseconds())
 	if err := syscall.SetsockoptTimeval(rx, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv); err != nil {
@@ -33,10 +61,10 @@ func frames(t *testing.T, src net.HardwareAddr, n int) int {
 	}
 	// Room for every frame: they all come before the first is read.
 	_ = syscall.SetsockoptInt(rx, syscall.SOL_SOCKET, syscall.SO_RCVBUFFORCE, 4<<20)
-	tx := packetSocket(t, v1.Index)
+	tx := packetSocket(t, v1.Index, etherType)
 	defer syscall.Close(tx)
-	frame := append(append(append([]byte{}, v0.HardwareAddr...), src...), etherTest>>8, etherTest&0xff)
-	frame = append(frame, make([]byte, 46)...)
+	frame := append(append(append([]byte{}, v0.HardwareAddr...), src...), byte(etherType>>8), byte(etherType))
+	frame = append(frame, payload...)
 	to := &syscall.SockaddrLinklayer{Ifindex: v1.Index, Halen: 6}
 	copy(to.Addr[:], v0.HardwareAddr)
 	for range n {
@@ -63,13 +91,13 @@ func iface(t *testing.T, name string) *net.Interface {
 	return ifc
 }
 
-func packetSocket(t *testing.T, index int) int {
+func packetSocket(t *testing.T, index int, etherType uint16) int {
 	t.Helper()
-	fd, err := syscall.Socket(syscall.AF_PACKET, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC, int(htons(etherTest)))
+	fd, err := syscall.Socket(syscall.AF_PACKET, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC, int(htons(etherType)))
 	if err != nil {
 		t.Skipf("packet socket: %v", err)
 	}
-	if err := syscall.Bind(fd, &syscall.SockaddrLinklayer{Protocol: htons(etherTest), Ifindex: index}); err != nil {
+	if err := syscall.Bind(fd, &syscall.SockaddrLinklayer{Protocol: htons(etherType), Ifindex: index}); err != nil {
 		t.Fatal(err)
 	}
 	return fd
@@ -150,6 +178,29 @@ func TestInNamespaceFilter(t *testing.T) {
 		t.Errorf("a 50%% filter let %d of 400 frames through", got)
 	}
 	if out := nftList(t); out != "" && !strings.Contains(out, "numgen random mod 100 < 50 ether saddr "+peer.String()+" drop") {
+		t.Errorf("nft list ruleset:\n%s", out)
+	}
+
+	// A lossy rule that keeps the agent's port loses everything else.
+	replace(t, "10.99.0.1,"+peer.String()+",99,7000")
+	for _, tc := range []struct {
+		what         string
+		proto        byte
+		sport, dport uint16
+		kept         bool
+	}{
+		{"udp to the port", ipprotoUDP, 7000, 7000, true},
+		{"tcp to the port", ipprotoTCP, 40000, 7000, true},
+		{"tcp from the port", ipprotoTCP, 7000, 40000, true},
+		{"udp elsewhere", ipprotoUDP, 40000, 9, false},
+		{"tcp elsewhere", ipprotoTCP, 40000, 8080, false},
+	} {
+		got := ipFrames(t, peer, tc.proto, tc.sport, tc.dport, 40)
+		if tc.kept && got != 40 || !tc.kept && got > 8 {
+			t.Errorf("99%% loss keeping port 7000: %s: %d of 40 packets came through", tc.what, got)
+		}
+	}
+	if out := nftList(t); out != "" && !strings.Contains(out, "7000 accept") {
 		t.Errorf("nft list ruleset:\n%s", out)
 	}
 

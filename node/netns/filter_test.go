@@ -25,11 +25,19 @@ func TestParseFilter(t *testing.T) {
 	if f, err := ParseFilter(r.String()); err != nil || f.Rule != r {
 		t.Errorf("ParseFilter(%q) = %+v, %v", r, f, err)
 	}
+	r = agent.FilterRule{Local: "10.210.0.2", PeerMAC: "02:42:0a:d2:00:03", Percent: 20, KeepPort: 7000}
+	if f, err := ParseFilter(r.String()); err != nil || f.Rule != r || f.KeepPort != 7000 || r.String() != "10.210.0.2,02:42:0a:d2:00:03,20,7000" {
+		t.Errorf("ParseFilter(%q) = %+v, %v", r, f, err)
+	}
 }
 
 func TestParseFilterRejects(t *testing.T) {
 	cases := []struct{ in, want string }{
 		{"10.210.0.2,02:42:0a:d2:00:03", "want LOCAL,MAC,PERCENT"},
+		{"10.210.0.2,02:42:0a:d2:00:03,50,7000,1", "want LOCAL,MAC,PERCENT[,PORT]"},
+		{"10.210.0.2,02:42:0a:d2:00:03,100,7000", "on a rule below 100%"},
+		{"10.210.0.2,02:42:0a:d2:00:03,50,0", "want 1 to 65535"},
+		{"10.210.0.2,02:42:0a:d2:00:03,50,65536", "want 1 to 65535"},
 		{"10.210.0.2,02:42:0a:d2:00:03,0", "want 1 to 100"},
 		{"10.210.0.2,02:42:0a:d2:00:03,101", "want 1 to 100"},
 		{"10.210.0.2,02:42:0a:d2:00:03,x", "want 1 to 100"},

@@ -52,9 +52,12 @@ const (
 	nftRegVerdict = 0 // NFT_REG_VERDICT
 	nftReg1       = 1 // NFT_REG_1, 16 bytes
 
-	nftaMetaDreg   = 1 // NFTA_META_DREG
-	nftaMetaKey    = 2 // NFTA_META_KEY
-	nftMetaIiftype = 8 // NFT_META_IIFTYPE: dev->type, a u16
+	nftaMetaDreg   = 1  // NFTA_META_DREG
+	nftaMetaKey    = 2  // NFTA_META_KEY
+	nftMetaIiftype = 8  // NFT_META_IIFTYPE: dev->type, a u16
+	nftMetaL4proto = 16 // NFT_META_L4PROTO: the transport protocol, a u8
+	ipprotoTCP     = 6
+	ipprotoUDP     = 17
 	arphrdEther    = 1 // ARPHRD_ETHER, from linux/if_arp.h
 
 	nftaCmpSreg = 1 // NFTA_CMP_SREG
@@ -63,11 +66,12 @@ const (
 	nftCmpEq    = 0 // NFT_CMP_EQ
 	nftCmpLt    = 2 // NFT_CMP_LT
 
-	nftaPayloadDreg    = 1 // NFTA_PAYLOAD_DREG
-	nftaPayloadBase    = 2 // NFTA_PAYLOAD_BASE
-	nftaPayloadOffset  = 3 // NFTA_PAYLOAD_OFFSET
-	nftaPayloadLen     = 4 // NFTA_PAYLOAD_LEN
-	nftPayloadLLHeader = 0 // NFT_PAYLOAD_LL_HEADER
+	nftaPayloadDreg           = 1 // NFTA_PAYLOAD_DREG
+	nftaPayloadBase           = 2 // NFTA_PAYLOAD_BASE
+	nftaPayloadOffset         = 3 // NFTA_PAYLOAD_OFFSET
+	nftaPayloadLen            = 4 // NFTA_PAYLOAD_LEN
+	nftPayloadLLHeader        = 0 // NFT_PAYLOAD_LL_HEADER
+	nftPayloadTransportHeader = 2 // NFT_PAYLOAD_TRANSPORT_HEADER
 
 	nftaImmediateDreg = 1 // NFTA_IMMEDIATE_DREG
 	nftaImmediateData = 2 // NFTA_IMMEDIATE_DATA
@@ -221,4 +225,31 @@ func dropFromMAC(mac [6]byte, percent int) [][]byte {
 		payloadLoad(nftPayloadLLHeader, 6, 6, nftReg1),            // the Ethernet source address
 		cmp(nftCmpEq, nftReg1, mac[:]),
 		verdict(nfDrop))
+}
+
+// keepPort are the rules, one a line, that accept what comes from mac to
+// or from port over TCP and UDP, ahead of a lossy drop of what comes from
+// mac: "ether saddr MAC meta l4proto tcp th dport PORT accept", and the
+// same with th sport, and for udp. None when port is 0.
+func keepPort(mac [6]byte, port uint16) [][][]byte {
+	if port == 0 {
+		return nil
+	}
+	var rules [][][]byte
+	for _, proto := range []byte{ipprotoTCP, ipprotoUDP} {
+		for _, offset := range []uint32{2, 0} { // th dport, th sport
+			rules = append(rules, [][]byte{
+				metaLoad(nftMetaIiftype, nftReg1),
+				cmp(nftCmpEq, nftReg1, ne.AppendUint16(nil, arphrdEther)),
+				payloadLoad(nftPayloadLLHeader, 6, 6, nftReg1),
+				cmp(nftCmpEq, nftReg1, mac[:]),
+				metaLoad(nftMetaL4proto, nftReg1),
+				cmp(nftCmpEq, nftReg1, []byte{proto}),
+				payloadLoad(nftPayloadTransportHeader, offset, 2, nftReg1),
+				cmp(nftCmpEq, nftReg1, binary.BigEndian.AppendUint16(nil, port)),
+				verdict(nfAccept),
+			})
+		}
+	}
+	return rules
 }
