@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -135,7 +136,7 @@ type Impairment struct {
 func (i Impairment) IsZero() bool { return i == Impairment{} }
 
 // String describes the impairment for logs, e.g.
-// "delay=20ms jitter=1ms loss=0.005 rate=10000000".
+// "delay=20ms jitter=1ms loss=0.5% rate=10000000bit/s".
 func (i Impairment) String() string {
 	var parts []string
 	if i.Delay != 0 {
@@ -145,10 +146,10 @@ func (i Impairment) String() string {
 		parts = append(parts, "jitter="+i.Jitter.D().String())
 	}
 	if i.Loss != 0 {
-		parts = append(parts, "loss="+strconv.FormatFloat(i.Loss, 'g', -1, 64))
+		parts = append(parts, "loss="+strconv.FormatFloat(math.Round(i.Loss*1e4)/100, 'g', -1, 64)+"%")
 	}
 	if i.Rate != 0 {
-		parts = append(parts, "rate="+strconv.FormatUint(i.Rate, 10))
+		parts = append(parts, "rate="+strconv.FormatUint(i.Rate, 10)+"bit/s")
 	}
 	return strings.Join(parts, " ")
 }

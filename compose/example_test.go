@@ -71,5 +71,5 @@ func ExampleExport_impairments() {
 		fmt.Printf("%s on %s: %s\n", cfg.Name, s.Name, s.Impairment)
 	}
 	// Output:
-	// client1 on lan: delay=20ms loss=0.01
+	// client1 on lan: delay=20ms loss=1%
 }

@@ -23,6 +23,9 @@ type fakeRuntime struct {
 	helpers    []engine.ContainerSpec           // helpers run, in order
 	failHelper func(engine.ContainerSpec) error // when set, asked before each helper; an error exits it with 1
 	sends      int                              // agent send verbs run
+	// steps logs the helpers run and the agents told of faults, in order:
+	// "filter NODE ARGS" and "faults NODE JSON".
+	steps []string
 	mu         sync.Mutex
 	nextID     int
 	containers map[string]*engine.ContainerInfo // by ID
@@ -241,6 +244,7 @@ func (f *fakeRuntime) RunToCompletion(_ context.Context, spec engine.ContainerSp
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.helpers = append(f.helpers, spec)
+	f.steps = append(f.steps, strings.Join(append([]string{spec.Cmd[1], spec.Labels[engine.LabelNode]}, spec.Cmd[2:]...), " "))
 	if f.failHelper != nil {
 		if err := f.failHelper(spec); err != nil {
 			fmt.Fprintln(stderr, err)
@@ -270,6 +274,12 @@ func (f *fakeRuntime) Exec(_ context.Context, id string, cmd []string, stdout, _
 		return f.ready, nil
 	case "stats":
 		fmt.Fprintf(stdout, `{"name":%q,"ready":true,"counters":{"originated":1,"delivered":2},"neighbors":[{"name":"x","state":"up"}]}`, c.Labels[engine.LabelNode])
+		return 0, nil
+	case "faults":
+		f.mu.Lock()
+		f.steps = append(f.steps, "faults "+c.Labels[engine.LabelNode]+" "+cmd[2])
+		f.mu.Unlock()
+		fmt.Fprintf(stdout, `{"name":%q}`, c.Labels[engine.LabelNode])
 		return 0, nil
 	case "send":
 		f.mu.Lock()

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/topology"
 )
@@ -19,7 +20,7 @@ type FaultKind string
 // the node's container says what holds.
 const (
 	FaultLinkDown  FaultKind = "link_down" // Nodes' link carries nothing
-	FaultLoss      FaultKind = "loss"      // Nodes' link loses Percent of its frames
+	FaultImpair    FaultKind = "impair"    // Nodes' link is impaired at runtime
 	FaultPartition FaultKind = "partition" // no traffic crosses between Groups
 )
 
@@ -28,10 +29,17 @@ const (
 // only state), and applied as packet filters in the nodes' network
 // namespaces, so that it holds for every process on them.
 type Fault struct {
-	Kind    FaultKind  `json:"kind"`
-	Nodes   []string   `json:"nodes,omitempty"`   // a link's two ends
-	Percent int        `json:"percent,omitempty"` // loss
-	Groups  [][]string `json:"groups,omitempty"`  // partition, every node in one group
+	Kind  FaultKind `json:"kind"`
+	Nodes []string  `json:"nodes,omitempty"` // a link's two ends
+	// An impairment: Percent of the frames lost, for every process (the
+	// kernel drops them; the agents lose their own and count them); Delay
+	// ± Jitter and Rate (bits per second) for the agents' frames, which
+	// this engine's kernel cannot delay.
+	Percent int            `json:"percent,omitempty"`
+	Delay   agent.Duration `json:"delay,omitzero"`
+	Jitter  agent.Duration `json:"jitter,omitzero"`
+	Rate    uint64         `json:"rate,omitzero"`
+	Groups  [][]string     `json:"groups,omitempty"` // partition, every node in one group
 }
 
 // String describes the fault for people.
@@ -39,8 +47,11 @@ func (f Fault) String() string {
 	switch f.Kind {
 	case FaultLinkDown:
 		return fmt.Sprintf("link %s down", strings.Join(f.Nodes, "–"))
-	case FaultLoss:
-		return fmt.Sprintf("link %s loses %d%%", strings.Join(f.Nodes, "–"), f.Percent)
+	case FaultImpair:
+		if len(f.Nodes) == 0 {
+			return "every link impaired: " + f.impairment().String()
+		}
+		return fmt.Sprintf("link %s impaired: %s", strings.Join(f.Nodes, "–"), f.impairment())
 	case FaultPartition:
 		var gs []string
 		for _, g := range f.Groups {
@@ -51,10 +62,18 @@ func (f Fault) String() string {
 	return string(f.Kind)
 }
 
+// impairment is what an impair fault does to the agents' frames.
+func (f Fault) impairment() agent.Impairment {
+	return agent.Impairment{Delay: f.Delay, Jitter: f.Jitter, Loss: float64(f.Percent) / 100, Rate: f.Rate}
+}
+
 // key names the marker of a fault: one per link and kind, one partition.
 func (f Fault) key() string {
 	if f.Kind == FaultPartition {
 		return "partition"
+	}
+	if f.Kind == FaultImpair && len(f.Nodes) == 0 {
+		return "impair-all"
 	}
 	return string(f.Kind) + "-" + strings.Join(f.Nodes, "-")
 }

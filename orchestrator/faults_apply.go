@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
-	"strings"
 
 	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
@@ -39,6 +37,14 @@ func (o *Orchestrator) changeFaults(ctx context.Context, name string, change fun
 	if err := o.keepFaults(ctx, name, image, before, after); err != nil {
 		return nil, err
 	}
+	// The agents hear of new cuts before the filters make them, and of
+	// lifted ones after, so that they count what a cut drops, at once.
+	down := downNodes(l)
+	had, want := agentFaults(plan, before, down), agentFaults(plan, after, down)
+	during := withCuts(had, want)
+	if err := o.tellAgents(ctx, l, had, during); err != nil {
+		return nil, err
+	}
 	m := macs(l)
 	old, now := filterRules(plan, before, m), filterRules(plan, after, m)
 	var changed []string
@@ -47,7 +53,10 @@ func (o *Orchestrator) changeFaults(ctx context.Context, name string, change fun
 			changed = append(changed, n.Name)
 		}
 	}
-	return after, o.applyFilters(ctx, l, image, changed, now)
+	if err := o.applyFilters(ctx, l, image, changed, now); err != nil {
+		return nil, err
+	}
+	return after, o.tellAgents(ctx, l, during, want)
 }
 
 // keepFaults makes the markers say after: it removes those of faults
@@ -107,51 +116,6 @@ func macs(l *live) map[string]map[string]string {
 			}
 		}
 		out[c.Labels[engine.LabelNode]] = bySeg
-	}
-	return out
-}
-
-// filterRules are the packet filters the faults make of each node: for a
-// cut pair, each end drops what the other sends it on every segment they
-// share; for a lossy pair, a share of it.
-func filterRules(plan *topology.Plan, faults []Fault, macs map[string]map[string]string) map[string][]agent.FilterRule {
-	percent := map[[2]string]int{}
-	cut := func(a, b string, p int) {
-		if a > b {
-			a, b = b, a
-		}
-		percent[[2]string{a, b}] = max(percent[[2]string{a, b}], p)
-	}
-	for _, f := range faults {
-		switch f.Kind {
-		case FaultLinkDown:
-			cut(f.Nodes[0], f.Nodes[1], 100)
-		case FaultLoss:
-			cut(f.Nodes[0], f.Nodes[1], f.Percent)
-		case FaultPartition:
-			for i, g := range f.Groups {
-				for _, h := range f.Groups[i+1:] {
-					for _, a := range g {
-						for _, b := range h {
-							cut(a, b, 100)
-						}
-					}
-				}
-			}
-		}
-	}
-	out := map[string][]agent.FilterRule{}
-	for _, pair := range slices.SortedFunc(maps.Keys(percent), func(x, y [2]string) int { return strings.Compare(x[0]+" "+x[1], y[0]+" "+y[1]) }) {
-		for _, s := range plan.Segments {
-			if !slices.Contains(s.Members, pair[0]) || !slices.Contains(s.Members, pair[1]) {
-				continue
-			}
-			for _, end := range [][2]string{pair, {pair[1], pair[0]}} {
-				self, _ := plan.Node(end[0])
-				out[end[0]] = append(out[end[0]], agent.FilterRule{
-					Local: self.Addresses[s.Name].String(), PeerMAC: macs[end[1]][s.Name], Percent: percent[pair]})
-			}
-		}
 	}
 	return out
 }

@@ -2,9 +2,12 @@ package orchestrator
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/topology"
 )
@@ -38,25 +41,53 @@ func (o *Orchestrator) Link(ctx context.Context, name string, opts LinkOptions) 
 // ImpairOptions say which link Impair acts on, and how.
 type ImpairOptions struct {
 	A, B string
-	// LossPercent of the frames that cross the link are lost, 1 to 99; the
-	// kernel drops them, for every process. 0 with Clear lifts it.
+	All  bool // every link of the topology, instead of A–B
+	// LossPercent of the frames that cross the link are lost, 0 to 99: the
+	// kernel drops them for every process, and the agents lose their own
+	// frames themselves, counted as loss.
 	LossPercent int
-	Clear       bool
+	// Delay ± Jitter and Rate (bits per second; 0: unlimited) apply to the
+	// agents' frames: this engine's kernel has no netem.
+	Delay, Jitter time.Duration
+	Rate          uint64
+	Clear         bool // lift the runtime impairment instead
 }
 
-// Impair makes a link lossy for every process on its two ends, or lifts
-// that. The file's impairments (delay, jitter, rate, loss) stay as the
-// agents apply them to their own frames.
+// Check says what is wrong with opts, if anything.
+func (opts ImpairOptions) Check() error {
+	switch {
+	case opts.Clear:
+		return nil
+	case opts.LossPercent < 0 || opts.LossPercent > 99:
+		return fmt.Errorf("impair: loss %d%%, want 0 to 99 (a link that loses everything is down: use link down)", opts.LossPercent)
+	case opts.Delay < 0 || opts.Jitter < 0:
+		return errors.New("impair: delay and jitter cannot be negative")
+	case opts.Jitter > opts.Delay:
+		return fmt.Errorf("impair: jitter %v is more than the delay %v", opts.Jitter, opts.Delay)
+	case opts.LossPercent == 0 && opts.Delay == 0 && opts.Rate == 0:
+		return errors.New("impair: give --delay, --loss or --rate, or --clear")
+	}
+	return nil
+}
+
+// Impair impairs a link at runtime, or every link with All, in place of
+// what the file declared for it: loss for every process on its two ends,
+// delay, jitter and rate for the agents' frames. Clear lifts it, and the
+// file's impairment applies again.
 func (o *Orchestrator) Impair(ctx context.Context, name string, opts ImpairOptions) ([]Fault, error) {
-	if !opts.Clear && (opts.LossPercent < 1 || opts.LossPercent > 99) {
-		return nil, fmt.Errorf("impair: loss %d%%, want 1 to 99 (a link that loses everything is down: use link down)", opts.LossPercent)
+	if err := opts.Check(); err != nil {
+		return nil, err
 	}
 	fs, err := o.changeFaults(ctx, name, func(plan *topology.Plan, in []Fault) ([]Fault, error) {
-		ends, err := checkLink(plan, opts.A, opts.B)
-		if err != nil {
-			return nil, err
+		var ends []string // none: every link
+		if !opts.All {
+			var err error
+			if ends, err = checkLink(plan, opts.A, opts.B); err != nil {
+				return nil, err
+			}
 		}
-		f := Fault{Kind: FaultLoss, Nodes: ends, Percent: opts.LossPercent}
+		f := Fault{Kind: FaultImpair, Nodes: ends, Percent: opts.LossPercent, Delay: agent.Duration(opts.Delay),
+			Jitter: agent.Duration(opts.Jitter), Rate: opts.Rate}
 		out := without(in, f.key())
 		if !opts.Clear {
 			out = append(out, f)

@@ -35,6 +35,9 @@ func (o *Orchestrator) NodeAction(ctx context.Context, name string, opts NodeAct
 		}
 		picked = append(picked, c)
 	}
+	if err := o.tellGoing(ctx, name, opts); err != nil {
+		return fmt.Errorf("node %s: %w", opts.Action, err)
+	}
 	err = boundedEach(ctx, DefaultMaxWorkers, picked, func(ctx context.Context, c engine.ContainerInfo) error {
 		if err := o.rt.ControlContainer(ctx, c.ID, opts.Action); err != nil {
 			return err
@@ -44,10 +47,70 @@ func (o *Orchestrator) NodeAction(ctx context.Context, name string, opts NodeAct
 		}
 		return nil
 	})
+	if err == nil {
+		err = o.tellBack(ctx, name, opts)
+	}
 	if err != nil {
 		return fmt.Errorf("node %s: %w", opts.Action, err)
 	}
 	return nil
+}
+
+// tellGoing tells the neighbours of nodes about to stop, be killed, be
+// paused or restart that they are down, so that what they send them is
+// dropped as node_down at once rather than lost.
+func (o *Orchestrator) tellGoing(ctx context.Context, name string, opts NodeActionOptions) error {
+	switch opts.Action {
+	case engine.ActionStop, engine.ActionKill, engine.ActionPause, engine.ActionRestart:
+	default:
+		return nil
+	}
+	l, faults, err := o.liveFaults(ctx, name)
+	if err != nil {
+		return err
+	}
+	down := downNodes(l)
+	had := agentFaults(l.plan, faults, down)
+	for _, n := range opts.Nodes {
+		down[n] = true
+	}
+	return o.tellAgents(ctx, l, had, agentFaults(l.plan, faults, down))
+}
+
+// tellBack tells the neighbours of nodes that started, restarted or were
+// unpaused that they are back, and a node that started afresh the faults
+// on its own links.
+func (o *Orchestrator) tellBack(ctx context.Context, name string, opts NodeActionOptions) error {
+	fresh := opts.Action == engine.ActionStart || opts.Action == engine.ActionRestart
+	if !fresh && opts.Action != engine.ActionUnpause {
+		return nil
+	}
+	l, faults, err := o.liveFaults(ctx, name)
+	if err != nil {
+		return err
+	}
+	down := downNodes(l)
+	want := agentFaults(l.plan, faults, down)
+	for _, n := range opts.Nodes {
+		down[n] = true
+	}
+	had := agentFaults(l.plan, faults, down)
+	if fresh {
+		for _, n := range opts.Nodes {
+			had[n] = nil // a new agent knows of no fault
+		}
+	}
+	return o.tellAgents(ctx, l, had, want)
+}
+
+// liveFaults reads a running topology and the faults in force on it.
+func (o *Orchestrator) liveFaults(ctx context.Context, name string) (*live, []Fault, error) {
+	l, err := o.readLive(ctx, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	faults, err := o.Faults(ctx, name)
+	return l, faults, err
 }
 
 // rewire installs a restarted node's IP routes and packet filters again.

@@ -77,7 +77,8 @@ func (o *Orchestrator) faultFuncs(name string, f topology.ScheduledFault) (apply
 	case len(f.Link) == 2:
 		impair := func(clear bool) func(context.Context) error {
 			return func(ctx context.Context) error {
-				return ignore(o.Impair(ctx, name, ImpairOptions{A: f.Link[0], B: f.Link[1], LossPercent: f.LossPercent, Clear: clear}))
+				return ignore(o.Impair(ctx, name, ImpairOptions{A: f.Link[0], B: f.Link[1], LossPercent: f.LossPercent,
+					Delay: f.Delay, Jitter: f.Jitter, Rate: f.Rate, Clear: clear}))
 			}
 		}
 		return impair(false), impair(true)

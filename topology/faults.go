@@ -12,14 +12,18 @@ import (
 
 // ScheduledFault is one entry of a file's faults: list: a fault that
 // starts At after the topology is ready and, when For is set, is lifted
-// For later. It is one of a link down (Link, Down), a lossy link (Link,
-// LossPercent), a partition (Partition), or a node action (Node, Action).
+// For later. It is one of a link down (Link, Down), an impaired link
+// (Link, and LossPercent, Delay, Jitter or Rate, as topo impair takes
+// them), a partition (Partition), or a node action (Node, Action).
 type ScheduledFault struct {
 	At          time.Duration `json:"at"`
 	For         time.Duration `json:"for,omitempty"` // 0: until lifted by hand
 	Link        []string      `json:"link,omitempty"`
 	Down        bool          `json:"down,omitempty"`
 	LossPercent int           `json:"loss_percent,omitempty"`
+	Delay       time.Duration `json:"delay,omitempty"`
+	Jitter      time.Duration `json:"jitter,omitempty"`
+	Rate        uint64        `json:"rate,omitempty"`
 	Partition   [][]string    `json:"partition,omitempty"`
 	Node        string        `json:"node,omitempty"`
 	Action      string        `json:"action,omitempty"` // stop, start, restart, kill, pause, unpause
@@ -53,7 +57,7 @@ func (d *decoder) faults(t *Topology, v *yaml.Node) {
 // fault decodes one scheduled fault.
 func (d *decoder) fault(m *yaml.Node, what string) (ScheduledFault, bool) {
 	f := ScheduledFault{Pos: pos(m)}
-	fs, ok := d.fields(m, what, "at", "link", "down", "loss", "for", "partition", "node", "action")
+	fs, ok := d.fields(m, what, "at", "link", "down", "loss", "delay", "jitter", "rate", "for", "partition", "node", "action")
 	if !ok {
 		return f, false
 	}
@@ -74,10 +78,13 @@ func (d *decoder) fault(m *yaml.Node, what string) (ScheduledFault, bool) {
 		}
 		return x, true
 	}
-	var okAt, okFor, okDown bool
+	var okAt, okFor, okDown, okDelay, okJitter bool
 	f.At, okAt = dur("at")
 	f.For, okFor = dur("for")
 	down, okDown := dur("down")
+	f.Delay, okDelay = dur("delay")
+	f.Jitter, okJitter = dur("jitter")
+	okDown = okDown && okDelay && okJitter
 	if _, has := fs.val["at"]; !has {
 		d.e.add(pos(m), "%s: at: is missing: when, after the topology is ready, like at: 10s", what)
 		good = false
@@ -113,22 +120,45 @@ func (d *decoder) faultLink(fs fieldSet, f *ScheduledFault, what string, down ti
 		return false
 	}
 	f.Link = names[0]
+	impaired := fs.has("loss") || fs.has("delay") || fs.has("jitter") || fs.has("rate")
 	switch {
-	case fs.has("down") && fs.has("loss"):
-		d.e.add(pos(fs.val["loss"]), "%s: a link is down or lossy, not both", what)
+	case fs.has("down") && impaired:
+		d.e.add(pos(fs.val["down"]), "%s: a link is down or impaired (loss, delay, jitter, rate), not both", what)
 		return false
 	case fs.has("down"):
 		f.Down, f.For = true, max(f.For, down)
-	case fs.has("loss"):
-		text, ok := d.scalar(fs.val["loss"], what+".loss", "a percentage like 20%")
+	case impaired:
+		return d.faultImpairment(fs, f, what)
+	default:
+		d.e.add(pos(fs.val["link"]), "%s: say what happens to the link: down: 5s, or loss: 20%%, delay: 100ms, jitter: 10ms, rate: 1mbit", what)
+		return false
+	}
+	return true
+}
+
+// faultImpairment decodes the loss and rate of an impaired link; its delay
+// and jitter are decoded with the other durations.
+func (d *decoder) faultImpairment(fs fieldSet, f *ScheduledFault, what string) bool {
+	if v, ok := fs.val["loss"]; ok {
+		text, ok := d.scalar(v, what+".loss", "a percentage like 20%")
 		l, err := ParseLoss(text)
 		if !ok || err != nil || l <= 0 || l >= 1 {
-			d.e.add(pos(fs.val["loss"]), "%s.loss: %q, want a percentage above 0%% and below 100%%, like 20%%", what, text)
+			d.e.add(pos(v), "%s.loss: %q, want a percentage above 0%% and below 100%%, like 20%%", what, text)
 			return false
 		}
 		f.LossPercent = max(1, int(math.Round(l*100)))
-	default:
-		d.e.add(pos(fs.val["link"]), "%s: say what happens to the link: down: 5s, or loss: 20%%", what)
+	}
+	if v, ok := fs.val["rate"]; ok {
+		text, ok := d.scalar(v, what+".rate", "a rate like 1mbit")
+		r, err := ParseRate(text)
+		if !ok || err != nil || r == 0 {
+			d.e.add(pos(v), "%s.rate: %q, want a rate like 1mbit or 500kbit", what, text)
+			return false
+		}
+		f.Rate = r
+	}
+	if f.Jitter > f.Delay {
+		d.e.add(pos(fs.val["jitter"]), "%s.jitter: %v is more than the delay %v", what, f.Jitter, f.Delay)
 		return false
 	}
 	return true
@@ -201,7 +231,7 @@ func (f ScheduledFault) String() string {
 	case len(f.Link) == 2 && f.Down:
 		what = fmt.Sprintf("link %s–%s down", f.Link[0], f.Link[1])
 	case len(f.Link) == 2:
-		what = fmt.Sprintf("link %s–%s loses %d%%", f.Link[0], f.Link[1], f.LossPercent)
+		what = fmt.Sprintf("link %s–%s impaired: %s", f.Link[0], f.Link[1], f.impairment())
 	case len(f.Partition) > 0:
 		var gs []string
 		for _, g := range f.Partition {
@@ -216,4 +246,23 @@ func (f ScheduledFault) String() string {
 		s += " for " + FormatDuration(f.For)
 	}
 	return s
+}
+
+// impairment describes an impaired link's settings, e.g. "delay=100ms
+// loss=20%".
+func (f ScheduledFault) impairment() string {
+	var parts []string
+	if f.Delay > 0 {
+		parts = append(parts, "delay="+FormatDuration(f.Delay))
+	}
+	if f.Jitter > 0 {
+		parts = append(parts, "jitter="+FormatDuration(f.Jitter))
+	}
+	if f.LossPercent > 0 {
+		parts = append(parts, fmt.Sprintf("loss=%d%%", f.LossPercent))
+	}
+	if f.Rate > 0 {
+		parts = append(parts, "rate="+FormatRate(f.Rate))
+	}
+	return strings.Join(parts, " ")
 }

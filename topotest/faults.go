@@ -29,12 +29,34 @@ func (top *Topology) LinkUp(t testing.TB, a, b string) {
 	})
 }
 
-// Impair makes the link between a and b lose lossPercent of its frames, for
-// every process; 0 lifts it.
-func (top *Topology) Impair(t testing.TB, a, b string, lossPercent int) {
+// Impairment is what Impair does to a link: LossPercent of what crosses it
+// lost, for every process; Delay ± Jitter and Rate (bits per second) for
+// the agents' frames, since this engine's kernel cannot delay others.
+type Impairment struct {
+	Delay, Jitter time.Duration
+	LossPercent   int
+	Rate          uint64
+}
+
+// Impair impairs the link between a and b at runtime, in place of what the
+// file declared; the zero Impairment lifts it.
+func (top *Topology) Impair(t testing.TB, a, b string, imp Impairment) {
 	t.Helper()
+	top.impair(t, orchestrator.ImpairOptions{A: a, B: b}, imp)
+}
+
+// ImpairAll is Impair for every link of the topology.
+func (top *Topology) ImpairAll(t testing.TB, imp Impairment) {
+	t.Helper()
+	top.impair(t, orchestrator.ImpairOptions{All: true}, imp)
+}
+
+func (top *Topology) impair(t testing.TB, opts orchestrator.ImpairOptions, imp Impairment) {
+	t.Helper()
+	opts.Delay, opts.Jitter, opts.LossPercent, opts.Rate = imp.Delay, imp.Jitter, imp.LossPercent, imp.Rate
+	opts.Clear = imp == Impairment{}
 	top.fault(t, "impair", func(ctx context.Context) error {
-		_, err := top.o.Impair(ctx, top.Name, orchestrator.ImpairOptions{A: a, B: b, LossPercent: lossPercent, Clear: lossPercent == 0})
+		_, err := top.o.Impair(ctx, top.Name, opts)
 		return err
 	})
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/orchestrator"
+	"github.com/topo-dev/topo/topology"
 )
 
 // faultCmd is the frame of every command that changes faults: it resolves
@@ -77,24 +78,53 @@ namespace does it, installed by a short-lived helper with NET_ADMIN.`,
 }
 
 func newImpairCmd(a *app) *cobra.Command {
-	var loss int
-	var clear bool
-	cmd := faultCmd(a, "impair A B (--loss PERCENT | --clear)", "Make the link between two nodes lose frames, for every process",
-		`impair makes the link between A and B lose a share of everything that
-crosses it, for topo's agent and any software on the nodes (the kernel drops
-it, by a packet filter); --clear lifts it. This engine's kernel has no netem,
-so delay, jitter and rate cannot be changed at runtime for other processes:
-the file's link settings stay as the agents apply them to their own frames.`,
-		"  topo impair hub spoke1 --loss 20\n  topo impair hub spoke1 --clear",
-		cobra.ExactArgs(2),
+	var opts orchestrator.ImpairOptions
+	var rate string
+	cmd := faultCmd(a, "impair (A B | --all) [--delay D] [--jitter D] [--loss PERCENT] [--rate R] | --clear",
+		"Impair a link, or every link, at runtime",
+		`impair changes the link between A and B, or with --all every link, in place
+of what the file declared for it; --clear lifts it, and the file's settings
+apply again. A link impaired by itself keeps that over --all.
+
+What applies where: --loss makes the kernel lose that share of what crosses
+the link for every process on the two nodes (a packet filter), while topo's
+agents lose their own frames themselves and count them as loss. This
+engine's kernel has no netem, so --delay, --jitter and --rate apply to the
+agents' frames only: other processes are not delayed.`,
+		"  topo impair hub spoke1 --delay 200ms --jitter 50ms\n  topo impair hub spoke1 --loss 20\n  topo impair --all --rate 1mbit\n  topo impair hub spoke1 --clear",
+		cobra.RangeArgs(0, 2),
 		func(cmd *cobra.Command, o *orchestrator.Orchestrator, name string, pos []string) ([]orchestrator.Fault, error) {
-			if clear == (loss != 0) {
-				return nil, usageError{errors.New("impair: give --loss PERCENT or --clear")}
+			if opts.All != (len(pos) == 0) {
+				return nil, usageError{errors.New("impair: name a link's two nodes, or give --all")}
 			}
-			return o.Impair(cmd.Context(), name, orchestrator.ImpairOptions{A: pos[0], B: pos[1], LossPercent: loss, Clear: clear})
+			if len(pos) == 2 {
+				opts.A, opts.B = pos[0], pos[1]
+			}
+			if rate != "" {
+				r, err := topology.ParseRate(rate)
+				if err != nil {
+					return nil, usageError{fmt.Errorf("impair: --rate: %w", err)}
+				}
+				opts.Rate = r
+			}
+			if err := opts.Check(); err != nil {
+				return nil, usageError{err}
+			}
+			if opts.Clear && (opts.Delay != 0 || opts.Jitter != 0 || opts.LossPercent != 0 || opts.Rate != 0) {
+				return nil, usageError{errors.New("impair: --clear takes no other setting")}
+			}
+			if opts.Delay != 0 || opts.Jitter != 0 || opts.Rate != 0 {
+				fmt.Fprintln(a.stderr, "note: this engine's kernel has no netem: delay, jitter and rate apply to topo's agents' frames; other processes on the nodes are not delayed")
+			}
+			return o.Impair(cmd.Context(), name, opts)
 		})
-	cmd.Flags().IntVar(&loss, "loss", 0, "percent of frames lost, 1 to 99")
-	cmd.Flags().BoolVar(&clear, "clear", false, "lift the link's runtime impairment")
+	f := cmd.Flags()
+	f.BoolVar(&opts.All, "all", false, "every link of the topology")
+	f.DurationVar(&opts.Delay, "delay", 0, "one-way delay of the agents' frames, e.g. 100ms")
+	f.DurationVar(&opts.Jitter, "jitter", 0, "the delay varies by up to this much either way")
+	f.IntVar(&opts.LossPercent, "loss", 0, "percent of the frames lost, 1 to 99, for every process")
+	f.StringVar(&rate, "rate", "", "the agents' frames leave at most this fast, e.g. 1mbit, 500kbit")
+	f.BoolVar(&opts.Clear, "clear", false, "lift the runtime impairment")
 	return cmd
 }
 
