@@ -25,7 +25,7 @@ type fakeRuntime struct {
 	sends      int                              // agent send verbs run
 	// steps logs the helpers run and the agents told of faults, in order:
 	// "filter NODE ARGS" and "faults NODE JSON".
-	steps []string
+	steps      []string
 	mu         sync.Mutex
 	nextID     int
 	containers map[string]*engine.ContainerInfo // by ID
