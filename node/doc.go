@@ -120,20 +120,22 @@
 //
 // Neighbours that go away are accounted for so: one that stops says bye,
 // so that nothing more is sent to it (frames for it wait and are dropped
-// as link_down), and what it hears while it stops it still delivers, or
+// as node_down), and what it hears while it stops it still delivers, or
 // drops as stopped. A frame about to leave on a datagram link whose
 // neighbour is in doubt (see Links) is dropped as unconfirmed instead of
 // sent into the void; one for a link that is down waits in the queue. A
 // TCP link is vouched for by its connection and its heartbeats.
 //
-// The invariant covers what the agents themselves handle: a frame lost
-// inside the kernel after an agent wrote it is counted nowhere, and its
-// Send reports timeout. That is data in flight on a TCP connection that is
-// reset or cut, a datagram lost on a UDP link that is otherwise up, and
-// what was sent to a neighbour that died without a bye (killed, or cut
-// off) before its silence showed: at most the doubt interval (700ms) of
-// frames on a datagram link, the dead interval (4s) on a TCP one. Per-hop
-// acknowledgements would close that window; the agents do not have them.
+// What the kernel loses after an agent wrote it is accounted by per-hop
+// acknowledgements (ack.go): every data frame sent to a neighbour waits in
+// its link's ledger for an Ack frame; one that gets none is dropped, at
+// the node that sent it, when the link goes down (link_down, node_down) or
+// after the ack wait with the link up (unacked). A late ack revokes the
+// drop (Counters.Revoked), and acks of the last 15 s are sent again when a
+// link comes back up, in case a cut swallowed them. Runtime faults that
+// topo tells the agent of (faults.go: a cut, by link down, partition or a
+// neighbour stopped by topo; an impairment) drop frames for the link at
+// once with the fault's reason, or shape them by the link's own shaper.
 //
 // # Logs
 //

@@ -92,6 +92,7 @@ type NodeStatus struct {
 type LinkStatus struct {
 	Neighbor string `json:"neighbor"`
 	State    string `json:"state"`
+	Fault    string `json:"fault,omitempty"` // a runtime fault on it, as the agent knows it
 }
 
 // NodeStats are a node's message counters, as its agent counts them, and
@@ -225,7 +226,7 @@ func (o *Orchestrator) fillStats(ctx context.Context, c engine.ContainerInfo, n 
 		QueuedBytes: as.QueuedBytes, Outbox: as.Outbox}
 	for _, nb := range as.Neighbors {
 		n.Neighbors = append(n.Neighbors, nb.Name)
-		n.Links = append(n.Links, LinkStatus{Neighbor: nb.Name, State: nb.State})
+		n.Links = append(n.Links, LinkStatus{Neighbor: nb.Name, State: nb.State, Fault: nb.Fault})
 	}
 }
 

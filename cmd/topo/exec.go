@@ -72,7 +72,7 @@ func agentCommandError(node string, command []string) error {
 	if len(command) > 0 && command[0] == agent.Path {
 		return nil
 	}
-	verbs := []string{agent.VerbStats, agent.VerbReady, agent.VerbSend, agent.VerbDial, agent.VerbTrace}
+	verbs := []string{agent.VerbStats, agent.VerbReady, agent.VerbSend, agent.VerbDial, agent.VerbTrace, agent.VerbTraffic}
 	if len(command) > 0 && slices.Contains(verbs, command[0]) {
 		return usageError{fmt.Errorf("exec: node %s runs topo's agent: write the verb after its path, `topo exec %s -- %s %s`", node, node, agent.Path, command[0])}
 	}
@@ -84,6 +84,7 @@ func agentCommandError(node string, command []string) error {
 		{"send TO TEXT", "send a message, print its receipt"},
 		{"dial HOST:PORT", "can this node open a TCP connection there?"},
 		{"trace ADDR", "the IP path to ADDR, hop by hop"},
+		{"traffic on|off", "start or stop this node's background traffic"},
 	}
 	width := 0
 	for _, v := range usage {

@@ -4,7 +4,7 @@
 //
 //	offset size  field
 //	0      1     version (Version, currently 1)
-//	1      1     type (Data, Receipt, Hello, Token, Greeting, Bye)
+//	1      1     type (Data, Receipt, Hello, Token, Greeting, Bye, Ack)
 //	2      1     flags (bit 0 WantReceipt, bit 1 Delivered, bit 2 Sealed;
 //	             the rest must be 0)
 //	3      1     TTL, hops left
@@ -28,7 +28,9 @@
 // Hello introduces a TCP connection, and keeps TCP and datagram links
 // alive; Bye (type 6, added after the others) is what a stopping node
 // sends each neighbour, so that its links go down at once instead of when
-// the hellos stop. An agent older than Bye counts one as malformed.
+// the hellos stop. An agent older than Bye counts one as malformed. Ack
+// (type 7, added after Bye) tells the neighbour that sent a Data frame
+// that it arrived: Ref is the frame's ID, Payload its origin's name.
 //
 // Sealed (bit 2, added with Config.Secret) marks a frame proved with the
 // topology's secret: a trailer of TrailerLen bytes follows the payload,
