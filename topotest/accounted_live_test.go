@@ -26,7 +26,7 @@ func TestIntegrationFaultsAccounted(t *testing.T) {
 		{"partition", agent.ReasonPartition, func() { top.Partition(t, []string{"alpha", "bravo"}) }, func() { top.Heal(t) }},
 		{"loss", agent.ReasonLoss, func() { top.Impair(t, "alpha", "charlie", topotest.Impairment{LossPercent: 50}) },
 			func() { top.Impair(t, "alpha", "charlie", topotest.Impairment{}) }},
-		{"kill", agent.ReasonNodeDown, func() { killedAt = time.Now(); nodeAction(t, top, engine.ActionKill, "delta") },
+		{"kill", agent.ReasonNodeDown, func() { nodeAction(t, top, engine.ActionKill, "delta"); killedAt = time.Now() },
 			func() { top.StartNode(t, "delta") }},
 	} {
 		top.Traffic(t, true)
@@ -42,7 +42,7 @@ func TestIntegrationFaultsAccounted(t *testing.T) {
 			t.Errorf("after %s: no message dropped as %s: %v", sc.name, sc.reason, acc.Dropped)
 		}
 		for _, ev := range acc.Missing {
-			if ev.Node == "delta" && ev.Time.Before(killedAt) && killedAt.Sub(ev.Time) < 2*time.Second {
+			if ev.Node == "delta" && ev.Time.Before(killedAt) && killedAt.Sub(ev.Time) < 3*time.Second {
 				continue // queued in delta when it was killed
 			}
 			t.Errorf("after %s: message %s from %s to %s neither delivered nor dropped", sc.name, ev.ID, ev.Node, ev.Peer)
