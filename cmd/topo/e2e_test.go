@@ -158,6 +158,26 @@ func TestIntegrationEndToEnd(t *testing.T) {
 		t.Errorf("link up: %s", out)
 	}
 	topo(t, nil, "node", "-t", name, "restart", "spoke4").must(t, 0)
+	imp := topo(t, nil, "impair", "-t", name, "hub", "spoke2", "--delay", "250ms").must(t, 0)
+	if !strings.Contains(imp.stdout, "link hub–spoke2 impaired: delay=250ms") || !strings.Contains(imp.stderr, "no netem") {
+		t.Errorf("impair --delay: %s%s", imp.stdout, imp.stderr)
+	}
+	var slow agent.Receipt
+	decode(t, topo(t, nil, "send", "-t", name, "-o", "json", "hub", "spoke2", "slowly").must(t, 0).stdout, &slow)
+	if slow.RTTMs < 500 {
+		t.Errorf("send across a link delayed 250ms each way: %+v", slow)
+	}
+	if bad := topo(t, nil, "impair", "-t", name, "hub", "spoke2").must(t, 2); !strings.Contains(bad.stderr, "give --delay, --loss or --rate") {
+		t.Errorf("impair with nothing to do: %s", bad.stderr)
+	}
+	topo(t, nil, "impair", "-t", name, "--all", "--clear").must(t, 0)
+	if out := topo(t, nil, "impair", "-t", name, "hub", "spoke2", "--clear").must(t, 0).stdout; !strings.Contains(out, "no faults in force") {
+		t.Errorf("impair --clear: %s", out)
+	}
+	if out := topo(t, nil, "traffic", "-t", name, "off").must(t, 0).stdout; !strings.Contains(out, "background traffic off on 5 nodes") {
+		t.Errorf("traffic off: %s", out)
+	}
+	topo(t, nil, "traffic", "-t", name, "on").must(t, 0)
 
 	// IP follows the layout too: spoke1 reaches spoke3 through the hub.
 	var tr agent.TraceResult
