@@ -14,7 +14,7 @@ func main() {
 	// The first Ctrl-C cancels the work and lets it clean up; after it the
 	// signal is no longer caught, so a second one ends topo at once.
 	context.AfterFunc(ctx, stop)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	code := runAs(ctx, selfName(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }

@@ -39,6 +39,9 @@ type app struct {
 	stdout, stderr io.Writer
 	debug          bool
 	tty            func() bool // can a person be asked? nil: stdin and stderr are a terminal
+	// self is how the user started topo ("topo", "./topo", "go run
+	// ./cmd/topo"), for the commands topo suggests.
+	self string
 }
 
 func (a *app) logger() *slog.Logger {
@@ -51,7 +54,12 @@ func (a *app) logger() *slog.Logger {
 
 // run executes the topo command line and returns the process exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	return runAs(ctx, "topo", args, stdin, stdout, stderr)
+}
+
+// runAs is run for a topo the user started as self.
+func runAs(ctx context.Context, self string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, self: self}
 	root := newRootCmd(a)
 	root.SetArgs(args)
 	root.SetIn(stdin)

@@ -68,7 +68,7 @@ func (a *app) startSchedule(name, file string, faults []topology.ScheduledFault,
 	for _, f := range faults {
 		last = max(last, f.At+f.For)
 	}
-	fmt.Fprintf(a.stdout, "fault schedule: %d faults over the next %s; `topo logs -t %s faults` shows each step\n", len(faults), topology.FormatDuration(last), name)
+	fmt.Fprintf(a.stdout, "fault schedule: %d faults over the next %s; `%s logs -t %s faults` shows each step\n", len(faults), topology.FormatDuration(last), a.self, name)
 	return nil
 }
 

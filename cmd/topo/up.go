@@ -125,8 +125,8 @@ func printUpSummary(a *app, res *orchestrator.UpResult, took time.Duration) {
 	}
 	tw.Flush()
 	from, to := exampleSend(p)
-	fmt.Fprintf(a.stdout, "\nnext:\n  topo status %s\n  topo send -t %s %s %s hello\n  topo logs -t %s -f\n  topo down %s\n",
-		p.Name, p.Name, from, to, p.Name, p.Name)
+	fmt.Fprintf(a.stdout, "\nnext:\n  %[1]s status %[2]s\n  %[1]s send -t %[2]s %[3]s %[4]s hello\n  %[1]s logs -t %[2]s -f\n  %[1]s down %[2]s\n",
+		a.self, p.Name, from, to)
 }
 
 // exampleSend picks a pair whose path shows the layout: two spokes, two
