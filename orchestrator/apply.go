@@ -22,7 +22,7 @@ import (
 // ApplyOptions adjust Apply.
 type ApplyOptions struct {
 	MaxWorkers int           // engine calls in flight at once; DefaultMaxWorkers when 0
-	Timeout    time.Duration // for the whole of Apply; DefaultUpTimeout when 0
+	Timeout    time.Duration // for the whole of Apply; UpTimeout of its nodes when 0
 	Retain     bool          // keep what was created when Apply fails
 }
 
@@ -38,7 +38,7 @@ func (o *Orchestrator) Apply(ctx context.Context, d *Deployment, opts ApplyOptio
 	}
 	name := d.Plan.Name
 	if opts.Timeout == 0 {
-		opts.Timeout = DefaultUpTimeout
+		opts.Timeout = UpTimeout(len(d.Plan.Nodes))
 	}
 	if opts.MaxWorkers <= 0 {
 		opts.MaxWorkers = DefaultMaxWorkers

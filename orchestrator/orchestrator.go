@@ -20,7 +20,10 @@ import (
 // Defaults.
 const (
 	DefaultMaxWorkers = 8
-	DefaultUpTimeout  = 2 * time.Minute
+	// DefaultUpTimeout bounds an up of up to 60 nodes; a bigger topology
+	// gets upTimePerNode for each of its nodes (see UpTimeout).
+	DefaultUpTimeout = 2 * time.Minute
+	upTimePerNode    = 2 * time.Second
 	// nodeMemory and nodePids cap every built-in node: the agent is small.
 	nodeMemory = 64 << 20
 	nodePids   = 128
@@ -78,4 +81,12 @@ func (o *Orchestrator) NodeImage(ctx context.Context) (string, error) {
 		return "", errors.New("node image: no way to build it was configured")
 	}
 	return o.nodeImage(ctx)
+}
+
+// UpTimeout is the default bound of an up of a topology of n nodes: two
+// minutes, or two seconds a node, whichever is longer. This engine starts
+// containers one after another, each slower as more run, so a bus of 250
+// needs several minutes.
+func UpTimeout(n int) time.Duration {
+	return max(DefaultUpTimeout, time.Duration(n)*upTimePerNode)
 }

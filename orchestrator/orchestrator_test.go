@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
@@ -352,5 +353,14 @@ func TestRollbackRemovesOnlyWhatItCreated(t *testing.T) {
 	}
 	if c, n := f.counts(); c != 1 || n != 0 {
 		t.Errorf("left %d containers and %d networks, want only the other up's container", c, n)
+	}
+}
+
+// TestUpTimeout: two minutes up to 60 nodes, two seconds a node above.
+func TestUpTimeout(t *testing.T) {
+	for n, want := range map[int]time.Duration{1: 2 * time.Minute, 60: 2 * time.Minute, 100: 200 * time.Second, 250: 500 * time.Second} {
+		if got := orchestrator.UpTimeout(n); got != want {
+			t.Errorf("UpTimeout(%d) = %v, want %v", n, got, want)
+		}
 	}
 }

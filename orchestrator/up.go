@@ -14,7 +14,7 @@ import (
 type UpOptions struct {
 	Name       string        // overrides the topology's name
 	MaxWorkers int           // engine calls in flight at once; DefaultMaxWorkers when 0
-	Timeout    time.Duration // for the whole of Up; DefaultUpTimeout when 0
+	Timeout    time.Duration // for the whole of Up; UpTimeout of its nodes when 0
 	Retain     bool          // keep what was created when Up fails
 }
 
@@ -59,7 +59,7 @@ func (o *Orchestrator) Up(ctx context.Context, t *topology.Topology, opts UpOpti
 		name = t.Name
 	}
 	if opts.Timeout == 0 {
-		opts.Timeout = DefaultUpTimeout
+		opts.Timeout = UpTimeout(len(t.Nodes))
 	}
 	if err := o.rt.Ping(ctx); err != nil {
 		return nil, err

@@ -52,7 +52,7 @@ take now, prints that plan, and creates nothing.`,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Name, "name", "", "run under this name instead of the file's")
 	fl.IntVar(&opts.MaxWorkers, "max-workers", orchestrator.DefaultMaxWorkers, "engine calls in flight at once")
-	fl.DurationVar(&opts.Timeout, "timeout", orchestrator.DefaultUpTimeout, "give up (and roll back) after this long")
+	fl.DurationVar(&opts.Timeout, "timeout", 0, "give up (and roll back) after this long (default 2m, or 2s a node above 60 nodes)")
 	fl.BoolVar(&opts.Retain, "retain", false, "keep what was created when up fails, for debugging")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan up would apply, with the subnets it would take, and create nothing")
 	outputFlag(cmd, &f.output, "text", "text", "json")
@@ -60,7 +60,7 @@ take now, prints that plan, and creates nothing.`,
 }
 
 func (a *app) up(ctx context.Context, file string, opts orchestrator.UpOptions, f upFlags) error {
-	if opts.Timeout <= 0 || opts.MaxWorkers < 1 {
+	if opts.Timeout < 0 || opts.MaxWorkers < 1 {
 		return usageError{errors.New("up: --timeout and --max-workers must be positive")}
 	}
 	if opts.Name != "" {
