@@ -320,8 +320,8 @@ func (e *exporter) header() string {
 	} else {
 		line("The subnets are fixed. If another network")
 	}
-	line("already uses one, set network.pool in the topology file to a free")
-	line("block and export again.")
+	line("uses one by the time this file runs, export again: topo export")
+	line("steers clear of the engine's networks (unless --offline).")
 	return strings.TrimSuffix(b.String(), "\n")
 }
 

@@ -42,13 +42,9 @@ func (o *Orchestrator) Plan(ctx context.Context, t *topology.Topology, opts Plan
 	if t == nil {
 		return nil, errors.New("plan: no topology")
 	}
-	nets, err := o.rt.ListNetworks(ctx, nil)
+	avoid, err := o.Subnets(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
-	}
-	var avoid []netip.Prefix
-	for _, n := range nets {
-		avoid = append(avoid, n.Subnets...)
 	}
 	p, err := topology.BuildPlan(t, topology.PlanOptions{Name: opts.Name, Avoid: avoid})
 	if err != nil {
@@ -83,4 +79,18 @@ func checkSubnetsFree(d *Deployment, nets []engine.NetworkInfo) error {
 		}
 	}
 	return nil
+}
+
+// Subnets are the subnets of every network on the engine now, which a plan
+// steers clear of.
+func (o *Orchestrator) Subnets(ctx context.Context) ([]netip.Prefix, error) {
+	nets, err := o.rt.ListNetworks(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []netip.Prefix
+	for _, n := range nets {
+		out = append(out, n.Subnets...)
+	}
+	return out, nil
 }

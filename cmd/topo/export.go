@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 
@@ -28,8 +30,9 @@ func newExportCmd(a *app) *cobra.Command {
 }
 
 type exportComposeFlags struct {
-	output string
-	name   string
+	output  string
+	name    string
+	offline bool
 }
 
 func newExportComposeCmd(a *app) *cobra.Command {
@@ -44,7 +47,9 @@ least-privilege settings. topo status, send, logs and down work on it as on
 a topology topo started.
 
 Its nodes run the local image topo-node:latest: make it with ` + "`topo build`" + `.
-Subnets are those of ` + "`topo validate --plan`" + `, fixed in the file. Link
+Its subnets are fixed in the file: chosen, as topo up would choose them, to
+steer clear of the networks on this engine now; --offline takes the file's
+plan alone, as ` + "`topo validate --plan`" + ` prints it, without asking the engine. Link
 impairments (delay, jitter, loss, rate) travel in each node's config
 (TOPO_NODE_CONFIG), and the agents apply them, as under topo up.
 
@@ -58,22 +63,40 @@ rather than exported as a different topology.`,
 		Args:              args(cobra.ExactArgs(1)),
 		ValidArgsFunction: yamlFiles,
 		RunE: func(cmd *cobra.Command, files []string) error {
-			return a.exportCompose(files[0], f)
+			return a.exportCompose(cmd.Context(), files[0], f)
 		},
 	}
 	cmd.Flags().StringVarP(&f.output, "output", "o", "", "write the compose file to this path instead of stdout")
+	cmd.Flags().BoolVar(&f.offline, "offline", false, "plan from the file alone, without steering clear of this engine's networks")
 	cmd.Flags().StringVar(&f.name, "name", "", "export under this name instead of the file's")
 	return cmd
 }
 
-func (a *app) exportCompose(file string, f exportComposeFlags) error {
-	return a.exportComposeWith(compose.Export, file, f)
+func (a *app) exportCompose(ctx context.Context, file string, f exportComposeFlags) error {
+	var avoid []netip.Prefix
+	if !f.offline {
+		var err error
+		if avoid, err = a.engineSubnets(ctx); err != nil {
+			fmt.Fprintf(a.stderr, "note: %v; the subnets are the file's plan, as with --offline\n", err)
+		}
+	}
+	return a.exportComposeWith(compose.Export, file, f, avoid)
+}
+
+// engineSubnets are the subnets the engine's networks use now.
+func (a *app) engineSubnets(ctx context.Context) ([]netip.Prefix, error) {
+	o, closeFn, err := a.open(ctx, false)
+	defer closeFn()
+	if err != nil {
+		return nil, err
+	}
+	return o.Subnets(ctx)
 }
 
 // exportComposeWith is exportCompose with the exporter given, so that a
 // test can reach the refusal of what compose cannot express: no topology
 // file holds such a thing today.
-func (a *app) exportComposeWith(export func(*topology.Plan, compose.Options) ([]byte, error), file string, f exportComposeFlags) error {
+func (a *app) exportComposeWith(export func(*topology.Plan, compose.Options) ([]byte, error), file string, f exportComposeFlags, avoid []netip.Prefix) error {
 	if f.name != "" {
 		if err := topology.CheckName(f.name); err != nil {
 			return usageError{fmt.Errorf("export compose: --name %w", err)}
@@ -83,7 +106,7 @@ func (a *app) exportComposeWith(export func(*topology.Plan, compose.Options) ([]
 	if err != nil {
 		return err
 	}
-	plan, err := topology.BuildPlan(t, topology.PlanOptions{Name: f.name})
+	plan, err := topology.BuildPlan(t, topology.PlanOptions{Name: f.name, Avoid: avoid})
 	if err != nil {
 		return err
 	}

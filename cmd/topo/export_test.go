@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,12 +15,14 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/topo-dev/topo/compose"
+	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/internal/livetest"
 	"github.com/topo-dev/topo/internal/textdiff"
 	"github.com/topo-dev/topo/topology"
 )
 
 // regenerate is how a developer brings compose.yaml up to date.
-const regenerate = "go run ./cmd/topo export compose topologies/client-server.yaml -o compose.yaml"
+const regenerate = "go run ./cmd/topo export compose --offline topologies/client-server.yaml -o compose.yaml"
 
 // TestComposeYAMLIsCurrent keeps the repository's compose.yaml identical to
 // the export of the client-server example, made the way a user makes it
@@ -29,7 +33,7 @@ func TestComposeYAMLIsCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v; create it with:\n  %s", err, regenerate)
 	}
-	code, out, errOut := runCLI(t, "export", "compose", "topologies/client-server.yaml")
+	code, out, errOut := runCLI(t, "export", "compose", "--offline", "topologies/client-server.yaml")
 	if code != 0 {
 		t.Fatalf("topo export compose topologies/client-server.yaml: exit %d\n%s\ncompose.yaml must be this example's export: make the example exportable, then run:\n  %s", code, errOut, regenerate)
 	}
@@ -38,7 +42,7 @@ func TestComposeYAMLIsCurrent(t *testing.T) {
 	}
 	// Written to a file, the export is the same bytes.
 	tmp := filepath.Join(t.TempDir(), "compose.yaml")
-	if code, _, errOut := runCLI(t, "export", "compose", "topologies/client-server.yaml", "-o", tmp); code != 0 {
+	if code, _, errOut := runCLI(t, "export", "compose", "--offline", "topologies/client-server.yaml", "-o", tmp); code != 0 {
 		t.Fatalf("export -o: exit %d: %s", code, errOut)
 	}
 	if got, _ := os.ReadFile(tmp); !bytes.Contains(got, []byte("version: \"2.4\"")) {
@@ -85,7 +89,7 @@ func TestExportCompose(t *testing.T) {
 		},
 		{
 			name:   "impairments travel in the node config",
-			args:   []string{"export", "compose", "../../topologies/ring.yaml"},
+			args:   []string{"export", "compose", "--offline", "../../topologies/ring.yaml"},
 			stdout: []string{"container_name: ring-node1", `"name":"node1-node2","addr":"10.210.0.2","subnet":"10.210.0.0/29","impairment":{"delay":"10ms"}`},
 		},
 		{
@@ -181,7 +185,7 @@ func TestExportComposeRefused(t *testing.T) {
 	for _, output := range []string{"", filepath.Join(t.TempDir(), "compose.yaml")} {
 		var stdout, stderr bytes.Buffer
 		a := &app{stdout: &stdout, stderr: &stderr}
-		err := a.exportComposeWith(renamed, file, exportComposeFlags{output: output})
+		err := a.exportComposeWith(renamed, file, exportComposeFlags{output: output}, nil)
 		var ue usageError
 		if !errors.As(err, &ue) || !errors.Is(err, compose.ErrUnsupported) {
 			t.Fatalf("-o %q: error %v, want a usageError (exit 2) wrapping compose.ErrUnsupported", output, err)
@@ -203,7 +207,7 @@ func TestExportComposeRefused(t *testing.T) {
 	// The same path with the real exporter exports.
 	var stdout bytes.Buffer
 	a := &app{stdout: &stdout, stderr: io.Discard}
-	if err := a.exportComposeWith(compose.Export, file, exportComposeFlags{}); err != nil || stdout.Len() == 0 {
+	if err := a.exportComposeWith(compose.Export, file, exportComposeFlags{}, nil); err != nil || stdout.Len() == 0 {
 		t.Errorf("export of %s: %v, %d bytes", file, err, stdout.Len())
 	}
 }
@@ -225,4 +229,63 @@ func TestLabelPath(t *testing.T) {
 			t.Errorf("labelPath(%q, %q) = %q, want %q", tt.file, tt.output, got, tt.want)
 		}
 	}
+}
+
+// TestIntegrationExportSteersClear: with a network on the engine that
+// holds the file plan's first subnet, the export takes other subnets, clear
+// of every network on the engine, as up would; --offline keeps the file's
+// plan.
+func TestIntegrationExportSteersClear(t *testing.T) {
+	livetest.Require(t)
+	rt := livetest.Runtime(t)
+	ctx := context.Background()
+	code, offline, errOut := runCLI(t, "export", "compose", "--offline", "../../topologies/star.yaml")
+	if code != 0 || !strings.Contains(offline, `subnet: "10.210.0.0/29"`) {
+		t.Fatalf("export --offline: exit %d, want the file's plan (10.210.0.0/29): %s\n%s", code, errOut, offline)
+	}
+	// Take the file plan's first subnet, unless a network has it already.
+	first := netip.MustParsePrefix("10.210.0.0/29")
+	id, err := rt.CreateNetwork(ctx, engine.NetworkSpec{Name: livetest.Name(t, "taken"), Subnet: first,
+		Gateway: netip.MustParseAddr("10.210.0.1"), Labels: map[string]string{engine.LabelTopology: livetest.Name(t, "taken")}})
+	if err == nil {
+		t.Cleanup(func() { _ = rt.RemoveNetwork(context.Background(), id) })
+	}
+
+	code, out, errOut := runCLI(t, "export", "compose", "../../topologies/star.yaml")
+	if code != 0 {
+		t.Fatalf("export: exit %d: %s", code, errOut)
+	}
+	nets, err := rt.ListNetworks(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subnets := composeSubnets(t, out)
+	if len(subnets) != 4 || slices.Contains(subnets, first) {
+		t.Errorf("export subnets %v: want 4, none of them %s", subnets, first)
+	}
+	for _, sn := range subnets {
+		for _, n := range nets {
+			for _, used := range n.Subnets {
+				if used.Overlaps(sn) {
+					t.Errorf("the export's subnet %s overlaps %s of network %s", sn, used, n.Name)
+				}
+			}
+		}
+	}
+}
+
+// composeSubnets are the subnets a compose file's networks declare.
+func composeSubnets(t *testing.T, file string) []netip.Prefix {
+	t.Helper()
+	var out []netip.Prefix
+	for _, line := range strings.Split(file, "\n") {
+		if _, v, ok := strings.Cut(strings.TrimSpace(line), "subnet: "); ok {
+			p, err := netip.ParsePrefix(strings.Trim(v, `"`))
+			if err != nil {
+				t.Fatalf("subnet %q: %v", v, err)
+			}
+			out = append(out, p)
+		}
+	}
+	return out
 }
