@@ -35,21 +35,27 @@ func (c *Client) CreateNetwork(ctx context.Context, spec engine.NetworkSpec) (st
 	return resp.ID, nil
 }
 
+// networkReleaseWait is how long RemoveNetwork asks again while the engine
+// still holds endpoints of removed containers.
+const networkReleaseWait = 30 * time.Second
+
 // RemoveNetwork removes a network by ID or name. ErrNotFound when it is
 // gone, ErrConflict when containers are still attached.
 func (c *Client) RemoveNetwork(ctx context.Context, id string) error {
 	ctx, cancel := c.call(ctx)
 	defer cancel()
 	// A loaded engine releases the endpoints of containers it has just
-	// removed a moment later: "active endpoints" right after the last
-	// container went is asked again a few times before it is an error.
+	// removed a while later, the longer the more there were (seconds after
+	// a hundred): "active endpoints" right after the last container went
+	// is asked again, for up to networkReleaseWait, before it is an error.
 	var err error
-	for wait := 100 * time.Millisecond; ; wait *= 2 {
+	deadline := time.Now().Add(networkReleaseWait)
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
 		err = c.api.NetworkRemove(ctx, id)
 		if err == nil || sentinelFor(err) != nil || !containsFold(err.Error(), "active endpoints") {
 			break
 		}
-		if wait > 2*time.Second {
+		if time.Now().Add(wait).After(deadline) {
 			return wrapAs(fmt.Sprintf("remove network %q", id), engine.ErrConflict, err)
 		}
 		select {

@@ -143,10 +143,16 @@ func (l *link) settle(now time.Time, stopping bool) {
 }
 
 // unackedAfter is how long an ack may take on a link that stays up: the
-// way there and back under the segment's impairment and the link's
-// runtime one, and a margin for a busy node. Call with l.mu held.
+// ack wait or the link's dead interval, whichever is longer, and the way
+// there and back under the segment's impairment and the link's runtime
+// one. Call with l.mu held.
 func (l *link) unackedAfter() time.Duration {
-	d := l.a.o.ackWait
+	// A neighbour that is alive but slow (a loaded machine, a big shared
+	// segment) gets as long as its link's liveness gives it.
+	d := max(l.a.o.ackWait, l.dead)
+	if l.kind == kindTCP {
+		d = max(l.a.o.ackWait, l.a.o.deadAfter)
+	}
 	for _, sh := range []*shaper{l.seg.shaper, l.rt} {
 		if sh != nil {
 			imp := sh.impairment()
@@ -219,6 +225,10 @@ func (a *Agent) sendAck(l *link, k ackKey) {
 	af := &frame.Frame{Type: frame.Ack, Ref: k.id, Source: a.name, Destination: l.name(), NextHop: l.name(),
 		Path: []string{a.name}, Payload: []byte(k.src)}
 	if l.kind != kindTCP {
+		// On a shared segment it is put on the segment, like every frame
+		// there: a unicast to each neighbour would need an ARP entry per
+		// pair, and the kernel's neighbour table is one for all network
+		// namespaces (1024 entries by default), which a bus of 100 fills.
 		b, err := frame.Encode(af)
 		if err == nil {
 			err = l.write(nil, b)

@@ -68,15 +68,16 @@ func TestLateAckRevokesDrop(t *testing.T) {
 }
 
 // TestUnackedOnLinkUp: a frame that the neighbour never acknowledges,
-// while its link stays up, is dropped as unacked once the wait (and twice
-// the link's delay) is over, not before.
+// while its link stays up, is dropped as unacked once the wait (here longer
+// than the link's dead interval, 1.5s) and twice the link's delay are
+// over, not before.
 func TestUnackedOnLinkUp(t *testing.T) {
 	cfg := &agent.Config{Version: agent.ConfigVersion, Name: "a", Layout: LayoutP2P, Port: 7000,
 		Traffic:   agent.Traffic{Protocol: "udp"},
 		Segments:  []agent.Segment{{Name: "ab", Addr: "127.0.0.1", Impairment: agent.Impairment{Delay: agent.Duration(time.Second)}}},
 		Neighbors: []agent.Neighbor{{Name: "b", Addr: "127.0.0.1", Port: 7001}},
 		Routes:    map[string]string{"b": "b"}}
-	a, err := New(cfg, WithControlSocket(""), WithAckWait(time.Second))
+	a, err := New(cfg, WithControlSocket(""), WithAckWait(2*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,11 +88,11 @@ func TestUnackedOnLinkUp(t *testing.T) {
 	f := a.newData("b", []byte("hi"), false)
 	l.sending(hold(f, nil))
 	sent := time.Now()
-	l.settle(sent.Add(2900*time.Millisecond), false)
+	l.settle(sent.Add(3900*time.Millisecond), false)
 	if n := l.inFlight(); n != 1 {
-		t.Fatalf("dropped before 1s + 2×1s delay: in flight %d", n)
+		t.Fatalf("dropped before 2s + 2×1s delay: in flight %d", n)
 	}
-	l.settle(sent.Add(3100*time.Millisecond), false)
+	l.settle(sent.Add(4100*time.Millisecond), false)
 	if c := a.Stats().Counters; c.DroppedByReason[agent.ReasonUnacked] != 1 || l.inFlight() != 0 {
 		t.Errorf("after the wait: dropped %v, in flight %d; want one unacked", c.DroppedByReason, l.inFlight())
 	}

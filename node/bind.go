@@ -52,6 +52,7 @@ func (a *Agent) listenSegment(ctx context.Context, lc *net.ListenConfig, s *segm
 		return err
 	}
 	s.udp = pc.(*net.UDPConn)
+	datagramBuffers(s.udp)
 	if s.bcast.IsValid() {
 		blc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
 			return errors.Join(allowBroadcast(c), shareAddr(c))
@@ -61,8 +62,24 @@ func (a *Agent) listenSegment(ctx context.Context, lc *net.ListenConfig, s *segm
 			return fmt.Errorf("broadcast socket: %w", err)
 		}
 		s.bconn = bp.(*net.UDPConn)
+		datagramBuffers(s.bconn)
 	}
 	return nil
+}
+
+// datagramSocketBuffer is the send and receive buffer an agent asks for on
+// its UDP sockets: the kernel gives at most net.core.rmem_max and wmem_max
+// (4 MiB on Docker's usual hosts, 208 KiB by default). The default buffer
+// holds about 160 datagrams, which a big shared segment delivers in a
+// fraction of a second, and an agent on a loaded machine may not run for
+// longer: the rest were lost in the kernel (RcvbufErrors).
+const datagramSocketBuffer = 4 << 20
+
+// datagramBuffers asks for bigger socket buffers; what the kernel refuses
+// leaves the defaults, which work, only less well under load.
+func datagramBuffers(c *net.UDPConn) {
+	_ = c.SetReadBuffer(datagramSocketBuffer)
+	_ = c.SetWriteBuffer(datagramSocketBuffer)
 }
 
 // retryBind retries fn while the address is not (yet) on any interface.

@@ -1,0 +1,47 @@
+package orchestrator_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/topo-dev/topo/internal/livetest"
+	"github.com/topo-dev/topo/orchestrator"
+)
+
+// TestIntegrationBus100 brings up a bus of 100 nodes with default
+// traffic: every node ready, a message across, and all of it removed.
+// It measures nothing: go run ./bench does.
+func TestIntegrationBus100(t *testing.T) {
+	t.Parallel()
+	o := livetest.Engine(t)
+	file := filepath.Join(t.TempDir(), "bus100.yaml")
+	if err := os.WriteFile(file, []byte("layout: bus\nnodes: 100\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	res := up(t, o, load(t, file), "bus100")
+	t.Logf("a bus of 100 up and ready in %v", time.Since(start).Round(time.Second))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	st, err := o.Status(ctx, res.Name, orchestrator.StatusOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready := 0
+	for _, n := range st.Nodes {
+		if n.Ready {
+			ready++
+		}
+	}
+	if len(st.Nodes) != 100 || ready != 100 {
+		t.Errorf("status: %d nodes, %d ready; want 100 of 100", len(st.Nodes), ready)
+	}
+	r, err := o.Send(ctx, res.Name, orchestrator.SendOptions{From: "node1", To: "node100", Text: "across the bus"})
+	if err != nil || !r.Delivered {
+		t.Errorf("send node1 → node100: %+v, %v", r, err)
+	}
+}
