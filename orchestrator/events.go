@@ -29,6 +29,9 @@ type Progress struct {
 	Elapsed  time.Duration // for a finished phase; how long so far, for a wait
 	// Waiting names what a phase still waits for: the nodes not ready yet.
 	Waiting []string
+	// LinksDown are, for the first few nodes in Waiting, the neighbours
+	// their links are still down to.
+	LinksDown map[string][]string
 }
 
 func (o *Orchestrator) emit(e Progress) { o.progress(e) }

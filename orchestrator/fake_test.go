@@ -19,6 +19,7 @@ import (
 // labels. Hooks let a test make one call fail.
 type fakeRuntime struct {
 	readyDelay time.Duration                    // how long an agent takes to say it is ready
+	downLinks  []string                         // neighbours every agent's stats say are down
 	actions    []string                         // "action container", in order
 	helpers    []engine.ContainerSpec           // helpers run, in order
 	failHelper func(engine.ContainerSpec) error // when set, asked before each helper; an error exits it with 1
@@ -273,7 +274,11 @@ func (f *fakeRuntime) Exec(_ context.Context, id string, cmd []string, stdout, _
 		time.Sleep(f.readyDelay)
 		return f.ready, nil
 	case "stats":
-		fmt.Fprintf(stdout, `{"name":%q,"ready":true,"counters":{"originated":1,"delivered":2},"neighbors":[{"name":"x","state":"up"}]}`, c.Labels[engine.LabelNode])
+		nbs := `{"name":"x","state":"up"}`
+		for _, d := range f.downLinks {
+			nbs += fmt.Sprintf(`,{"name":%q,"state":"down"}`, d)
+		}
+		fmt.Fprintf(stdout, `{"name":%q,"ready":true,"counters":{"originated":1,"delivered":2},"neighbors":[%s]}`, c.Labels[engine.LabelNode], nbs)
 		return 0, nil
 	case "faults":
 		f.mu.Lock()

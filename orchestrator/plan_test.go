@@ -179,6 +179,7 @@ func TestUpSaysWhatItWaitsFor(t *testing.T) {
 	defer func() { *orchestrator.ReadyEvery = old }()
 	f := newFake()
 	f.readyDelay = 150 * time.Millisecond
+	f.downLinks = []string{"hub"}
 	var mu sync.Mutex
 	var waits []orchestrator.Progress
 	o := orchestrator.New(f,
@@ -201,5 +202,9 @@ func TestUpSaysWhatItWaitsFor(t *testing.T) {
 	first := waits[0]
 	if len(first.Waiting) == 0 || first.Total != 5 || first.Done+len(first.Waiting) != 5 || first.Elapsed <= 0 {
 		t.Errorf("first wait report: %+v", first)
+	}
+	// It also says, for a few of them, which links are still down.
+	if n := first.Waiting[0]; len(first.LinksDown[n]) != 1 || first.LinksDown[n][0] != "hub" {
+		t.Errorf("links down in the first wait report: %v, want %s's link to hub", first.LinksDown, n)
 	}
 }

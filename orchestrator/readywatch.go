@@ -1,10 +1,16 @@
 package orchestrator
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/topo-dev/topo/agent"
+	"github.com/topo-dev/topo/engine"
 )
 
 // readyEvery is how often up says which nodes it still waits for.
@@ -39,7 +45,8 @@ func (u *upRun) watchReady(ctx context.Context, nodes []string) *readyWatch {
 				w.mu.Unlock()
 				if len(waiting) > 0 {
 					u.o.emit(Progress{Topology: u.name, Phase: PhaseReady, Status: "waiting", Waiting: waiting,
-						Done: len(nodes) - len(waiting), Total: len(nodes), Elapsed: time.Since(start)})
+						Done: len(nodes) - len(waiting), Total: len(nodes), Elapsed: time.Since(start),
+						LinksDown: u.linksDown(ctx, waiting)})
 				}
 			}
 		}
@@ -56,3 +63,28 @@ func (w *readyWatch) done(node string) {
 
 // stop ends the reports.
 func (w *readyWatch) stop() { w.once.Do(func() { close(w.stopped) }) }
+
+// linksShown is how many waiting nodes a report asks which links are down.
+const linksShown = 3
+
+// linksDown asks the first few waiting nodes' agents which of their links
+// are down, briefly; a node that does not answer is left out.
+func (u *upRun) linksDown(ctx context.Context, waiting []string) map[string][]string {
+	out := map[string][]string{}
+	for _, n := range waiting[:min(len(waiting), linksShown)] {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		var stdout bytes.Buffer
+		code, err := u.o.rt.Exec(ctx, engine.ContainerName(u.name, n), agent.StatsCommand(), &stdout, io.Discard)
+		cancel()
+		var st agent.Stats
+		if err != nil || code != 0 || json.Unmarshal(stdout.Bytes(), &st) != nil {
+			continue
+		}
+		for _, nb := range st.Neighbors {
+			if nb.State == "down" {
+				out[n] = append(out[n], nb.Name)
+			}
+		}
+	}
+	return out
+}

@@ -31,6 +31,11 @@ func (p *progress) event(e orchestrator.Progress) {
 	defer p.mu.Unlock()
 	if e.Status == "waiting" && len(e.Waiting) > 0 {
 		fmt.Fprintf(p.w, "%s %d/%d: waiting %s for %s\n", e.Phase, e.Done, e.Total, e.Elapsed.Round(time.Second), waitingFor(e.Waiting))
+		for _, n := range e.Waiting {
+			if down := e.LinksDown[n]; len(down) > 0 {
+				fmt.Fprintf(p.w, "  %s: links down to %s\n", n, waitingFor(down))
+			}
+		}
 		return
 	}
 	if e.Status == "waiting" {

@@ -25,4 +25,11 @@ func TestProgressShowsTheWait(t *testing.T) {
 			t.Errorf("got %q, want %q", b.String(), tc.want)
 		}
 	}
+	var b bytes.Buffer
+	newProgress(&b).event(orchestrator.Progress{Topology: "t", Phase: orchestrator.PhaseReady, Status: "waiting",
+		Waiting: []string{"spoke3", "spoke4"}, LinksDown: map[string][]string{"spoke3": {"hub"}}, Done: 3, Total: 5,
+		Elapsed: 12300 * time.Millisecond})
+	if want := "ready 3/5: waiting 12s for spoke3, spoke4\n  spoke3: links down to hub\n"; b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
+	}
 }
