@@ -83,8 +83,9 @@ func (u *upRun) fail(ctx context.Context, err error) error {
 	switch {
 	case ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("up %s: timed out after %s and removed what it created (raise --timeout?): %w", name, u.opts.Timeout, err)
-	case errors.Is(err, context.Canceled):
-		return fmt.Errorf("up %s: interrupted; removed what it created: %w", name, err)
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled):
+		// The calls it cut short say so in the engine's words: one line is enough.
+		return fmt.Errorf("up %s: interrupted; removed what it created: %w", name, context.Canceled)
 	}
 	return fmt.Errorf("up %s: %w", name, err)
 }
@@ -319,6 +320,9 @@ func (u *upRun) forEach(ctx context.Context, p Phase, items []string, f func(ctx
 			status := "done"
 			if err != nil {
 				status = "failed"
+			}
+			if err != nil && ctx.Err() != nil {
+				return err // cut short by an interruption or another's failure, which is told once
 			}
 			u.o.emit(Progress{Topology: u.name, Phase: p, Resource: item, Status: status, Done: int(done.Add(1)), Total: len(items), Err: err})
 			return err
