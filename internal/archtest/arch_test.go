@@ -118,6 +118,12 @@ var importRules = []importRule{
 		deny:  []string{allOurs},
 		allow: []string{ours("engine"), ours("topology"), ours("orchestrator"), ours("nodeimage")},
 	},
+	{
+		name:  "ui imports of ours only engine, agent, topology and orchestrator, never an engine implementation",
+		from:  []string{ours("ui")},
+		deny:  []string{allOurs},
+		allow: []string{ours("engine"), ours("agent"), ours("topology"), ours("orchestrator")},
+	},
 }
 
 // goFile is what the import rules need of one file.
@@ -412,6 +418,8 @@ func TestImportRuleRejects(t *testing.T) {
 		{"orchestrator imports", goFile{"orchestrator/up.go", ours("orchestrator"), []string{ours("engine"), ours("agent"), ours("topology"), ours("wiring"), ours("internal/flock")}}, false},
 		{"compose imports", goFile{"compose/compose.go", ours("compose"), []string{ours("docker")}}, true},
 		{"compose imports", goFile{"compose/compose.go", ours("compose"), []string{ours("engine"), ours("nodeimage"), ours("orchestrator"), ours("topology")}}, false},
+		{"ui imports", goFile{"ui/server.go", ours("ui"), []string{ours("docker")}}, true},
+		{"ui imports", goFile{"ui/server.go", ours("ui"), []string{ours("engine"), ours("agent"), ours("topology"), ours("orchestrator")}}, false},
 	}
 	for _, c := range cases {
 		r := ruleNamed(t, c.rule)

@@ -1,0 +1,142 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/topo-dev/topo/agent"
+	"github.com/topo-dev/topo/orchestrator"
+)
+
+// message is one server-sent event: its type and its JSON data.
+type message struct {
+	Type string
+	Data []byte
+}
+
+// subBuffer bounds what a page may fall behind by; past it the page
+// misses messages, and is told how many.
+const subBuffer = 512
+
+// statusEvery is how often a feed sends the topology's status.
+const statusEvery = 2 * time.Second
+
+// feed follows one running topology, its nodes' merged log and its status,
+// once for every page that shows it, and hands each page what it says
+// through a bounded buffer: a page that does not keep up misses messages
+// rather than holding memory.
+type feed struct {
+	name   string
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	subs    map[chan message]*int // each page's channel and what it missed
+	stopped bool
+}
+
+// source is what a feed reads: the orchestrator, or a stand-in in tests.
+type source interface {
+	Logs(ctx context.Context, name string, opts orchestrator.LogsOptions, fn func(orchestrator.LogLine) error) error
+	Status(ctx context.Context, name string, opts orchestrator.StatusOptions) (*orchestrator.Status, error)
+}
+
+func startFeed(src source, name string, m *model) *feed {
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &feed{name: name, cancel: cancel, subs: map[chan message]*int{}}
+	go f.follow(ctx, src, m)
+	go f.poll(ctx, src)
+	return f
+}
+
+// follow turns the nodes' new log lines into animations and log lines.
+func (f *feed) follow(ctx context.Context, src source, m *model) {
+	opts := orchestrator.LogsOptions{Follow: true, Tail: orchestrator.TailNone}
+	for ctx.Err() == nil {
+		_ = src.Logs(ctx, f.name, opts, func(l orchestrator.LogLine) error {
+			ev := agent.ParseEvent(l.Node, l.Text)
+			if a, ok := m.animate(ev); ok {
+				f.publish("anim", a)
+			}
+			f.publish("log", map[string]string{"node": l.Node, "text": ev.Text(), "event": ev.Event})
+			return nil
+		})
+		// The stream ends when a node restarts; follow again.
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// poll sends the topology's status every statusEvery.
+func (f *feed) poll(ctx context.Context, src source) {
+	t := time.NewTicker(statusEvery)
+	defer t.Stop()
+	for {
+		st, err := src.Status(ctx, f.name, orchestrator.StatusOptions{})
+		if err == nil {
+			f.publish("status", st)
+		} else if ctx.Err() == nil {
+			f.publish("error", map[string]string{"error": err.Error()})
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// publish hands v to every page, as much as each has room for.
+func (f *feed) publish(typ string, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	msg := message{Type: typ, Data: b}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for ch, missed := range f.subs {
+		select {
+		case ch <- msg:
+		default:
+			*missed++
+		}
+	}
+}
+
+// subscribe adds a page; it reports false once the feed has stopped.
+func (f *feed) subscribe() (chan message, func() int, bool) {
+	ch := make(chan message, subBuffer)
+	missed := new(int)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.stopped {
+		return nil, nil, false
+	}
+	f.subs[ch] = missed
+	take := func() int {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		n := *missed
+		*missed = 0
+		return n
+	}
+	return ch, take, true
+}
+
+// unsubscribe removes a page, and stops the feed when it was the last: it
+// reports whether it did.
+func (f *feed) unsubscribe(ch chan message) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.subs, ch)
+	if len(f.subs) == 0 && !f.stopped {
+		f.stopped = true
+		f.cancel()
+		return true
+	}
+	return false
+}
