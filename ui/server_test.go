@@ -41,7 +41,9 @@ func (f *fakeTopo) Link(context.Context, string, orchestrator.LinkOptions) ([]or
 	return nil, errors.New("no link")
 }
 
-func (f *fakeTopo) NodeAction(context.Context, string, orchestrator.NodeActionOptions) error { return nil }
+func (f *fakeTopo) NodeAction(context.Context, string, orchestrator.NodeActionOptions) error {
+	return nil
+}
 
 // TestServer: the page and its assets are served from the binary; the
 // drawing of a topology; actions take the token when the server has one,
