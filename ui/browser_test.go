@@ -76,7 +76,15 @@ func TestIntegrationBrowserStar(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(ctx, chromedp.Sleep(2500*time.Millisecond)); err != nil { // a status, and some traffic
+	// Clicking a node shows its panel, and its log as lines come.
+	if err := chromedp.Do(ctx, chromedp.Click(`.node[data-name="hub"] circle`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("panel-log").textContent.length > 0 &&
+		document.getElementById("panel-name").textContent.startsWith("hub")`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Errorf("the hub's panel shows no log: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Sleep(1500*time.Millisecond)); err != nil { // a status, and some traffic
 		t.Fatal(err)
 	}
 	shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())

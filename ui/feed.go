@@ -20,8 +20,11 @@ type message struct {
 // misses messages, and is told how many.
 const subBuffer = 512
 
-// statusEvery is how often a feed sends the topology's status.
-const statusEvery = 2 * time.Second
+// statusEvery is how often a feed sends the status of a topology of n
+// nodes: every second, and a second more for every 25 nodes, since it asks
+// each node's agent. Links change on the page the moment their nodes log
+// it; the status brings node states and counters.
+func statusEvery(n int) time.Duration { return time.Second + time.Duration(n/25)*time.Second }
 
 // feed follows one running topology, its nodes' merged log and its status,
 // once for every page that shows it, and hands each page what it says
@@ -46,7 +49,7 @@ func startFeed(src source, name string, m *model) *feed {
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &feed{name: name, cancel: cancel, subs: map[chan message]*int{}}
 	go f.follow(ctx, src, m)
-	go f.poll(ctx, src)
+	go f.poll(ctx, src, statusEvery(len(m.routes)))
 	return f
 }
 
@@ -70,9 +73,9 @@ func (f *feed) follow(ctx context.Context, src source, m *model) {
 	}
 }
 
-// poll sends the topology's status every statusEvery.
-func (f *feed) poll(ctx context.Context, src source) {
-	t := time.NewTicker(statusEvery)
+// poll sends the topology's status every interval.
+func (f *feed) poll(ctx context.Context, src source, every time.Duration) {
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		st, err := src.Status(ctx, f.name, orchestrator.StatusOptions{})

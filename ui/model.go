@@ -11,7 +11,7 @@ import (
 // a message or the ring's token crossing a hop, a message arriving, or a
 // message dropped where it was, with its reason.
 type Anim struct {
-	Kind   string `json:"kind"` // hop, token, deliver, drop
+	Kind   string `json:"kind"` // hop, token, deliver, drop, link
 	ID     string `json:"id,omitempty"`
 	From   string `json:"from,omitempty"` // hop, token: the node it leaves
 	To     string `json:"to,omitempty"`   // hop, token: the node it goes to
@@ -19,6 +19,7 @@ type Anim struct {
 	Reason string `json:"reason,omitempty"`
 	Source string `json:"source,omitempty"` // the message's origin and destination
 	Dest   string `json:"dest,omitempty"`
+	State  string `json:"state,omitempty"` // link: up or down, as Node sees its link to To
 }
 
 // Animation kinds.
@@ -27,6 +28,7 @@ const (
 	AnimToken   = "token"
 	AnimDeliver = "deliver"
 	AnimDrop    = "drop"
+	AnimLink    = "link"
 )
 
 // model turns the nodes' events into animations. A message's first hop is
@@ -62,6 +64,13 @@ func (m *model) animate(ev agent.Event) (Anim, bool) {
 			return Anim{}, false
 		}
 		return Anim{Kind: AnimDrop, ID: ev.ID, Node: ev.Node, Reason: ev.Reason, Source: field(ev, "from"), Dest: field(ev, "to")}, true
+	case agent.EvLink:
+		// "link to hub down": a link's state the moment it changes.
+		for _, state := range []string{"up", "down"} {
+			if ev.Peer != "" && strings.HasSuffix(ev.Msg, " "+state) && strings.HasPrefix(ev.Msg, "link to ") {
+				return Anim{Kind: AnimLink, Node: ev.Node, To: ev.Peer, State: state, Reason: ev.Reason}, true
+			}
+		}
 	case agent.EvToken:
 		// "token to node3": the token leaves this node for its successor.
 		if ev.Peer != "" && strings.HasPrefix(ev.Msg, "token to ") {

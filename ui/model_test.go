@@ -28,7 +28,10 @@ func TestAnimate(t *testing.T) {
 		{"node2", `{"event":"token","msg":"token from node1","peer":"node1"}`, Anim{}, false},
 		{"spoke1", `{"event":"send","peer":"*","id":"b1"}`, Anim{}, false}, // a broadcast floods
 		{"spoke1", `{"event":"send","peer":"nobody","id":"b2"}`, Anim{}, false},
-		{"hub", `{"event":"link","msg":"link to spoke1 up"}`, Anim{}, false},
+		{"hub", `{"event":"link","msg":"link to spoke1 down","peer":"spoke1","reason":"bye"}`,
+			Anim{Kind: AnimLink, Node: "hub", To: "spoke1", State: "down", Reason: "bye"}, true},
+		{"hub", `{"event":"link","msg":"link to spoke1 up","peer":"spoke1"}`, Anim{Kind: AnimLink, Node: "hub", To: "spoke1", State: "up"}, true},
+		{"hub", `{"event":"link","msg":"link to spoke1 cut: partition","peer":"spoke1"}`, Anim{}, false},
 		{"box", `not json`, Anim{}, false},
 	} {
 		got, ok := m.animate(agent.ParseEvent(tc.node, tc.line))

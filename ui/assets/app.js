@@ -155,6 +155,8 @@ function animate(a) {
       if (g) g.classList.add("token");
       document.body.dataset.token = a.to;
     }
+  } else if (a.kind === "link") {
+    for (const e of edgesBetween(a.node, a.to)) e.classList.toggle("down", a.state === "down");
   } else if (a.kind === "deliver") {
     const p = pos(a.node);
     const ring = svg("circle", {cx: p.x, cy: p.y, r: 24, class: "deliver"}, $("moving"));
