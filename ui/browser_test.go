@@ -76,6 +76,24 @@ func TestIntegrationBrowserStar(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A partition from the page, and heal.
+	if err := chromedp.Do(ctx, chromedp.SetValue(`#groups`, "spoke1"), chromedp.Click(`#partition-go`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("faults").textContent.includes("1 fault")`,
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Errorf("no partition from the page: %v", err)
+	}
+	if st := top.Status(t); len(st.Faults) != 1 || st.Faults[0].String() != "partition spoke1 | hub,spoke2,spoke3,spoke4" {
+		t.Errorf("faults after the page's partition: %v", st.Faults)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(`#heal`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("faults").textContent.includes("no faults")`,
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Errorf("no heal from the page: %v", err)
+	}
 	// Clicking a node shows its panel, and its log as lines come.
 	if err := chromedp.Do(ctx, chromedp.Click(`.node[data-name="hub"] circle`)); err != nil {
 		t.Fatal(err)

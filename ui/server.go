@@ -29,6 +29,8 @@ type Orchestrator interface {
 	AppliedPlan(ctx context.Context, name string) (*topology.Plan, error)
 	Send(ctx context.Context, name string, opts orchestrator.SendOptions) (*agent.Receipt, error)
 	Link(ctx context.Context, name string, opts orchestrator.LinkOptions) ([]orchestrator.Fault, error)
+	Partition(ctx context.Context, name string, groups [][]string) ([]orchestrator.Fault, error)
+	Heal(ctx context.Context, name string) ([]orchestrator.Fault, error)
 	NodeAction(ctx context.Context, name string, opts orchestrator.NodeActionOptions) error
 }
 
@@ -85,6 +87,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/send", s.action(s.send))
 	mux.HandleFunc("POST /api/link", s.action(s.link))
 	mux.HandleFunc("POST /api/node", s.action(s.node))
+	mux.HandleFunc("POST /api/partition", s.action(s.partition))
 	return mux
 }
 
@@ -217,6 +220,21 @@ func (s *Server) link(ctx context.Context, body []byte) (any, error) {
 		return nil, badRequest{err}
 	}
 	return s.o.Link(ctx, req.T, orchestrator.LinkOptions{A: req.A, B: req.B, Down: req.Down})
+}
+
+// partition splits the topology into the groups given; none heals it.
+func (s *Server) partition(ctx context.Context, body []byte) (any, error) {
+	var req struct {
+		T      string
+		Groups [][]string
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		return nil, badRequest{err}
+	}
+	if len(req.Groups) == 0 {
+		return s.o.Heal(ctx, req.T)
+	}
+	return s.o.Partition(ctx, req.T, req.Groups)
 }
 
 func (s *Server) node(ctx context.Context, body []byte) (any, error) {

@@ -17,8 +17,9 @@ import (
 // fakeTopo is one running topology, as the server asks of topo.
 type fakeTopo struct {
 	quietSource
-	plan  *topology.Plan
-	sends int
+	plan              *topology.Plan
+	sends             int
+	partitions, heals int
 }
 
 func (f *fakeTopo) List(context.Context) ([]orchestrator.TopologyInfo, error) {
@@ -43,6 +44,16 @@ func (f *fakeTopo) Link(context.Context, string, orchestrator.LinkOptions) ([]or
 
 func (f *fakeTopo) NodeAction(context.Context, string, orchestrator.NodeActionOptions) error {
 	return nil
+}
+
+func (f *fakeTopo) Partition(_ context.Context, _ string, groups [][]string) ([]orchestrator.Fault, error) {
+	f.partitions++
+	return []orchestrator.Fault{{Kind: orchestrator.FaultPartition, Groups: groups}}, nil
+}
+
+func (f *fakeTopo) Heal(context.Context, string) ([]orchestrator.Fault, error) {
+	f.heals++
+	return nil, nil
 }
 
 // TestServer: the page and its assets are served from the binary; the
@@ -93,5 +104,10 @@ func TestServer(t *testing.T) {
 	}
 	if code := post("/api/link?token=s3cret", `{"t":"test","a":"hub","b":"spoke1","down":true}`); code != 500 {
 		t.Errorf("a failing action: %d, want 500", code)
+	}
+	post("/api/partition?token=s3cret", `{"t":"test","groups":[["hub","spoke1"]]}`)
+	post("/api/partition?token=s3cret", `{"t":"test"}`)
+	if f.partitions != 1 || f.heals != 1 {
+		t.Errorf("partition then heal from the page: %d partitions, %d heals", f.partitions, f.heals)
 	}
 }

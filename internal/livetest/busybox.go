@@ -39,7 +39,7 @@ func Busybox(t testing.TB, rt engine.Runtime) string {
 	tag := "topo-busybox-test:" + hex.EncodeToString(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := rt.BuildImage(ctx, busyboxContext(t, bin), []string{tag}, map[string]string{engine.LabelImage: "busybox-test"}); err != nil {
+	if err := rt.BuildImage(ctx, busyboxContext(t, bin, tag), []string{tag}, map[string]string{engine.LabelImage: "busybox-test"}); err != nil {
 		t.Fatalf("livetest: build %s: %v", tag, err)
 	}
 	t.Cleanup(func() {
@@ -53,8 +53,11 @@ func Busybox(t testing.TB, rt engine.Runtime) string {
 }
 
 // busyboxContext is a build context with busybox and a Dockerfile that
-// copies it into an empty image.
-func busyboxContext(t testing.TB, bin []byte) *bytes.Buffer {
+// copies it into an empty image, labelled with its tag: the label makes each
+// test's image its own, where the build cache would give every test the
+// same image under another tag, and one test's removal of it would race
+// with another's build.
+func busyboxContext(t testing.TB, bin []byte, tag string) *bytes.Buffer {
 	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -63,7 +66,7 @@ func busyboxContext(t testing.TB, bin []byte) *bytes.Buffer {
 		mode int64
 		data []byte
 	}{
-		{"Dockerfile", 0o644, []byte("FROM scratch\nCOPY busybox /bin/busybox\n")},
+		{"Dockerfile", 0o644, []byte("FROM scratch\nCOPY busybox /bin/busybox\nLABEL topo.busybox-test=\"" + tag + "\"\n")},
 		{"busybox", 0o755, bin},
 	} {
 		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data)), Typeflag: tar.TypeReg}); err != nil {

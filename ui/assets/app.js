@@ -230,4 +230,20 @@ $("send").addEventListener("submit", async (ev) => {
   }
 });
 
+// A partition: groups of nodes, comma-separated, the groups space-separated;
+// the nodes no group names form one more group.
+async function partition(groups) {
+  try {
+    const fs = await post("api/partition", {groups});
+    $("faults").textContent = fs && fs.length ? `${fs.length} fault(s) in force` : "no faults in force";
+  } catch (e) {
+    $("faults").textContent = e.message;
+  }
+}
+$("partition").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  partition($("groups").value.trim().split(/\s+/).filter(Boolean).map((g) => g.split(",")));
+});
+$("heal").addEventListener("click", () => partition([]));
+
 start().catch((e) => { $("title").textContent = e.message; });
