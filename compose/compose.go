@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -205,6 +206,10 @@ func service(c engine.ContainerSpec, segKey map[string]string) *yaml.Node {
 	if len(c.Sysctls) > 0 {
 		svc.add("sysctls", stringMap(c.Sysctls))
 	}
+	logging := newMapping()
+	logging.str("driver", "json-file")
+	logging.add("options", stringMap(map[string]string{"max-size": engine.LogFileSize, "max-file": strconv.Itoa(engine.LogFiles)}))
+	svc.add("logging", logging.node())
 	if len(c.ExtraHosts) > 0 {
 		svc.add("extra_hosts", strs(c.ExtraHosts...))
 	}

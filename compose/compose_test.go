@@ -93,12 +93,16 @@ type file struct {
 		MemLimit      int64    `yaml:"mem_limit"`
 		PidsLimit     int64    `yaml:"pids_limit"`
 		Sysctls       map[string]string
-		ExtraHosts    []string `yaml:"extra_hosts"`
-		Environment   map[string]string
-		Labels        map[string]string
-		NetworkMode   string `yaml:"network_mode"`
-		DependsOn     any    `yaml:"depends_on"` // a list here, a mapping in docker-compose config
-		Networks      map[string]struct {
+		Logging       struct {
+			Driver  string
+			Options map[string]string
+		}
+		ExtraHosts  []string `yaml:"extra_hosts"`
+		Environment map[string]string
+		Labels      map[string]string
+		NetworkMode string `yaml:"network_mode"`
+		DependsOn   any    `yaml:"depends_on"` // a list here, a mapping in docker-compose config
+		Networks    map[string]struct {
 			IPv4Address string `yaml:"ipv4_address"`
 		}
 	}
@@ -156,6 +160,9 @@ func TestExportReadsBack(t *testing.T) {
 		s := f.Services[n.Name]
 		if s.ContainerName != plan.Name+"-"+n.Name {
 			t.Errorf("%s: container_name %q", n.Name, s.ContainerName)
+		}
+		if s.Logging.Driver != "json-file" || s.Logging.Options["max-size"] != "10m" || s.Logging.Options["max-file"] != "3" {
+			t.Errorf("%s: logging %+v, want json-file, 3 files of 10m", n.Name, s.Logging)
 		}
 		cfg, err := agent.ParseConfig([]byte(unescape(s.Environment[agent.ConfigEnv])))
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,6 +50,7 @@ func containerConfig(spec engine.ContainerSpec) (*container.Config, *container.H
 	}
 	host.Sysctls = spec.Sysctls
 	host.ExtraHosts = spec.ExtraHosts
+	host.LogConfig = logLimit
 	if spec.JoinNetworkOf != "" {
 		host.NetworkMode = container.NetworkMode("container:" + spec.JoinNetworkOf)
 		cfg.Hostname = "" // a container on another's network has its hostname
@@ -75,6 +77,11 @@ func endpoint(ip netip.Addr) *network.EndpointSettings {
 // its fixed address, without starting it. The first network is given at
 // create (API 1.41 takes only one); the others are connected before it
 // returns. Anything failing after create removes the half-made container.
+// logLimit caps what the engine keeps of a container's log (see
+// engine.LogFiles): Docker's json-file driver keeps everything by default.
+var logLimit = container.LogConfig{Type: "json-file",
+	Config: map[string]string{"max-size": engine.LogFileSize, "max-file": strconv.Itoa(engine.LogFiles)}}
+
 func (c *Client) CreateContainer(ctx context.Context, spec engine.ContainerSpec) (string, error) {
 	op := fmt.Sprintf("create container %q", spec.Name)
 	// The engine checks networks connected to a created container only

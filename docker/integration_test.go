@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/netip"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -451,5 +452,27 @@ func TestIntegrationAgent(t *testing.T) {
 	code, err = rt.Exec(ctx, id, []string{"/topo-node", "stats"}, &stdout, &stderr)
 	if err != nil || code != 0 || !strings.Contains(stdout.String(), `"solo"`) {
 		t.Errorf("topo-node stats = %d, %v; stdout %q stderr %q", code, err, stdout.String(), stderr.String())
+	}
+}
+
+// TestIntegrationLogLimit: every container topo creates keeps a bounded
+// log, rotated, whatever the engine's default.
+func TestIntegrationLogLimit(t *testing.T) {
+	rt := livetest.Runtime(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ref := ensureImage(t, rt)
+	name := livetest.Name(t, "logs")
+	cleanupTopology(t, rt, name)
+	id, err := rt.CreateContainer(ctx, engine.ContainerSpec{Name: name + "-n", Image: ref, Labels: map[string]string{engine.LabelTopology: name}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("docker", "inspect", "-f", "{{.HostConfig.LogConfig.Type}} {{index .HostConfig.LogConfig.Config \"max-size\"}} {{index .HostConfig.LogConfig.Config \"max-file\"}}", id).CombinedOutput()
+	if err != nil {
+		t.Fatalf("docker inspect: %v: %s", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); got != "json-file 10m 3" {
+		t.Errorf("log config %q, want json-file 10m 3", got)
 	}
 }

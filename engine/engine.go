@@ -186,6 +186,14 @@ type ContainerInfo struct {
 	MACs map[string]string
 }
 
+// Every container topo creates keeps a bounded log: LogFiles files of
+// LogFileSize each, rotated by the engine's json-file driver, so that a
+// chatty topology left running cannot fill the disk.
+const (
+	LogFileSize = "10m"
+	LogFiles    = 3
+)
+
 // Action is what ControlContainer does to a container.
 type Action string
 
