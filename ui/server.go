@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -192,6 +194,19 @@ func (s *Server) action(do func(ctx context.Context, body []byte) (any, error)) 
 		if s.opts.Token != "" && subtle.ConstantTimeCompare([]byte(r.URL.Query().Get("token")), []byte(s.opts.Token)) != 1 {
 			http.Error(w, "this server takes actions only with its token (see the URL topo ui printed)", http.StatusForbidden)
 			return
+		}
+		// Another site open in the same browser may post to loopback: a
+		// JSON body needs a preflight that this server never answers, and
+		// a foreign Origin is refused outright.
+		if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+			http.Error(w, "actions take application/json", http.StatusUnsupportedMediaType)
+			return
+		}
+		if o := r.Header.Get("Origin"); o != "" {
+			if u, err := url.Parse(o); err != nil || u.Host != r.Host {
+				http.Error(w, "actions come from this server's own page", http.StatusForbidden)
+				return
+			}
 		}
 		var body json.RawMessage
 		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&body); err != nil {

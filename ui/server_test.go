@@ -102,6 +102,21 @@ func TestServer(t *testing.T) {
 	if code := post("/api/send?token=s3cret", `{"text":"`+strings.Repeat("x", maxBody)+`"}`); code != 400 {
 		t.Errorf("an oversized body: %d, want 400", code)
 	}
+	// Another site's page cannot act through the browser.
+	for _, h := range []map[string]string{{"Content-Type": "text/plain"}, {"Content-Type": "application/json", "Origin": "http://evil.example"}} {
+		req, _ := http.NewRequest("POST", srv.URL+"/api/send?token=s3cret", strings.NewReader(send))
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		r, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		if r.StatusCode < 400 || f.sends != 1 {
+			t.Errorf("a send with %v: %d, %d sends; want it refused", h, r.StatusCode, f.sends)
+		}
+	}
 	if code := post("/api/link?token=s3cret", `{"t":"test","a":"hub","b":"spoke1","down":true}`); code != 500 {
 		t.Errorf("a failing action: %d, want 500", code)
 	}
