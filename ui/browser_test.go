@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -174,5 +175,35 @@ func checkScreenshot(t *testing.T, shot []byte, name string) {
 	}
 	if len(colours) < 8 || b.Dx() < 800 {
 		t.Errorf("screenshot %s looks blank: %d colours, %v", name, len(colours), b)
+	}
+}
+
+// TestIntegrationBrowserBus: on a bus, a message's path lights the two
+// drops it crosses, to and from the shared segment.
+func TestIntegrationBrowserBus(t *testing.T) {
+	livetest.Require(t)
+	top := topotest.Up(t, "../topologies/bus.yaml", topotest.WithName(livetest.Name(t, "bus")))
+	page := serve(t, top)
+	ctx := browser(t)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(page),
+		chromedp.WaitVisible(`.node[data-name="delta"]`),
+		chromedp.SetValue(`#send-from`, "alpha"),
+		chromedp.SetValue(`#send-to`, "charlie"),
+		chromedp.Click(`#send-go`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("receipt").textContent.includes(" ms")`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("no receipt on the page: %v", err)
+	}
+	lit, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll(".edge.path")].map((e) => e.dataset.from)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lit) != 2 || !slices.Contains(lit, "alpha") || !slices.Contains(lit, "charlie") {
+		t.Errorf("edges lit for alpha → charlie on the bus: %v, want alpha's and charlie's drops", lit)
 	}
 }

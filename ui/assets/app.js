@@ -123,6 +123,17 @@ function edgesBetween(a, b) {
     (e.dataset.from === a && e.dataset.to === b) || (e.dataset.from === b && e.dataset.to === a));
 }
 
+// hopEdges are the drawn edges a hop from a to b crosses: the link
+// between them, or on a shared segment the drops of both to it.
+function hopEdges(a, b) {
+  const direct = edgesBetween(a, b);
+  if (direct.length) return direct;
+  const all = [...document.querySelectorAll(".edge")];
+  const segs = new Set(all.filter((e) => e.dataset.from === a).map((e) => e.dataset.to));
+  return all.filter((e) => (e.dataset.from === a || e.dataset.from === b) && segs.has(e.dataset.to) &&
+    all.some((f) => f.dataset.from === (e.dataset.from === a ? b : a) && f.dataset.to === e.dataset.to));
+}
+
 // via is the way a frame from a to b is drawn: straight, or through the
 // vertex of a shared segment they are both on.
 function via(a, b) {
@@ -224,7 +235,7 @@ $("send").addEventListener("submit", async (ev) => {
     const r = await post("api/send", {from: $("send-from").value, to: $("send-to").value, text: $("send-text").value});
     const path = (r.path || []).join(" → ");
     $("receipt").textContent = r.delivered ? `${path} in ${r.rtt_ms.toFixed(1)} ms` : `not delivered: ${r.reason} at ${r.dropped_at || "?"} (${path})`;
-    for (let i = 0; i + 1 < (r.path || []).length; i++) edgesBetween(r.path[i], r.path[i + 1]).forEach((e) => e.classList.add("path"));
+    for (let i = 0; i + 1 < (r.path || []).length; i++) hopEdges(r.path[i], r.path[i + 1]).forEach((e) => e.classList.add("path"));
   } catch (e) {
     $("receipt").textContent = e.message;
   }
