@@ -167,8 +167,30 @@ func (c *Client) StartContainer(ctx context.Context, id string) error {
 func (c *Client) RemoveContainer(ctx context.Context, id string) error {
 	ctx, cancel := c.call(ctx)
 	defer cancel()
+	op := fmt.Sprintf("remove container %q", id)
 	err := c.api.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})
-	return wrap(fmt.Sprintf("remove container %q", id), err)
+	if err != nil && containsFold(err.Error(), "already in progress") && c.waitGone(ctx, id) {
+		// Someone else removed it (a helper that removes itself as it
+		// exits): it is gone, as asked.
+		return wrapAs(op, engine.ErrNotFound, err)
+	}
+	return wrap(op, err)
+}
+
+// waitGone waits, up to 5 s, for a container that is being removed to be
+// gone, and reports whether it is.
+func (c *Client) waitGone(ctx context.Context, id string) bool {
+	for range 50 {
+		if _, err := c.api.ContainerInspect(ctx, id); err != nil && sentinelFor(err) == engine.ErrNotFound {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return false
 }
 
 // ListContainers lists containers, running or not, carrying every label given.

@@ -476,3 +476,34 @@ func TestIntegrationLogLimit(t *testing.T) {
 		t.Errorf("log config %q, want json-file 10m 3", got)
 	}
 }
+
+// TestIntegrationConcurrentRemove: two removals of one container at once
+// (down, and a helper that removes itself) both end well: the engine tells
+// the second "removal already in progress", which means gone.
+func TestIntegrationConcurrentRemove(t *testing.T) {
+	rt := livetest.Runtime(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ref := ensureImage(t, rt)
+	name := livetest.Name(t, "rm")
+	cleanupTopology(t, rt, name)
+	for i := range 5 {
+		id, err := rt.CreateContainer(ctx, engine.ContainerSpec{Name: fmt.Sprintf("%s-%d", name, i), Image: ref,
+			Cmd: []string{"/topo-node", "idle"}, Labels: map[string]string{engine.LabelTopology: name}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rt.StartContainer(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 2)
+		for range 2 {
+			go func() { errs <- rt.RemoveContainer(ctx, id) }()
+		}
+		for range 2 {
+			if err := <-errs; err != nil && !errors.Is(err, engine.ErrNotFound) {
+				t.Errorf("concurrent removal of %s: %v", id, err)
+			}
+		}
+	}
+}
