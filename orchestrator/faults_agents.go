@@ -54,7 +54,7 @@ func (o *Orchestrator) tellAgents(ctx context.Context, l *live, had, want map[st
 	var nodes []engine.ContainerInfo
 	for _, n := range slices.Sorted(maps.Keys(want)) {
 		c, ok := l.container(n)
-		if !ok || c.State != "running" || c.Labels[engine.LabelAgent] != "true" || sameFaults(had[n], want[n]) {
+		if !ok || !runsAgent(c) || sameFaults(had[n], want[n]) {
 			continue
 		}
 		nodes = append(nodes, c)
@@ -66,6 +66,11 @@ func (o *Orchestrator) tellAgents(ctx context.Context, l *live, had, want map[st
 		}
 		return nil
 	})
+}
+
+// runsAgent says whether c is a running node with topo's agent in it.
+func runsAgent(c engine.ContainerInfo) bool {
+	return c.State == "running" && c.Labels[engine.LabelAgent] == "true"
 }
 
 // execAgent runs an agent command in a node, again for a while when the

@@ -1,15 +1,11 @@
 package orchestrator
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"slices"
 	"sync"
 	"time"
 
-	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
 )
 
@@ -73,11 +69,9 @@ func (u *upRun) linksDown(ctx context.Context, waiting []string) map[string][]st
 	out := map[string][]string{}
 	for _, n := range waiting[:min(len(waiting), linksShown)] {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		var stdout bytes.Buffer
-		code, err := u.o.rt.Exec(ctx, engine.ContainerName(u.name, n), agent.StatsCommand(), &stdout, io.Discard)
+		st, err := u.o.agentStats(ctx, engine.ContainerName(u.name, n))
 		cancel()
-		var st agent.Stats
-		if err != nil || code != 0 || json.Unmarshal(stdout.Bytes(), &st) != nil {
+		if err != nil {
 			continue
 		}
 		for _, nb := range st.Neighbors {

@@ -210,14 +210,8 @@ func (o *Orchestrator) fillStats(ctx context.Context, c engine.ContainerInfo, n 
 		n.Ready = true // a user's image: running is all we can know
 		return
 	}
-	var out, errOut bytes.Buffer
-	code, err := o.rt.Exec(ctx, c.ID, agent.StatsCommand(), &out, &errOut)
-	if err != nil || code != 0 {
-		n.Error = fmt.Sprintf("stats: exit %d: %v %s", code, err, bytes.TrimSpace(errOut.Bytes()))
-		return
-	}
-	var as agent.Stats
-	if err := json.Unmarshal(out.Bytes(), &as); err != nil {
+	as, err := o.agentStats(ctx, c.ID)
+	if err != nil {
 		n.Error = "stats: " + err.Error()
 		return
 	}
@@ -246,4 +240,21 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// agentStats asks the agent in a container for its stats.
+func (o *Orchestrator) agentStats(ctx context.Context, container string) (agent.Stats, error) {
+	var out, errOut bytes.Buffer
+	code, err := o.rt.Exec(ctx, container, agent.StatsCommand(), &out, &errOut)
+	if err == nil && code != 0 {
+		err = fmt.Errorf("exit %d: %s", code, bytes.TrimSpace(errOut.Bytes()))
+	}
+	if err != nil {
+		return agent.Stats{}, err
+	}
+	var as agent.Stats
+	if err := json.Unmarshal(out.Bytes(), &as); err != nil {
+		return agent.Stats{}, err
+	}
+	return as, nil
 }
