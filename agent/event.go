@@ -29,6 +29,10 @@ const (
 	EvControl = "control"
 	EvError   = "error"
 	EvFault   = "fault" // a step of a fault schedule, logged under the node "faults"
+	// EvReady says that every link of the node is up: logged when the last
+	// one comes up, again after any went down and came back. `topo up`
+	// waits for it in the node's log rather than asking each agent.
+	EvReady = "ready"
 )
 
 // Field names of a log line. Every line is one JSON object with at least

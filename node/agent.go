@@ -64,6 +64,7 @@ type Agent struct {
 	idSeq   atomic.Uint64
 	started atomic.Bool
 	running atomic.Bool
+	linksUp atomic.Int32 // links up now, for the ready event (ready.go)
 	traffic atomic.Bool
 	// controlSends holds a token per control send waiting for its receipt.
 	controlSends chan struct{}

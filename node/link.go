@@ -219,6 +219,7 @@ func (l *link) setUp(up bool, why string) bool {
 		attrs = append(attrs, reasonAttr(why))
 	}
 	l.a.event(level, agent.EvLink, "link to "+l.nb.Name+" "+state, attrs...)
+	l.a.linkChanged(up)
 	return true
 }
 

@@ -103,6 +103,9 @@ func (a *Agent) logStart() {
 		attrs = append(attrs, slog.Int64("memory_limit", a.o.memoryLimit))
 	}
 	a.event(slog.LevelInfo, agent.EvStart, "node "+a.name+" started", attrs...)
+	if len(a.linkList) == 0 {
+		a.readyEvent()
+	}
 }
 
 // track registers a connection so that shutdown closes it; it refuses (and

@@ -153,13 +153,23 @@ func (u *upRun) run(ctx context.Context, image string) (*UpResult, error) {
 	}
 	w := u.watchReady(ctx, nodeNames(plan))
 	defer w.stop()
-	err = u.forEach(ctx, PhaseReady, nodeNames(plan), func(ctx context.Context, n string) error {
+	byLog := logsReady(plan)
+	err = u.forEachLimit(ctx, PhaseReady, nodeNames(plan), u.readyLimit(byLog), func(ctx context.Context, n string) error {
 		pn, _ := plan.Node(n)
-		err := u.o.waitReady(ctx, engine.ContainerName(u.name, n), pn.Image != "")
+		err := u.o.waitReady(ctx, engine.ContainerName(u.name, n), pn.Image != "", byLog)
 		w.done(n)
 		return err
 	})
 	return res, err
+}
+
+// readyLimit is how many nodes the ready phase waits for at once: as
+// many as it may follow logs of, or as many execs as other engine calls.
+func (u *upRun) readyLimit(byLog bool) int {
+	if byLog {
+		return max(u.opts.MaxWorkers, readyStreams)
+	}
+	return u.opts.MaxWorkers
 }
 
 // wire creates the plan's networks, holding the machine-wide network lock
@@ -265,9 +275,12 @@ func (u *upRun) createNetwork(ctx context.Context, spec engine.NetworkSpec) erro
 	return nil
 }
 
-// waitReady waits until a node reports every link up. A user's own image
-// has no agent to ask, so running is as ready as it gets.
-func (o *Orchestrator) waitReady(ctx context.Context, container string, userImage bool) error {
+// waitReady waits until a node reports every link up: byLog, by the
+// ready event in its log, then (when that did not come) by asking its
+// agent, which waits for what is left of the time and says which links
+// are down. A user's own image has no agent to ask, so running is as
+// ready as it gets.
+func (o *Orchestrator) waitReady(ctx context.Context, container string, userImage, byLog bool) error {
 	if userImage {
 		c, err := o.rt.ContainerByName(ctx, container)
 		if err != nil {
@@ -278,12 +291,23 @@ func (o *Orchestrator) waitReady(ctx context.Context, container string, userImag
 		}
 		return nil
 	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, readyWait+readyMargin)
+		defer cancel()
+	}
+	if byLog {
+		lctx, cancel := context.WithDeadline(ctx, readyDeadline(ctx))
+		ok := o.awaitReadyEvent(lctx, container)
+		cancel()
+		if ok {
+			return nil
+		}
+	}
 	// The agent waits a little less than we do, so that when time runs out
 	// its answer (which links are down) arrives before our deadline.
-	wait := time.Minute
-	if d, ok := ctx.Deadline(); ok {
-		wait = max(time.Until(d)-readyMargin, 100*time.Millisecond)
-	}
+	d, _ := ctx.Deadline()
+	wait := max(time.Until(d)-readyMargin, 100*time.Millisecond)
 	var out, errOut bytes.Buffer
 	code, err := o.rt.Exec(ctx, container, agent.ReadyCommand(wait), &out, &errOut)
 	if err != nil {
@@ -313,9 +337,14 @@ func (u *upRun) phase(ctx context.Context, p Phase, total int, f func(ctx contex
 
 // forEach runs f for every item, at most MaxWorkers at once, as one phase.
 func (u *upRun) forEach(ctx context.Context, p Phase, items []string, f func(ctx context.Context, item string) error) error {
+	return u.forEachLimit(ctx, p, items, u.opts.MaxWorkers, f)
+}
+
+// forEachLimit is forEach with at most limit items in flight.
+func (u *upRun) forEachLimit(ctx context.Context, p Phase, items []string, limit int, f func(ctx context.Context, item string) error) error {
 	return u.phase(ctx, p, len(items), func(ctx context.Context) error {
 		var done atomic.Int64
-		return boundedEach(ctx, u.opts.MaxWorkers, items, func(ctx context.Context, item string) error {
+		return boundedEach(ctx, limit, items, func(ctx context.Context, item string) error {
 			err := f(ctx, item)
 			status := "done"
 			if err != nil {

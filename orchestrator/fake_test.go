@@ -39,8 +39,11 @@ type fakeRuntime struct {
 	failNetwork func(spec engine.NetworkSpec) error
 	// failRemove, when set, is asked before each container removal.
 	failRemove func(id string) error
-	// ready is the exit code of `topo-node ready`.
-	ready int
+	// ready is the exit code of `topo-node ready`; an agent logs its
+	// ready event only when it is 0 (and noReadyEvent is false).
+	ready        int
+	noReadyEvent bool
+	readyExecs   int // `topo-node ready` run
 	// logs holds each container's log, by ID, as the engine returns it
 	// with timestamps.
 	logs map[string]string
@@ -271,6 +274,9 @@ func (f *fakeRuntime) Exec(_ context.Context, id string, cmd []string, stdout, _
 	}
 	switch strings.Join(cmd[1:2], "") {
 	case "ready":
+		f.mu.Lock()
+		f.readyExecs++
+		f.mu.Unlock()
 		time.Sleep(f.readyDelay)
 		return f.ready, nil
 	case "stats":
@@ -300,14 +306,35 @@ func (f *fakeRuntime) Exec(_ context.Context, id string, cmd []string, stdout, _
 func (f *fakeRuntime) Logs(ctx context.Context, id string, opts engine.LogOptions) (io.ReadCloser, error) {
 	f.mu.Lock()
 	text := f.logs[id]
+	c := f.containers[id]
+	for _, x := range f.containers {
+		if c == nil && x.Name == id {
+			c = x
+		}
+	}
+	agentRuns := c != nil && c.Labels[engine.LabelAgent] == "true"
+	readyEvent := agentRuns && f.ready == 0 && !f.noReadyEvent && !opts.Timestamps // up's wait
 	f.mu.Unlock()
 	if !opts.Follow {
 		return io.NopCloser(strings.NewReader(text)), nil
 	}
-	// Following: the lines so far, then nothing until ctx ends.
+	if agentRuns && f.ready != 0 && !opts.Timestamps {
+		// An agent that never gets ready: its log ends at once, as if
+		// unreadable, and up asks the agent.
+		return io.NopCloser(strings.NewReader(text)), nil
+	}
+	// Following: the lines so far, then an agent's ready event after
+	// readyDelay, then nothing until ctx ends.
 	r, w := io.Pipe()
 	go func() {
 		_, _ = io.WriteString(w, text)
+		if readyEvent {
+			select {
+			case <-time.After(f.readyDelay):
+				_, _ = io.WriteString(w, `{"level":"INFO","msg":"ready","event":"ready"}`+"\n")
+			case <-ctx.Done():
+			}
+		}
 		<-ctx.Done()
 		w.CloseWithError(ctx.Err())
 	}()

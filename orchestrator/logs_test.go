@@ -78,6 +78,9 @@ func TestLogsMergeInTimeOrder(t *testing.T) {
 type tailingRuntime struct{ *fakeRuntime }
 
 func (r tailingRuntime) Logs(ctx context.Context, id string, opts engine.LogOptions) (io.ReadCloser, error) {
+	if opts.Follow && !opts.Timestamps {
+		return r.fakeRuntime.Logs(ctx, id, opts) // up's wait for the ready event
+	}
 	r.mu.Lock()
 	text := r.logs[id]
 	r.mu.Unlock()
