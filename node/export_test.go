@@ -14,3 +14,6 @@ func WithHandshakeTimeout(d time.Duration) Option { return func(o *options) { o.
 // WithoutBye makes the agent stop without telling its neighbours, as a
 // node that is killed does.
 func WithoutBye() Option { return func(o *options) { o.noBye = true } }
+
+// StatsEvery is how often a's agent logs its stats event; 0: never.
+func StatsEvery(a *Agent) time.Duration { return a.statsEvery() }

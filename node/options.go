@@ -28,6 +28,7 @@ type options struct {
 	deadAfter    time.Duration // tcp: the link is down after this long without a frame
 	noBye        bool          // tests: stop without a word, as a killed node does
 	ackWait      time.Duration // how long an ack may take on an unimpaired link
+	statsEvery   time.Duration // log the stats event this often; 0: agent.StatsEvery in a large topology only
 }
 
 func defaultOptions() options {
@@ -126,6 +127,11 @@ const DefaultAckWait = 3 * time.Second
 
 // WithAckWait sets DefaultAckWait. A value of 0 or less keeps the default.
 func WithAckWait(d time.Duration) Option { return func(o *options) { o.ackWait = d } }
+
+// WithStatsEvery logs the stats event every d, whatever the topology's
+// size (by default only a topology of agent.StatsNodes nodes or more
+// logs it, every agent.StatsEvery).
+func WithStatsEvery(d time.Duration) Option { return func(o *options) { o.statsEvery = d } }
 
 // WithOnDeliver calls fn for every data message delivered at this node. It
 // runs on the receiving goroutine, so it must not block.

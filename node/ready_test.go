@@ -1,10 +1,12 @@
 package node_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/topo-dev/topo/agent"
+	"github.com/topo-dev/topo/node"
 )
 
 // Every node logs the ready event once its last link is up, with the
@@ -45,4 +47,45 @@ func TestReadyEventAgainAfterLinkBack(t *testing.T) {
 	eventually(t, 10*time.Second, "hub sees the spoke gone", func() bool { return !c.agent(hub).Ready() })
 	c.start(spoke)
 	eventually(t, 10*time.Second, "hub ready again", func() bool { return len(c.node(hub).logs.events(agent.EvReady)) == 2 })
+}
+
+// An agent logs its stats as an event when told to (a large topology's
+// agents do by default), which reads back as its stats summarised.
+func TestStatsEventLogged(t *testing.T) {
+	c := startSpec(t, busSpec(3), append(testOptions(), node.WithStatsEvery(20*time.Millisecond))...)
+	defer c.stopAll()
+	c.waitReady()
+	n := c.order[0]
+	var sum agent.StatsSummary
+	eventually(t, 5*time.Second, "a stats event that says ready", func() bool {
+		evs := c.node(n).logs.events(agent.EvStats)
+		if len(evs) == 0 {
+			return false
+		}
+		b, _ := json.Marshal(evs[len(evs)-1])
+		s, err := agent.StatsOf(agent.ParseEvent(n, string(b)))
+		sum = s
+		return err == nil && s.Ready
+	})
+	if len(sum.Links) != 2 || len(sum.Down) != 0 {
+		t.Errorf("stats event: %+v, want 2 links, none down", sum)
+	}
+}
+
+// A small topology's agents do not log it; a large one's do, every
+// agent.StatsEvery.
+func TestStatsEventOnlyInLargeTopology(t *testing.T) {
+	for _, tc := range []struct {
+		nodes int
+		want  time.Duration
+	}{{3, 0}, {agent.StatsNodes - 1, 0}, {agent.StatsNodes, agent.StatsEvery}} {
+		cfg := busSpec(tc.nodes).configs()["n1"]
+		a, err := node.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := node.StatsEvery(a); got != tc.want {
+			t.Errorf("bus of %d: stats every %v, want %v", tc.nodes, got, tc.want)
+		}
+	}
 }

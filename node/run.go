@@ -51,6 +51,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		g.Go(func() error { return a.helloLoop(ctx) })
 	}
 	g.Go(func() error { return a.ackLoop(ctx) })
+	if every := a.statsEvery(); every > 0 {
+		g.Go(func() error { return a.statsLoop(ctx, every) })
+	}
 	if a.ring != nil {
 		g.Go(func() error { return a.ring.run(ctx) })
 	}

@@ -44,6 +44,7 @@ type fakeRuntime struct {
 	ready        int
 	noReadyEvent bool
 	readyExecs   int // `topo-node ready` run
+	statsExecs   int // `topo-node stats` run
 	// logs holds each container's log, by ID, as the engine returns it
 	// with timestamps.
 	logs map[string]string
@@ -280,6 +281,9 @@ func (f *fakeRuntime) Exec(_ context.Context, id string, cmd []string, stdout, _
 		time.Sleep(f.readyDelay)
 		return f.ready, nil
 	case "stats":
+		f.mu.Lock()
+		f.statsExecs++
+		f.mu.Unlock()
 		nbs := `{"name":"x","state":"up"}`
 		for _, d := range f.downLinks {
 			nbs += fmt.Sprintf(`,{"name":%q,"state":"down"}`, d)

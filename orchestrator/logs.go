@@ -55,7 +55,10 @@ func (opts LogsOptions) keep(ev agent.Event) bool {
 	if opts.ID != "" && ev.ID != opts.ID {
 		return false
 	}
-	return len(opts.Events) == 0 || slices.Contains(opts.Events, ev.Event)
+	if len(opts.Events) == 0 {
+		return ev.Event != agent.EvStats // for status, not people; asked for by name
+	}
+	return slices.Contains(opts.Events, ev.Event)
 }
 
 // engineOptions are the engine's log options for these. Without Follow a

@@ -80,6 +80,11 @@ type NodeStatus struct {
 	Neighbors []string          `json:"neighbors"`
 	Links     []LinkStatus      `json:"links,omitempty"`
 	Stats     NodeStats         `json:"stats"`
+	// StatsAt is when the agent logged Ready, Links and Stats, in a
+	// topology of agent.StatsNodes nodes or more, where status reads the
+	// agents' periodic stats events (at most a few seconds old) instead of
+	// asking each; zero when the agent was asked.
+	StatsAt time.Time `json:"stats_at,omitzero"`
 	// ExitCode and OOMKilled say how a container that is not running ended:
 	// OOMKilled is true when the kernel killed it for want of memory.
 	ExitCode  int  `json:"exit_code,omitempty"`
@@ -186,8 +191,9 @@ func (o *Orchestrator) Status(ctx context.Context, name string, opts StatusOptio
 	for i := range cs {
 		idx[i] = i
 	}
+	fromLogs := statsFromLogs(cs)
 	err = boundedEach(ctx, maxWorkers, idx, func(ctx context.Context, i int) error {
-		o.fillStats(ctx, cs[i], &st.Nodes[i])
+		o.fillStats(ctx, cs[i], &st.Nodes[i], fromLogs)
 		return nil // a node that cannot answer is reported in its status, not as a failure
 	})
 	if err != nil {
@@ -199,7 +205,7 @@ func (o *Orchestrator) Status(ctx context.Context, name string, opts StatusOptio
 	return st, nil
 }
 
-func (o *Orchestrator) fillStats(ctx context.Context, c engine.ContainerInfo, n *NodeStatus) {
+func (o *Orchestrator) fillStats(ctx context.Context, c engine.ContainerInfo, n *NodeStatus, fromLogs bool) {
 	if c.State != "running" {
 		if full, err := o.rt.ContainerByName(ctx, c.Name); err == nil {
 			n.ExitCode, n.OOMKilled = full.ExitCode, full.OOMKilled
@@ -209,6 +215,12 @@ func (o *Orchestrator) fillStats(ctx context.Context, c engine.ContainerInfo, n 
 	if c.Labels[engine.LabelAgent] != "true" {
 		n.Ready = true // a user's image: running is all we can know
 		return
+	}
+	if fromLogs {
+		if sum, at, ok := o.loggedStats(ctx, c); ok {
+			fillLoggedStats(n, sum, at)
+			return
+		}
 	}
 	as, err := o.agentStats(ctx, c.ID)
 	if err != nil {

@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/orchestrator"
 )
 
@@ -75,7 +78,7 @@ type statusRow struct {
 func statusRows(st *orchestrator.Status) []statusRow {
 	var rows []statusRow
 	for _, n := range st.Nodes {
-		r := statusRow{node: n.Name, state: n.State, ready: "no", neigh: n.Neighbors, err: n.Error}
+		r := statusRow{node: n.Name, state: n.State, ready: "no", neigh: shownNeighbours(n.Neighbors), err: n.Error}
 		if n.Ready {
 			r.ready = "yes"
 		}
@@ -96,6 +99,38 @@ func statusRows(st *orchestrator.Status) []statusRow {
 		rows = append(rows, r)
 	}
 	return rows
+}
+
+// neighboursShown is how many neighbours a row names before it counts
+// the rest: a node of a bus of 250 has 249, and -o json has them all.
+const neighboursShown = 12
+
+func shownNeighbours(ns []string) []string {
+	if len(ns) <= neighboursShown {
+		return ns
+	}
+	return append(slices.Clone(ns[:neighboursShown-1]), fmt.Sprintf("+%d more", len(ns)-neighboursShown+1))
+}
+
+// loggedNote says, when status read some agents' stats from their logs,
+// how old those are at most.
+func loggedNote(st *orchestrator.Status) string {
+	var n int
+	var oldest time.Time
+	for _, ns := range st.Nodes {
+		if ns.StatsAt.IsZero() {
+			continue
+		}
+		n++
+		if oldest.IsZero() || ns.StatsAt.Before(oldest) {
+			oldest = ns.StatsAt
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("stats of %s as their agents logged them, at most %s ago (topologies of %d nodes or more log them every %s)",
+		plural(n, "node", "nodes"), time.Since(oldest).Round(time.Second), agent.StatsNodes, agent.StatsEvery)
 }
 
 // columnWidths are how wide the ADDRESSES and NEIGHBOURS columns may be
@@ -172,6 +207,9 @@ func printStatus(a *app, st *orchestrator.Status, wide bool) {
 	tw.Flush()
 	writeTrimmed(a.stdout, b.String())
 	fmt.Fprintln(a.stdout)
+	if n := loggedNote(st); n != "" {
+		notes = append(notes, n)
+	}
 	for _, n := range notes {
 		fmt.Fprintln(a.stdout, n)
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/topo-dev/topo/orchestrator"
@@ -152,5 +153,23 @@ func TestWrapList(t *testing.T) {
 	}
 	if got := elideAddress("10.210.0.10 (hub-spoke2)", 20); got != "10.210.0.10 (hub-s…)" {
 		t.Errorf("elideAddress: %q", got)
+	}
+}
+
+// A node of a big bus names a dozen neighbours and counts the rest, and a
+// status read from the agents' stats events says how old they are.
+func TestStatusOfALargeTopology(t *testing.T) {
+	st := busStatus()
+	for i := 13; i <= 60; i++ {
+		st.Nodes[0].Neighbors = append(st.Nodes[0].Neighbors, fmt.Sprintf("node%d", i))
+	}
+	st.Nodes[0].StatsAt = time.Now().Add(-3 * time.Second)
+	a, out := testApp()
+	printStatus(a, st, false)
+	if !strings.Contains(out.String(), "+48 more") || strings.Contains(out.String(), "node60") {
+		t.Errorf("59 neighbours, not counted past a dozen:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "stats of 1 node as their agents logged them, at most 3s ago") {
+		t.Errorf("no note of stats read from logs:\n%s", out.String())
 	}
 }
