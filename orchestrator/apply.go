@@ -126,6 +126,9 @@ func (u *upRun) run(ctx context.Context, image string) (*UpResult, error) {
 	}
 	var mu sync.Mutex
 	ids := make(map[string]string, len(specs))
+	// Each container starts as soon as it is created, and gets its routes
+	// as soon as it runs, rather than after every other has: the engine's
+	// work is the same, and none of it waits for the slowest create.
 	err = u.forEach(ctx, PhaseContainers, nodeNames(plan), func(ctx context.Context, n string) error {
 		id, err := u.o.rt.CreateContainer(uncancelled(ctx), specs[n])
 		if err != nil {
@@ -134,21 +137,12 @@ func (u *upRun) run(ctx context.Context, image string) (*UpResult, error) {
 		mu.Lock()
 		ids[n] = id
 		mu.Unlock()
-		return nil
-	})
-	if err != nil {
-		return res, err
-	}
-	err = u.forEach(ctx, PhaseStart, nodeNames(plan), func(ctx context.Context, n string) error {
-		if err := u.o.rt.StartContainer(ctx, ids[n]); err != nil {
+		if err := u.o.rt.StartContainer(ctx, id); err != nil {
 			return fmt.Errorf("start %s: %w", engine.ContainerName(u.name, n), err)
 		}
-		return nil
+		return u.installRoutes(ctx, n, image)
 	})
 	if err != nil {
-		return res, err
-	}
-	if err := u.installRoutes(ctx, image); err != nil {
 		return res, err
 	}
 	w := u.watchReady(ctx, nodeNames(plan))

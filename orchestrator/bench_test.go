@@ -61,7 +61,7 @@ func BenchmarkUpDown(b *testing.B) {
 				down += time.Since(t0)
 			}
 			per := func(d time.Duration) float64 { return float64(d.Milliseconds()) / float64(b.N) }
-			for _, p := range []orchestrator.Phase{orchestrator.PhaseImage, orchestrator.PhaseNetworks, orchestrator.PhaseContainers, orchestrator.PhaseStart, orchestrator.PhaseReady} {
+			for _, p := range []orchestrator.Phase{orchestrator.PhaseImage, orchestrator.PhaseNetworks, orchestrator.PhaseContainers, orchestrator.PhaseReady} {
 				b.ReportMetric(per(phases[p]), string(p)+"-ms")
 			}
 			b.ReportMetric(per(down), "down-ms")

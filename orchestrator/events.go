@@ -9,11 +9,13 @@ type Phase string
 const (
 	PhaseImage      Phase = "image"
 	PhaseNetworks   Phase = "networks"
-	PhaseContainers Phase = "containers"
-	PhaseStart      Phase = "start"
-	PhaseReady      Phase = "ready"
-	PhaseRemove     Phase = "remove"
-	PhaseRollback   Phase = "rollback"
+	PhaseContainers Phase = "containers" // each node's container created and started
+	// Deprecated: up starts each container in PhaseContainers, as soon as
+	// it is created; PhaseStart is no longer reported.
+	PhaseStart    Phase = "start"
+	PhaseReady    Phase = "ready"
+	PhaseRemove   Phase = "remove"
+	PhaseRollback Phase = "rollback"
 )
 
 // Progress reports progress on one resource, or on a whole phase when

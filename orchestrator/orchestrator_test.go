@@ -30,7 +30,7 @@ func TestUpStatusDownOnFake(t *testing.T) {
 	if c, n := f.counts(); c != 5 || n != 4 {
 		t.Fatalf("after up: %d containers, %d networks; want 5 and 4", c, n)
 	}
-	if len(res.Timings) != 6 { // image, networks, containers, start, routes, ready
+	if len(res.Timings) != 4 { // image, networks, containers (created, started, routed), ready
 		t.Errorf("timings: %+v", res.Timings)
 	}
 	st, err := o.Status(ctx, "star", orchestrator.StatusOptions{})

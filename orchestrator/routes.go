@@ -11,7 +11,11 @@ import (
 	"github.com/topo-dev/topo/topology"
 )
 
-// PhaseRoutes installs each node's IP routes, after its container started.
+// PhaseRoutes installed each node's IP routes after every container had
+// started.
+//
+// Deprecated: up installs a node's routes in PhaseContainers, as soon as
+// its container runs; PhaseRoutes is no longer reported.
 const PhaseRoutes Phase = "routes"
 
 // helperMemory caps a route helper: it sends a few netlink messages.
@@ -54,19 +58,6 @@ func netnsHelper(topology, node, image string, args []string) engine.ContainerSp
 	}
 }
 
-// routed lists the nodes that get a route helper, in plan order: those
-// with IP routes, and those that relay on a LAN, whose interfaces must not
-// send redirects.
-func routed(plan *topology.Plan) []string {
-	var out []string
-	for _, n := range plan.Nodes {
-		if len(n.IPRoutes) > 0 || relays(plan, n.Name) {
-			out = append(out, n.Name)
-		}
-	}
-	return out
-}
-
 // relays reports whether a node is the next hop of another's host route:
 // it forwards packets back out of the LAN they came in on.
 func relays(plan *topology.Plan, node string) bool {
@@ -80,14 +71,15 @@ func relays(plan *topology.Plan, node string) bool {
 	return false
 }
 
-// installRoutes runs every routed node's helper, and fails with what the
-// helper said when one cannot install its routes.
-func (u *upRun) installRoutes(ctx context.Context, image string) error {
-	return u.forEach(ctx, PhaseRoutes, routed(u.d.Plan), func(ctx context.Context, n string) error {
-		spec, _ := RouteHelper(u.d.Plan, n, image)
-		spec.Labels[engine.LabelRun] = u.runID
-		return u.o.runHelper(ctx, spec, "routes of "+n)
-	})
+// installRoutes runs a node's route helper, if it has routes to install,
+// and fails with what the helper said when it cannot install them.
+func (u *upRun) installRoutes(ctx context.Context, node, image string) error {
+	spec, ok := RouteHelper(u.d.Plan, node, image)
+	if !ok {
+		return nil
+	}
+	spec.Labels[engine.LabelRun] = u.runID
+	return u.o.runHelper(ctx, spec, "routes of "+node)
 }
 
 // runHelper runs a short-lived helper and fails, with what it said, when
