@@ -25,6 +25,7 @@ type source struct {
 	nameFromFile   bool // Name was derived from the file name
 	nameFromOption bool // Name came from PlanOptions.Name
 	nodesSet       bool // nodes: was given
+	intervalSet    bool // traffic.interval: was given
 	linksSet       bool // links: was given
 
 	// Set when decoding a part failed and was already reported: the checks
@@ -249,6 +250,7 @@ func (d *decoder) traffic(t *Topology, v *yaml.Node) {
 				d.e.add(pos(v), "traffic.interval: %v", err)
 			}
 			t.Traffic.Interval = iv
+			t.src.intervalSet = true
 		}
 	}
 	if v, ok := f.val["size"]; ok {

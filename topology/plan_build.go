@@ -82,6 +82,9 @@ func plan(t *Topology, avoid []netip.Prefix, e *errs) *Plan {
 	}
 	var at addressing
 	p.Segments, at = address(t.Nodes, sh.segs, subnets)
+	if t.src.parsed && !t.src.intervalSet {
+		p.Traffic.Interval = DefaultIntervalOn(p.Segments)
+	}
 	adj, graph := adjacency(len(t.Nodes), sh.pairs)
 	hops := sh.nextHops
 	if hops == nil {

@@ -1,0 +1,38 @@
+package topology_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/topo-dev/topo/topology"
+)
+
+// A big shared segment gets a longer default interval, so that what its
+// members send together stays what 50 members send; a file's own interval,
+// and topologies without a big shared segment, keep theirs.
+func TestDefaultIntervalOnBigSharedSegments(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		want time.Duration
+	}{
+		{"layout: bus\nnodes: 50\n", 2 * time.Second},
+		{"layout: bus\nnodes: 100\n", 4 * time.Second},
+		{"layout: bus\nnodes: 250\n", 10 * time.Second},
+		{"layout: bus\nnodes: 250\ntraffic: {interval: 2s}\n", 2 * time.Second},
+		{"layout: bus\nnodes: 250\ntraffic: {interval: 0}\n", 0},
+		{"layout: star\nnodes: 250\n", 2 * time.Second},
+		{"layout: ring\nnodes: 100\n", 2 * time.Second},
+	} {
+		top, err := topology.Parse("t.yaml", []byte("name: t\n"+tc.src))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.src, err)
+		}
+		p, err := topology.BuildPlan(top, topology.PlanOptions{})
+		if err != nil {
+			t.Fatalf("%q: %v", tc.src, err)
+		}
+		if p.Traffic.Interval != tc.want {
+			t.Errorf("%q: interval %v, want %v", tc.src, p.Traffic.Interval, tc.want)
+		}
+	}
+}
