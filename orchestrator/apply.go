@@ -79,7 +79,9 @@ func (u *upRun) fail(ctx context.Context, err error) error {
 	if u.opts.Retain {
 		return fmt.Errorf("up %s: %w (resources kept because of --retain; remove them with `topo down %s`)", name, err, name)
 	}
-	o.rollback(ctx, name, u.runID)
+	if rbErr := o.rollback(ctx, name, u.runID, len(u.d.Plan.Nodes)); rbErr != nil {
+		return fmt.Errorf("up %s: %w; removing what it created failed too (%v): remove the rest with `topo down %s`", name, err, rbErr, name)
+	}
 	switch {
 	case ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("up %s: timed out after %s and removed what it created (raise --timeout?): %w", name, u.opts.Timeout, err)

@@ -22,8 +22,10 @@ type DownResult struct {
 	Networks   int
 }
 
-// rollbackTimeout bounds cleanup after a failed or cancelled Up.
-const rollbackTimeout = 2 * time.Minute
+// rollbackTimeout bounds cleanup after a failed or cancelled Up of n
+// nodes: 2 minutes, or a second a node for more than 120, since an engine
+// loaded enough to make up fail removes slowly too.
+func rollbackTimeout(n int) time.Duration { return max(2*time.Minute, time.Duration(n)*time.Second) }
 
 // Down removes every container and network labelled with the topology's
 // name. Nothing to remove is not an error. It is best effort: one resource
@@ -88,7 +90,7 @@ func (o *Orchestrator) remove(ctx context.Context, name string, sel map[string]s
 		return err
 	})
 	if err := errors.Join(errC, err); err != nil {
-		return res, fmt.Errorf("down %s: %w", name, err)
+		return res, fmt.Errorf("down %s: %w", name, firstOf(err))
 	}
 	o.emit(Progress{Topology: name, Phase: PhaseRemove, Status: "done", Done: total, Total: total, Elapsed: time.Since(start)})
 	return res, nil
@@ -159,15 +161,37 @@ func (o *Orchestrator) DownAll(ctx context.Context, opts DownOptions) ([]string,
 // rollback removes what one failed Apply created: the resources labelled
 // with its run, and nothing another up of the same name made. It runs on a
 // context of its own, because the caller's may be the reason Apply failed.
-func (o *Orchestrator) rollback(ctx context.Context, name, run string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+func (o *Orchestrator) rollback(ctx context.Context, name, run string, nodes int) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout(nodes))
 	defer cancel()
 	o.emit(Progress{Topology: name, Phase: PhaseRollback, Status: "started"})
 	sel := map[string]string{engine.LabelTopology: name, engine.LabelRun: run}
 	if _, err := o.remove(ctx, name, sel, DefaultMaxWorkers); err != nil {
-		o.log.Error("rollback failed; remove what is left with `topo down`", "topology", name, "err", err)
 		o.emit(Progress{Topology: name, Phase: PhaseRollback, Status: "failed", Err: err})
-		return
+		return err
 	}
 	o.emit(Progress{Topology: name, Phase: PhaseRollback, Status: "done"})
+	return nil
+}
+
+// firstOf cuts an error joined from many (one per resource that could not
+// be removed: hundreds, when a loaded engine stops answering) to its first
+// and a count of the rest.
+func firstOf(err error) error {
+	var leaves []error
+	var walk func(error)
+	walk = func(e error) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, x := range j.Unwrap() {
+				walk(x)
+			}
+			return
+		}
+		leaves = append(leaves, e)
+	}
+	walk(err)
+	if len(leaves) < 2 {
+		return err
+	}
+	return fmt.Errorf("%w, and %d more", leaves[0], len(leaves)-1)
 }

@@ -82,6 +82,10 @@ func TestUpRollsBack(t *testing.T) {
 		}, want: "boom"},
 		{name: "a node never gets ready", setup: func(f *fakeRuntime) { f.ready = 1 }, want: "is not ready"},
 		{name: "retain keeps it", setup: func(f *fakeRuntime) { f.ready = 1 }, retain: true, want: "topo down star", left: true},
+		{name: "the rollback fails too", setup: func(f *fakeRuntime) {
+			f.ready = 1
+			f.failRemove = func(string) error { return boom }
+		}, want: "removing what it created failed too (down star: boom, and 8 more): remove the rest with `topo down star`", left: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
