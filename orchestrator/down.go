@@ -23,8 +23,9 @@ type DownResult struct {
 }
 
 // rollbackTimeout bounds cleanup after a failed or cancelled Up of n
-// nodes: 2 minutes, or a second a node for more than 120, since an engine
-// loaded enough to make up fail removes slowly too.
+// nodes, and a down without a deadline of its own: 2 minutes, or a second
+// a node for more than 120, since an engine loaded enough to make up fail
+// removes slowly too.
 func rollbackTimeout(n int) time.Duration { return max(2*time.Minute, time.Duration(n)*time.Second) }
 
 // Down removes every container and network labelled with the topology's
@@ -56,6 +57,14 @@ func (o *Orchestrator) remove(ctx context.Context, name string, sel map[string]s
 	cs, err := o.rt.ListContainers(ctx, sel)
 	if err != nil {
 		return res, fmt.Errorf("down %s: %w", name, err)
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		// A whole down's deadline bounds each engine call, rather than
+		// the engine layer's limit per call, which a loaded engine
+		// removing hundreds of containers exceeds while it progresses.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, rollbackTimeout(len(cs)))
+		defer cancel()
 	}
 	start := time.Now()
 	o.emit(Progress{Topology: name, Phase: PhaseRemove, Status: "started", Total: len(cs)})
