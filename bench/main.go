@@ -6,6 +6,7 @@
 // ready). It prints each round and the ratios of the medians.
 //
 //	go run ./bench -layout ring -nodes 30 -rounds 3
+//	go run ./bench -hops 30   # one-way time per hop, against the kernel's
 //
 // It needs a Docker engine and docker-compose, and removes everything it
 // makes, images aside from the node image topo builds anyway.
@@ -30,7 +31,15 @@ func main() {
 	nodes := flag.Int("nodes", 30, "how many nodes")
 	rounds := flag.Int("rounds", 3, "rounds of each way, interleaved")
 	workers := flag.Int("workers", orchestrator.DefaultMaxWorkers, "engine calls in flight at once, for the floor and topo")
+	hopSends := flag.Int("hops", 0, "instead, time `N` messages across a star's hub against N kernel pings")
 	flag.Parse()
+	if *hopSends > 0 {
+		if err := runHops(*hopSends); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*layout, *nodes, *rounds, *workers); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
