@@ -33,6 +33,7 @@ func cliRun(ctx context.Context, args []string, env Env, stdout, stderr io.Write
 		return usageError{err}
 	}
 	limit := setMemoryLimit(env, os.DirFS("/"))
+	setProcs(env)
 	opts := []Option{WithLogger(slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: lv}))),
 		func(o *options) { o.memoryLimit = limit }}
 	if c.socket != "" {

@@ -35,13 +35,28 @@ const membersPerHello = 8
 // helloIntervals are how often a node says hello on a segment while its
 // links there are up, and while one is down: on a shared segment, the
 // defaults times one for every membersPerHello members.
+//
+// On a segment of more than bigSegment members they say hello no more
+// often while a link is down than while all are up: while a bus of 250
+// comes up, some member is always down, and every member hearing every
+// member's hello each 3 s was more than two cores could serve. A member
+// says hello as it starts, so the others know it at once; it knows each
+// of them by their next hello, within the up interval.
 func (s *segment) helloIntervals(o options) (up, down time.Duration) {
 	scale := time.Duration(1)
 	if s.shared {
 		scale = time.Duration(max(1, len(s.members)/membersPerHello))
 	}
-	return o.helloUp * scale, o.helloDown * scale
+	up, down = o.helloUp*scale, o.helloDown*scale
+	if s.shared && len(s.members) > bigSegment {
+		down = up
+	}
+	return up, down
 }
+
+// bigSegment is how many other members a shared segment may have before
+// its members stop saying hello more often while a link is down.
+const bigSegment = 50
 
 // heardFrom records a frame from the neighbour on a datagram link. It
 // reports whether the link just came up. After a bye only a hello brings

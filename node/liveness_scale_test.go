@@ -18,16 +18,23 @@ func TestHelloIntervalsScaleWithMembers(t *testing.T) {
 		return m
 	}
 	for _, tc := range []struct {
-		seg   *segment
-		scale time.Duration
+		seg      *segment
+		scale    time.Duration
+		downAsUp bool // a big segment's hellos go no faster while a link is down
 	}{
-		{&segment{}, 1},
-		{&segment{shared: true, members: members(4)}, 1},
-		{&segment{shared: true, members: members(249)}, 31},
+		{&segment{}, 1, false},
+		{&segment{shared: true, members: members(4)}, 1, false},
+		{&segment{shared: true, members: members(50)}, 6, false},
+		{&segment{shared: true, members: members(51)}, 6, true},
+		{&segment{shared: true, members: members(249)}, 31, true},
 	} {
 		up, down := tc.seg.helloIntervals(o)
-		if up != o.helloUp*tc.scale || down != o.helloDown*tc.scale {
-			t.Errorf("%d members: hellos every %v (%v while down), want %d× the defaults", len(tc.seg.members), up, down, tc.scale)
+		wantDown := o.helloDown * tc.scale
+		if tc.downAsUp {
+			wantDown = o.helloUp * tc.scale
+		}
+		if up != o.helloUp*tc.scale || down != wantDown {
+			t.Errorf("%d members: hellos every %v (%v while down), want %v (%v)", len(tc.seg.members), up, down, o.helloUp*tc.scale, wantDown)
 		}
 		doubt, dead := livenessBounds(o, tc.seg)
 		if dead < 3*up || doubt < up {
