@@ -42,3 +42,21 @@ func TestHelloIntervalsScaleWithMembers(t *testing.T) {
 		}
 	}
 }
+
+// A link coming up on a shared segment has the node put a hello on it at
+// most once per down interval: a small segment's newcomers hear at once,
+// a big one's wait for the members' own hellos.
+func TestAnswerHelloAtMostOncePerDownInterval(t *testing.T) {
+	o := defaultOptions()
+	small := &segment{shared: true, members: map[string]bool{"a": true, "b": true}}
+	if !small.mayAnswerHello(o) {
+		t.Fatal("the first link up on a small segment puts no hello")
+	}
+	if small.mayAnswerHello(o) {
+		t.Error("a second link up at once puts another hello")
+	}
+	time.Sleep(o.helloDown + 10*time.Millisecond)
+	if !small.mayAnswerHello(o) {
+		t.Error("a link up a down interval later puts no hello")
+	}
+}

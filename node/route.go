@@ -79,7 +79,7 @@ func (a *Agent) receive(f *frame.Frame, l *link, seg *segment) {
 func (a *Agent) linkCameUp(l *link) {
 	if l.kind == kindUDP {
 		a.sendHello(l)
-	} else {
+	} else if l.seg.mayAnswerHello(a.o) {
 		a.putHello(l.seg)
 	}
 	l.reack()

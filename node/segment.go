@@ -38,6 +38,23 @@ type segment struct {
 	tcp   net.Listener
 
 	helloT time.Time // shared: last hello put on the segment; hello loop only
+	// answeredT is when a link coming up last made this node put a hello
+	// on the shared segment (unix nanoseconds): see mayAnswerHello.
+	answeredT atomic.Int64
+}
+
+// mayAnswerHello reports whether a link that just came up on this shared
+// segment may have the node put a hello on it, so that the newcomer knows
+// it at once: at most once per down interval. Every member hears that
+// hello; on a bus of 250 coming up, where some member joins every second
+// or so, each member answering each newcomer put some 150 frames a second
+// on the segment, more than the traffic and the hellos together. On a big
+// segment (helloIntervals) the newcomer waits for the members' own hellos.
+func (s *segment) mayAnswerHello(o options) bool {
+	_, every := s.helloIntervals(o)
+	now := time.Now().UnixNano()
+	last := s.answeredT.Load()
+	return now-last >= int64(every) && s.answeredT.CompareAndSwap(last, now)
 }
 
 func newSegment(s agent.Segment, port int) (*segment, error) {
