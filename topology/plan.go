@@ -30,6 +30,8 @@ type PlanNode struct {
 	// (see Node).
 	Privileged   bool     `json:"privileged,omitempty"`
 	Capabilities []string `json:"capabilities,omitempty"`
+	// Placement constrains where a cluster engine runs the node (see Node).
+	Placement []string `json:"placement,omitempty"`
 	// Addresses maps segment name to this node's address on it.
 	Addresses map[string]netip.Addr `json:"addresses"`
 	// Neighbors are the nodes this one exchanges frames with directly, as the
