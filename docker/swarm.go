@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/topo-dev/topo/engine"
 )
@@ -97,9 +98,22 @@ func (s *Swarm) CreateNetwork(ctx context.Context, spec engine.NetworkSpec) (str
 	return resp.ID, nil
 }
 
-// RemoveNetwork removes a network, as on one engine.
+// RemoveNetwork removes a network and waits until this host has let go of
+// it: Swarm removes an overlay a moment after it says so.
 func (s *Swarm) RemoveNetwork(ctx context.Context, id string) error {
-	return s.c.RemoveNetwork(ctx, id)
+	if err := s.c.RemoveNetwork(ctx, id); err != nil {
+		return err
+	}
+	op := fmt.Sprintf("remove network %q", id)
+	cctx, cancel := s.c.call(ctx)
+	defer cancel()
+	return s.poll(cctx, op, func(ctx context.Context) (bool, error) {
+		_, err := s.c.api.NetworkInspect(ctx, id, network.InspectOptions{})
+		if err != nil && sentinelFor(err) == engine.ErrNotFound {
+			return true, nil
+		}
+		return false, wrap(op, err)
+	})
 }
 
 // ListNetworks lists networks, overlay and local, as on one engine.

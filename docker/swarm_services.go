@@ -6,6 +6,7 @@ import (
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/topo-dev/topo/engine"
@@ -79,8 +80,9 @@ func (s *Swarm) scale(ctx context.Context, id string, replicas uint64, force boo
 	return wrap(op, err)
 }
 
-// RemoveContainer removes a node's service and waits until its task is
-// gone, so that its network can go next and no container is left.
+// RemoveContainer removes a node's service and waits until its task's
+// container on this host is gone (Swarm removes it a moment later), so
+// that its networks can go next and a check for leftovers finds none.
 func (s *Swarm) RemoveContainer(ctx context.Context, id string) error {
 	op := fmt.Sprintf("remove service %q", id)
 	cctx, cancel := s.c.call(ctx)
@@ -88,9 +90,13 @@ func (s *Swarm) RemoveContainer(ctx context.Context, id string) error {
 	if err := s.c.api.ServiceRemove(cctx, id); err != nil {
 		return wrap(op, err)
 	}
+	f := filters.NewArgs(filters.Arg("label", "com.docker.swarm.service.id="+id))
 	return s.poll(cctx, op, func(ctx context.Context) (bool, error) {
-		tasks, err := s.tasks(ctx, []string{id})
-		return len(tasks) == 0, err
+		left, err := s.c.api.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
+		if err != nil {
+			return false, wrap(op, err)
+		}
+		return len(left) == 0, nil
 	})
 }
 
@@ -170,8 +176,9 @@ func (s *Swarm) tasks(ctx context.Context, serviceIDs []string) ([]swarm.Task, e
 	return tasks, nil
 }
 
-// waitTask waits until the service's current task runs, and returns it.
-// A task that ended, or was refused, is an error with Swarm's reason.
+// waitTask waits until the service has a task meant to run that runs,
+// and returns it. Such a task that ended, or was refused, is an error with
+// Swarm's reason.
 func (s *Swarm) waitTask(ctx context.Context, id string) (swarm.Task, error) {
 	op := fmt.Sprintf("start service %q", id)
 	var t *swarm.Task
@@ -182,7 +189,8 @@ func (s *Swarm) waitTask(ctx context.Context, id string) (swarm.Task, error) {
 		}
 		t = currentTask(tasks, id)
 		switch {
-		case t == nil:
+		case t == nil || t.DesiredState != swarm.TaskStateRunning:
+			// The task that replaces an ended one is not there yet.
 			return false, nil
 		case t.Status.State == swarm.TaskStateRunning:
 			return true, nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 )
 
@@ -33,8 +34,11 @@ func cliRun(ctx context.Context, args []string, env Env, stdout, stderr io.Write
 		return usageError{err}
 	}
 	limit := setMemoryLimit(env, os.DirFS("/"))
-	opts := []Option{WithLogger(slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: lv}))),
-		func(o *options) { o.memoryLimit = limit }}
+	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: lv}))
+	if cfg, err = resolveNames(ctx, cfg, net.DefaultResolver, systemInterfaceAddrs, log); err != nil {
+		return err
+	}
+	opts := []Option{WithLogger(log), func(o *options) { o.memoryLimit = limit }}
 	if c.socket != "" {
 		opts = append(opts, WithControlSocket(c.socket))
 	}
