@@ -11,6 +11,7 @@ import (
 
 	"github.com/topo-dev/topo"
 	"github.com/topo-dev/topo/agent"
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/internal/livetest"
 	"github.com/topo-dev/topo/orchestrator"
 	"github.com/topo-dev/topo/topology"
@@ -89,6 +90,34 @@ func checkSameFile(t *testing.T, o *orchestrator.Orchestrator, eng string, c sam
 		t.Fatalf("receipt %+v, want delivered along %v", r, c.path)
 	}
 	checkWayInLogs(t, ctx, o, name, r, c.to)
+
+	// A restarted node (on a swarm: a new task, at a new address) is
+	// dialled again by its neighbours, and the message goes across again.
+	if err := o.NodeAction(ctx, name, orchestrator.NodeActionOptions{Action: engine.ActionRestart, Nodes: []string{c.to}}); err != nil {
+		t.Fatalf("restart %s: %v", c.to, err)
+	}
+	waitAllReady(t, ctx, o, name)
+	checkReady(t, ctx, o, name, len(top.Nodes))
+	if r, err := o.Send(ctx, name, orchestrator.SendOptions{From: c.from, To: c.to, Text: "again"}); err != nil || !r.Delivered {
+		t.Fatalf("send after restart: %+v, %v", r, err)
+	}
+}
+
+// waitAllReady waits until every node of a topology says it is ready, or
+// ctx ends.
+func waitAllReady(t *testing.T, ctx context.Context, o *orchestrator.Orchestrator, name string) {
+	t.Helper()
+	for {
+		st, err := o.Status(ctx, name, orchestrator.StatusOptions{})
+		if err == nil && !slices.ContainsFunc(st.Nodes, func(n orchestrator.NodeStatus) bool { return !n.Ready }) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("not all ready: %v, %v", st, err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // checkReady checks that every node runs, is ready, and has an address

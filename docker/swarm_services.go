@@ -3,6 +3,7 @@ package docker
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -35,10 +36,27 @@ func (s *Swarm) CreateContainer(ctx context.Context, spec engine.ContainerSpec) 
 // (no host fits its placement, an image missing on its host) is an error
 // saying why.
 func (s *Swarm) StartContainer(ctx context.Context, id string) error {
-	if err := s.scale(ctx, id, 1, false); err != nil {
+	return s.startTask(ctx, id, false)
+}
+
+// startTask scales a service to one task, or with force replaces its task,
+// and waits until a task it did not have before runs: until Swarm has
+// shut the old one down, that one is still meant to run.
+func (s *Swarm) startTask(ctx context.Context, id string, force bool) error {
+	cctx, cancel := s.c.call(ctx)
+	before, err := s.tasks(cctx, []string{id})
+	cancel()
+	if err != nil {
 		return err
 	}
-	_, err := s.waitTask(ctx, id)
+	old := map[string]bool{}
+	for _, t := range before {
+		old[t.ID] = true
+	}
+	if err := s.scale(ctx, id, 1, force); err != nil {
+		return err
+	}
+	_, err = s.waitTask(ctx, id, old)
 	return err
 }
 
@@ -48,15 +66,18 @@ func (s *Swarm) StartContainer(ctx context.Context, id string) error {
 func (s *Swarm) ControlContainer(ctx context.Context, id string, action engine.Action) error {
 	switch action {
 	case engine.ActionStop, engine.ActionKill:
-		return s.scale(ctx, id, 0, false)
+		if err := s.scale(ctx, id, 0, false); err != nil {
+			return err
+		}
+		// As a stopped container, the node is down when this returns.
+		return s.poll(ctx, fmt.Sprintf("stop service %q", id), func(ctx context.Context) (bool, error) {
+			tasks, err := s.tasks(ctx, []string{id})
+			return !slices.ContainsFunc(tasks, func(t swarm.Task) bool { return t.Status.State == swarm.TaskStateRunning }), err
+		})
 	case engine.ActionStart:
 		return s.StartContainer(ctx, id)
 	case engine.ActionRestart:
-		if err := s.scale(ctx, id, 1, true); err != nil {
-			return err
-		}
-		_, err := s.waitTask(ctx, id)
-		return err
+		return s.startTask(ctx, id, true)
 	}
 	return fmt.Errorf("%s %q: a swarm task cannot be paused: %w", action, id, engine.ErrUnsupported)
 }
@@ -176,10 +197,10 @@ func (s *Swarm) tasks(ctx context.Context, serviceIDs []string) ([]swarm.Task, e
 	return tasks, nil
 }
 
-// waitTask waits until the service has a task meant to run that runs,
-// and returns it. Such a task that ended, or was refused, is an error with
-// Swarm's reason.
-func (s *Swarm) waitTask(ctx context.Context, id string) (swarm.Task, error) {
+// waitTask waits until the service has a task meant to run, not one of
+// old, that runs, and returns it. Such a task that ended, or was refused,
+// is an error with Swarm's reason.
+func (s *Swarm) waitTask(ctx context.Context, id string, old map[string]bool) (swarm.Task, error) {
 	op := fmt.Sprintf("start service %q", id)
 	var t *swarm.Task
 	err := s.poll(ctx, op, func(ctx context.Context) (bool, error) {
@@ -187,7 +208,7 @@ func (s *Swarm) waitTask(ctx context.Context, id string) (swarm.Task, error) {
 		if err != nil {
 			return false, err
 		}
-		t = currentTask(tasks, id)
+		t = currentTask(slices.DeleteFunc(tasks, func(t swarm.Task) bool { return old[t.ID] }), id)
 		switch {
 		case t == nil || t.DesiredState != swarm.TaskStateRunning:
 			// The task that replaces an ended one is not there yet.

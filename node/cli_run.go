@@ -35,10 +35,11 @@ func cliRun(ctx context.Context, args []string, env Env, stdout, stderr io.Write
 	}
 	limit := setMemoryLimit(env, os.DirFS("/"))
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: lv}))
+	names := peerNames(cfg)
 	if cfg, err = resolveNames(ctx, cfg, net.DefaultResolver, systemInterfaceAddrs, log); err != nil {
 		return err
 	}
-	opts := []Option{WithLogger(log), func(o *options) { o.memoryLimit = limit }}
+	opts := []Option{WithLogger(log), func(o *options) { o.memoryLimit = limit; o.peerNames = names }}
 	if c.socket != "" {
 		opts = append(opts, WithControlSocket(c.socket))
 	}

@@ -23,11 +23,12 @@ type options struct {
 	onDeliver    func(Message)
 	backoffStart time.Duration
 	backoffMax   time.Duration
-	handshake    time.Duration // tests shorten it
-	heartbeat    time.Duration // tcp: a hello after this long without writing
-	deadAfter    time.Duration // tcp: the link is down after this long without a frame
-	noBye        bool          // tests: stop without a word, as a killed node does
-	ackWait      time.Duration // how long an ack may take on an unimpaired link
+	handshake    time.Duration     // tests shorten it
+	heartbeat    time.Duration     // tcp: a hello after this long without writing
+	deadAfter    time.Duration     // tcp: the link is down after this long without a frame
+	noBye        bool              // tests: stop without a word, as a killed node does
+	ackWait      time.Duration     // how long an ack may take on an unimpaired link
+	peerNames    map[string]string // neighbour and segment -> the name to dial it by (resolve.go)
 }
 
 func defaultOptions() options {

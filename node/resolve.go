@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/topo-dev/topo/agent"
@@ -18,7 +19,9 @@ import (
 // address of its interface inside the segment's subnet (never "eth0":
 // the engine numbers interfaces as it likes), a peer's is what the
 // engine's DNS answers inside that subnet. A peer that has no address
-// yet (its task is still starting) is asked again until ctx ends.
+// yet (its task is still starting) is asked again until ctx ends. A node
+// dials its neighbours by name from then on (dialTarget), so that one the
+// engine restarted at another address is found again.
 
 // nameResolver answers what an address name stands for; net.Resolver in
 // a container, a fake in tests.
@@ -145,6 +148,34 @@ func resolvePeer(ctx context.Context, nb *agent.Neighbor, sub netip.Prefix, r na
 		case <-time.After(wait):
 		}
 	}
+}
+
+// peerNames maps each neighbour named by an address name to that name,
+// by neighbour and segment (peerKey), so that the agent dials it by name:
+// a peer restarted by the engine comes back at another address, which a
+// dial by name finds where the address resolved at start does not.
+func peerNames(cfg *agent.Config) map[string]string {
+	var out map[string]string
+	for _, nb := range cfg.Neighbors {
+		if isName(nb.Addr) {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[peerKey(nb.Name, nb.Segment)] = nb.Addr
+		}
+	}
+	return out
+}
+
+func peerKey(name, segment string) string { return name + "\x00" + segment }
+
+// dialTarget is where a link dials its neighbour: by name when it has one
+// (resolved again at every dial), else at its address.
+func (a *Agent) dialTarget(l *link) string {
+	if name, ok := a.o.peerNames[peerKey(l.nb.Name, l.seg.name)]; ok {
+		return net.JoinHostPort(name, strconv.Itoa(int(l.peer.Port())))
+	}
+	return l.peer.String()
 }
 
 // systemInterfaceAddrs is net.InterfaceAddrs as prefixes.
