@@ -54,7 +54,7 @@ func (s *Swarm) Close() error { return s.c.Close() }
 // ones), cannot put a helper into a node's network namespace on another
 // host, and its overlay networks do not carry broadcasts.
 func (s *Swarm) Capabilities() engine.Capabilities {
-	return engine.Capabilities{Engine: "swarm"}
+	return engine.Capabilities{Engine: "swarm", EngineAddrs: 1}
 }
 
 // Ping checks that the engine answers.

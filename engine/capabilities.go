@@ -25,6 +25,11 @@ type Capabilities struct {
 	// Broadcast: a datagram to a network's broadcast address reaches every
 	// container on it.
 	Broadcast bool
+	// EngineAddrs is how many addresses of a network the engine takes for
+	// itself for each container on it, at most: a swarm's load balancer
+	// takes one on every host that runs a task on the network. Plans make
+	// subnets larger to hold them.
+	EngineAddrs int
 }
 
 // Full is what one Docker engine can do: everything.

@@ -19,7 +19,9 @@ import (
 // runs no helpers, as a swarm.
 type swarmLike struct{ *fakeRuntime }
 
-func (swarmLike) Capabilities() engine.Capabilities { return engine.Capabilities{Engine: "swarm"} }
+func (swarmLike) Capabilities() engine.Capabilities {
+	return engine.Capabilities{Engine: "swarm", EngineAddrs: 1}
+}
 
 func swarmOrchestrator() (*fakeRuntime, *orchestrator.Orchestrator) {
 	f := newFake()

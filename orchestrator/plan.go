@@ -46,7 +46,8 @@ func (o *Orchestrator) Plan(ctx context.Context, t *topology.Topology, opts Plan
 		return nil, errors.New("plan: no topology")
 	}
 	hash := t.Hash() // of the file as written, whatever the engine makes of it
-	t, notices, err := forEngine(t, o.Capabilities())
+	caps := o.Capabilities()
+	t, notices, err := forEngine(t, caps)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +55,7 @@ func (o *Orchestrator) Plan(ctx context.Context, t *topology.Topology, opts Plan
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
-	p, err := topology.BuildPlan(t, topology.PlanOptions{Name: opts.Name, Avoid: avoid})
+	p, err := topology.BuildPlan(t, topology.PlanOptions{Name: opts.Name, Avoid: avoid, EngineAddrs: caps.EngineAddrs})
 	if err != nil {
 		return nil, err
 	}

@@ -102,4 +102,9 @@ type PlanOptions struct {
 	// networks). When the file does not set its own pool, allocation skips
 	// subnets that overlap these; when it does, an overlap is an error.
 	Avoid []netip.Prefix
+	// EngineAddrs is how many addresses the engine takes on a segment for
+	// each member, beside the member's own: 0 for one Docker engine; 1 on
+	// a swarm, whose load balancer takes one on every host that runs a
+	// member. Subnets grow to hold them.
+	EngineAddrs int
 }
