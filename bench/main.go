@@ -31,6 +31,9 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds of each way, interleaved")
 	workers := flag.Int("workers", orchestrator.DefaultMaxWorkers, "engine calls in flight at once, for the floor and topo")
 	flag.Parse()
+	if *swarmBench {
+		os.Exit(benchSwarm(*nodes, *workers))
+	}
 	if err := run(*layout, *nodes, *rounds, *workers); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
@@ -99,13 +100,18 @@ func (s *Swarm) CreateNetwork(ctx context.Context, spec engine.NetworkSpec) (str
 }
 
 // RemoveNetwork removes a network and waits until this host has let go of
-// it: Swarm removes an overlay a moment after it says so.
+// it: Swarm removes an overlay from a host only once the containers of
+// the tasks on it are gone (see RemoveContainer), and says it is removed
+// before that.
 func (s *Swarm) RemoveNetwork(ctx context.Context, id string) error {
 	if err := s.c.RemoveNetwork(ctx, id); err != nil {
 		return err
 	}
 	op := fmt.Sprintf("remove network %q", id)
-	cctx, cancel := s.c.call(ctx)
+	cctx, cancel := ctx, context.CancelFunc(func() {})
+	if _, ok := ctx.Deadline(); !ok {
+		cctx, cancel = context.WithTimeout(ctx, networkGoneWait)
+	}
 	defer cancel()
 	return s.poll(cctx, op, func(ctx context.Context) (bool, error) {
 		_, err := s.c.api.NetworkInspect(ctx, id, network.InspectOptions{})
@@ -120,6 +126,11 @@ func (s *Swarm) RemoveNetwork(ctx context.Context, id string) error {
 func (s *Swarm) ListNetworks(ctx context.Context, labels map[string]string) ([]engine.NetworkInfo, error) {
 	return s.c.ListNetworks(ctx, labels)
 }
+
+// networkGoneWait bounds RemoveNetwork's wait for a host to let go of an
+// overlay when the caller set no deadline: the tasks on it go first, and a
+// host takes a while with many.
+const networkGoneWait = 2 * time.Minute
 
 // RunToCompletion would run a helper, which on a swarm cannot join a node's
 // network namespace on another host.

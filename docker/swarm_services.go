@@ -7,7 +7,6 @@ import (
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
-	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/topo-dev/topo/engine"
@@ -101,24 +100,16 @@ func (s *Swarm) scale(ctx context.Context, id string, replicas uint64, force boo
 	return wrap(op, err)
 }
 
-// RemoveContainer removes a node's service and waits until its task's
-// container on this host is gone (Swarm removes it a moment later), so
-// that its networks can go next and a check for leftovers finds none.
+// RemoveContainer removes a node's service. Swarm takes its task's
+// container down in the background, some 6 s later on this project's
+// machine whatever the grace period; RemoveNetwork waits for that, since
+// a network goes from a host only after the last container on it, so
+// that down waits once for all of a topology's tasks rather than once
+// for each.
 func (s *Swarm) RemoveContainer(ctx context.Context, id string) error {
-	op := fmt.Sprintf("remove service %q", id)
 	cctx, cancel := s.c.call(ctx)
 	defer cancel()
-	if err := s.c.api.ServiceRemove(cctx, id); err != nil {
-		return wrap(op, err)
-	}
-	f := filters.NewArgs(filters.Arg("label", "com.docker.swarm.service.id="+id))
-	return s.poll(cctx, op, func(ctx context.Context) (bool, error) {
-		left, err := s.c.api.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
-		if err != nil {
-			return false, wrap(op, err)
-		}
-		return len(left) == 0, nil
-	})
+	return wrap(fmt.Sprintf("remove service %q", id), s.c.api.ServiceRemove(cctx, id))
 }
 
 // ListContainers lists the nodes' services that carry every label given,
