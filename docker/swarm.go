@@ -104,16 +104,26 @@ func (s *Swarm) CreateNetwork(ctx context.Context, spec engine.NetworkSpec) (str
 // the tasks on it are gone (see RemoveContainer), and says it is removed
 // before that.
 func (s *Swarm) RemoveNetwork(ctx context.Context, id string) error {
-	if err := s.c.RemoveNetwork(ctx, id); err != nil {
-		return err
-	}
 	op := fmt.Sprintf("remove network %q", id)
 	cctx, cancel := ctx, context.CancelFunc(func() {})
 	if _, ok := ctx.Deadline(); !ok {
 		cctx, cancel = context.WithTimeout(ctx, networkGoneWait)
 	}
 	defer cancel()
+	removed := false
 	return s.poll(cctx, op, func(ctx context.Context) (bool, error) {
+		if !removed {
+			// "in use by task": the task of a service just removed is
+			// still recorded; asked again until it is not.
+			err := s.c.api.NetworkRemove(ctx, id)
+			if err != nil && (containsFold(err.Error(), "in use by task") || containsFold(err.Error(), "active endpoints")) {
+				return false, nil
+			}
+			if err != nil {
+				return false, wrap(op, err)
+			}
+			removed = true
+		}
 		_, err := s.c.api.NetworkInspect(ctx, id, network.InspectOptions{})
 		if err != nil && sentinelFor(err) == engine.ErrNotFound {
 			return true, nil

@@ -44,8 +44,23 @@ func Swarm(t testing.TB) {
 }
 
 // leaveSwarm leaves the swarm Swarm made, and removes the networks swarm
-// mode creates (docker_gwbridge, unless it was there before).
+// mode creates (docker_gwbridge, unless it was there before). A swarm left
+// while its tasks are still being taken down leaves the engine with
+// endpoints it never frees (docker_gwbridge then cannot be removed until
+// the daemon restarts), so every service goes first, and their tasks.
 func leaveSwarm(t testing.TB, keepBridge bool) {
+	if ids, err := dockerCmd("service", "ls", "-q"); err == nil && ids != "" {
+		if _, err := dockerCmd(append([]string{"service", "rm"}, strings.Fields(ids)...)...); err != nil {
+			t.Errorf("livetest: %v", err)
+		}
+	}
+	for range 120 { // Swarm takes a task down some 6 s after its service goes
+		left, err := dockerCmd("ps", "-aq", "--filter", "label=com.docker.swarm.task.id")
+		if err != nil || left == "" {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 	if _, err := dockerCmd("swarm", "leave", "--force"); err != nil && !strings.Contains(err.Error(), "not part of a swarm") {
 		t.Errorf("livetest: docker swarm leave: %v", err)
 	}
@@ -57,7 +72,14 @@ func leaveSwarm(t testing.TB, keepBridge bool) {
 		if _, err := dockerCmd("network", "inspect", n); err != nil {
 			continue // gone, as it should be
 		}
-		if _, err := dockerCmd("network", "rm", n); err != nil {
+		var err error
+		for range 20 { // the engine frees its endpoints a moment after it left
+			if _, err = dockerCmd("network", "rm", n); err == nil {
+				break
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		if err != nil {
 			t.Errorf("livetest: remove network %s that swarm mode left: %v", n, err)
 		}
 	}
