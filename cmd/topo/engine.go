@@ -11,6 +11,9 @@ import (
 
 // open connects to the Docker engine. The returned close func is never nil.
 func (a *app) open(ctx context.Context, withProgress bool) (*orchestrator.Orchestrator, func(), error) {
+	if a.engine == "" { // an app made in Go, not by the command line
+		a.engine = topolib.EngineDocker
+	}
 	if a.engine != topolib.EngineDocker && a.engine != topolib.EngineSwarm {
 		return nil, func() {}, usageError{fmt.Errorf("--engine %q: want %s or %s", a.engine, topolib.EngineDocker, topolib.EngineSwarm)}
 	}
