@@ -23,12 +23,15 @@ type options struct {
 	onDeliver    func(Message)
 	backoffStart time.Duration
 	backoffMax   time.Duration
-	handshake    time.Duration     // tests shorten it
-	heartbeat    time.Duration     // tcp: a hello after this long without writing
-	deadAfter    time.Duration     // tcp: the link is down after this long without a frame
-	noBye        bool              // tests: stop without a word, as a killed node does
-	ackWait      time.Duration     // how long an ack may take on an unimpaired link
-	peerNames    map[string]string // neighbour and segment -> the name to dial it by (resolve.go)
+	handshake    time.Duration // tests shorten it
+	heartbeat    time.Duration // tcp: a hello after this long without writing
+	deadAfter    time.Duration // tcp: the link is down after this long without a frame
+	noBye        bool          // tests: stop without a word, as a killed node does
+	ackWait      time.Duration // how long an ack may take on an unimpaired link
+
+	// peerNames maps a neighbour and segment (peerKey) to the name to dial
+	// it by, where the engine picks addresses (resolve.go).
+	peerNames map[string]string
 }
 
 func defaultOptions() options {
