@@ -6,8 +6,12 @@ package topo
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+
+	"github.com/topo-dev/topo/engine"
 
 	"github.com/topo-dev/topo/docker"
 	"github.com/topo-dev/topo/nodeimage"
@@ -21,15 +25,48 @@ type Options struct {
 	// Image configures how the node image is built; its Source defaults
 	// to AgentSource.
 	Image nodeimage.Options
+	// Engine is EngineDocker (the default when empty), or EngineSwarm:
+	// the swarm that the Docker endpoint manages.
+	Engine string
 }
 
-// Open connects to the Docker engine (DOCKER_HOST is respected) and returns
-// an orchestrator on it, and a func that releases the connection.
+// The engines Open knows.
+const (
+	EngineDocker = "docker" // one Docker engine: networks are bridges, nodes containers
+	EngineSwarm  = "swarm"  // a Docker Swarm: networks are overlays, nodes services
+)
+
+// EngineEnv names the engine when a command is not told (topo --engine).
+const EngineEnv = "TOPO_ENGINE"
+
+// ErrUnknownEngine is returned, wrapped, for an Engine Open does not know.
+var ErrUnknownEngine = errors.New("unknown engine")
+
+// runtime is an engine.Runtime that holds a connection.
+type runtime interface {
+	engine.Runtime
+	Close() error
+}
+
+// openRuntime connects to the engine named.
+func openRuntime(ctx context.Context, name string, log *slog.Logger) (runtime, error) {
+	switch name {
+	case "", EngineDocker:
+		return docker.New(ctx, docker.WithLogger(log))
+	case EngineSwarm:
+		return docker.NewSwarm(ctx, docker.WithLogger(log))
+	}
+	return nil, fmt.Errorf("engine %q: want %s or %s: %w", name, EngineDocker, EngineSwarm, ErrUnknownEngine)
+}
+
+// Open connects to the Docker engine (DOCKER_HOST is respected), or to the
+// swarm it manages (Options.Engine), and returns an orchestrator on it, and
+// a func that releases the connection.
 func Open(ctx context.Context, opts Options) (*orchestrator.Orchestrator, func(), error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	cli, err := docker.New(ctx, docker.WithLogger(opts.Logger))
+	cli, err := openRuntime(ctx, opts.Engine, opts.Logger)
 	if err != nil {
 		return nil, func() {}, err
 	}

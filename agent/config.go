@@ -92,8 +92,11 @@ type Config struct {
 
 // Segment is one of the node's networks.
 type Segment struct {
-	Name   string `json:"name"`
-	Addr   string `json:"addr"`   // this node's address on it, e.g. "10.210.0.2"
+	Name string `json:"name"`
+	// Addr is this node's address on it, e.g. "10.210.0.2"; where the
+	// engine picks addresses (a swarm), a DNS name instead, and the node's
+	// address is that of its interface inside Subnet.
+	Addr   string `json:"addr"`
 	Subnet string `json:"subnet"` // e.g. "10.210.0.0/29"
 	// Shared is true for a bus-like segment: frames are put on it once and
 	// every member sees them.
@@ -181,7 +184,7 @@ func (i Impairment) validate() error {
 // Neighbor is a node reachable in one hop.
 type Neighbor struct {
 	Name    string `json:"name"`
-	Addr    string `json:"addr"`              // its address on the shared segment
+	Addr    string `json:"addr"`              // its address on the shared segment, or a DNS name for it (a swarm)
 	Segment string `json:"segment,omitempty"` // the segment they share
 	Dial    bool   `json:"dial,omitempty"`    // this node opens the connection
 	Port    int    `json:"port,omitempty"`    // DefaultPort when zero

@@ -40,6 +40,9 @@ func main() {
 		}
 		return
 	}
+	if *swarmBench {
+		os.Exit(benchSwarm(*nodes, *workers))
+	}
 	if err := run(*layout, *nodes, *rounds, *workers); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)

@@ -35,6 +35,13 @@ func (c *Client) Logs(ctx context.Context, id string, opts engine.LogOptions) (i
 		stop()
 		return nil, wrap(op, err)
 	}
+	return demuxLines(ctx, sctx, stop, op, rc, tty), nil
+}
+
+// demuxLines reads a log stream (multiplexed unless tty) as whole lines.
+// The stream was opened on sctx, which stop cancels; ctx is the caller's,
+// whose end is an error for the reader, where Close is a clean end.
+func demuxLines(ctx, sctx context.Context, stop context.CancelFunc, op string, rc io.ReadCloser, tty bool) io.ReadCloser {
 	pr, pw := io.Pipe()
 	go func() {
 		defer rc.Close()
@@ -60,7 +67,7 @@ func (c *Client) Logs(ctx context.Context, id string, opts engine.LogOptions) (i
 		}
 		pw.CloseWithError(err)
 	}()
-	return &logReader{PipeReader: pr, stop: stop}, nil
+	return &logReader{PipeReader: pr, stop: stop}
 }
 
 func logsOptions(opts engine.LogOptions) container.LogsOptions {

@@ -156,12 +156,19 @@ type ContainerSpec struct {
 	// container (its ID or name) instead of on networks of its own; Network
 	// must then be empty.
 	JoinNetworkOf string
+	// Placement constrains where a cluster engine may run the container,
+	// in Swarm's syntax ("node.labels.rack==a"); one engine has nowhere
+	// else to put it and ignores them.
+	Placement []string
 }
 
-// NetworkAttachment puts a container on a network at a fixed address.
+// NetworkAttachment puts a container on a network at a fixed address, or,
+// on an engine without FixedAddresses, at an address it picks, under the
+// names in Aliases.
 type NetworkAttachment struct {
 	Network string // name
 	IP      netip.Addr
+	Aliases []string // DNS names of the container on this network alone
 }
 
 // ContainerInfo describes an existing container.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 )
 
@@ -34,8 +35,12 @@ func cliRun(ctx context.Context, args []string, env Env, stdout, stderr io.Write
 	}
 	limit := setMemoryLimit(env, os.DirFS("/"))
 	setProcs(env)
-	opts := []Option{WithLogger(slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: lv}))),
-		func(o *options) { o.memoryLimit = limit }}
+	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: lv}))
+	names := peerNames(cfg)
+	if cfg, err = resolveNames(ctx, cfg, net.DefaultResolver, systemInterfaceAddrs, log); err != nil {
+		return err
+	}
+	opts := []Option{WithLogger(log), func(o *options) { o.memoryLimit = limit; o.peerNames = names }}
 	if c.socket != "" {
 		opts = append(opts, WithControlSocket(c.socket))
 	}

@@ -29,6 +29,10 @@ type options struct {
 	noBye        bool          // tests: stop without a word, as a killed node does
 	ackWait      time.Duration // how long an ack may take on an unimpaired link
 	statsEvery   time.Duration // log the stats event this often; 0: agent.StatsEvery in a large topology only
+
+	// peerNames maps a neighbour and segment (peerKey) to the name to dial
+	// it by, where the engine picks addresses (resolve.go).
+	peerNames map[string]string
 }
 
 func defaultOptions() options {

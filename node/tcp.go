@@ -191,7 +191,7 @@ func (a *Agent) dialLoop(ctx context.Context, l *link) error {
 
 func (a *Agent) dial(ctx context.Context, l *link) (net.Conn, error) {
 	d := net.Dialer{Timeout: a.o.handshake, LocalAddr: &net.TCPAddr{IP: l.seg.addr.AsSlice()}}
-	c, err := d.DialContext(ctx, "tcp", l.peer.String())
+	c, err := d.DialContext(ctx, "tcp", a.dialTarget(l))
 	if err != nil {
 		return nil, err
 	}

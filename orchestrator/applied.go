@@ -3,6 +3,7 @@ package orchestrator
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/topo-dev/topo/agent"
@@ -99,7 +100,12 @@ func (o *Orchestrator) inspectNode(ctx context.Context, c engine.ContainerInfo) 
 	if cfg == nil {
 		return wiring.Running{}, c, fmt.Errorf("container %s has no %s", c.Name, agent.ConfigEnv)
 	}
-	r := wiring.Running{Config: cfg}
+	r := wiring.Running{Config: cfg, Addrs: map[string]netip.Addr{}}
+	for _, s := range cfg.Segments { // the engine's addresses, for a config that names them
+		if a, ok := full.Networks[engine.NetworkName(cfg.Topology, s.Name)]; ok {
+			r.Addrs[s.Name] = a
+		}
+	}
 	if c.Labels[engine.LabelAgent] != "true" {
 		r.Image, r.Command = full.Image, full.Cmd
 	}

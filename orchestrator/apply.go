@@ -194,7 +194,8 @@ func (u *upRun) wire(ctx context.Context, image string) (map[string]engine.Conta
 	if err := u.o.preflight(ctx, plan, others); err != nil {
 		return nil, err
 	}
-	nets, cons, err := Specs(plan, SpecOptions{Image: image, File: u.d.File, Hash: u.d.Hash, Secret: newSecret()})
+	nets, cons, err := Specs(plan, SpecOptions{Image: image, File: u.d.File, Hash: u.d.Hash, Secret: newSecret(),
+		ByName: !u.o.Capabilities().FixedAddresses})
 	if err != nil {
 		return nil, err
 	}

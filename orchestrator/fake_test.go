@@ -164,6 +164,9 @@ func (f *fakeRuntime) CreateContainer(_ context.Context, spec engine.ContainerSp
 		Env: slices.Clone(spec.Env), Cmd: slices.Clone(spec.Cmd)}
 	c.MACs = map[string]string{}
 	for _, a := range spec.Network {
+		if !a.IP.IsValid() { // an engine that picks addresses (a swarm)
+			a.IP = f.pickAddr(a.Network)
+		}
 		c.Networks[a.Network] = a.IP
 		b := a.IP.As4()
 		c.MACs[a.Network] = fmt.Sprintf("02:42:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3])
@@ -350,4 +353,22 @@ func (f *fakeRuntime) counts() (int, int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.containers), len(f.networks)
+}
+
+// pickAddr is the next address of a network, for an attachment that
+// names none; call it with f.mu held.
+func (f *fakeRuntime) pickAddr(network string) netip.Addr {
+	for _, n := range f.networks {
+		if n.Name != network || len(n.Subnets) == 0 {
+			continue
+		}
+		a := n.Subnets[0].Addr().Next() // the gateway's
+		for _, c := range f.containers {
+			if _, on := c.Networks[network]; on {
+				a = a.Next()
+			}
+		}
+		return a.Next()
+	}
+	return netip.AddrFrom4([4]byte{192, 0, 2, 1})
 }

@@ -17,6 +17,9 @@ import (
 // makes of them: it keeps the new set in marker containers, and rewrites
 // the packet filters of every running node whose filters differ.
 func (o *Orchestrator) changeFaults(ctx context.Context, name string, change func(plan *topology.Plan, in []Fault) ([]Fault, error)) ([]Fault, error) {
+	if err := o.unsupported("a fault", needsHelpers); err != nil {
+		return nil, err
+	}
 	l, err := o.readLive(ctx, name)
 	if err != nil {
 		return nil, err

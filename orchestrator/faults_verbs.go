@@ -138,8 +138,11 @@ func (o *Orchestrator) ClearFaults(ctx context.Context, name string) error {
 			stopped = append(stopped, c.Labels[engine.LabelNode])
 		}
 	}
-	if _, err := o.changeFaults(ctx, name, func(*topology.Plan, []Fault) ([]Fault, error) { return nil, nil }); err != nil {
-		return fmt.Errorf("faults clear: %w", err)
+	// An engine without helpers (a swarm) can have no link faults to lift.
+	if o.Capabilities().NetnsHelpers {
+		if _, err := o.changeFaults(ctx, name, func(*topology.Plan, []Fault) ([]Fault, error) { return nil, nil }); err != nil {
+			return fmt.Errorf("faults clear: %w", err)
+		}
 	}
 	for _, act := range []struct {
 		a     engine.Action

@@ -26,6 +26,9 @@ type Deployment struct {
 	// PoolFixed is true when the file chose its pool, so that a subnet
 	// taken meanwhile is the user's to fix rather than a reason to plan again.
 	PoolFixed bool
+	// Notices say where the engine runs the topology otherwise than one
+	// Docker engine would (see forEngine), for the user to read.
+	Notices []string
 }
 
 // String is the plan as `topo validate --plan` prints it.
@@ -42,11 +45,17 @@ func (o *Orchestrator) Plan(ctx context.Context, t *topology.Topology, opts Plan
 	if t == nil {
 		return nil, errors.New("plan: no topology")
 	}
+	hash := t.Hash() // of the file as written, whatever the engine makes of it
+	caps := o.Capabilities()
+	t, notices, err := forEngine(t, caps)
+	if err != nil {
+		return nil, err
+	}
 	avoid, err := o.Subnets(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
-	p, err := topology.BuildPlan(t, topology.PlanOptions{Name: opts.Name, Avoid: avoid})
+	p, err := topology.BuildPlan(t, topology.PlanOptions{Name: opts.Name, Avoid: avoid, EngineAddrs: caps.EngineAddrs})
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +64,7 @@ func (o *Orchestrator) Plan(ctx context.Context, t *topology.Topology, opts Plan
 		file = t.File
 	}
 	p.File = file // as the topo.file label has it, so that a plan read back is the same
-	return &Deployment{Plan: p, File: file, Hash: t.Hash(), PoolFixed: t.Network.PoolSet}, nil
+	return &Deployment{Plan: p, File: file, Hash: hash, PoolFixed: t.Network.PoolSet, Notices: notices}, nil
 }
 
 // errStalePlan marks a deployment whose subnets another network took

@@ -32,6 +32,10 @@ type SpecOptions struct {
 	// proves its frames with. Up makes a new one each time; "" (as in a
 	// compose export, a file anyone can read) leaves the proof off.
 	Secret string
+	// ByName is for an engine that picks addresses (a swarm): each node's
+	// config names its peers (wiring.Options.ByName), and each network
+	// attachment carries the node's alias on it instead of an address.
+	ByName bool
 }
 
 // Specs returns the networks and containers that make up a plan, in plan
@@ -81,7 +85,7 @@ func Specs(plan *topology.Plan, opts SpecOptions) ([]engine.NetworkSpec, []engin
 // the address of every other node its traffic reaches (routing ip), for
 // /etc/hosts; nil leaves the hosts file alone (routing none).
 func containerSpec(plan *topology.Plan, n *topology.PlanNode, opts SpecOptions, reach map[string]netip.Addr) (engine.ContainerSpec, error) {
-	cfg, err := wiring.NodeConfig(plan, n.Name, wiring.Options{Secret: opts.Secret})
+	cfg, err := wiring.NodeConfig(plan, n.Name, wiring.Options{Secret: opts.Secret, ByName: opts.ByName})
 	if err != nil {
 		return engine.ContainerSpec{}, err
 	}
@@ -91,9 +95,10 @@ func containerSpec(plan *topology.Plan, n *topology.PlanNode, opts SpecOptions, 
 	}
 	name := engine.ContainerName(plan.Name, n.Name)
 	c := engine.ContainerSpec{
-		Name:     name,
-		Hostname: name, // topology validation keeps it within a hostname's 63 characters
-		Image:    opts.Image,
+		Name:      name,
+		Hostname:  name, // topology validation keeps it within a hostname's 63 characters
+		Image:     opts.Image,
+		Placement: slices.Clone(n.Placement),
 	}
 	for _, k := range slices.Sorted(maps.Keys(n.Env)) {
 		if k != agent.ConfigEnv { // the config wins over a user's env
@@ -113,7 +118,11 @@ func containerSpec(plan *topology.Plan, n *topology.PlanNode, opts SpecOptions, 
 	}
 	for _, s := range plan.Segments {
 		if a, ok := n.Addresses[s.Name]; ok {
-			c.Network = append(c.Network, engine.NetworkAttachment{Network: engine.NetworkName(plan.Name, s.Name), IP: a})
+			at := engine.NetworkAttachment{Network: engine.NetworkName(plan.Name, s.Name), IP: a}
+			if opts.ByName {
+				at = engine.NetworkAttachment{Network: at.Network, Aliases: []string{wiring.Alias(plan.Name, s.Name, n.Name)}}
+			}
+			c.Network = append(c.Network, at)
 		}
 	}
 	if reach != nil {

@@ -26,6 +26,9 @@ type UpResult struct {
 	AlreadyRunning bool
 	Name           string
 	Timings        []PhaseTiming
+	// Notices say where the engine runs the topology otherwise than one
+	// Docker engine would (see Deployment.Notices).
+	Notices []string
 }
 
 // PhaseTiming is how long one phase of Up took.
@@ -73,6 +76,10 @@ func (o *Orchestrator) Up(ctx context.Context, t *topology.Topology, opts UpOpti
 			return &UpResult{Name: name}, fmt.Errorf("up %s: %w", name, err)
 		}
 		res, err := o.Apply(ctx, d, apply)
+		if err == nil && res != nil && !res.AlreadyRunning {
+			res.Notices = d.Notices
+			res.Plan = o.withEngineAddresses(ctx, res.Plan)
+		}
 		if err == nil || !errors.Is(err, engine.ErrOverlap) || d.PoolFixed || attempt >= maxPlanAttempts || ctx.Err() != nil {
 			return res, err
 		}

@@ -275,7 +275,7 @@ func (d *decoder) network(t *Topology, v *yaml.Node) {
 		if s, ok := d.scalar(rv, "network.routing", "ip or none"); ok {
 			switch Routing(s) {
 			case RoutingIP, RoutingNone:
-				t.Network.Routing = Routing(s)
+				t.Network.Routing, t.Network.RoutingSet = Routing(s), true
 			default:
 				d.e.add(pos(rv), "network.routing: want ip (the default) or none, got %q", s)
 			}

@@ -113,7 +113,7 @@ func generate(l Layout, count int) ([]string, error) {
 
 func (d *decoder) node(m *yaml.Node) (Node, bool) {
 	n := Node{Pos: pos(m)}
-	f, ok := d.fields(m, "node", "name", "role", "image", "command", "env", "privileged", "capabilities")
+	f, ok := d.fields(m, "node", "name", "role", "image", "command", "env", "privileged", "capabilities", "placement")
 	if !ok {
 		return n, false
 	}
@@ -152,6 +152,9 @@ func (d *decoder) node(m *yaml.Node) (Node, bool) {
 	}
 	if v, ok := f.val["env"]; ok {
 		n.Env = d.env(v, what)
+	}
+	if v, ok := f.val["placement"]; ok {
+		n.Placement = d.placement(v, what)
 	}
 	d.ownImage(f, &n, what)
 	return n, good

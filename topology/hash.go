@@ -36,6 +36,7 @@ func (t *Topology) digest() digest {
 		Env     map[string]string `json:"env,omitempty"`
 		Priv    bool              `json:"privileged,omitempty"`
 		Caps    []string          `json:"capabilities,omitempty"`
+		Place   []string          `json:"placement,omitempty"`
 	}
 	type link struct {
 		Endpoints  []string   `json:"endpoints"`
@@ -64,7 +65,7 @@ func (t *Topology) digest() digest {
 		v.Routing = t.Network.Routing
 	}
 	for _, n := range t.Nodes {
-		v.Nodes = append(v.Nodes, node{n.Name, n.Role, n.Image, n.Command, n.Env, n.Privileged, n.Capabilities})
+		v.Nodes = append(v.Nodes, node{n.Name, n.Role, n.Image, n.Command, n.Env, n.Privileged, n.Capabilities, n.Placement})
 	}
 	for _, l := range t.Links {
 		v.Links = append(v.Links, link{l.Endpoints, l.Impairment})

@@ -139,7 +139,10 @@ type Node struct {
 	// Capabilities are Linux capabilities a node's own image keeps, e.g.
 	// NET_RAW for ping; written without CAP_.
 	Capabilities []string
-	Pos          Pos
+	// Placement constrains which host of a cluster runs the node, in
+	// Swarm's syntax ("node.labels.rack==a"); one engine ignores it.
+	Placement []string
+	Pos       Pos
 
 	rolePos Pos // where role: was given, for late errors
 }
@@ -183,6 +186,10 @@ type Network struct {
 	// empty) routes every node's addresses along the layout's paths;
 	// RoutingNone leaves each segment on its own.
 	Routing Routing
+	// RoutingSet is true when the file chose the routing itself, so that
+	// an engine that cannot route (swarm) refuses it rather than leave the
+	// default out.
+	RoutingSet bool
 }
 
 // Routing is a topology's IP routing mode.

@@ -30,6 +30,8 @@ type PlanNode struct {
 	// (see Node).
 	Privileged   bool     `json:"privileged,omitempty"`
 	Capabilities []string `json:"capabilities,omitempty"`
+	// Placement constrains where a cluster engine runs the node (see Node).
+	Placement []string `json:"placement,omitempty"`
 	// Addresses maps segment name to this node's address on it.
 	Addresses map[string]netip.Addr `json:"addresses"`
 	// Neighbors are the nodes this one exchanges frames with directly, as the
@@ -100,4 +102,9 @@ type PlanOptions struct {
 	// networks). When the file does not set its own pool, allocation skips
 	// subnets that overlap these; when it does, an overlap is an error.
 	Avoid []netip.Prefix
+	// EngineAddrs is how many addresses the engine takes on a segment for
+	// each member, beside the member's own: 0 for one Docker engine; 1 on
+	// a swarm, whose load balancer takes one on every host that runs a
+	// member. Subnets grow to hold them.
+	EngineAddrs int
 }

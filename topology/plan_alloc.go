@@ -15,6 +15,12 @@ func blockBits(members int) int {
 	return min(b, 29)
 }
 
+// segBits is blockBits of a segment whose engine takes engineAddrs more
+// addresses for each member (see PlanOptions.EngineAddrs).
+func segBits(s seg, engineAddrs int) int {
+	return blockBits(len(s.members) * (1 + engineAddrs))
+}
+
 // span is a range of IPv4 addresses [lo, hi).
 type span struct{ lo, hi uint64 }
 
@@ -61,7 +67,7 @@ func fromU(v uint64, bits int) netip.Prefix {
 // allocate gives each segment, in order, the first free aligned block of
 // its size in the pool. When the file set no pool of its own, it steers
 // clear of the subnets in avoid; when it did, it reports an overlap.
-func allocate(t *Topology, segs []seg, avoid []netip.Prefix, e *errs) ([]netip.Prefix, bool) {
+func allocate(t *Topology, segs []seg, avoid []netip.Prefix, engineAddrs int, e *errs) ([]netip.Prefix, bool) {
 	ps := toSpan(t.pool.prefix)
 	used := inUse(avoid)
 	var busy spans
@@ -72,11 +78,11 @@ func allocate(t *Topology, segs []seg, avoid []netip.Prefix, e *errs) ([]netip.P
 	}
 	out := make([]netip.Prefix, len(segs))
 	for i, s := range segs {
-		b := blockBits(len(s.members))
+		b := segBits(s, engineAddrs)
 		size := uint64(1) << (32 - b)
 		lo, ok := busy.fit(ps.lo, ps.hi, size)
 		if !ok {
-			noRoom(t, segs, i, len(used) > 0, e)
+			noRoom(t, segs, i, len(used) > 0, engineAddrs, e)
 			return nil, false
 		}
 		busy.add(span{lo, lo + size})
@@ -106,10 +112,10 @@ func inUse(avoid []netip.Prefix) []netip.Prefix {
 // noRoom reports that segment i found no block, and what pool would do:
 // one that holds every segment. A full default pool is the engine's doing,
 // not the file's, so it is reported at the top rather than at network.pool.
-func noRoom(t *Topology, segs []seg, i int, othersInUse bool, e *errs) {
+func noRoom(t *Topology, segs []seg, i int, othersInUse bool, engineAddrs int, e *errs) {
 	var need uint64
 	for _, s := range segs {
-		need += uint64(1) << (32 - blockBits(len(s.members)))
+		need += uint64(1) << (32 - segBits(s, engineAddrs))
 	}
 	nb := 32 - bits.Len64(need-1)
 	pool := t.pool.prefix
@@ -117,7 +123,7 @@ func noRoom(t *Topology, segs []seg, i int, othersInUse bool, e *errs) {
 		e.add(t.src.pool, "network.pool %s is too small: the %d segments need %d addresses, a /%d at least; choose a larger pool", pool, len(segs), need, nb)
 		return
 	}
-	e.add(t.src.top, "no room left in the default pool %s for segment %q (a /%d) beside the subnets already in use: set network.pool to a free private block of at least a /%d", pool, segs[i].name, blockBits(len(segs[i].members)), nb)
+	e.add(t.src.top, "no room left in the default pool %s for segment %q (a /%d) beside the subnets already in use: set network.pool to a free private block of at least a /%d", pool, segs[i].name, segBits(segs[i], engineAddrs), nb)
 }
 
 // overlaps reports, for each subnet in use, the first segment of a

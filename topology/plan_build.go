@@ -34,7 +34,7 @@ func BuildPlan(t *Topology, opts PlanOptions) (*Plan, error) {
 	if err := e.err(); err != nil {
 		return nil, err
 	}
-	p := plan(&c, opts.Avoid, e)
+	p := plan(&c, opts.Avoid, max(opts.EngineAddrs, 0), e)
 	if err := e.err(); err != nil {
 		return nil, err
 	}
@@ -64,9 +64,9 @@ func checkForPlan(c *Topology, name string, e *errs) {
 
 // plan derives the Plan of a valid, normalized topology. Only allocation
 // can still fail, against the subnets in avoid.
-func plan(t *Topology, avoid []netip.Prefix, e *errs) *Plan {
+func plan(t *Topology, avoid []netip.Prefix, engineAddrs int, e *errs) *Plan {
 	sh := wire(t)
-	subnets, ok := allocate(t, sh.segs, avoid, e)
+	subnets, ok := allocate(t, sh.segs, avoid, engineAddrs, e)
 	if !ok {
 		return nil
 	}

@@ -91,6 +91,7 @@ func planNode(nodes []Node, i int, at addressing, adj []edge, hops []int) PlanNo
 		Command:      append([]string(nil), nd.Command...),
 		Privileged:   nd.Privileged,
 		Capabilities: append([]string(nil), nd.Capabilities...),
+		Placement:    append([]string(nil), nd.Placement...),
 		Addresses:    map[string]netip.Addr{},
 		Neighbors:    []PlanNeighbor{},
 		Routes:       map[string]string{},

@@ -109,6 +109,9 @@ func (p *Plan) writeNode(b *strings.Builder, n *PlanNode) {
 	case len(n.Capabilities) > 0:
 		fmt.Fprintf(b, "    capabilities: %s\n", strings.Join(n.Capabilities, ", "))
 	}
+	if len(n.Placement) > 0 {
+		fmt.Fprintf(b, "    placement: %s\n", strings.Join(n.Placement, ", "))
+	}
 	if len(n.Env) > 0 {
 		keys := make([]string, 0, len(n.Env))
 		for k := range n.Env {

@@ -14,6 +14,9 @@ type Running struct {
 	Config  *agent.Config
 	Image   string   // "" for topo's agent
 	Command []string // nil: the image's default
+	// Addrs are the node's addresses by segment as the engine reports
+	// them; PlanOf takes them where the config holds names (ByName).
+	Addrs map[string]netip.Addr
 }
 
 // Segment is one segment as it runs: its name and its network's subnet.
@@ -58,6 +61,7 @@ func PlanOf(name, file string, nodes []Running, segments []Segment) (*topology.P
 		}
 		p.Nodes = append(p.Nodes, pn)
 	}
+	fillNeighborAddrs(p)
 	if p.Routing == topology.RoutingIP {
 		topology.RouteIP(p)
 	}
@@ -76,7 +80,7 @@ func planNode(n Running, segs []topology.PlanSegment, segIndex map[string]int) (
 		pn.Routes = map[string]string{}
 	}
 	for _, s := range c.Segments {
-		a, err := netip.ParseAddr(s.Addr)
+		a, err := readAddr(s.Addr, n.Addrs[s.Name])
 		if err != nil {
 			return pn, fmt.Errorf("wiring: node %s on %s: %w", c.Name, s.Name, err)
 		}
@@ -92,11 +96,36 @@ func planNode(n Running, segs []topology.PlanSegment, segIndex map[string]int) (
 		}
 	}
 	for _, nb := range c.Neighbors {
-		a, err := netip.ParseAddr(nb.Addr)
+		a, err := readAddr(nb.Addr, netip.Addr{}) // a name is filled in by fillNeighborAddrs
 		if err != nil {
 			return pn, fmt.Errorf("wiring: node %s, neighbour %s: %w", c.Name, nb.Name, err)
 		}
 		pn.Neighbors = append(pn.Neighbors, topology.PlanNeighbor{Name: nb.Name, Segment: nb.Segment, Addr: a, Dial: nb.Dial})
 	}
 	return pn, nil
+}
+
+// readAddr reads an address from a config: an IP, or a name (ByName), for
+// which the engine's address stands, zero when it reports none (a node
+// that is not running).
+func readAddr(s string, engineAddr netip.Addr) (netip.Addr, error) {
+	if IsName(s) {
+		return engineAddr, nil
+	}
+	return netip.ParseAddr(s)
+}
+
+// fillNeighborAddrs gives each neighbour known by name the address its
+// node has on the segment they share.
+func fillNeighborAddrs(p *topology.Plan) {
+	for i := range p.Nodes {
+		for j, nb := range p.Nodes[i].Neighbors {
+			if nb.Addr.IsValid() {
+				continue
+			}
+			if other, ok := p.Node(nb.Name); ok {
+				p.Nodes[i].Neighbors[j].Addr = other.Addresses[nb.Segment]
+			}
+		}
+	}
 }

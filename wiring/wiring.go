@@ -26,6 +26,13 @@ type Options struct {
 	// Secret is the topology's key (see agent.Config.Secret); empty leaves
 	// the agents' proof off.
 	Secret string
+	// ByName is for an engine that picks addresses itself (a swarm): every
+	// address in the config is the node's Alias on that segment, which the
+	// agent resolves through the engine's DNS (and its own, through the
+	// interface inside the segment's subnet), and shared segments get no
+	// broadcast address, since the engine's networks do not carry one.
+	// Remap is ignored.
+	ByName bool
 }
 
 // NodeConfig returns the config of the named node.
@@ -35,6 +42,9 @@ func NodeConfig(p *topology.Plan, name string, opts Options) (*agent.Config, err
 		return nil, fmt.Errorf("wiring: no node %q in plan %q", name, p.Name)
 	}
 	addr := func(nodeName, seg string, a netip.Addr) (string, int) {
+		if opts.ByName {
+			return Alias(p.Name, seg, nodeName), 0
+		}
 		if opts.Remap == nil {
 			return a.String(), 0
 		}
@@ -75,7 +85,7 @@ func NodeConfig(p *topology.Plan, name string, opts Options) (*agent.Config, err
 		s := agent.Segment{Name: seg.Name, Addr: a, Subnet: seg.Subnet.String(), Shared: seg.Shared,
 			Impairment: impairment(seg.Impairment)}
 		if seg.Shared {
-			if !opts.NoBroadcast {
+			if !opts.NoBroadcast && !opts.ByName {
 				s.Broadcast = lastAddr(seg.Subnet).String()
 			}
 			for _, m := range seg.Members {

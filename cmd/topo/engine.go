@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
 
 	topolib "github.com/topo-dev/topo"
 	"github.com/topo-dev/topo/orchestrator"
@@ -9,7 +11,13 @@ import (
 
 // open connects to the Docker engine. The returned close func is never nil.
 func (a *app) open(ctx context.Context, withProgress bool) (*orchestrator.Orchestrator, func(), error) {
-	opts := topolib.Options{Logger: a.logger()}
+	if a.engine == "" { // an app made in Go, not by the command line
+		a.engine = topolib.EngineDocker
+	}
+	if a.engine != topolib.EngineDocker && a.engine != topolib.EngineSwarm {
+		return nil, func() {}, usageError{fmt.Errorf("--engine %q: want %s or %s", a.engine, topolib.EngineDocker, topolib.EngineSwarm)}
+	}
+	opts := topolib.Options{Logger: a.logger(), Engine: a.engine}
 	if withProgress {
 		opts.Progress = newProgress(a.stderr).event
 	}
@@ -31,4 +39,12 @@ func (a *app) resolve(ctx context.Context, ref string) (*orchestrator.Orchestrat
 		return nil, "", closeFn, err
 	}
 	return o, name, closeFn, nil
+}
+
+// defaultEngine is $TOPO_ENGINE, else docker.
+func defaultEngine() string {
+	if e := os.Getenv(topolib.EngineEnv); e != "" {
+		return e
+	}
+	return topolib.EngineDocker
 }

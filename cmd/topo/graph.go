@@ -24,7 +24,7 @@ joined to each member, so that a bus looks like a bus.`,
 			if err := checkOutput(output, "dot", "mermaid"); err != nil {
 				return err
 			}
-			plan, err := loadPlan(files[0])
+			plan, err := loadPlan(a, files[0])
 			if err != nil {
 				return err
 			}

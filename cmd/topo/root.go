@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	topolib "github.com/topo-dev/topo"
 	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/orchestrator"
 	"github.com/topo-dev/topo/topology"
@@ -38,6 +39,7 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	debug          bool
+	engine         string      // --engine: docker or swarm
 	tty            func() bool // can a person be asked? nil: stdin and stderr are a terminal
 	// self is how the user started topo ("topo", "./topo", "go run
 	// ./cmd/topo"), for the commands topo suggests.
@@ -105,6 +107,8 @@ exchanges TCP or UDP messages the way the layout dictates.`,
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().BoolVar(&a.debug, "debug", false, "print diagnostic logs to stderr")
+	root.PersistentFlags().StringVar(&a.engine, "engine", defaultEngine(),
+		"where topologies run: docker (one engine) or swarm (the swarm the Docker endpoint manages); default $"+topolib.EngineEnv+", else docker")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see `%s --help`)", err, c.CommandPath())}
 	})

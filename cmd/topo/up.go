@@ -90,6 +90,7 @@ func (a *app) up(ctx context.Context, file string, opts orchestrator.UpOptions, 
 		return nil
 	}
 	printUpSummary(a, res, time.Since(start))
+	printNotices(a, res.Notices)
 	if len(res.Plan.Faults) > 0 {
 		return a.startSchedule(res.Name, file, res.Plan.Faults, time.Now())
 	}
@@ -105,6 +106,7 @@ func (a *app) dryRun(ctx context.Context, o *orchestrator.Orchestrator, t *topol
 	if err := printPlan(a, d.Plan, output); err != nil {
 		return err
 	}
+	printNotices(a, d.Notices)
 	fmt.Fprintf(a.stderr, "dry run: %s planned against the engine's networks; nothing was created\n", d.Plan.Name)
 	return nil
 }
@@ -148,4 +150,12 @@ func exampleSend(p *topology.Plan) (string, string) {
 		}
 	}
 	return from, p.Nodes[len(p.Nodes)-1].Name
+}
+
+// printNotices says, on stderr, where the engine runs a topology otherwise
+// than one Docker engine would.
+func printNotices(a *app, notices []string) {
+	for _, n := range notices {
+		fmt.Fprintf(a.stderr, "note: %s\n", n)
+	}
 }

@@ -43,7 +43,7 @@ It exits 2 when any file is invalid. It needs no Docker.`,
 			var all topology.ErrorList
 			unreadable := false
 			for _, file := range files {
-				plan, err := loadPlan(file)
+				plan, err := loadPlan(a, file)
 				var el topology.ErrorList
 				switch {
 				case errors.As(err, &el):
@@ -93,9 +93,9 @@ func printPlan(a *app, plan *topology.Plan, output string) error {
 }
 
 // loadPlan loads a topology file and plans it with default options.
-func loadPlan(file string) (*topology.Plan, error) {
+func loadPlan(a *app, file string) (*topology.Plan, error) {
 	if name, ok := runningName(file); ok {
-		return livePlan(name)
+		return livePlan(a, name)
 	}
 	t, err := loadTopology(file)
 	if err != nil {
@@ -132,9 +132,9 @@ func runningName(arg string) (string, bool) {
 // livePlan is the plan a running topology was created from, read back from
 // the engine: its real subnets and addresses, which a fresh plan of the
 // file may not give when other networks exist.
-func livePlan(name string) (*topology.Plan, error) {
+func livePlan(a *app, name string) (*topology.Plan, error) {
 	ctx := context.Background()
-	o, closeFn, err := (&app{stdout: io.Discard, stderr: io.Discard}).open(ctx, false)
+	o, closeFn, err := (&app{stdout: io.Discard, stderr: io.Discard, engine: a.engine}).open(ctx, false)
 	defer closeFn()
 	if err != nil {
 		return nil, usageError{fmt.Errorf("%s: no such file (and no Docker engine to ask for a running topology of that name: %w)", name, err)}

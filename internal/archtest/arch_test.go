@@ -89,6 +89,14 @@ var importRules = []importRule{
 		deny:       []string{"github.com/testcontainers/..."},
 	},
 	{
+		// The engine is picked in one place (topo.Open: --engine docker or
+		// swarm), so that every command and topotest run on either.
+		name:       "only topo.Open (and the live-test frame) picks an engine implementation",
+		from:       []string{allOurs},
+		exceptFrom: []string{module, ours("internal/livetest"), ours("docker")},
+		deny:       []string{ours("docker")},
+	},
+	{
 		name:  "docker imports of ours only the engine port",
 		from:  []string{ours("docker")},
 		deny:  []string{allOurs},
@@ -407,6 +415,9 @@ func TestImportRuleRejects(t *testing.T) {
 		{"only engine packages", goFile{"docker/docker.go", ours("docker"), []string{"github.com/docker/docker/client"}}, false},
 		{"only topotest", goFile{"internal/livetest/livetest.go", ours("internal/livetest"), []string{"github.com/testcontainers/testcontainers-go/wait"}}, true},
 		{"only topotest", goFile{"topotest/topotest.go", ours("topotest"), []string{"github.com/testcontainers/testcontainers-go"}}, false},
+		{"only topo.Open", goFile{"cmd/topo/engine.go", ours("cmd/topo"), []string{ours("docker")}}, true},
+		{"only topo.Open", goFile{"topotest/topotest.go", ours("topotest"), []string{ours("docker")}}, true},
+		{"only topo.Open", goFile{"open.go", module, []string{ours("docker")}}, false},
 		{"docker imports", goFile{"docker/docker.go", ours("docker"), []string{ours("orchestrator")}}, true},
 		{"docker imports", goFile{"docker/docker.go", ours("docker"), []string{ours("engine")}}, false},
 		{"nodeimage imports", goFile{"nodeimage/build.go", ours("nodeimage"), []string{ours("docker")}}, true},

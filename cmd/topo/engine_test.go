@@ -1,0 +1,30 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// --engine, or TOPO_ENGINE, picks the engine of every command; a name topo
+// does not know is a usage error before anything is reached.
+func TestEngineFlag(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		args []string
+	}{
+		{"", []string{"--engine", "kubernetes", "ls"}},
+		{"kubernetes", []string{"ls"}},
+		{"kubernetes", []string{"status", "x"}},
+	} {
+		t.Setenv("TOPO_ENGINE", tc.env)
+		code, _, errOut := runCLI(t, tc.args...)
+		if code != exitUsage || !strings.Contains(errOut, `--engine "kubernetes": want docker or swarm`) {
+			t.Errorf("TOPO_ENGINE=%q topo %v: exit %d, %q", tc.env, tc.args, code, errOut)
+		}
+	}
+	t.Setenv("TOPO_ENGINE", "swarm")
+	code, out, _ := runCLI(t, "up", "--help")
+	if code != 0 || !strings.Contains(out, `(default "swarm")`) {
+		t.Errorf("TOPO_ENGINE=swarm is not the --engine default: %d %s", code, out)
+	}
+}
