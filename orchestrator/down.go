@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -185,22 +186,20 @@ func (o *Orchestrator) rollback(ctx context.Context, name, run string, nodes int
 
 // firstOf cuts an error joined from many (one per resource that could not
 // be removed: hundreds, when a loaded engine stops answering) to its first
-// and a count of the rest.
+// line and a count of the rest; errors.Is and As still see them all.
 func firstOf(err error) error {
-	var leaves []error
-	var walk func(error)
-	walk = func(e error) {
-		if j, ok := e.(interface{ Unwrap() []error }); ok {
-			for _, x := range j.Unwrap() {
-				walk(x)
-			}
-			return
-		}
-		leaves = append(leaves, e)
-	}
-	walk(err)
-	if len(leaves) < 2 {
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) < 2 {
 		return err
 	}
-	return fmt.Errorf("%w, and %d more", leaves[0], len(leaves)-1)
+	return &cutError{msg: fmt.Sprintf("%s, and %d more", lines[0], len(lines)-1), err: err}
 }
+
+// cutError is an error shown shorter than it is.
+type cutError struct {
+	msg string
+	err error
+}
+
+func (e *cutError) Error() string { return e.msg }
+func (e *cutError) Unwrap() error { return e.err }

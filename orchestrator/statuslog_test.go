@@ -3,6 +3,7 @@ package orchestrator_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -105,5 +106,21 @@ func TestLogsLeaveOutStatsEvents(t *testing.T) {
 		if err != nil || len(got) != 1 || got[0] != tc.want {
 			t.Errorf("logs %v: %v (%v), want only %s", tc.events, got, err, tc.want)
 		}
+	}
+}
+
+// A long list of removal failures is cut to its first line and a count,
+// and the errors it holds are still found.
+func TestDownErrorsCut(t *testing.T) {
+	f := newFake()
+	o := fakeOrchestrator(f)
+	ctx := context.Background()
+	if _, err := o.Up(ctx, loadText(t, "name: cut\nlayout: star\nnodes: 4\n"), orchestrator.UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f.failRemove = func(string) error { return fmt.Errorf("remove: %w", engine.ErrConflict) }
+	_, err := o.Down(ctx, "cut", orchestrator.DownOptions{})
+	if err == nil || err.Error() != "down cut: remove: conflict, and 6 more" || !errors.Is(err, engine.ErrConflict) {
+		t.Errorf("down = %v", err)
 	}
 }
