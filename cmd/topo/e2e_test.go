@@ -328,7 +328,7 @@ func TestIntegrationInterruptedUp(t *testing.T) {
 	sc := bufio.NewScanner(stderr)
 	for sc.Scan() {
 		seen.WriteString(sc.Text() + "\n")
-		if strings.HasPrefix(sc.Text(), "start ") { // nodes are being started
+		if strings.HasPrefix(sc.Text(), "containers ") { // nodes are being created and started
 			if err := cmd.Process.Signal(os.Interrupt); err != nil {
 				t.Fatal(err)
 			}
