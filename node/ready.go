@@ -26,4 +26,9 @@ func (a *Agent) linkChanged(up bool) {
 func (a *Agent) readyEvent() {
 	a.event(slog.LevelInfo, agent.EvReady, fmt.Sprintf("node %s ready: %d links up", a.name, len(a.linkList)),
 		slog.Int("links", len(a.linkList)))
+	if a.statsEvery() > 0 && a.running.Load() {
+		// Status reads the latest stats event: let it say ready at once.
+		// Not here, where a link's lock is held, which Stats takes.
+		go a.statsEvent()
+	}
 }

@@ -89,3 +89,21 @@ func TestStatsEventOnlyInLargeTopology(t *testing.T) {
 		}
 	}
 }
+
+// A node that logs stats logs them as it gets ready, so that status, which
+// reads the latest, does not show it unready for up to an interval.
+func TestStatsEventAsReady(t *testing.T) {
+	c := startSpec(t, busSpec(3), append(testOptions(), node.WithStatsEvery(time.Hour))...)
+	defer c.stopAll()
+	c.waitReady()
+	n := c.order[0]
+	eventually(t, 5*time.Second, n+" logs its stats as it gets ready", func() bool {
+		for _, ev := range c.node(n).logs.events(agent.EvStats) {
+			b, _ := json.Marshal(ev)
+			if s, err := agent.StatsOf(agent.ParseEvent(n, string(b))); err == nil && s.Ready {
+				return true
+			}
+		}
+		return false
+	})
+}

@@ -31,7 +31,12 @@ func (a *Agent) statsLoop(ctx context.Context, d time.Duration) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
-			a.event(slog.LevelInfo, agent.EvStats, "stats", slog.Any(agent.FieldStats, a.Stats().Summary()))
+			a.statsEvent()
 		}
 	}
+}
+
+// statsEvent logs the node's stats, summarised.
+func (a *Agent) statsEvent() {
+	a.event(slog.LevelInfo, agent.EvStats, "stats", slog.Any(agent.FieldStats, a.Stats().Summary()))
 }

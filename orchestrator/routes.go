@@ -78,8 +78,14 @@ func (u *upRun) installRoutes(ctx context.Context, node, image string) error {
 	if !ok {
 		return nil
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	spec.Labels[engine.LabelRun] = u.runID
-	return u.o.runHelper(ctx, spec, "routes of "+node)
+	// Once started, a helper runs to its end even when up is cancelled:
+	// one cut short in its create could appear after the rollback looked,
+	// and be left behind. It takes a second or so.
+	return u.o.runHelper(uncancelled(ctx), spec, "routes of "+node)
 }
 
 // runHelper runs a short-lived helper and fails, with what it said, when

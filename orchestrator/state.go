@@ -217,7 +217,9 @@ func (o *Orchestrator) fillStats(ctx context.Context, c engine.ContainerInfo, n 
 		return
 	}
 	if fromLogs {
-		if sum, at, ok := o.loggedStats(ctx, c); ok {
+		// A node whose last event says it is not ready is asked: the
+		// event may be from before its last link came up.
+		if sum, at, ok := o.loggedStats(ctx, c); ok && sum.Ready {
 			fillLoggedStats(n, sum, at)
 			return
 		}
