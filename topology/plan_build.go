@@ -82,7 +82,7 @@ func plan(t *Topology, avoid []netip.Prefix, engineAddrs int, e *errs) *Plan {
 	}
 	var at addressing
 	p.Segments, at = address(t.Nodes, sh.segs, subnets)
-	if t.src.parsed && !t.src.intervalSet {
+	if t.src.parsed && !t.src.intervalSet && t.Traffic.Interval == DefaultInterval { // not set, in the file or since
 		p.Traffic.Interval = DefaultIntervalOn(p.Segments)
 	}
 	adj, graph := adjacency(len(t.Nodes), sh.pairs)

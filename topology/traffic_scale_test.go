@@ -1,6 +1,7 @@
 package topology_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -22,8 +23,12 @@ func TestDefaultIntervalOnBigSharedSegments(t *testing.T) {
 		{"layout: bus\nnodes: 250\ntraffic: {interval: 0}\n", 0},
 		{"layout: star\nnodes: 250\n", 2 * time.Second},
 		{"layout: ring\nnodes: 100\n", 2 * time.Second},
+		{"layout: bus\nnodes: 250\n# traffic set in Go after loading\n", 100 * time.Millisecond},
 	} {
 		top, err := topology.Parse("t.yaml", []byte("name: t\n"+tc.src))
+		if strings.Contains(tc.src, "set in Go") {
+			top.Traffic.Interval = 100 * time.Millisecond // as topotest does
+		}
 		if err != nil {
 			t.Fatalf("%q: %v", tc.src, err)
 		}
