@@ -39,12 +39,15 @@ func statsFromLogs(cs []engine.ContainerInfo) bool {
 // a fresh one.
 func (o *Orchestrator) loggedStats(ctx context.Context, c engine.ContainerInfo) (agent.StatsSummary, time.Time, bool) {
 	var last agent.Event
-	keep := func(ev agent.Event) bool { return ev.Event == agent.EvStats }
-	err := o.readLogs(ctx, c, engine.LogOptions{Tail: statsTail, Timestamps: true}, keep, func(l LogLine) error {
-		last = agent.ParseEvent(c.Labels[engine.LabelNode], l.Text)
-		last.Time = l.Time
-		return nil
-	})
+	// The filter sees each line parsed once; it keeps the latest event
+	// and passes nothing on.
+	keep := func(ev agent.Event) bool {
+		if ev.Event == agent.EvStats && !ev.Time.IsZero() {
+			last = ev
+		}
+		return false
+	}
+	err := o.readLogs(ctx, c, engine.LogOptions{Tail: statsTail, Timestamps: true}, keep, func(LogLine) error { return nil })
 	if err != nil || last.Event == "" || time.Since(last.Time) > statsFresh {
 		return agent.StatsSummary{}, time.Time{}, false
 	}
