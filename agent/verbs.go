@@ -34,8 +34,8 @@ func TrafficCommand(on bool) []string {
 
 // SayCommand is the command line that logs one event line under node and
 // exits.
-func SayCommand(node, event, text string) []string {
-	return []string{Path, VerbSay, "--node", node, "--", event, text}
+func SayCommand(node, event, text string, at time.Time) []string {
+	return []string{Path, VerbSay, "--node", node, "--at", at.UTC().Format(time.RFC3339Nano), "--", event, text}
 }
 
 // SendCommand is the command line that sends text to node to and prints

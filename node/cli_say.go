@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/topo-dev/topo/agent"
 )
@@ -16,6 +17,7 @@ import (
 func cliSay(_ context.Context, args []string, _ Env, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("say", flag.ContinueOnError)
 	node := fs.String("node", "faults", "the `NAME` the line is logged under")
+	at := fs.String("at", "", "the `TIME` (RFC 3339) the line is logged at; now when empty")
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
 		return err
@@ -23,7 +25,15 @@ func cliSay(_ context.Context, args []string, _ Env, stdout, stderr io.Writer) e
 	if len(pos) != 2 {
 		return usageError{fmt.Errorf("want EVENT TEXT, got %d arguments", len(pos))}
 	}
-	log := slog.New(slog.NewJSONHandler(stdout, nil))
-	log.Info(pos[1], agent.FieldNode, *node, agent.FieldEvent, pos[0])
-	return nil
+	when := time.Now()
+	if *at != "" {
+		if when, err = time.Parse(time.RFC3339Nano, *at); err != nil {
+			return usageError{fmt.Errorf("--at: %w", err)}
+		}
+	}
+	// The record carries its own time: the moment the step began, not the
+	// moment this container got to run, which a busy engine delays.
+	r := slog.NewRecord(when, slog.LevelInfo, pos[1], 0)
+	r.AddAttrs(slog.String(agent.FieldNode, *node), slog.String(agent.FieldEvent, pos[0]))
+	return slog.NewJSONHandler(stdout, nil).Handle(context.Background(), r)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/topo-dev/topo/agent"
@@ -25,8 +26,16 @@ type step struct {
 // "fault" event under the node "faults", which `topo logs` shows among the
 // nodes' own events.
 func (o *Orchestrator) RunSchedule(ctx context.Context, name string, faults []topology.ScheduledFault, start time.Time) error {
-	steps := o.steps(name, faults)
-	for _, s := range steps {
+	// Logging a step starts a container, which a busy engine takes a
+	// second or more to do: it runs beside the step, stamped with the
+	// moment the step began, so that neither delays the next step.
+	var notes sync.WaitGroup
+	defer notes.Wait()
+	note := func(msg string, at time.Time) {
+		notes.Add(1)
+		go func() { defer notes.Done(); o.noteStep(context.WithoutCancel(ctx), name, msg, at) }()
+	}
+	for _, s := range o.steps(name, faults) {
 		t := time.NewTimer(time.Until(start.Add(s.at)))
 		select {
 		case <-ctx.Done():
@@ -34,11 +43,9 @@ func (o *Orchestrator) RunSchedule(ctx context.Context, name string, faults []to
 			return ctx.Err()
 		case <-t.C:
 		}
-		// The step is logged as it starts, at its time; one that fails
-		// is logged again, with why.
-		o.noteStep(ctx, name, s.what)
+		note(s.what, time.Now())
 		if err := s.do(ctx); err != nil {
-			o.noteStep(ctx, name, s.what+": failed: "+err.Error())
+			note(s.what+": failed: "+err.Error(), time.Now())
 			return fmt.Errorf("fault schedule of %s: %s: %w", name, s.what, err)
 		}
 	}
@@ -93,21 +100,21 @@ func (o *Orchestrator) faultFuncs(name string, f topology.ScheduledFault) (apply
 }
 
 // noteStep logs a step, and a failure to log it as a diagnostic.
-func (o *Orchestrator) noteStep(ctx context.Context, name, msg string) {
-	if err := o.logStep(ctx, name, msg); err != nil {
+func (o *Orchestrator) noteStep(ctx context.Context, name, msg string, at time.Time) {
+	if err := o.logStep(ctx, name, msg, at); err != nil {
 		o.log.Warn("fault schedule: log a step", "topology", name, "err", err)
 	}
 }
 
 // logStep records one step as a container of its own that logs one event
 // line and exits, kept until the topology goes down.
-func (o *Orchestrator) logStep(ctx context.Context, name, msg string) error {
+func (o *Orchestrator) logStep(ctx context.Context, name, msg string, at time.Time) error {
 	image, err := o.NodeImage(ctx)
 	if err != nil {
 		return err
 	}
 	spec := engine.ContainerSpec{
-		Image: image, Cmd: agentArgs(agent.SayCommand("faults", agent.EvFault, msg)), ReadOnlyRoot: true,
+		Image: image, Cmd: agentArgs(agent.SayCommand("faults", agent.EvFault, msg, at)), ReadOnlyRoot: true,
 		CapDrop: []string{"ALL"}, NoNewPrivileges: true, MemoryBytes: helperMemory, PidsLimit: nodePids,
 		Labels: map[string]string{engine.LabelHelper: name, engine.LabelEvent: "1", engine.LabelNode: "faults"},
 	}
