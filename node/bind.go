@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"syscall"
 	"time"
+
+	"github.com/topo-dev/topo/agent"
 )
 
 // bindWait is how long Run waits for a segment address to appear, for a
@@ -63,6 +66,12 @@ func (a *Agent) listenSegment(ctx context.Context, lc *net.ListenConfig, s *segm
 		}
 		s.bconn = bp.(*net.UDPConn)
 		datagramBuffers(s.bconn)
+		if len(s.members) > bigSegment {
+			if err := attachNextHopFilter(s.bconn, a.name); err != nil {
+				// It costs CPU, not correctness: the agent ignores them.
+				a.event(slog.LevelWarn, agent.EvError, "no socket filter on "+s.name+": every frame wakes the agent", errAttr(err))
+			}
+		}
 	}
 	return nil
 }

@@ -36,8 +36,12 @@
 // doubling up to 1s, as net/http does. Shared segments always
 // use datagrams: a frame is put on the segment once (to its broadcast
 // address, or to each member when there is none) and every member sees it;
-// only the next hop acts, the others count and log it as ignored. Frames for
-// a link that is down wait in a bounded queue (queue_full when it is full,
+// only the next hop acts, the others count and log it as ignored. On a
+// segment of more than 50 members with a broadcast address, a socket
+// filter in the kernel drops the frames whose next hop is another member
+// before the agent wakes for them (nexthop_filter.go): they are not
+// counted as ignored there, and only hellos, byes and a node's own frames
+// reach it. Frames for a link that is down wait in a bounded queue (queue_full when it is full,
 // link_down when they waited too long: DefaultQueueWait, 3s, shorter than
 // a control send's DefaultSendTimeout, so that a send to a node behind a
 // link that is down hears link_down rather than timeout).
