@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -18,15 +19,6 @@ import (
 // closed; closing the reader always stops the stream.
 func (c *Client) Logs(ctx context.Context, id string, opts engine.LogOptions) (io.ReadCloser, error) {
 	op := fmt.Sprintf("logs of %q", id)
-	// A TTY container's log is not multiplexed; ask once which it is.
-	cctx, cancel := c.call(ctx)
-	insp, err := c.api.ContainerInspect(cctx, id)
-	cancel()
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	tty := insp.Config != nil && insp.Config.Tty
-
 	// The stream outlives this call, so it gets no timeout of its own:
 	// it ends with ctx or Close.
 	sctx, stop := context.WithCancel(ctx)
@@ -35,25 +27,36 @@ func (c *Client) Logs(ctx context.Context, id string, opts engine.LogOptions) (i
 		stop()
 		return nil, wrap(op, err)
 	}
-	return demuxLines(ctx, sctx, stop, op, rc, tty), nil
+	return demuxLines(ctx, sctx, stop, op, rc), nil
 }
 
-// demuxLines reads a log stream (multiplexed unless tty) as whole lines.
+// multiplexed reports whether a log stream starts with the header of a
+// multiplexed frame (stream 0, 1 or 2, then three zero bytes) rather than
+// with a TTY container's raw text. Looking costs nothing; asking the
+// engine whether the container has a TTY cost a call per log read, which
+// status and readiness make for every node.
+func multiplexed(head []byte) bool {
+	return len(head) >= 8 && head[0] <= 2 && head[1] == 0 && head[2] == 0 && head[3] == 0
+}
+
+// demuxLines reads a log stream, multiplexed or a TTY's, as whole lines.
 // The stream was opened on sctx, which stop cancels; ctx is the caller's,
 // whose end is an error for the reader, where Close is a clean end.
-func demuxLines(ctx, sctx context.Context, stop context.CancelFunc, op string, rc io.ReadCloser, tty bool) io.ReadCloser {
+func demuxLines(ctx, sctx context.Context, stop context.CancelFunc, op string, rc io.ReadCloser) io.ReadCloser {
 	pr, pw := io.Pipe()
 	go func() {
 		defer rc.Close()
 		var mu sync.Mutex
 		out := &lineWriter{mu: &mu, w: pw}
+		in := bufio.NewReader(rc)
+		head, _ := in.Peek(8)
 		var err error
-		if tty {
-			_, err = io.Copy(out, rc)
+		if !multiplexed(head) {
+			_, err = io.Copy(out, in)
 			out.Flush()
 		} else {
 			errw := &lineWriter{mu: &mu, w: pw}
-			_, err = stdcopy.StdCopy(out, errw, rc)
+			_, err = stdcopy.StdCopy(out, errw, in)
 			out.Flush()
 			errw.Flush()
 		}

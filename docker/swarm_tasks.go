@@ -141,5 +141,5 @@ func (s *Swarm) Logs(ctx context.Context, id string, opts engine.LogOptions) (io
 		stop()
 		return nil, wrap(op, err)
 	}
-	return demuxLines(ctx, sctx, stop, op, rc, false), nil
+	return demuxLines(ctx, sctx, stop, op, rc), nil
 }
