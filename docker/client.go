@@ -121,6 +121,21 @@ func (c *Client) call(ctx context.Context) (context.Context, context.CancelFunc)
 	return context.WithTimeout(ctx, c.callTimeout)
 }
 
+// uncut derives the context of an engine call that must not be cut off
+// midway: one that wires or unwires a container's network endpoints.
+// Docker 20.10 loses count of a network's endpoints when such a call is
+// cancelled while it works, and then refuses to remove the network ("has
+// active endpoints", with none listed) until the daemon restarts. So the
+// call runs to its end even when the caller's context ends: up to the
+// per-call timeout past the caller's deadline, or the per-call timeout.
+func (c *Client) uncut(ctx context.Context) (context.Context, context.CancelFunc) {
+	limit := c.callTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		limit += max(time.Until(dl), 0)
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), limit)
+}
+
 // Ping checks that the engine answers and negotiates the API version.
 func (c *Client) Ping(ctx context.Context) error {
 	ctx, cancel := c.call(ctx)

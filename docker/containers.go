@@ -158,14 +158,16 @@ func (c *Client) removeDetached(ctx context.Context, id string) error {
 
 // StartContainer starts a created container.
 func (c *Client) StartContainer(ctx context.Context, id string) error {
-	ctx, cancel := c.call(ctx)
+	// Starting joins the container's networks: see uncut.
+	ctx, cancel := c.uncut(ctx)
 	defer cancel()
 	return wrap(fmt.Sprintf("start container %q", id), c.api.ContainerStart(ctx, id, container.StartOptions{}))
 }
 
 // RemoveContainer kills and removes a container with its anonymous volumes.
 func (c *Client) RemoveContainer(ctx context.Context, id string) error {
-	ctx, cancel := c.call(ctx)
+	// Removing leaves the container's networks: see uncut.
+	ctx, cancel := c.uncut(ctx)
 	defer cancel()
 	op := fmt.Sprintf("remove container %q", id)
 	err := c.api.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})

@@ -16,7 +16,9 @@ const stopGrace = 5
 // ControlContainer stops, kills, restarts, pauses, unpauses or starts a
 // container.
 func (c *Client) ControlContainer(ctx context.Context, id string, action engine.Action) error {
-	ctx, cancel := c.call(ctx)
+	// Each action but pausing joins or leaves the container's networks:
+	// see uncut.
+	ctx, cancel := c.uncut(ctx)
 	defer cancel()
 	grace := stopGrace
 	var err error

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -282,5 +284,56 @@ func TestContainerConfigRouting(t *testing.T) {
 	cfg, host, nets := containerConfig(engine.ContainerSpec{Name: "n-routes", Image: "x", JoinNetworkOf: "star-spoke1"})
 	if host.NetworkMode != "container:star-spoke1" || nets != nil || cfg.Hostname != "" {
 		t.Errorf("a helper in a node's network: mode %q, nets %+v, hostname %q", host.NetworkMode, nets, cfg.Hostname)
+	}
+}
+
+// TestStartRunsToItsEnd: a start, which joins the container's networks,
+// is not cut off when the caller's context ends while the engine works on
+// it (Docker 20.10 then loses count of the network's endpoints); a call
+// that only reads is.
+func TestStartRunsToItsEnd(t *testing.T) {
+	served := make(chan bool, 2) // per request: whether it was cut off
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/_ping") {
+			w.Header().Set("API-Version", "1.41")
+			return
+		}
+		select {
+		case <-time.After(300 * time.Millisecond):
+			served <- false
+		case <-r.Context().Done():
+			served <- true
+			return
+		}
+		if strings.HasSuffix(r.URL.Path, "/start") {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte("[]"))
+	}))
+	defer srv.Close()
+	c, err := New(context.Background(), WithHost("tcp://"+srv.Listener.Addr().String()), WithoutPing())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, tc := range []struct {
+		name string
+		call func(context.Context) error
+		cut  bool
+	}{
+		{"start", func(ctx context.Context) error { return c.StartContainer(ctx, "n1") }, false},
+		{"list", func(ctx context.Context) error { _, err := c.ListNetworks(ctx, nil); return err }, true},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		err := tc.call(ctx)
+		cancel()
+		if cut := <-served; cut != tc.cut {
+			t.Errorf("%s: cut off %v, want %v (err %v)", tc.name, cut, tc.cut, err)
+		}
+		if !tc.cut && err != nil {
+			t.Errorf("%s that the engine did: %v", tc.name, err)
+		}
 	}
 }
