@@ -1,3 +1,5 @@
+//go:build linux
+
 package node
 
 import (
@@ -63,12 +65,23 @@ func filterCases(t *testing.T, self string) []struct {
 // header): only frames whose next hop is another member are dropped; what
 // the filter cannot read goes to the agent, which counts it as malformed.
 func TestNextHopFilter(t *testing.T) {
-	for _, self := range []string{"node7", "a", "hub", "spoke12", strings.Repeat("n", 254)} {
+	if _, err := nextHopFilter(strings.Repeat("n", frame.MaxName)); err != nil {
+		t.Errorf("the filter of the longest name: %v", err)
+	}
+	for _, self := range []string{"node7", "a", "hub", "spoke12", "ring123", strings.Repeat("n", 254)} {
 		prog, err := nextHopFilter(self)
 		if err != nil {
 			t.Fatalf("filter of %.10q: %v", self, err)
 		}
-		vm, err := bpf.NewVM(prog)
+		raw := make([]bpf.RawInstruction, len(prog))
+		for i, f := range prog {
+			raw[i] = bpf.RawInstruction{Op: f.Code, Jt: f.Jt, Jf: f.Jf, K: f.K}
+		}
+		ins, ok := bpf.Disassemble(raw)
+		if !ok {
+			t.Fatalf("filter of %.10q: an instruction the interpreter does not know: %v", self, ins)
+		}
+		vm, err := bpf.NewVM(ins)
 		if err != nil {
 			t.Fatalf("filter of %.10q: %v", self, err)
 		}

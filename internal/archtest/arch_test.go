@@ -77,6 +77,15 @@ var importRules = []importRule{
 		allow: []string{ours("agent"), ours("node/...")},
 	},
 	{
+		// The node image is built from the embedded source of these two
+		// with a go.mod that requires nothing, so that nothing is
+		// downloaded: tests may use modules, the agent may not.
+		name:  "the agent and its contract import only the standard library",
+		from:  []string{ours("node/..."), ours("agent")},
+		deny:  []string{"github.com/...", "golang.org/...", "gopkg.in/...", "go.yaml.in/...", "go.opentelemetry.io/..."},
+		allow: []string{ours("agent"), ours("node/...")},
+	},
+	{
 		name:       "only engine packages (docker) import the Docker SDK",
 		from:       []string{allOurs},
 		exceptFrom: []string{ours("docker")},
@@ -406,6 +415,9 @@ func TestImportRuleRejects(t *testing.T) {
 		{"topology imports", goFile{"topology/plan.go", ours("topology"), []string{ours("agent")}}, true},
 		{"topology imports", goFile{"topology/plan.go", ours("topology"), []string{"gopkg.in/yaml.v3"}}, false},
 		{"node imports", goFile{"node/agent.go", ours("node"), []string{ours("agent"), ours("node/frame")}}, false},
+		{"the agent and its contract", goFile{"node/bpf.go", ours("node"), []string{"golang.org/x/net/bpf"}}, true},
+		{"the agent and its contract", goFile{"agent/config.go", ours("agent"), []string{"gopkg.in/yaml.v3"}}, true},
+		{"the agent and its contract", goFile{"node/bpf.go", ours("node"), []string{"syscall", ours("node/frame")}}, false},
 		{"node imports", goFile{"node/agent.go", ours("node"), []string{ours("engine")}}, true},
 		{"node imports", goFile{"node/cmd/topo-node/main.go", ours("node/cmd/topo-node"), []string{ours("orchestrator")}}, true},
 		{"node imports", goFile{"node/frame/frame.go", ours("node/frame"), []string{"github.com/docker/go-connections/nat"}}, true},
