@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -128,5 +129,51 @@ func TestReackOnLinkUp(t *testing.T) {
 	f, err := frame.Decode(l.acks[0][4:])
 	if err != nil || f.Type != frame.Ack || f.Ref != 2 || string(f.Payload) != "b" {
 		t.Errorf("ack sent again: %+v, %v; want the ack of b's message 2", f, err)
+	}
+}
+
+// TestAckLoopSleepsWhenIdle: with nothing in any ledger the ack loop stops
+// ticking, and a frame entered then wakes it, so that it is still settled
+// on time: here dropped as link_down when its link goes down.
+func TestAckLoopSleepsWhenIdle(t *testing.T) {
+	cfg := &agent.Config{Version: agent.ConfigVersion, Name: "a", Layout: LayoutP2P, Port: 7000,
+		Traffic:   agent.Traffic{Protocol: "udp"},
+		Segments:  []agent.Segment{{Name: "ab", Addr: "127.0.0.1"}},
+		Neighbors: []agent.Neighbor{{Name: "b", Addr: "127.0.0.1", Port: 7001}},
+		Routes:    map[string]string{"b": "b"}}
+	a, err := New(cfg, WithControlSocket(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := a.links["b"]
+	l.mu.Lock()
+	l.setUp(true, "")
+	l.mu.Unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.ackLoop(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	waitFor(t, "the idle ack loop to sleep", func() bool { return !a.ackArmed.Load() })
+	f := a.newData("b", []byte("hi"), false)
+	a.cnt.originated.Add(1)
+	l.sending(hold(f, nil))
+	l.mu.Lock()
+	l.setUp(false, "silent for 4s")
+	l.mu.Unlock()
+	waitFor(t, "the frame settled as link_down", func() bool {
+		return a.Stats().Counters.DroppedByReason[agent.ReasonLinkDown] == 1
+	})
+	if !a.ackArmed.Load() {
+		t.Error("the ack loop sleeps while a drop may still be taken back")
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(3 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 3s for %s", what)
+		}
 	}
 }

@@ -66,6 +66,10 @@ type Agent struct {
 	running atomic.Bool
 	linksUp atomic.Int32 // links up now, for the ready event (ready.go)
 	traffic atomic.Bool
+	// ledgers wakes the ack loop when a ledger gets a frame while it
+	// sleeps (ackArmed false): see ackLoop.
+	ledgers  chan struct{}
+	ackArmed atomic.Bool
 	// controlSends holds a token per control send waiting for its receipt.
 	controlSends chan struct{}
 	// malformedLog summarizes, at most a line a second, the undecodable
@@ -119,7 +123,9 @@ func New(cfg *agent.Config, opts ...Option) (*Agent, error) {
 		idBase:       rand.Uint64(),
 		pending:      map[uint64]*pending{},
 		controlSends: make(chan struct{}, maxControlSends),
+		ledgers:      make(chan struct{}, 1),
 	}
+	a.ackArmed.Store(true) // the ack loop starts ticking
 	a.malformedLog = &refusalLog{emit: func(n int, from, detail string) {
 		a.event(slog.LevelWarn, agent.EvDrop, fmt.Sprintf("dropped: malformed (%d)", n), peerAttr(from),
 			reasonAttr(agent.ReasonMalformed), slog.String(agent.FieldError, detail), slog.Int("count", n))

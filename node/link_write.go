@@ -10,7 +10,7 @@ import (
 // writeLoop sends queued frames while the link is up and drops those that
 // waited too long for it.
 func (l *link) writeLoop(ctx context.Context) error {
-	timer := time.NewTimer(l.nextTick())
+	timer := time.NewTimer(writeTick(l.a.o))
 	defer timer.Stop()
 	for {
 		select {
@@ -29,25 +29,24 @@ func (l *link) writeLoop(ctx context.Context) error {
 			l.beat(now)
 		}
 		l.drain()
-		timer.Reset(l.nextTick())
+		if l.mustTick() {
+			timer.Reset(writeTick(l.a.o))
+		} else {
+			timer.Stop()
+		}
 	}
 }
 
-// idleTick is how long a datagram link's write loop sleeps with nothing
-// queued: nothing can expire, and it has no heartbeat to write, so it need
-// not wake; a bus of 250 has 62,000 such links.
-const idleTick = time.Minute
-
-// nextTick is when the write loop must look at the clock next: a TCP link
-// writes heartbeats, and a queue holds frames that may expire.
-func (l *link) nextTick() time.Duration {
+// mustTick reports whether the write loop must look at the clock: a TCP
+// link writes heartbeats, and a queue holds frames that may expire. A
+// datagram link with nothing queued sleeps until a frame is queued (which
+// wakes it): a bus of 250 has 62,000 such links, and each waking once a
+// minute woke every agent four times a second.
+func (l *link) mustTick() bool {
 	l.mu.Lock()
 	queued := len(l.q) > 0
 	l.mu.Unlock()
-	if l.kind == kindTCP || queued {
-		return writeTick(l.a.o)
-	}
-	return idleTick
+	return l.kind == kindTCP || queued
 }
 
 // writeTick is how often a link's write loop looks at the clock: often
