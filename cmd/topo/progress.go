@@ -30,10 +30,10 @@ func (p *progress) event(e orchestrator.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if e.Status == "waiting" && len(e.Waiting) > 0 {
-		fmt.Fprintf(p.w, "%s %d/%d: waiting %s for %s\n", e.Phase, e.Done, e.Total, e.Elapsed.Round(time.Second), waitingFor(e.Waiting))
+		fmt.Fprintf(p.w, "%s %d/%d: waiting %s for %s\n", e.Phase, e.Done, e.Total, e.Elapsed.Round(time.Second), firstNames(e.Waiting))
 		for _, n := range e.Waiting {
 			if down := e.LinksDown[n]; len(down) > 0 {
-				fmt.Fprintf(p.w, "  %s: links down to %s\n", n, waitingFor(down))
+				fmt.Fprintf(p.w, "  %s: links down to %s\n", n, firstNames(down))
 			}
 		}
 		return
@@ -77,8 +77,9 @@ func (p *progress) ttyEvent(e orchestrator.Progress) {
 	}
 }
 
-// waitingFor names what a phase waits for: the first few, and how many more.
-func waitingFor(names []string) string {
+// firstNames names the first few of names, and counts the rest: what a
+// phase waits for, the nodes a command acted on.
+func firstNames(names []string) string {
 	const shown = 5
 	if len(names) <= shown {
 		return strings.Join(names, ", ")

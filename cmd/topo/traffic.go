@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -42,7 +41,7 @@ quiet. traffic on starts it again. topo send works either way.`,
 					Nodes    []string `json:"nodes"`
 				}{name, pos[0], nodes})
 			}
-			fmt.Fprintf(a.stdout, "%s: background traffic %s on %d nodes (%s)\n", name, pos[0], len(nodes), strings.Join(nodes, ", "))
+			fmt.Fprintf(a.stdout, "%s: background traffic %s on %d nodes (%s)\n", name, pos[0], len(nodes), firstNames(nodes))
 			return nil
 		},
 	}
