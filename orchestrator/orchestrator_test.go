@@ -3,6 +3,7 @@ package orchestrator_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"sync/atomic"
@@ -59,10 +60,11 @@ func TestUpRollsBack(t *testing.T) {
 	boom := errors.New("boom")
 	tests := []struct {
 		name   string
-		setup  func(f *fakeRuntime)
-		retain bool
-		want   string
-		left   bool
+		setup   func(f *fakeRuntime)
+		retain  bool
+		timeout time.Duration
+		want    string
+		left    bool
 	}{
 		{name: "a container fails", setup: func(f *fakeRuntime) {
 			f.failCreate = func(s engine.ContainerSpec) error {
@@ -86,12 +88,23 @@ func TestUpRollsBack(t *testing.T) {
 			f.ready = 1
 			f.failRemove = func(string) error { return boom }
 		}, want: "removing what it created failed too (down star: boom, and 8 more): remove the rest with `topo down star`", left: true},
+		// A timeout is named as one even when the rollback fails too.
+		{name: "it times out, and the rollback fails", setup: func(f *fakeRuntime) {
+			f.failCreate = func(s engine.ContainerSpec) error {
+				if !strings.HasSuffix(s.Name, "spoke3") {
+					return nil
+				}
+				time.Sleep(400 * time.Millisecond) // an engine slower than the deadline
+				return fmt.Errorf("create: %w", context.DeadlineExceeded)
+			}
+			f.failRemove = func(string) error { return boom }
+		}, timeout: 300 * time.Millisecond, want: "up star: timed out after 300ms (raise --timeout?)", left: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake()
 			tt.setup(f)
-			_, err := fakeOrchestrator(f).Up(context.Background(), load(t, "../topologies/star.yaml"), orchestrator.UpOptions{Retain: tt.retain})
+			_, err := fakeOrchestrator(f).Up(context.Background(), load(t, "../topologies/star.yaml"), orchestrator.UpOptions{Retain: tt.retain, Timeout: tt.timeout})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("up = %v, want an error with %q", err, tt.want)
 			}
@@ -360,9 +373,9 @@ func TestRollbackRemovesOnlyWhatItCreated(t *testing.T) {
 	}
 }
 
-// TestUpTimeout: two minutes up to 60 nodes, two seconds a node above.
+// TestUpTimeout: two minutes up to 40 nodes, three seconds a node above.
 func TestUpTimeout(t *testing.T) {
-	for n, want := range map[int]time.Duration{1: 2 * time.Minute, 60: 2 * time.Minute, 100: 200 * time.Second, 250: 500 * time.Second} {
+	for n, want := range map[int]time.Duration{1: 2 * time.Minute, 40: 2 * time.Minute, 100: 300 * time.Second, 250: 750 * time.Second} {
 		if got := orchestrator.UpTimeout(n); got != want {
 			t.Errorf("UpTimeout(%d) = %v, want %v", n, got, want)
 		}
