@@ -59,7 +59,7 @@ func TestUpStatusDownOnFake(t *testing.T) {
 func TestUpRollsBack(t *testing.T) {
 	boom := errors.New("boom")
 	tests := []struct {
-		name   string
+		name    string
 		setup   func(f *fakeRuntime)
 		retain  bool
 		timeout time.Duration
