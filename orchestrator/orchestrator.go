@@ -20,10 +20,10 @@ import (
 // Defaults.
 const (
 	DefaultMaxWorkers = 8
-	// DefaultUpTimeout bounds an up of up to 40 nodes; a bigger topology
+	// DefaultUpTimeout bounds an up of up to 30 nodes; a bigger topology
 	// gets upTimePerNode for each of its nodes (see UpTimeout).
 	DefaultUpTimeout = 2 * time.Minute
-	upTimePerNode    = 3 * time.Second
+	upTimePerNode    = 4 * time.Second
 	// nodeMemory and nodePids cap every built-in node: the agent is small.
 	nodeMemory = 64 << 20
 	nodePids   = 128
@@ -84,11 +84,11 @@ func (o *Orchestrator) NodeImage(ctx context.Context) (string, error) {
 }
 
 // UpTimeout is the default bound of an up of a topology of n nodes: two
-// minutes, or three seconds a node, whichever is longer. This engine starts
+// minutes, or four seconds a node, whichever is longer. This engine starts
 // containers one after another, each slower as more run: on the 2-core
 // machine this project is tested on, a bus of 250 took 6.5 to 7.5 minutes,
-// and a star of 250, whose spokes each get a route helper as well as a
-// network, did not come up within the 8m20s that two seconds a node gave.
+// and a star of 250, whose spokes each get a network and a route helper,
+// and whose hub joins 249 networks, 12.5 minutes.
 func UpTimeout(n int) time.Duration {
 	return max(DefaultUpTimeout, time.Duration(n)*upTimePerNode)
 }

@@ -373,9 +373,9 @@ func TestRollbackRemovesOnlyWhatItCreated(t *testing.T) {
 	}
 }
 
-// TestUpTimeout: two minutes up to 40 nodes, three seconds a node above.
+// TestUpTimeout: two minutes up to 30 nodes, four seconds a node above.
 func TestUpTimeout(t *testing.T) {
-	for n, want := range map[int]time.Duration{1: 2 * time.Minute, 40: 2 * time.Minute, 100: 300 * time.Second, 250: 750 * time.Second} {
+	for n, want := range map[int]time.Duration{1: 2 * time.Minute, 30: 2 * time.Minute, 100: 400 * time.Second, 250: 1000 * time.Second} {
 		if got := orchestrator.UpTimeout(n); got != want {
 			t.Errorf("UpTimeout(%d) = %v, want %v", n, got, want)
 		}
