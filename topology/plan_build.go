@@ -82,9 +82,6 @@ func plan(t *Topology, avoid []netip.Prefix, engineAddrs int, e *errs) *Plan {
 	}
 	var at addressing
 	p.Segments, at = address(t.Nodes, sh.segs, subnets)
-	if t.src.parsed && !t.src.intervalSet && t.Traffic.Interval == DefaultInterval { // not set, in the file or since
-		p.Traffic.Interval = DefaultIntervalOn(p.Segments)
-	}
 	adj, graph := adjacency(len(t.Nodes), sh.pairs)
 	hops := sh.nextHops
 	if hops == nil {
@@ -92,6 +89,9 @@ func plan(t *Topology, avoid []netip.Prefix, engineAddrs int, e *errs) *Plan {
 	}
 	for i := range t.Nodes {
 		p.Nodes = append(p.Nodes, planNode(t.Nodes, i, at, adj[i], hops(graph, i)))
+	}
+	if t.src.parsed && !t.src.intervalSet && t.Traffic.Interval == DefaultInterval { // not set, in the file or since
+		p.Traffic.Interval = DefaultIntervalFor(p)
 	}
 	if p.Routing == RoutingIP {
 		RouteIP(p)

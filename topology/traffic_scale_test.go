@@ -9,9 +9,11 @@ import (
 )
 
 // A big shared segment gets a longer default interval, so that what its
-// members send together stays what 50 members send; a file's own interval,
-// and topologies without a big shared segment, keep theirs.
-func TestDefaultIntervalOnBigSharedSegments(t *testing.T) {
+// members send together stays what 50 members send, and so does a
+// topology whose messages go many hops, so that all nodes together pass on
+// 250 a second at most; a file's own interval, and small topologies, keep
+// theirs.
+func TestDefaultIntervalScales(t *testing.T) {
 	for _, tc := range []struct {
 		src  string
 		want time.Duration
@@ -22,7 +24,11 @@ func TestDefaultIntervalOnBigSharedSegments(t *testing.T) {
 		{"layout: bus\nnodes: 250\ntraffic: {interval: 2s}\n", 2 * time.Second},
 		{"layout: bus\nnodes: 250\ntraffic: {interval: 0}\n", 0},
 		{"layout: star\nnodes: 250\n", 2 * time.Second},
-		{"layout: ring\nnodes: 100\n", 2 * time.Second},
+		{"layout: ring\nnodes: 30\n", 2 * time.Second},         // 30 × 15 hops / 2 s = 225 a second
+		{"layout: ring\nnodes: 40\n", 3200 * time.Millisecond}, // 40 × 20 hops / 2 s = 400
+		{"layout: ring\nnodes: 100\n", 20 * time.Second},       // 100 × 50 hops / 2 s = 2,500
+		{"layout: ring\nnodes: 100\ntraffic: {interval: 2s}\n", 2 * time.Second},
+		{"layout: p2p\nnodes: 12\n", 2 * time.Second},
 		{"layout: bus\nnodes: 250\n# traffic set in Go after loading\n", 100 * time.Millisecond},
 	} {
 		top, err := topology.Parse("t.yaml", []byte("name: t\n"+tc.src))
