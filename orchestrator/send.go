@@ -12,6 +12,7 @@ import (
 
 	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/topology"
 )
 
 // SendOptions say what Send sends.
@@ -28,8 +29,32 @@ type ExecOptions struct {
 	Stdout, Stderr io.Writer
 }
 
-// DefaultSendTimeout is how long Send waits for a receipt.
+// DefaultSendTimeout is how long Send waits for a receipt, unless the
+// topology is a ring long enough to need ringSendPerNode a node.
 const DefaultSendTimeout = 5 * time.Second
+
+// ringSendPerNode is how long a receipt may take per node of a ring: a
+// message leaves when the token comes by (a round of the ring, at least
+// the token's hold, 50 ms, at every node), goes around to its
+// destination, and its receipt waits there for the token and goes the
+// rest of the way round: two rounds, and a margin for the hops
+// themselves. On a ring of 100, 5 s was not enough.
+const ringSendPerNode = 3 * (agent.DefaultTokenHold + 20*time.Millisecond)
+
+// sendTimeout is how long a send waits for its receipt by default.
+func sendTimeout(cs []engine.ContainerInfo) time.Duration {
+	agents, ring := 0, false
+	for _, c := range cs {
+		if runsAgent(c) {
+			agents++
+			ring = ring || c.Labels[engine.LabelLayout] == string(topology.Ring)
+		}
+	}
+	if !ring {
+		return DefaultSendTimeout
+	}
+	return max(DefaultSendTimeout, time.Duration(agents)*ringSendPerNode)
+}
 
 // Send injects a message at node from, addressed to node to, and waits for
 // its receipt. A message that was not delivered is not an error: the
@@ -38,12 +63,12 @@ const DefaultSendTimeout = 5 * time.Second
 // gets a receipt with reason node_down at once, without waiting.
 func (o *Orchestrator) Send(ctx context.Context, name string, opts SendOptions) (*agent.Receipt, error) {
 	from, to, timeout := opts.From, opts.To, opts.Timeout
-	if timeout <= 0 {
-		timeout = DefaultSendTimeout
-	}
 	cs, err := o.containers(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("send: %w", err)
+	}
+	if timeout <= 0 {
+		timeout = sendTimeout(cs)
 	}
 	c, err := agentNode(cs, name, from)
 	if err != nil {

@@ -30,7 +30,7 @@ for no receipt: each node logs its delivery.`,
 			if err := checkOutput(output, "text", "json"); err != nil {
 				return err
 			}
-			if timeout <= 0 {
+			if cmd.Flags().Changed("timeout") && timeout <= 0 {
 				return usageError{errors.New("send: --timeout must be positive")}
 			}
 			o, name, closeFn, err := a.resolve(cmd.Context(), ref)
@@ -57,7 +57,7 @@ for no receipt: each node logs its delivery.`,
 	}
 	topologyFlag(a, cmd, &ref)
 	outputFlag(cmd, &output, "text", "text", "json")
-	cmd.Flags().DurationVar(&timeout, "timeout", orchestrator.DefaultSendTimeout, "how long to wait for the receipt")
+	cmd.Flags().DurationVar(&timeout, "timeout", 0, "how long to wait for the receipt (default 5s; on a ring of more than 23 nodes, 210ms a node)")
 	return cmd
 }
 
