@@ -21,8 +21,24 @@ func TestIntegrationBus100(t *testing.T) {
 	if err := os.WriteFile(file, []byte("layout: bus\nnodes: 100\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The default timeout, not the shorter one of the other tests: beside
+	// them, a bus of 100 took more than three minutes.
+	name := livetest.Name(t, "bus100")
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if _, err := o.Down(ctx, name, orchestrator.DownOptions{}); err != nil {
+			t.Errorf("down %s: %v", name, err)
+		}
+		if left := livetest.Leftovers(t, o, name); len(left) > 0 {
+			t.Errorf("down %s left %v", name, left)
+		}
+	})
 	start := time.Now()
-	res := up(t, o, load(t, file), "bus100")
+	res, err := o.Up(context.Background(), load(t, file), orchestrator.UpOptions{Name: name})
+	if err != nil {
+		t.Fatalf("up %s: %v", name, err)
+	}
 	t.Logf("a bus of 100 up and ready in %v", time.Since(start).Round(time.Second))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
