@@ -1,4 +1,4 @@
-package topotest_test
+package faultstest_test
 
 import (
 	"testing"
