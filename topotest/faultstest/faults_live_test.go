@@ -108,7 +108,10 @@ func TestIntegrationFaultSchedule(t *testing.T) {
 	var steps []string
 	for _, ev := range top.Logs(t, "faults") {
 		steps = append(steps, ev.Msg)
-		// Each step is logged at its time: within 2 s of it, on a busy engine.
+		// Each step is logged as it begins: never before its time, and late
+		// only by what the steps before it took. They run one after the
+		// other, each as long as the engine takes to start its helper,
+		// which on a loaded engine is seconds.
 		var want time.Duration
 		switch {
 		case strings.HasPrefix(ev.Msg, "at 1s"):
@@ -118,8 +121,8 @@ func TestIntegrationFaultSchedule(t *testing.T) {
 		default:
 			want = 5 * time.Second
 		}
-		if got := ev.Time.Sub(start); got < want-2*time.Second || got > want+2*time.Second {
-			t.Errorf("%q logged %v after up, want about %v", ev.Msg, got.Round(time.Millisecond), want)
+		if got := ev.Time.Sub(start); got < want-500*time.Millisecond || got > want+15*time.Second {
+			t.Errorf("%q logged %v after up, want %v to %v", ev.Msg, got.Round(time.Millisecond), want, want+15*time.Second)
 		}
 	}
 	want := []string{"at 1s: link peer1–peer2 down for 3s", "lifted: at 1s: link peer1–peer2 down for 3s", "at 5s: restart peer3"}
