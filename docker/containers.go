@@ -105,7 +105,7 @@ func (c *Client) CreateContainer(ctx context.Context, spec engine.ContainerSpec)
 		cancel()
 		if err != nil {
 			err = wrap(fmt.Sprintf("%s: connect network %q at %s", op, att.Network, att.IP), err)
-			if rmErr := c.removeDetached(ctx, resp.ID); rmErr != nil {
+			if rmErr := c.RemoveContainer(ctx, resp.ID); rmErr != nil {
 				c.log.Warn("remove half-made container", "container", spec.Name, "err", rmErr)
 			}
 			return "", err
@@ -148,14 +148,6 @@ func (c *Client) checkAttachments(ctx context.Context, op string, atts []engine.
 	return nil
 }
 
-// removeDetached removes a container even when ctx is already cancelled:
-// cleanup after a failure must not be skipped because of it.
-func (c *Client) removeDetached(ctx context.Context, id string) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.callTimeout)
-	defer cancel()
-	return c.RemoveContainer(ctx, id)
-}
-
 // StartContainer starts a created container.
 func (c *Client) StartContainer(ctx context.Context, id string) error {
 	// Starting joins the container's networks: see uncut.
@@ -166,7 +158,8 @@ func (c *Client) StartContainer(ctx context.Context, id string) error {
 
 // RemoveContainer kills and removes a container with its anonymous volumes.
 func (c *Client) RemoveContainer(ctx context.Context, id string) error {
-	// Removing leaves the container's networks: see uncut.
+	// Removing leaves the container's networks: see uncut. So it also runs
+	// when ctx has already ended, as cleanup after a failure must.
 	ctx, cancel := c.uncut(ctx)
 	defer cancel()
 	op := fmt.Sprintf("remove container %q", id)

@@ -28,7 +28,7 @@ func (c *Client) RunToCompletion(ctx context.Context, spec engine.ContainerSpec,
 		return -1, wrap(op, err)
 	}
 	defer func() {
-		if err := c.removeDetached(ctx, resp.ID); err != nil {
+		if err := c.RemoveContainer(ctx, resp.ID); err != nil {
 			c.log.Warn("remove helper container", "id", resp.ID, "err", err)
 		}
 	}()

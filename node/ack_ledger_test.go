@@ -21,19 +21,7 @@ func TestLateAckRevokesDrop(t *testing.T) {
 		{"bye", "bye", agent.ReasonNodeDown},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := &agent.Config{Version: agent.ConfigVersion, Name: "a", Layout: LayoutP2P, Port: 7000,
-				Traffic:   agent.Traffic{Protocol: "udp"},
-				Segments:  []agent.Segment{{Name: "ab", Addr: "127.0.0.1"}},
-				Neighbors: []agent.Neighbor{{Name: "b", Addr: "127.0.0.1", Port: 7001}},
-				Routes:    map[string]string{"b": "b"}}
-			a, err := New(cfg, WithControlSocket(""))
-			if err != nil {
-				t.Fatal(err)
-			}
-			l := a.links["b"]
-			l.mu.Lock()
-			l.setUp(true, "")
-			l.mu.Unlock()
+			a, l := agentWithLinkUp(t)
 			f := a.newData("b", []byte("hi"), false)
 			a.cnt.originated.Add(1)
 			l.sending(hold(f, nil))
@@ -136,19 +124,7 @@ func TestReackOnLinkUp(t *testing.T) {
 // ticking, and a frame entered then wakes it, so that it is still settled
 // on time: here dropped as link_down when its link goes down.
 func TestAckLoopSleepsWhenIdle(t *testing.T) {
-	cfg := &agent.Config{Version: agent.ConfigVersion, Name: "a", Layout: LayoutP2P, Port: 7000,
-		Traffic:   agent.Traffic{Protocol: "udp"},
-		Segments:  []agent.Segment{{Name: "ab", Addr: "127.0.0.1"}},
-		Neighbors: []agent.Neighbor{{Name: "b", Addr: "127.0.0.1", Port: 7001}},
-		Routes:    map[string]string{"b": "b"}}
-	a, err := New(cfg, WithControlSocket(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := a.links["b"]
-	l.mu.Lock()
-	l.setUp(true, "")
-	l.mu.Unlock()
+	a, l := agentWithLinkUp(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.ackLoop(ctx) }()
@@ -176,4 +152,23 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("waited 3s for %s", what)
 		}
 	}
+}
+
+// agentWithLinkUp is an agent a, not running, whose UDP link to b is up.
+func agentWithLinkUp(t *testing.T) (*Agent, *link) {
+	t.Helper()
+	cfg := &agent.Config{Version: agent.ConfigVersion, Name: "a", Layout: LayoutP2P, Port: 7000,
+		Traffic:   agent.Traffic{Protocol: "udp"},
+		Segments:  []agent.Segment{{Name: "ab", Addr: "127.0.0.1"}},
+		Neighbors: []agent.Neighbor{{Name: "b", Addr: "127.0.0.1", Port: 7001}},
+		Routes:    map[string]string{"b": "b"}}
+	a, err := New(cfg, WithControlSocket(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := a.links["b"]
+	l.mu.Lock()
+	l.setUp(true, "")
+	l.mu.Unlock()
+	return a, l
 }
