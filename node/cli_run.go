@@ -35,7 +35,9 @@ func cliRun(ctx context.Context, args []string, env Env, stdout, stderr io.Write
 	}
 	limit := setMemoryLimit(env, os.DirFS("/"))
 	setProcs(env)
-	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: lv}))
+	lines := newLineBatcher(stdout)
+	defer lines.Close()
+	log := slog.New(slog.NewJSONHandler(lines, &slog.HandlerOptions{Level: lv}))
 	names := peerNames(cfg)
 	if cfg, err = resolveNames(ctx, cfg, net.DefaultResolver, systemInterfaceAddrs, log); err != nil {
 		return err

@@ -37,6 +37,7 @@ type link struct {
 	peer netip.AddrPort // the neighbour's address and port
 
 	wake  chan struct{}
+	wmu   sync.Mutex   // held while frames are written
 	wrote atomic.Int64 // tcp: when a frame was last written, unix ns
 
 	mu     sync.Mutex
@@ -162,6 +163,20 @@ func (l *link) put(f *frame.Frame, ifUp bool) string {
 	l.q = append(l.q, h)
 	l.qBytes += h.cost()
 	l.mu.Unlock()
+	// An idle link's frame is written by the goroutine that routes it:
+	// handing it to the write loop cost a thread's wake-up, a fifth of a
+	// hop in containers. While a write is under way, frames queue for the
+	// write loop as before.
+	if l.wmu.TryLock() {
+		l.drain()
+		l.wmu.Unlock()
+		l.mu.Lock()
+		left := len(l.q) > 0
+		l.mu.Unlock()
+		if !left {
+			return ""
+		}
+	}
 	l.poke()
 	return ""
 }

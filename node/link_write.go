@@ -26,9 +26,13 @@ func (l *link) writeLoop(ctx context.Context) error {
 			why := l.downReason()
 			l.mu.Unlock()
 			l.expire(now.Add(-l.a.o.queueWait), why)
+			l.wmu.Lock()
 			l.beat(now)
+			l.wmu.Unlock()
 		}
+		l.wmu.Lock()
 		l.drain()
+		l.wmu.Unlock()
 		if l.mustTick() {
 			timer.Reset(writeTick(l.a.o))
 		} else {
