@@ -50,7 +50,8 @@ const (
 	FieldPath   = "path"
 	FieldAddr   = "addr"
 	FieldError  = "error"
-	FieldText   = "text" // deliver: the first bytes of the message, when they are text
+	FieldText   = "text"  // deliver: the first bytes of the message, when they are text
+	FieldCount  = "count" // send: the messages of a burst
 )
 
 // Event is one line of a node's log, parsed.

@@ -16,6 +16,11 @@ type Receipt struct {
 	// Queued is true for a message sent without asking for a receipt, as
 	// a broadcast always is.
 	Queued bool `json:"queued,omitempty"`
+	// Count is the messages of a burst (topo send --count) that left; the
+	// receipt is the last one's. PerSecond is Count over the time from the
+	// first one's leaving to the last one's arrival.
+	Count     int     `json:"count,omitempty"`
+	PerSecond float64 `json:"per_second,omitempty"`
 }
 
 // Sent reports whether the message got where it was going, as far as can

@@ -1,6 +1,9 @@
 package agent
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Path is where the node image keeps the agent binary.
 const Path = "/topo-node"
@@ -43,6 +46,19 @@ func SayCommand(node, event, text string, at time.Time) []string {
 // flag.
 func SendCommand(to, text string, timeout time.Duration) []string {
 	return []string{Path, VerbSend, "--timeout", timeout.String(), "--", to, text}
+}
+
+// MaxBurst bounds the messages of one burst (send --count).
+const MaxBurst = 10_000_000
+
+// DefaultBurstTimeout is how long a burst may take, all of it, unless told:
+// the longest a send may wait.
+const DefaultBurstTimeout = time.Minute
+
+// BurstCommand is the command line that sends n copies of text to node to
+// as a burst (see node.Agent.Burst) and prints the last one's Receipt.
+func BurstCommand(to, text string, n int, timeout time.Duration) []string {
+	return []string{Path, VerbSend, "--count", strconv.Itoa(n), "--timeout", timeout.String(), "--", to, text}
 }
 
 // StatsCommand is the command line that prints the agent's Stats.

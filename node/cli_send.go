@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
+
+	"github.com/topo-dev/topo/agent"
 )
 
 func cliSend(ctx context.Context, args []string, env Env, stdout, stderr io.Writer) error {
@@ -12,7 +15,8 @@ func cliSend(ctx context.Context, args []string, env Env, stdout, stderr io.Writ
 	var c common
 	c.register(fs)
 	noReceipt := fs.Bool("no-receipt", false, "send without asking for a receipt")
-	timeout := fs.Duration("timeout", DefaultSendTimeout, "how long to wait for the receipt (0 or less: the default)")
+	timeout := fs.Duration("timeout", DefaultSendTimeout, "how long to wait for the receipt (0 or less: the default); for a burst, for all of it")
+	count := fs.Int("count", 1, "send `N` copies as a burst, logged as one, and report their rate")
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
 		return err
@@ -20,7 +24,18 @@ func cliSend(ctx context.Context, args []string, env Env, stdout, stderr io.Writ
 	if len(pos) != 2 {
 		return usageError{errors.New("want TO and TEXT")}
 	}
-	r, err := Client{Socket: c.socketPath(env)}.Send(ctx, pos[0], pos[1], !*noReceipt, *timeout)
+	cl := Client{Socket: c.socketPath(env)}
+	var r agent.Receipt
+	switch {
+	case *count < 1:
+		return usageError{fmt.Errorf("--count %d, want 1 or more", *count)}
+	case *count > 1 && *noReceipt:
+		return usageError{errors.New("a burst waits for its last receipt: --count and --no-receipt do not go together")}
+	case *count > 1:
+		r, err = cl.Burst(ctx, pos[0], pos[1], *count, *timeout)
+	default:
+		r, err = cl.Send(ctx, pos[0], pos[1], !*noReceipt, *timeout)
+	}
 	if err != nil {
 		return err
 	}

@@ -96,6 +96,20 @@ func TestCLI(t *testing.T) {
 		t.Errorf("send -- spoke2 -x: exit %d, %s%s", code, out, stderr)
 	}
 
+	// A burst, in the orchestrator's form, and what a burst refuses.
+	burst := append(agent.BurstCommand("spoke2", "x", 50, 5*time.Second)[1:], "")
+	copy(burst[2:], burst[1:])
+	burst[1] = "--socket=" + sock
+	code, out, stderr = runCLI(t, nil, burst...)
+	if code != 0 || !strings.Contains(out, `"delivered":true`) || !strings.Contains(out, `"count":50`) || !strings.Contains(out, `"per_second":`) {
+		t.Errorf("send --count 50: exit %d, %s%s", code, out, stderr)
+	}
+	for _, bad := range [][]string{{"--count", "0"}, {"--count", "5", "--no-receipt"}} {
+		if code, _, _ := runCLI(t, nil, append(append([]string{"send", "--socket", sock}, bad...), "spoke2", "x")...); code != 2 {
+			t.Errorf("send %v: exit %d, want 2", bad, code)
+		}
+	}
+
 	if code, _, _ := runCLI(t, nil, "frobnicate"); code != 2 {
 		t.Errorf("unknown verb: exit %d, want 2", code)
 	}

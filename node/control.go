@@ -48,6 +48,7 @@ type ControlRequest struct {
 	To      string                     `json:"to,omitempty"`
 	Text    string                     `json:"text,omitempty"`
 	Receipt bool                       `json:"receipt,omitempty"`
+	Count   int                        `json:"count,omitempty"`   // send: more than 1 is a burst (Agent.Burst)
 	Timeout agent.Duration             `json:"timeout,omitempty"` // send: DefaultSendTimeout when 0 or less
 	On      bool                       `json:"on,omitempty"`      // traffic
 	Faults  map[string]agent.LinkFault `json:"faults,omitempty"`
@@ -161,7 +162,13 @@ func (a *Agent) control(ctx context.Context, c net.Conn, req ControlRequest) Con
 		_ = c.SetDeadline(time.Now().Add(timeout + 5*time.Second))
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		r, err := a.Send(ctx, req.To, req.Text, req.Receipt)
+		var r agent.Receipt
+		var err error
+		if req.Count > 1 {
+			r, err = a.Burst(ctx, req.To, req.Text, req.Count)
+		} else {
+			r, err = a.Send(ctx, req.To, req.Text, req.Receipt)
+		}
 		if err != nil {
 			return ControlResponse{Error: err.Error()}
 		}
@@ -212,6 +219,24 @@ func (c Client) Send(ctx context.Context, to, text string, receipt bool, timeout
 	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Second)
 	defer cancel()
 	resp, err := c.Do(ctx, ControlRequest{Op: OpSend, To: to, Text: text, Receipt: receipt, Timeout: agent.Duration(timeout)})
+	if err != nil {
+		return agent.Receipt{}, err
+	}
+	if resp.Receipt == nil {
+		return agent.Receipt{}, errors.New("control send: no receipt in response")
+	}
+	return *resp.Receipt, nil
+}
+
+// Burst asks the agent to send n messages (Agent.Burst) and to wait up
+// to timeout, for the whole burst, for the last one's receipt.
+func (c Client) Burst(ctx context.Context, to, text string, n int, timeout time.Duration) (agent.Receipt, error) {
+	if timeout <= 0 {
+		timeout = DefaultSendTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Second)
+	defer cancel()
+	resp, err := c.Do(ctx, ControlRequest{Op: OpSend, To: to, Text: text, Receipt: true, Count: n, Timeout: agent.Duration(timeout)})
 	if err != nil {
 		return agent.Receipt{}, err
 	}

@@ -57,6 +57,9 @@ func (a *Agent) receive(f *frame.Frame, l *link, seg *segment) {
 	if f.NextHop != a.name && f.NextHop != frame.Broadcast {
 		if f.Type == frame.Data {
 			a.cnt.ignored.Add(1)
+			if f.Quiet {
+				return
+			}
 			a.event(a.ignoredLevel(), agent.EvIgnored, "ignored frame for "+f.NextHop, peerAttr(sender), idAttr(f.ID),
 				slog.String("to", f.Destination), slog.String("next_hop", f.NextHop), bytesAttr(len(f.Payload)))
 		}
@@ -133,7 +136,7 @@ func (a *Agent) route(f *frame.Frame, origin bool) string {
 		}
 		return a.drop(f, r, nil)
 	}
-	if counted {
+	if counted && !f.Quiet {
 		a.event(slog.LevelInfo, agent.EvForward, "forward to "+nh, peerAttr(nh), idAttr(f.ID), bytesAttr(len(f.Payload)),
 			slog.String("from", f.Source), slog.String("to", f.Destination))
 	}
@@ -151,8 +154,10 @@ func (a *Agent) deliver(f *frame.Frame) {
 		return
 	}
 	a.cnt.delivered.Add(1)
-	a.event(slog.LevelInfo, agent.EvDeliver, "delivered from "+f.Source, peerAttr(f.Source), idAttr(f.ID),
-		bytesAttr(len(f.Payload)), pathAttr(f.Path), textAttr(f.Payload))
+	if !f.Quiet {
+		a.event(slog.LevelInfo, agent.EvDeliver, "delivered from "+f.Source, peerAttr(f.Source), idAttr(f.ID),
+			bytesAttr(len(f.Payload)), pathAttr(f.Path), textAttr(f.Payload))
+	}
 	a.notify(f)
 	if f.WantReceipt {
 		a.answer(f, true, "")

@@ -29,22 +29,8 @@ type pending struct {
 // its path's length. A frame forwarded further on that is too big for a
 // datagram all the same is dropped there as oversize.
 func (a *Agent) Send(ctx context.Context, to, text string, wantReceipt bool) (agent.Receipt, error) {
-	if !a.running.Load() {
-		return agent.Receipt{}, ErrNotRunning
-	}
-	if len(text) > frame.MaxPayload {
-		return agent.Receipt{}, fmt.Errorf("node: message of %d bytes exceeds %d", len(text), frame.MaxPayload)
-	}
-	if to == "" {
-		return agent.Receipt{}, fmt.Errorf("node: no destination")
-	}
-	if len(to) > frame.MaxName {
-		return agent.Receipt{}, fmt.Errorf("node: destination %.20q… longer than %d bytes", to, frame.MaxName)
-	}
-	if len(text) > agent.MaxDatagramPayload && a.leavesAsDatagram(to) {
-		return agent.Receipt{}, fmt.Errorf("node: message of %d bytes exceeds %d, the most a UDP datagram carries with "+
-			"its header (protocol udp or a shared segment); send at most %d bytes, or use protocol tcp",
-			len(text), agent.MaxDatagramPayload, agent.MaxDatagramPayload)
+	if err := a.checkSend(to, text); err != nil {
+		return agent.Receipt{}, err
 	}
 	bcast := to == frame.Broadcast
 	f := a.newData(to, []byte(text), wantReceipt && !bcast)
@@ -83,6 +69,28 @@ func (a *Agent) Send(ctx context.Context, to, text string, wantReceipt bool) (ag
 	}
 }
 
+// checkSend says why text cannot be sent to `to`, if it cannot.
+func (a *Agent) checkSend(to, text string) error {
+	if !a.running.Load() {
+		return ErrNotRunning
+	}
+	if len(text) > frame.MaxPayload {
+		return fmt.Errorf("node: message of %d bytes exceeds %d", len(text), frame.MaxPayload)
+	}
+	if to == "" {
+		return fmt.Errorf("node: no destination")
+	}
+	if len(to) > frame.MaxName {
+		return fmt.Errorf("node: destination %.20q… longer than %d bytes", to, frame.MaxName)
+	}
+	if len(text) > agent.MaxDatagramPayload && a.leavesAsDatagram(to) {
+		return fmt.Errorf("node: message of %d bytes exceeds %d, the most a UDP datagram carries with "+
+			"its header (protocol udp or a shared segment); send at most %d bytes, or use protocol tcp",
+			len(text), agent.MaxDatagramPayload, agent.MaxDatagramPayload)
+	}
+	return nil
+}
+
 // leavesAsDatagram reports whether a message to `to` leaves this node as a
 // datagram: its next hop is across a UDP link or a shared segment, or it
 // is a broadcast and one of the links it floods to is.
@@ -114,8 +122,10 @@ func (a *Agent) originate(f *frame.Frame) string {
 		} else {
 			a.cnt.originated.Add(1)
 		}
-		a.event(slog.LevelInfo, agent.EvSend, "send to "+f.Destination, peerAttr(f.Destination), idAttr(f.ID),
-			bytesAttr(len(f.Payload)), slog.Bool("receipt", f.WantReceipt))
+		if !f.Quiet {
+			a.event(slog.LevelInfo, agent.EvSend, "send to "+f.Destination, peerAttr(f.Destination), idAttr(f.ID),
+				bytesAttr(len(f.Payload)), slog.Bool("receipt", f.WantReceipt))
+		}
 	}
 	if bcast {
 		a.sawFirst(f)

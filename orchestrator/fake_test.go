@@ -24,6 +24,7 @@ type fakeRuntime struct {
 	helpers    []engine.ContainerSpec           // helpers run, in order
 	failHelper func(engine.ContainerSpec) error // when set, asked before each helper; an error exits it with 1
 	sends      int                              // agent send verbs run
+	sendCmds   [][]string                       // their command lines
 	// steps logs the helpers run and the agents told of faults, in order:
 	// "filter NODE ARGS" and "faults NODE JSON".
 	steps      []string
@@ -302,6 +303,7 @@ func (f *fakeRuntime) Exec(_ context.Context, id string, cmd []string, stdout, _
 	case "send":
 		f.mu.Lock()
 		f.sends++
+		f.sendCmds = append(f.sendCmds, cmd)
 		f.mu.Unlock()
 		to := cmd[len(cmd)-2]
 		fmt.Fprintf(stdout, `{"id":"1","from":%q,"to":%q,"delivered":true,"path":[%q,%q],"rtt_ms":1}`, c.Labels[engine.LabelNode], to, c.Labels[engine.LabelNode], to)

@@ -20,6 +20,10 @@ type SendOptions struct {
 	From, To string // node names; To "*" broadcasts
 	Text     string
 	Timeout  time.Duration // how long to wait for the receipt; DefaultSendTimeout when 0
+	// Count above 1 sends a burst of Count copies (see node.Agent.Burst):
+	// counted on the way, not logged one by one, and timed as a whole
+	// (agent.DefaultBurstTimeout when Timeout is 0).
+	Count int
 }
 
 // ExecOptions say what Exec runs, where, and where its output goes.
@@ -63,12 +67,18 @@ func sendTimeout(cs []engine.ContainerInfo) time.Duration {
 // gets a receipt with reason node_down at once, without waiting.
 func (o *Orchestrator) Send(ctx context.Context, name string, opts SendOptions) (*agent.Receipt, error) {
 	from, to, timeout := opts.From, opts.To, opts.Timeout
+	if err := checkBurst(opts); err != nil {
+		return nil, fmt.Errorf("send: %w", err)
+	}
 	cs, err := o.containers(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("send: %w", err)
 	}
 	if timeout <= 0 {
 		timeout = sendTimeout(cs)
+		if opts.Count > 1 {
+			timeout = max(timeout, agent.DefaultBurstTimeout)
+		}
 	}
 	c, err := agentNode(cs, name, from)
 	if err != nil {
@@ -84,7 +94,11 @@ func (o *Orchestrator) Send(ctx context.Context, name string, opts SendOptions) 
 		}
 	}
 	var out, errOut bytes.Buffer
-	code, err := o.rt.Exec(ctx, c.ID, agent.SendCommand(to, opts.Text, timeout), &out, &errOut)
+	cmd := agent.SendCommand(to, opts.Text, timeout)
+	if opts.Count > 1 {
+		cmd = agent.BurstCommand(to, opts.Text, opts.Count, timeout)
+	}
+	code, err := o.rt.Exec(ctx, c.ID, cmd, &out, &errOut)
 	if err != nil {
 		return nil, fmt.Errorf("send from %s: %w", from, err)
 	}
@@ -102,6 +116,17 @@ func (o *Orchestrator) Send(ctx context.Context, name string, opts SendOptions) 
 		r.Path = []string{} // the JSON contract has a list, never null
 	}
 	return &r, nil
+}
+
+// checkBurst says what is wrong with a burst's options, if anything.
+func checkBurst(opts SendOptions) error {
+	switch {
+	case opts.Count < 0 || opts.Count > agent.MaxBurst:
+		return fmt.Errorf("a burst of %d messages; send 1 to %d", opts.Count, agent.MaxBurst)
+	case opts.Count > 1 && opts.To == broadcast:
+		return errors.New("a burst goes to one node, not to every node (*)")
+	}
+	return nil
 }
 
 // broadcast is the destination that reaches every node.

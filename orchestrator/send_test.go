@@ -3,6 +3,7 @@ package orchestrator_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -45,5 +46,38 @@ func TestSendChecksTheDestination(t *testing.T) {
 	}
 	if f.sends != 1 {
 		t.Errorf("%d sends reached an agent, want only the first", f.sends)
+	}
+}
+
+// A burst reaches the agent as send --count, with the burst's own
+// default timeout; one that cannot be sent is refused before any exec.
+func TestSendBurst(t *testing.T) {
+	f := newFake()
+	o := fakeOrchestrator(f)
+	ctx := context.Background()
+	if _, err := o.Up(ctx, load(t, "../topologies/star.yaml"), orchestrator.UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Send(ctx, "star", orchestrator.SendOptions{From: "spoke1", To: "spoke3", Text: "x", Count: 500}); err != nil {
+		t.Fatal(err)
+	}
+	want := agent.BurstCommand("spoke3", "x", 500, agent.DefaultBurstTimeout)
+	if got := f.sendCmds[len(f.sendCmds)-1]; !slices.Equal(got, want) {
+		t.Errorf("ran %q, want %q", got, want)
+	}
+	for _, tc := range []struct {
+		opts orchestrator.SendOptions
+		want string
+	}{
+		{orchestrator.SendOptions{From: "spoke1", To: "*", Text: "x", Count: 2}, "not to every node"},
+		{orchestrator.SendOptions{From: "spoke1", To: "spoke3", Text: "x", Count: agent.MaxBurst + 1}, "send 1 to"},
+	} {
+		before := f.sends
+		if _, err := o.Send(ctx, "star", tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want %q", tc.opts, err, tc.want)
+		}
+		if f.sends != before {
+			t.Errorf("%+v: refused, yet sent", tc.opts)
+		}
 	}
 }

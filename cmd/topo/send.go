@@ -15,16 +15,23 @@ import (
 func newSendCmd(a *app) *cobra.Command {
 	var ref, output string
 	var timeout time.Duration
+	var count int
 	cmd := &cobra.Command{
 		Use:   "send FROM TO TEXT",
 		Short: "Send a message from one node to another and show its path",
 		Long: `send injects a message at node FROM, addressed to node TO (or * for every
 node), and waits for its delivery receipt: the path it took and its round
 trip time. It exits 1 when the message was not delivered. A broadcast asks
-for no receipt: each node logs its delivery.`,
+for no receipt: each node logs its delivery.
+
+With --count N it sends N copies as a burst, as fast as the first hop takes
+them: every node on the way counts them (topo status) but logs only the
+burst's start and its last message, and send reports the rate at which
+they arrived.`,
 		Example: `  topo send spoke1 spoke3 hello
   topo send -t ring node1 node4 "around we go" -o json
-  topo send -- spoke1 spoke3 -v    # after --, a text may start with a dash`,
+  topo send -- spoke1 spoke3 -v    # after --, a text may start with a dash
+  topo send --count 100000 spoke1 spoke3 x    # a burst: how many a second?`,
 		Args: args(cobra.MinimumNArgs(3)),
 		RunE: func(cmd *cobra.Command, pos []string) error {
 			if err := checkOutput(output, "text", "json"); err != nil {
@@ -33,12 +40,15 @@ for no receipt: each node logs its delivery.`,
 			if cmd.Flags().Changed("timeout") && timeout <= 0 {
 				return usageError{errors.New("send: --timeout must be positive")}
 			}
+			if count < 1 || count > agent.MaxBurst {
+				return usageError{fmt.Errorf("send: --count %d, want 1 to %d", count, agent.MaxBurst)}
+			}
 			o, name, closeFn, err := a.resolve(cmd.Context(), ref)
 			defer closeFn()
 			if err != nil {
 				return err
 			}
-			r, err := o.Send(cmd.Context(), name, orchestrator.SendOptions{From: pos[0], To: pos[1], Text: strings.Join(pos[2:], " "), Timeout: timeout})
+			r, err := o.Send(cmd.Context(), name, orchestrator.SendOptions{From: pos[0], To: pos[1], Text: strings.Join(pos[2:], " "), Timeout: timeout, Count: count})
 			if err != nil {
 				return err
 			}
@@ -47,7 +57,7 @@ for no receipt: each node logs its delivery.`,
 					return err
 				}
 			} else {
-				printReceipt(a, r, ref)
+				printReceipt(a, r, ref, count)
 			}
 			if !r.Sent() {
 				return silentError{exitFailure}
@@ -57,14 +67,26 @@ for no receipt: each node logs its delivery.`,
 	}
 	topologyFlag(a, cmd, &ref)
 	outputFlag(cmd, &output, "text", "text", "json")
-	cmd.Flags().DurationVar(&timeout, "timeout", 0, "how long to wait for the receipt (default 5s; on a ring of more than 23 nodes, 210ms a node)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 0, "how long to wait for the receipt (default 5s; on a ring of more than 23 nodes, 210ms a node; a burst: 1m for all of it)")
+	cmd.Flags().IntVarP(&count, "count", "n", 1, "send `N` copies as a burst and report how many arrived a second")
 	return cmd
 }
 
-func printReceipt(a *app, r *agent.Receipt, ref string) {
+// printReceipt says what became of a message, or of a burst of burst
+// messages when burst is more than 1.
+func printReceipt(a *app, r *agent.Receipt, ref string, burst int) {
 	defer printMessageID(a, r, ref)
 	if r.Sent() && !r.Delivered {
 		fmt.Fprintf(a.stdout, "broadcast from %s sent; broadcasts ask for no receipt: `topo logs` shows every node's delivery\n", r.From)
+		return
+	}
+	if r.Count > 1 && r.Delivered {
+		fmt.Fprintf(a.stdout, "burst of %d delivered %s → %s in %s: %.0f messages a second; the last one's rtt %.2f ms\npath: %s\n",
+			r.Count, r.From, r.To, plural(max(len(r.Path)-1, 0), "hop", "hops"), r.PerSecond, r.RTTMs, strings.Join(r.Path, " → "))
+		return
+	}
+	if burst > 1 && !r.Delivered {
+		fmt.Fprintf(a.stdout, "burst not delivered: %s → %s: %s after %d of %d messages\n", r.From, r.To, r.Reason, r.Count, burst)
 		return
 	}
 	if !r.Delivered {

@@ -10,24 +10,29 @@ import (
 // ends with the message's id, and how to find it in the logs.
 func TestPrintReceipt(t *testing.T) {
 	tests := []struct {
-		name string
-		r    agent.Receipt
-		ref  string
-		want string
+		name  string
+		r     agent.Receipt
+		ref   string
+		burst int
+		want  string
 	}{
-		{"one hop", agent.Receipt{ID: "a1", From: "hub", To: "spoke1", Delivered: true, Path: []string{"hub", "spoke1"}, RTTMs: 0.5}, "",
+		{"one hop", agent.Receipt{ID: "a1", From: "hub", To: "spoke1", Delivered: true, Path: []string{"hub", "spoke1"}, RTTMs: 0.5}, "", 1,
 			"delivered hub → spoke1 in 1 hop, rtt 0.50 ms\npath: hub → spoke1\nid: a1 (`topo logs --id a1` shows its way)\n"},
-		{"two hops, -t", agent.Receipt{ID: "b2", From: "spoke1", To: "spoke3", Delivered: true, Path: []string{"spoke1", "hub", "spoke3"}, RTTMs: 1.7}, "star",
+		{"two hops, -t", agent.Receipt{ID: "b2", From: "spoke1", To: "spoke3", Delivered: true, Path: []string{"spoke1", "hub", "spoke3"}, RTTMs: 1.7}, "star", 1,
 			"delivered spoke1 → spoke3 in 2 hops, rtt 1.70 ms\npath: spoke1 → hub → spoke3\nid: b2 (`topo logs -t star --id b2` shows its way)\n"},
-		{"lost", agent.Receipt{ID: "c3", From: "spoke1", To: "spoke3", Reason: "loss", Path: []string{"spoke1", "hub"}}, "",
+		{"lost", agent.Receipt{ID: "c3", From: "spoke1", To: "spoke3", Reason: "loss", Path: []string{"spoke1", "hub"}}, "", 1,
 			"not delivered: spoke1 → spoke3: loss\ngot as far as: spoke1 → hub\nid: c3 (`topo logs --id c3` shows its way)\n"},
-		{"broadcast", agent.Receipt{ID: "d4", From: "spoke2", To: "*", Queued: true}, "",
+		{"broadcast", agent.Receipt{ID: "d4", From: "spoke2", To: "*", Queued: true}, "", 1,
 			"broadcast from spoke2 sent; broadcasts ask for no receipt: `topo logs` shows every node's delivery\nid: d4 (`topo logs --id d4` shows its way)\n"},
-		{"no id", agent.Receipt{From: "a", To: "b", Reason: "node_down"}, "", "not delivered: a → b: node_down\n"},
+		{"no id", agent.Receipt{From: "a", To: "b", Reason: "node_down"}, "", 1, "not delivered: a → b: node_down\n"},
+		{"burst", agent.Receipt{ID: "e5", From: "a", To: "b", Delivered: true, Path: []string{"a", "b"}, RTTMs: 0.25, Count: 1000, PerSecond: 51234.4}, "", 1000,
+			"burst of 1000 delivered a → b in 1 hop: 51234 messages a second; the last one's rtt 0.25 ms\npath: a → b\nid: e5 (`topo logs --id e5` shows its way)\n"},
+		{"burst cut short", agent.Receipt{From: "a", To: "b", Reason: "timeout", Count: 700}, "", 1000,
+			"burst not delivered: a → b: timeout after 700 of 1000 messages\n"},
 	}
 	for _, tt := range tests {
 		a, out := testApp()
-		printReceipt(a, &tt.r, tt.ref)
+		printReceipt(a, &tt.r, tt.ref, tt.burst)
 		if out.String() != tt.want {
 			t.Errorf("%s:\n got %q\nwant %q", tt.name, out.String(), tt.want)
 		}

@@ -115,6 +115,7 @@ func Decode(b []byte) (*Frame, error) {
 	}
 	f.WantReceipt = flags&FlagWantReceipt != 0
 	f.Delivered = flags&FlagDelivered != 0
+	f.Quiet = flags&FlagQuiet != 0
 	f.Sealed, f.Seq = sealed, seq
 	f.TTL = r.u8("ttl")
 	f.ID = r.u64("id")

@@ -5,8 +5,8 @@
 //	offset size  field
 //	0      1     version (Version, currently 1)
 //	1      1     type (Data, Receipt, Hello, Token, Greeting, Bye, Ack)
-//	2      1     flags (bit 0 WantReceipt, bit 1 Delivered, bit 2 Sealed;
-//	             the rest must be 0)
+//	2      1     flags (bit 0 WantReceipt, bit 1 Delivered, bit 2 Sealed,
+//	             bit 3 Quiet; the rest must be 0)
 //	3      1     TTL, hops left
 //	4      8     ID, unique per origin (token: its generation)
 //	12     8     Ref (receipt: the original ID; token: the round number)

@@ -24,6 +24,9 @@ func Append(b []byte, f *Frame) ([]byte, error) {
 	if f.Delivered {
 		flags |= FlagDelivered
 	}
+	if f.Quiet {
+		flags |= FlagQuiet
+	}
 	b = append(b, Version, byte(f.Type), flags, f.TTL)
 	b = binary.BigEndian.AppendUint64(b, f.ID)
 	b = binary.BigEndian.AppendUint64(b, f.Ref)

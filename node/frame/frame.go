@@ -54,13 +54,17 @@ const (
 	// payload: the sender's sequence number and the proof that the
 	// sender knows the topology's secret (see Key).
 	FlagSealed = 1 << 2
-	knownFlags = FlagWantReceipt | FlagDelivered | FlagSealed
+	// FlagQuiet marks a message of a burst: nodes count it but log no
+	// event for it, so that a burst measures the network, not the log.
+	FlagQuiet  = 1 << 3
+	knownFlags = FlagWantReceipt | FlagDelivered | FlagSealed | FlagQuiet
 )
 
 // Frame is one decoded frame.
 type Frame struct {
 	Type        Type
 	WantReceipt bool
+	Quiet       bool // counted, not logged (FlagQuiet)
 	TTL         uint8
 	ID          uint64
 	Ref         uint64

@@ -22,6 +22,7 @@ func sample() []*Frame {
 		{Type: Greeting, Source: "server", Destination: "c1", Payload: []byte("Thank you for connecting")},
 		{Type: Bye, Source: "a", Destination: Broadcast, NextHop: Broadcast, Path: []string{"a"}},
 		{Type: Data, Destination: Broadcast, Payload: bytes.Repeat([]byte{0xAB}, MaxPayload)},
+		{Type: Data, Quiet: true, TTL: 16, ID: 43, Source: "a", Destination: "b", NextHop: "b", Payload: []byte("x")},
 	}
 }
 

@@ -1,0 +1,94 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/topo-dev/topo/agent"
+	"github.com/topo-dev/topo/node/frame"
+)
+
+// burstPause is how long a burst waits when its first hop's queue is
+// half full, before it looks again.
+const burstPause = 200 * time.Microsecond
+
+// Burst sends n copies of text to node to, one after another as fast as
+// the first hop takes them, and waits for the receipt of the last. The
+// nodes on the way count the others but log none of them (FlagQuiet):
+// one `send` event says the burst began, and the last message is logged
+// as any other. The receipt's Count and PerSecond say how many were sent
+// and how fast the last arrived after the first left.
+//
+// A burst does not overflow its own first hop: it waits while that queue
+// is half full. A message dropped further on is counted and logged there,
+// as any drop. The first drop at this node ends the burst, and the
+// receipt says why and how many went.
+func (a *Agent) Burst(ctx context.Context, to, text string, n int) (agent.Receipt, error) {
+	if n < 1 || n > agent.MaxBurst {
+		return agent.Receipt{}, fmt.Errorf("node: a burst of %d messages, want 1 to %d", n, agent.MaxBurst)
+	}
+	if to == frame.Broadcast {
+		return agent.Receipt{}, fmt.Errorf("node: a burst goes to one node, not to every node")
+	}
+	if err := a.checkSend(to, text); err != nil {
+		return agent.Receipt{}, err
+	}
+	start := time.Now()
+	a.event(slog.LevelInfo, agent.EvSend, fmt.Sprintf("burst of %d to %s", n, to), peerAttr(to),
+		slog.Int(agent.FieldCount, n), bytesAttr(len(text)))
+	payload := []byte(text)
+	for i := range n - 1 {
+		if err := a.waitRoom(ctx, to); err != nil {
+			return agent.Receipt{From: a.name, To: to, Reason: agent.ReasonTimeout, Count: i}, nil
+		}
+		f := a.newData(to, payload, false)
+		f.Quiet = true
+		if reason := a.originate(f); reason != "" {
+			return agent.Receipt{From: a.name, To: to, Reason: reason, DroppedAt: a.name, Count: i}, nil
+		}
+	}
+	if err := a.waitRoom(ctx, to); err != nil {
+		return agent.Receipt{From: a.name, To: to, Reason: agent.ReasonTimeout, Count: n - 1}, nil
+	}
+	lastSent := time.Now()
+	rc, err := a.Send(ctx, to, text, true)
+	if err != nil {
+		return rc, err
+	}
+	rc.Count = n
+	if rc.Delivered {
+		took := lastSent.Sub(start) + time.Duration(rc.OneWayMs*float64(time.Millisecond))
+		if took > 0 {
+			rc.PerSecond = float64(n) / took.Seconds()
+		}
+	}
+	return rc, nil
+}
+
+// waitRoom waits while the queue of the first hop toward `to` (a ring's:
+// its outbox) is half full, or until ctx is done.
+func (a *Agent) waitRoom(ctx context.Context, to string) error {
+	for a.firstHopBacklog(to) >= a.o.queueSize/2 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(burstPause):
+		}
+	}
+	return nil
+}
+
+func (a *Agent) firstHopBacklog(to string) int {
+	if a.ring != nil {
+		return a.ring.waitingLen()
+	}
+	l := a.links[a.routes[to]]
+	if l == nil {
+		return 0 // originate drops it, and says why
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.q)
+}
