@@ -36,7 +36,41 @@ func hops(ctx context.Context, o *orchestrator.Orchestrator, n int) error {
 	k, t := median(kernel)/2, median(agents)/4
 	fmt.Printf("one way per hop, medians of %d: kernel %.3f ms (half a ping's round trip), topo %.3f ms (a receipt's round trip across a hub / 4): %.1f× the kernel\n",
 		n, k, t, t/k)
+	rates, err := burstRates(ctx, o)
+	if err != nil {
+		return fmt.Errorf("burst: %w", err)
+	}
+	fmt.Printf("through one link, median of %d bursts of %d messages of %d byte: %.0f messages a second\n",
+		len(rates), burstSize, len(burstText), median(rates))
 	return nil
+}
+
+// burstSize and burstText make the bursts that measure how many small
+// messages one link carries a second.
+const (
+	burstSize = 200_000
+	burstText = "x"
+)
+
+// burstRates sends bursts across the one link of two peers.
+func burstRates(ctx context.Context, o *orchestrator.Orchestrator) ([]float64, error) {
+	down, err := up(ctx, o, "name: bench-burst\nlayout: p2p\nnodes: 2\ntraffic: {interval: 0}\n")
+	if err != nil {
+		return nil, err
+	}
+	defer down()
+	var rates []float64
+	for range 3 {
+		r, err := o.Send(ctx, "bench-burst", orchestrator.SendOptions{From: "peer1", To: "peer2", Text: burstText, Count: burstSize})
+		if err != nil {
+			return nil, err
+		}
+		if !r.Delivered {
+			return nil, fmt.Errorf("not delivered: %s after %d", r.Reason, r.Count)
+		}
+		rates = append(rates, r.PerSecond)
+	}
+	return rates, nil
 }
 
 func median(xs []float64) float64 {

@@ -6,7 +6,7 @@
 // ready). It prints each round and the ratios of the medians.
 //
 //	go run ./bench -layout ring -nodes 30 -rounds 3
-//	go run ./bench -hops 30   # one-way time per hop, against the kernel's
+//	go run ./bench -hops 30   # one-way time per hop, against the kernel's, and a link's rate
 //
 // It needs a Docker engine and docker-compose, and removes everything it
 // makes, images aside from the node image topo builds anyway.

@@ -193,6 +193,13 @@ func TestIntegrationEndToEnd(t *testing.T) {
 		t.Errorf("send text: %s", text)
 	}
 	followID(t, name, text)
+	if b := topo(t, nil, "send", "-t", name, "--count", "2000", "spoke1", "spoke3", "x").must(t, 0).stdout; !strings.Contains(b, "burst of 2000 delivered spoke1 → spoke3 in 2 hops: ") ||
+		!strings.Contains(b, " messages a second") {
+		t.Errorf("burst: %s", b)
+	}
+	if b := topo(t, nil, "send", "-t", name, "--count", "2", "spoke2", "*", "x").must(t, 2).stderr; !strings.Contains(b, "not to every node") {
+		t.Errorf("burst broadcast: %s", b)
+	}
 	if b := topo(t, nil, "send", "-t", name, "spoke2", "*", "to all").must(t, 0).stdout; !strings.Contains(b, "broadcast from spoke2 sent") {
 		t.Errorf("broadcast: %s", b)
 	}

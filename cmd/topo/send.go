@@ -43,6 +43,9 @@ they arrived.`,
 			if count < 1 || count > agent.MaxBurst {
 				return usageError{fmt.Errorf("send: --count %d, want 1 to %d", count, agent.MaxBurst)}
 			}
+			if count > 1 && pos[1] == "*" {
+				return usageError{errors.New("send: a burst (--count) goes to one node, not to every node (*)")}
+			}
 			o, name, closeFn, err := a.resolve(cmd.Context(), ref)
 			defer closeFn()
 			if err != nil {
