@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"net"
 	"time"
 
 	"github.com/topo-dev/topo/agent"
@@ -59,4 +60,107 @@ func (l *link) mustTick() bool {
 // inside DefaultSendTimeout).
 func writeTick(o options) time.Duration {
 	return max(min(time.Second, o.heartbeat, o.queueWait/4), 10*time.Millisecond)
+}
+
+// beat writes a hello on a TCP link's connection when nothing has been
+// written on it for a heartbeat interval, so that the neighbour, which
+// reads with a deadline, tells an idle link from a dead one. It goes
+// around the queue and the shaper: it carries nothing, and must not wait
+// behind frames that the impairment holds back.
+func (l *link) beat(now time.Time) {
+	if l.kind != kindTCP || now.Sub(time.Unix(0, l.wrote.Load())) < l.a.o.heartbeat {
+		return
+	}
+	l.mu.Lock()
+	conn, up := l.conn, l.up
+	l.mu.Unlock()
+	if !up || conn == nil {
+		return
+	}
+	b, err := encodeStream(l.a.hello(l.name()))
+	if err == nil {
+		err = l.write(conn, b)
+	}
+	if err != nil {
+		l.detach(conn, err)
+	}
+}
+
+// drain sends queued frames while the link is up: through the segment's
+// shaper when it has one, else at once.
+func (l *link) drain() {
+	for {
+		l.mu.Lock()
+		conn, acks := l.conn, len(l.acks) > 0
+		l.mu.Unlock()
+		if acks && conn != nil && !l.writeAcks(conn) {
+			return
+		}
+		l.mu.Lock()
+		if !l.up || len(l.q) == 0 {
+			l.mu.Unlock()
+			return
+		}
+		conn = l.conn
+		item := l.popLocked()
+		sh := l.shaperNow()
+		l.mu.Unlock()
+		if sh != nil {
+			if r := sh.push(shaped{held: item, l: l}, true); r != "" {
+				l.a.dropQueued(item, l, r, nil)
+			}
+			continue
+		}
+		if r := l.confirm(); r != "" {
+			l.a.dropQueued(item, l, r, nil)
+			continue
+		}
+		l.sending(item)
+		if err := l.write(conn, item.b); err != nil {
+			l.unsend(item)
+			if l.kind == kindTCP {
+				l.pushFront(item)
+				l.detach(conn, err)
+				l.poke() // a newer connection may already be attached
+				return
+			}
+			l.a.dropQueued(item, l, agent.ReasonLinkDown, err)
+		}
+	}
+}
+
+func (l *link) write(conn net.Conn, b []byte) error {
+	switch l.kind {
+	case kindTCP:
+		if conn == nil {
+			return net.ErrClosed
+		}
+		_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		_, err := conn.Write(l.seg.sealStream(b))
+		if err == nil {
+			l.wrote.Store(time.Now().UnixNano())
+		}
+		return err
+	case kindUDP:
+		return l.seg.sendTo(b, l.peer)
+	default:
+		return l.seg.put(b)
+	}
+}
+
+// writeNow writes b at once on the link's current connection (tcp) or
+// socket, for a shaper whose frame's time has come. A failed connection
+// is detached, as the write loop does.
+func (l *link) writeNow(b []byte) error {
+	var conn net.Conn
+	if l.kind == kindTCP {
+		l.mu.Lock()
+		conn = l.conn
+		l.mu.Unlock()
+	}
+	err := l.write(conn, b)
+	if err != nil && conn != nil {
+		l.detach(conn, err)
+	}
+	return err
 }
