@@ -300,9 +300,15 @@ func downAndCheck(t *testing.T, o *orchestrator.Orchestrator, name string) {
 
 // dockerCompose finds docker-compose; .ci/run installs it. Without it the
 // test skips, except in CI.
+// dockerCompose finds docker-compose, and keeps the engine out of and in
+// swarm mode until t ends: the networks docker-compose makes are
+// attachable, and an engine leaving a swarm takes every container off
+// those.
 func dockerCompose(t *testing.T) string {
 	t.Helper()
-	return tool(t, "docker-compose")
+	dc := tool(t, "docker-compose")
+	livetest.NoSwarmChange(t)
+	return dc
 }
 
 // dockerCLI finds the docker command, to inspect what the engine holds.

@@ -92,13 +92,19 @@ traffic: {interval: 0}
 	if _, err := o.Up(ctx, load(t, file), orchestrator.UpOptions{Name: name}); err != nil {
 		t.Fatal(err)
 	}
+	// The engine handles the task's exit and its OOM event apart, in
+	// either order: give the flag a few seconds past the exit.
 	var hog orchestrator.NodeStatus
+	var exited time.Time
 	for ctx.Err() == nil {
 		st, err := o.Status(ctx, name, orchestrator.StatusOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if hog = st.Nodes[1]; hog.State != "running" {
+		if hog = st.Nodes[1]; hog.State != "running" && exited.IsZero() {
+			exited = time.Now()
+		}
+		if !exited.IsZero() && (hog.OOMKilled || time.Since(exited) > 10*time.Second) {
 			break
 		}
 		time.Sleep(500 * time.Millisecond)

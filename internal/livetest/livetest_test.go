@@ -174,3 +174,29 @@ func TestSweep(t *testing.T) {
 		t.Errorf("sweep with failing listings: %v", err)
 	}
 }
+
+// NoSwarmChange holds off a swarm's coming and going (Swarm's exclusive
+// lock) until its test ends, and no longer.
+func TestNoSwarmChangeHoldsOffSwarm(t *testing.T) {
+	tryExclusive := func() bool {
+		l, err := flock.Open(swarmLock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ok, err := l.TryLock(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	t.Run("during", func(t *testing.T) {
+		NoSwarmChange(t)
+		if tryExclusive() {
+			t.Error("a swarm could start while a test holds it off")
+		}
+	})
+	if !tryExclusive() {
+		t.Error("still held off after the test ended")
+	}
+}

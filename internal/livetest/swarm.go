@@ -8,7 +8,37 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/topo-dev/topo/internal/flock"
 )
+
+// swarmLock is held exclusively while a test has made the engine a swarm,
+// and shared by tests that swarm mode's coming and going would break.
+const swarmLock = "topo-swarm.lock"
+
+// NoSwarmChange keeps the engine from entering or leaving swarm mode, by
+// another test package's Swarm, until t ends. A test whose networks are
+// attachable needs it: docker-compose 1.x makes every network attachable,
+// and an engine leaving a swarm disconnects every container from every
+// attachable network (seen: a compose test's nodes lost their addresses
+// in the middle of it, while the root package's swarm test left).
+func NoSwarmChange(t testing.TB) {
+	t.Helper()
+	holdSwarmLock(t, true)
+}
+
+func holdSwarmLock(t testing.TB, shared bool) {
+	t.Helper()
+	l, err := flock.Open(swarmLock)
+	if err != nil {
+		t.Fatalf("livetest: %v", err)
+	}
+	if err := l.Lock(context.Background(), shared); err != nil {
+		_ = l.Close()
+		t.Fatalf("livetest: %v", err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+}
 
 // Swarm makes the local engine a single-node swarm for t, with `docker
 // swarm init --advertise-addr 127.0.0.1`, and registers, before anything
@@ -36,6 +66,7 @@ func Swarm(t testing.TB) {
 	default:
 		refuse(t, "the engine is in swarm state "+state+", neither off nor a manager")
 	}
+	holdSwarmLock(t, false) // released after the leave: cleanups run last in, first out
 	_, hadBridge := dockerCmd("network", "inspect", "docker_gwbridge")
 	t.Cleanup(func() { leaveSwarm(t, hadBridge == nil) })
 	if _, err := dockerCmd("swarm", "init", "--advertise-addr", "127.0.0.1"); err != nil {
