@@ -70,8 +70,11 @@ func (o *Orchestrator) remove(ctx context.Context, name string, sel map[string]s
 	start := time.Now()
 	o.emit(Progress{Topology: name, Phase: PhaseRemove, Status: "started", Total: len(cs)})
 	var done atomic.Int64
+	crowded := crowdedLocks(cs)
 	removed, errC := eachBestEffort(ctx, maxWorkers, cs, func(ctx context.Context, c engine.ContainerInfo) error {
+		unlock := lockCrowded(c, crowded)
 		err := o.rt.RemoveContainer(ctx, c.ID)
+		unlock()
 		if errors.Is(err, engine.ErrNotFound) {
 			err = nil
 		}
