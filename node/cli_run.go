@@ -35,6 +35,7 @@ func cliRun(ctx context.Context, args []string, env Env, stdout, stderr io.Write
 	}
 	limit := setMemoryLimit(env, os.DirFS("/"))
 	setProcs(env)
+	setGC(env)
 	lines := newLineBatcher(stdout)
 	defer lines.Close()
 	log := slog.New(slog.NewJSONHandler(lines, &slog.HandlerOptions{Level: lv}))

@@ -1,6 +1,9 @@
 package node
 
-import "runtime"
+import (
+	"runtime"
+	"runtime/debug"
+)
 
 // setProcs runs the agent's goroutines on one thread at a time, unless
 // GOMAXPROCS says otherwise. An agent does little per frame; with more
@@ -14,4 +17,23 @@ func setProcs(env Env) int {
 	}
 	runtime.GOMAXPROCS(1)
 	return 1
+}
+
+// gcPercent is the agent's GOGC. Go's default of 100 lets the heap grow
+// to 4 MB before its first collection, and an agent's live heap is one or
+// two: on a bus of 250, each agent held 6.4 MB of anonymous memory at
+// 100 and 4.9 MB at 25, with the same CPU (0.40 cores for all 250
+// against 0.43). A hub's heap is bigger and is collected more often.
+const gcPercent = 25
+
+// setGC sets the collector's target, unless GOGC says otherwise, and
+// returns the setting in force.
+func setGC(env Env) int {
+	if env("GOGC") != "" {
+		old := debug.SetGCPercent(100)
+		debug.SetGCPercent(old) // the runtime applied GOGC at start
+		return old
+	}
+	debug.SetGCPercent(gcPercent)
+	return gcPercent
 }
