@@ -54,6 +54,9 @@ type link struct {
 	// stopped is set when the writer has exited: nothing drains q any
 	// more, so enqueue drops instead of queueing.
 	stopped bool
+	// writer is set while a write loop runs. A TCP link's runs from start
+	// to stop; a datagram link's only while frames wait in q (lazy.go).
+	writer bool
 
 	// Acknowledgements (ack.go): frames sent and not yet acknowledged, drops
 	// that an ack may still take back, acks waiting to go on a TCP link,
@@ -96,6 +99,9 @@ func newLink(a *Agent, nb agent.Neighbor, seg *segment) (*link, error) {
 func (l *link) name() string { return l.nb.Name }
 
 func (l *link) poke() {
+	if l.kind != kindTCP {
+		l.ensureWriter()
+	}
 	select {
 	case l.wake <- struct{}{}:
 	default:

@@ -38,6 +38,9 @@ func (l *link) writeLoop(ctx context.Context) error {
 			timer.Reset(writeTick(l.a.o))
 		} else {
 			timer.Stop()
+			if l.retire() {
+				return nil
+			}
 		}
 	}
 }

@@ -41,7 +41,10 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	datagrams := false
 	for _, l := range a.linkList {
-		g.Go(func() error { return l.writeLoop(ctx) })
+		if l.kind == kindTCP {
+			l.writer = true
+			g.Go(func() error { return l.writeLoop(ctx) })
+		}
 		if l.kind == kindTCP && l.nb.Dial {
 			g.Go(func() error { return a.dialLoop(ctx, l) })
 		}
@@ -66,6 +69,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	g.Go(func() error {
 		<-ctx.Done()
 		a.running.Store(false)
+		a.stopIdleLinks()
 		a.sayBye()
 		a.linger()
 		a.settleAll()
