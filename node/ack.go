@@ -181,11 +181,19 @@ func (a *Agent) ack(f *frame.Frame, l *link) {
 		return
 	}
 	k := ackKey{f.Source, f.ID}
+	now := time.Now()
 	l.mu.Lock()
+	// Acks too old to be sent again go first (they are in time order);
+	// then, under a flood, the older half.
+	stale := 0
+	for stale < len(l.recent) && now.Sub(l.recent[stale].at) > reackWithin {
+		stale++
+	}
+	l.recent = l.recent[stale:]
 	if len(l.recent) >= maxRecentAcks {
 		l.recent = slices.Delete(l.recent, 0, len(l.recent)/2)
 	}
-	l.recent = append(l.recent, recentAck{k, time.Now()})
+	l.recent = append(l.recent, recentAck{k, now})
 	l.mu.Unlock()
 	a.sendAck(l, k)
 }

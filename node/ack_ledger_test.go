@@ -172,3 +172,21 @@ func agentWithLinkUp(t *testing.T) (*Agent, *link) {
 	l.mu.Unlock()
 	return a, l
 }
+
+// An ack too old to be sent again is forgotten when the next is sent,
+// rather than kept until the link has remembered maxRecentAcks.
+func TestOldAcksAreForgotten(t *testing.T) {
+	a, l := agentWithLinkUp(t)
+	l.mu.Lock()
+	l.recent = append(l.recent, recentAck{ackKey{"b", 1}, time.Now().Add(-2 * reackWithin)},
+		recentAck{ackKey{"b", 2}, time.Now().Add(-reackWithin / 2)})
+	l.mu.Unlock()
+	f := a.newData("a", []byte("hi"), false)
+	f.Source, f.NextHop = "b", "a"
+	a.ack(f, l)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.recent) != 2 || l.recent[0].k.id != 2 || l.recent[1].k != (ackKey{"b", f.ID}) {
+		t.Errorf("recent acks %+v, want the one still young enough to send again, and the new one", l.recent)
+	}
+}
