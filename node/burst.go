@@ -16,9 +16,9 @@ const burstPause = 200 * time.Microsecond
 
 // Burst sends n copies of text to node to, one after another as fast as
 // the first hop takes them, and waits for the receipt of the last. The
-// nodes on the way count the others but log none of them (FlagQuiet):
-// one `send` event says the burst began, and the last message is logged
-// as any other. The receipt's Count and PerSecond say how many were sent
+// nodes on the way count them but log none of them (FlagQuiet): one
+// `send` event says the burst began, and a `receipt` event here that its
+// last message arrived. The receipt's Count and PerSecond say how many were sent
 // and how fast the last arrived after the first left.
 //
 // A burst does not overflow its own first hop: it waits while that queue
@@ -53,7 +53,9 @@ func (a *Agent) Burst(ctx context.Context, to, text string, n int) (agent.Receip
 		return agent.Receipt{From: a.name, To: to, Reason: agent.ReasonTimeout, Count: n - 1}, nil
 	}
 	lastSent := time.Now()
-	rc, err := a.Send(ctx, to, text, true)
+	// The last is quiet too, so that the hops wait for room for it as
+	// for the rest; its receipt is logged here.
+	rc, err := a.send(ctx, to, text, true, true)
 	if err != nil {
 		return rc, err
 	}
@@ -65,6 +67,20 @@ func (a *Agent) Burst(ctx context.Context, to, text string, n int) (agent.Receip
 		}
 	}
 	return rc, nil
+}
+
+// enqueueBurst is l.enqueue, except that a burst's frame waits for room
+// in a full queue, up to the queue's wait, instead of being dropped: the
+// reader that forwards it stops reading, and TCP's own flow control slows
+// the burst's origin to what the slowest hop takes. Other frames are
+// dropped as queue_full, as a router's are.
+func (a *Agent) enqueueBurst(l *link, f *frame.Frame) string {
+	r := l.enqueue(f)
+	for waited := time.Duration(0); r == agent.ReasonQueueFull && f.Quiet && waited < a.o.queueWait; waited += burstPause {
+		time.Sleep(burstPause)
+		r = l.enqueue(f)
+	}
+	return r
 }
 
 // waitRoom waits while the queue of the first hop toward `to` (a ring's:
@@ -89,6 +105,10 @@ func (a *Agent) firstHopBacklog(to string) int {
 		return 0 // originate drops it, and says why
 	}
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.q)
+	n, sh := len(l.q), l.shaperNow()
+	l.mu.Unlock()
+	if sh != nil { // an impaired link holds frames there, not in its queue
+		n += sh.backlog()
+	}
+	return n
 }

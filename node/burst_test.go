@@ -10,7 +10,7 @@ import (
 )
 
 // A burst arrives whole, counted at every node on its way, and logs one
-// send event and one delivery (its last message) rather than one a message.
+// send event and its last message's receipt rather than events a message.
 func TestBurst(t *testing.T) {
 	const n = 3000
 	for _, tc := range []struct {
@@ -39,16 +39,19 @@ func TestBurst(t *testing.T) {
 			if got := c.agent(tc.from).Stats().Counters.Originated; got != n {
 				t.Errorf("originated %d, want %d", got, n)
 			}
-			if got := len(c.node(tc.to).logs.events(agent.EvDeliver)); got != 1 {
-				t.Errorf("%d deliver events for a burst, want 1 (its last message)", got)
+			if got := len(c.node(tc.to).logs.events(agent.EvDeliver)); got != 0 {
+				t.Errorf("%d deliver events for a burst, want none", got)
 			}
 			sends := c.node(tc.from).logs.events(agent.EvSend)
-			if len(sends) != 2 || !strings.HasPrefix(sends[0]["msg"].(string), "burst of 3000") {
-				t.Errorf("send events %v, want the burst's and its last message's", sends)
+			if len(sends) != 1 || !strings.HasPrefix(sends[0]["msg"].(string), "burst of 3000") {
+				t.Errorf("send events %v, want the burst's alone", sends)
+			}
+			if got := len(c.node(tc.from).logs.events(agent.EvReceipt)); got != 1 {
+				t.Errorf("%d receipt events, want the last message's", got)
 			}
 			for name, m := range c.nodes {
-				if ev := m.logs.events(agent.EvForward); len(ev) > 1 {
-					t.Errorf("%s logged %d forward events for a burst, want at most 1", name, len(ev))
+				if ev := m.logs.events(agent.EvForward); len(ev) > 0 {
+					t.Errorf("%s logged %d forward events for a burst, want none", name, len(ev))
 				}
 			}
 		})

@@ -169,11 +169,13 @@ func (l *link) put(f *frame.Frame, ifUp bool) string {
 	l.q = append(l.q, h)
 	l.qBytes += h.cost()
 	l.mu.Unlock()
-	// An idle link's frame is written by the goroutine that routes it:
-	// handing it to the write loop cost a thread's wake-up, a fifth of a
-	// hop in containers. While a write is under way, frames queue for the
-	// write loop as before.
-	if l.wmu.TryLock() {
+	// An idle datagram link's frame is written by the goroutine that
+	// routes it: handing it to a write loop costs a thread's wake-up, and
+	// the loop runs only while frames wait (lazy.go). A TCP link's frames
+	// always go to its write loop: a reader that forwarded must never
+	// block on another neighbour's full socket. While a write is under
+	// way, frames queue for the loop.
+	if l.kind != kindTCP && l.wmu.TryLock() {
 		l.drain()
 		l.wmu.Unlock()
 		l.mu.Lock()

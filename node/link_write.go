@@ -38,7 +38,7 @@ func (l *link) writeLoop(ctx context.Context) error {
 			timer.Reset(writeTick(l.a.o))
 		} else {
 			timer.Stop()
-			if l.retire() {
+			if ctx.Err() == nil && l.retire() { // once stopping, the loop stops its link
 				return nil
 			}
 		}

@@ -84,7 +84,7 @@ func (w *lineBatcher) loop() {
 func (w *lineBatcher) flush() {
 	w.mu.Lock()
 	b := w.pending
-	w.pending = w.spare[:0]
+	w.pending, w.spare = w.spare[:0], nil
 	w.drained.Broadcast()
 	w.mu.Unlock()
 	if len(b) > 0 {

@@ -130,7 +130,7 @@ func (a *Agent) route(f *frame.Frame, origin bool) string {
 	if counted {
 		a.cnt.forwarded.Add(1)
 	}
-	if r := l.enqueue(f); r != "" {
+	if r := a.enqueueBurst(l, f); r != "" {
 		if counted {
 			a.cnt.forwarded.Add(^uint64(0))
 		}
@@ -190,6 +190,9 @@ func (a *Agent) dropSized(f *frame.Frame, size int, reason string, err error) st
 		f.Path = append(f.Path, a.name)
 	}
 	a.cnt.drop(reason)
+	if f.Quiet { // a burst's: counted, as its deliveries are, not logged
+		return reason
+	}
 	attrs := []slog.Attr{idAttr(f.ID), reasonAttr(reason), bytesAttr(size),
 		slog.String("from", f.Source), slog.String("to", f.Destination), pathAttr(f.Path)}
 	if err != nil {

@@ -29,11 +29,18 @@ type pending struct {
 // its path's length. A frame forwarded further on that is too big for a
 // datagram all the same is dropped there as oversize.
 func (a *Agent) Send(ctx context.Context, to, text string, wantReceipt bool) (agent.Receipt, error) {
+	return a.send(ctx, to, text, wantReceipt, false)
+}
+
+// send is Send; a quiet message (a burst's) is counted but not logged on
+// its way.
+func (a *Agent) send(ctx context.Context, to, text string, wantReceipt, quiet bool) (agent.Receipt, error) {
 	if err := a.checkSend(to, text); err != nil {
 		return agent.Receipt{}, err
 	}
 	bcast := to == frame.Broadcast
 	f := a.newData(to, []byte(text), wantReceipt && !bcast)
+	f.Quiet = quiet
 	rc := agent.Receipt{ID: formatID(f.ID), From: a.name, To: to}
 	var p *pending
 	if f.WantReceipt {

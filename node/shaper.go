@@ -90,6 +90,13 @@ func (s *shaper) push(it shaped, lossy bool) string {
 	return ""
 }
 
+// backlog is how many frames wait in the shaper.
+func (s *shaper) backlog() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.q)
+}
+
 // schedule returns when a frame of n bytes handed over at now leaves: it
 // starts once the frames before it are sent, takes n*8/Rate to send, then
 // Delay ± Jitter to arrive, and never arrives before the frame ahead of
