@@ -25,9 +25,10 @@ trip time. It exits 1 when the message was not delivered. A broadcast asks
 for no receipt: each node logs its delivery.
 
 With --count N it sends N copies as a burst, as fast as the first hop takes
-them: every node on the way counts them (topo status) but logs only the
-burst's start and its last message, and send reports the rate at which
-they arrived.`,
+them: every node on the way counts them (topo status) but logs none of
+them, only the burst's start and its last message's receipt; a full queue
+on the way makes them wait rather than drops them. send reports the rate
+at which they arrived.`,
 		Example: `  topo send spoke1 spoke3 hello
   topo send -t ring node1 node4 "around we go" -o json
   topo send -- spoke1 spoke3 -v    # after --, a text may start with a dash
