@@ -154,15 +154,19 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// agentWithLinkUp is an agent a, not running, whose UDP link to b is up.
-func agentWithLinkUp(t *testing.T) (*Agent, *link) {
-	t.Helper()
-	cfg := &agent.Config{Version: agent.ConfigVersion, Name: "a", Layout: LayoutP2P, Port: 7000,
-		Traffic:   agent.Traffic{Protocol: "udp"},
+// oneLinkConfig is agent a's config with one link, to b, over protocol.
+func oneLinkConfig(protocol string) *agent.Config {
+	return &agent.Config{Version: agent.ConfigVersion, Name: "a", Layout: LayoutP2P, Port: 7000,
+		Traffic:   agent.Traffic{Protocol: protocol},
 		Segments:  []agent.Segment{{Name: "ab", Addr: "127.0.0.1"}},
 		Neighbors: []agent.Neighbor{{Name: "b", Addr: "127.0.0.1", Port: 7001}},
 		Routes:    map[string]string{"b": "b"}}
-	a, err := New(cfg, WithControlSocket(""))
+}
+
+// agentWithLinkUp is an agent a, not running, whose UDP link to b is up.
+func agentWithLinkUp(t *testing.T) (*Agent, *link) {
+	t.Helper()
+	a, err := New(oneLinkConfig("udp"), WithControlSocket(""))
 	if err != nil {
 		t.Fatal(err)
 	}

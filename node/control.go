@@ -213,30 +213,25 @@ func (c Client) Do(ctx context.Context, req ControlRequest) (ControlResponse, er
 // timeout for its receipt; DefaultSendTimeout when timeout is 0 or less, as
 // the agent takes it.
 func (c Client) Send(ctx context.Context, to, text string, receipt bool, timeout time.Duration) (agent.Receipt, error) {
-	if timeout <= 0 {
-		timeout = DefaultSendTimeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Second)
-	defer cancel()
-	resp, err := c.Do(ctx, ControlRequest{Op: OpSend, To: to, Text: text, Receipt: receipt, Timeout: agent.Duration(timeout)})
-	if err != nil {
-		return agent.Receipt{}, err
-	}
-	if resp.Receipt == nil {
-		return agent.Receipt{}, errors.New("control send: no receipt in response")
-	}
-	return *resp.Receipt, nil
+	return c.send(ctx, ControlRequest{Op: OpSend, To: to, Text: text, Receipt: receipt}, timeout)
 }
 
 // Burst asks the agent to send n messages (Agent.Burst) and to wait up
 // to timeout, for the whole burst, for the last one's receipt.
 func (c Client) Burst(ctx context.Context, to, text string, n int, timeout time.Duration) (agent.Receipt, error) {
+	return c.send(ctx, ControlRequest{Op: OpSend, To: to, Text: text, Receipt: true, Count: n}, timeout)
+}
+
+// send makes a send request with its timeout (DefaultSendTimeout when 0
+// or less) and returns the receipt.
+func (c Client) send(ctx context.Context, req ControlRequest, timeout time.Duration) (agent.Receipt, error) {
 	if timeout <= 0 {
 		timeout = DefaultSendTimeout
 	}
+	req.Timeout = agent.Duration(timeout)
 	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Second)
 	defer cancel()
-	resp, err := c.Do(ctx, ControlRequest{Op: OpSend, To: to, Text: text, Receipt: true, Count: n, Timeout: agent.Duration(timeout)})
+	resp, err := c.Do(ctx, req)
 	if err != nil {
 		return agent.Receipt{}, err
 	}

@@ -12,12 +12,7 @@ import (
 // idle, one for a frame queued on a link that is down, and none again
 // once that frame has expired, dropped as link_down.
 func TestDatagramWriteLoopRunsOnlyWhileFramesWait(t *testing.T) {
-	cfg := &agent.Config{Version: agent.ConfigVersion, Name: "a", Layout: LayoutP2P, Port: 7000,
-		Traffic:   agent.Traffic{Protocol: "udp"},
-		Segments:  []agent.Segment{{Name: "ab", Addr: "127.0.0.1"}},
-		Neighbors: []agent.Neighbor{{Name: "b", Addr: "127.0.0.1", Port: 7001}},
-		Routes:    map[string]string{"b": "b"}}
-	a, err := New(cfg, WithControlSocket(""), WithQueue(16, 100*time.Millisecond))
+	a, err := New(oneLinkConfig("udp"), WithControlSocket(""), WithQueue(16, 100*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

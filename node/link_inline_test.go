@@ -4,8 +4,6 @@ import (
 	"net"
 	"testing"
 	"time"
-
-	"github.com/topo-dev/topo/agent"
 )
 
 // TestTCPFramesWaitForTheWriteLoop: a frame for a TCP link is never
@@ -14,12 +12,7 @@ import (
 // and with it everything the reader's own neighbour sends. Here no write
 // loop runs, and nothing may be written.
 func TestTCPFramesWaitForTheWriteLoop(t *testing.T) {
-	cfg := &agent.Config{Version: agent.ConfigVersion, Name: "a", Layout: LayoutP2P, Port: 7000,
-		Traffic:   agent.Traffic{Protocol: "tcp"},
-		Segments:  []agent.Segment{{Name: "ab", Addr: "127.0.0.1"}},
-		Neighbors: []agent.Neighbor{{Name: "b", Addr: "127.0.0.1", Port: 7001}},
-		Routes:    map[string]string{"b": "b"}}
-	a, err := New(cfg, WithControlSocket(""))
+	a, err := New(oneLinkConfig("tcp"), WithControlSocket(""))
 	if err != nil {
 		t.Fatal(err)
 	}

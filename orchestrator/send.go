@@ -118,13 +118,17 @@ func (o *Orchestrator) Send(ctx context.Context, name string, opts SendOptions) 
 	return &r, nil
 }
 
+// ErrBadBurst is returned, wrapped, for a burst that cannot be sent: too
+// many messages, or to every node.
+var ErrBadBurst = errors.New("bad burst")
+
 // checkBurst says what is wrong with a burst's options, if anything.
 func checkBurst(opts SendOptions) error {
 	switch {
 	case opts.Count < 0 || opts.Count > agent.MaxBurst:
-		return fmt.Errorf("a burst of %d messages; send 1 to %d", opts.Count, agent.MaxBurst)
+		return fmt.Errorf("%w: %d messages; send 1 to %d", ErrBadBurst, opts.Count, agent.MaxBurst)
 	case opts.Count > 1 && opts.To == broadcast:
-		return errors.New("a burst goes to one node, not to every node (*)")
+		return fmt.Errorf("%w: a burst goes to one node, not to every node (*)", ErrBadBurst)
 	}
 	return nil
 }
