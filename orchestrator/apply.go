@@ -77,6 +77,7 @@ type upRun struct {
 	name    string
 	runID   string // the topo.run label of everything this Apply creates
 	created bool   // a create was sent to the engine, so there may be something to roll back
+	mu      sync.Mutex // guards timings: the networks and containers phases overlap
 	timings []PhaseTiming
 }
 
@@ -99,29 +100,11 @@ func (u *upRun) run(ctx context.Context, image string) (*UpResult, error) {
 	res := &UpResult{Name: u.name, Plan: plan}
 	defer func() { res.Timings = u.timings }()
 
-	specs, err := u.wire(ctx, image)
+	nets, specs, unlock, err := u.prepare(ctx, image)
 	if err != nil {
 		return res, err
 	}
-	var mu sync.Mutex
-	ids := make(map[string]string, len(specs))
-	// Each container starts as soon as it is created, and gets its routes
-	// as soon as it runs, rather than after every other has: the engine's
-	// work is the same, and none of it waits for the slowest create.
-	err = u.forEach(ctx, PhaseContainers, nodeNames(plan), func(ctx context.Context, n string) error {
-		id, err := u.o.rt.CreateContainer(uncancelled(ctx), specs[n])
-		if err != nil {
-			return fmt.Errorf("create container %s: %w", specs[n].Name, err)
-		}
-		mu.Lock()
-		ids[n] = id
-		mu.Unlock()
-		if err := u.o.rt.StartContainer(ctx, id); err != nil {
-			return fmt.Errorf("start %s: %w", engine.ContainerName(u.name, n), err)
-		}
-		return u.installRoutes(ctx, n, image)
-	})
-	if err != nil {
+	if err := u.build(ctx, nets, specs, unlock, image); err != nil {
 		return res, err
 	}
 	w := u.watchReady(ctx, nodeNames(plan))
@@ -136,6 +119,21 @@ func (u *upRun) run(ctx context.Context, image string) (*UpResult, error) {
 	return res, err
 }
 
+// startNode creates a node's container, starts it and installs its
+// routes: a node goes as far as it can as soon as its networks exist,
+// rather than wait for every other node at each step. The engine's work is
+// the same, and none of it waits for the slowest create.
+func (u *upRun) startNode(ctx context.Context, n string, spec engine.ContainerSpec, image string) error {
+	id, err := u.o.rt.CreateContainer(uncancelled(ctx), spec)
+	if err != nil {
+		return fmt.Errorf("create container %s: %w", spec.Name, err)
+	}
+	if err := u.o.rt.StartContainer(ctx, id); err != nil {
+		return fmt.Errorf("start %s: %w", engine.ContainerName(u.name, n), err)
+	}
+	return u.installRoutes(ctx, n, image)
+}
+
 // readyLimit is how many nodes the ready phase waits for at once: as
 // many as it may follow logs of, or as many execs as other engine calls.
 func (u *upRun) readyLimit(byLog bool) int {
@@ -145,52 +143,51 @@ func (u *upRun) readyLimit(byLog bool) int {
 	return u.opts.MaxWorkers
 }
 
-// wire creates the plan's networks, holding the machine-wide network lock
-// so that a concurrent up sees them when it checks its own plan. It
-// returns the container specs by node.
-func (u *upRun) wire(ctx context.Context, image string) (map[string]engine.ContainerSpec, error) {
+// prepare takes the machine-wide network lock, so that a concurrent up
+// sees this one's networks when it checks its own plan, checks the plan
+// against the engine, and returns the network specs and the container
+// specs by node. Unless it fails, the caller releases the lock once the
+// networks exist.
+func (u *upRun) prepare(ctx context.Context, image string) ([]engine.NetworkSpec, map[string]engine.ContainerSpec, func(), error) {
 	plan := u.d.Plan
 	unlock, err := u.o.lockNetworks(ctx, u.name)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	defer unlock()
+	fail := func(err error) ([]engine.NetworkSpec, map[string]engine.ContainerSpec, func(), error) {
+		unlock()
+		return nil, nil, nil, err
+	}
 	// Another up of the same name may have got the lock first.
 	if cs, ns, err := u.o.existing(ctx, u.name); err != nil {
-		return nil, err
+		return fail(err)
 	} else if len(cs)+len(ns) > 0 {
-		return nil, fmt.Errorf("%w; see `topo status %s`", errConcurrentUp, u.name)
+		return fail(fmt.Errorf("%w; see `topo status %s`", errConcurrentUp, u.name))
 	}
 	others, err := u.o.rt.ListNetworks(ctx, nil)
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	if err := checkSubnetsFree(u.d, others); err != nil {
-		return nil, err
+		return fail(err)
 	}
 	if err := u.o.preflight(ctx, plan, others); err != nil {
-		return nil, err
+		return fail(err)
 	}
 	nets, cons, err := Specs(plan, SpecOptions{Image: image, File: u.d.File, Hash: u.d.Hash, Secret: newSecret(),
 		ByName: !u.o.Capabilities().FixedAddresses})
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
-	byName := map[string]engine.NetworkSpec{}
 	for _, n := range nets {
 		n.Labels[engine.LabelRun] = u.runID
-		byName[n.Name] = n
 	}
-	u.created = true
-	err = u.forEach(ctx, PhaseNetworks, segmentNames(plan), func(ctx context.Context, seg string) error {
-		return u.createNetwork(ctx, byName[engine.NetworkName(plan.Name, seg)])
-	})
 	specs := make(map[string]engine.ContainerSpec, len(cons))
 	for _, c := range cons {
 		c.Labels[engine.LabelRun] = u.runID
 		specs[c.Labels[engine.LabelNode]] = c
 	}
-	return specs, err
+	return nets, specs, unlock, nil
 }
 
 // preflight refuses names already taken by resources topo does not own,
@@ -300,7 +297,9 @@ func (u *upRun) phase(ctx context.Context, p Phase, total int, f func(ctx contex
 	u.o.emit(Progress{Topology: u.name, Phase: p, Status: "started", Total: total})
 	err := f(ctx)
 	d := time.Since(start)
+	u.mu.Lock()
 	u.timings = append(u.timings, PhaseTiming{Phase: p, Duration: d})
+	u.mu.Unlock()
 	status := "done"
 	if err != nil {
 		status = "failed"

@@ -159,6 +159,11 @@ func (f *fakeRuntime) CreateContainer(_ context.Context, spec engine.ContainerSp
 			return "", fmt.Errorf("container %s: %w", spec.Name, engine.ErrConflict)
 		}
 	}
+	for _, a := range spec.Network {
+		if !f.hasNetwork(a.Network) {
+			return "", fmt.Errorf("container %s: network %s: %w", spec.Name, a.Network, engine.ErrNotFound)
+		}
+	}
 	f.specs[spec.Name] = spec
 	id := f.id()
 	c := &engine.ContainerInfo{ID: id, Name: spec.Name, Image: spec.Image, State: "created", Labels: maps.Clone(spec.Labels), Networks: map[string]netip.Addr{},
@@ -174,6 +179,16 @@ func (f *fakeRuntime) CreateContainer(_ context.Context, spec engine.ContainerSp
 	}
 	f.containers[id] = c
 	return id, nil
+}
+
+// hasNetwork reports whether a network of that name exists; f.mu is held.
+func (f *fakeRuntime) hasNetwork(name string) bool {
+	for _, n := range f.networks {
+		if n.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 func (f *fakeRuntime) StartContainer(_ context.Context, id string) error {

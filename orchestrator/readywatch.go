@@ -26,8 +26,9 @@ type readyWatch struct {
 func (u *upRun) watchReady(ctx context.Context, nodes []string) *readyWatch {
 	w := &readyWatch{pending: slices.Clone(nodes), stopped: make(chan struct{})}
 	start := time.Now()
+	every := readyEvery // read here: the goroutine may outlive up, and a test's change of it
 	go func() {
-		tick := time.NewTicker(readyEvery)
+		tick := time.NewTicker(every)
 		defer tick.Stop()
 		for {
 			select {

@@ -1,0 +1,94 @@
+package orchestrator
+
+import (
+	"context"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/topo-dev/topo/engine"
+)
+
+// networkWorkers bounds the network creates in flight. The engine creates
+// networks one at a time, so two keep it busy, and the rest of the workers
+// go to containers whose networks already exist.
+const networkWorkers = 2
+
+// build creates the networks and, overlapping them, the containers: each
+// node is created, started and routed as soon as every network it is on
+// exists, instead of after the last network. Network and container calls
+// share MaxWorkers. unlock, the network lock, is released once the
+// networks exist or have failed.
+func (u *upRun) build(ctx context.Context, nets []engine.NetworkSpec, specs map[string]engine.ContainerSpec, unlock func(), image string) error {
+	plan := u.d.Plan
+	made := newNetworkGate(nets)
+	slots := make(chan struct{}, u.opts.MaxWorkers)
+	byName := make(map[string]engine.NetworkSpec, len(nets))
+	for _, n := range nets {
+		byName[n.Name] = n
+	}
+	u.created = true
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer unlock()
+		return u.forEachLimit(gctx, PhaseNetworks, segmentNames(plan), networkWorkers, func(ctx context.Context, seg string) error {
+			spec := byName[engine.NetworkName(plan.Name, seg)]
+			err := withSlot(ctx, slots, func() error { return u.createNetwork(ctx, spec) })
+			if err == nil {
+				made.open(spec.Name)
+			}
+			return err
+		})
+	})
+	g.Go(func() error {
+		nodes := nodeNames(plan)
+		return u.forEachLimit(gctx, PhaseContainers, nodes, len(nodes), func(ctx context.Context, n string) error {
+			spec := specs[n]
+			if err := made.wait(ctx, spec.Network); err != nil {
+				return err
+			}
+			return withSlot(ctx, slots, func() error { return u.startNode(ctx, n, spec, image) })
+		})
+	})
+	return g.Wait()
+}
+
+// withSlot runs f once one of slots is free, and frees it after.
+func withSlot(ctx context.Context, slots chan struct{}, f func() error) error {
+	select {
+	case slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-slots }()
+	return f()
+}
+
+// networkGate says which of a plan's networks exist yet.
+type networkGate map[string]chan struct{}
+
+func newNetworkGate(nets []engine.NetworkSpec) networkGate {
+	g := make(networkGate, len(nets))
+	for _, n := range nets {
+		g[n.Name] = make(chan struct{})
+	}
+	return g
+}
+
+// open marks the named network as created.
+func (g networkGate) open(network string) { close(g[network]) }
+
+// wait returns once every network of attachments exists, or when ctx ends.
+func (g networkGate) wait(ctx context.Context, attachments []engine.NetworkAttachment) error {
+	for _, a := range attachments {
+		ch, ok := g[a.Network]
+		if !ok {
+			continue // not one of the plan's: nothing to wait for
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
