@@ -36,9 +36,13 @@ type link struct {
 	kind linkKind
 	peer netip.AddrPort // the neighbour's address and port
 
-	wake  chan struct{}
-	wmu   sync.Mutex   // held while frames are written
-	wrote atomic.Int64 // tcp: when a frame was last written, unix ns
+	wake chan struct{}
+	wmu  sync.Mutex // held while frames are written
+	// rest is what the socket did not take of an inline write on restConn
+	// (link_inline.go), which the write loop finishes first. Guarded by wmu.
+	rest     []byte
+	restConn net.Conn
+	wrote    atomic.Int64 // tcp: when a frame was last written, unix ns
 
 	mu     sync.Mutex
 	up     bool
@@ -169,17 +173,22 @@ func (l *link) put(f *frame.Frame, ifUp bool) string {
 	l.q = append(l.q, h)
 	l.qBytes += h.cost()
 	l.mu.Unlock()
-	// An idle datagram link's frame is written by the goroutine that
-	// routes it: handing it to a write loop costs a thread's wake-up, and
-	// the loop runs only while frames wait (lazy.go). A TCP link's frames
-	// always go to its write loop: a reader that forwarded must never
-	// block on another neighbour's full socket. While a write is under
-	// way, frames queue for the loop.
-	if l.kind != kindTCP && l.wmu.TryLock() {
-		l.drain()
+	// An idle link's frame is written by the goroutine that routes it:
+	// handing it to a write loop costs a thread's wake-up, and a datagram
+	// link's loop runs only while frames wait (lazy.go). A TCP link's frame
+	// is written so only when the socket takes it at once: a reader that
+	// forwards must never block on another neighbour's full socket. While
+	// a write is under way, frames queue for the loop.
+	if l.wmu.TryLock() {
+		if l.kind == kindTCP {
+			l.writeInline()
+		} else {
+			l.drain()
+		}
+		left := l.rest != nil
 		l.wmu.Unlock()
 		l.mu.Lock()
-		left := len(l.q) > 0
+		left = left || len(l.q) > 0
 		l.mu.Unlock()
 		if !left {
 			return ""

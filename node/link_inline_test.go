@@ -1,16 +1,21 @@
 package node
 
 import (
+	"io"
 	"net"
 	"testing"
 	"time"
+
+	"github.com/topo-dev/topo/node/frame"
 )
 
-// TestTCPFramesWaitForTheWriteLoop: a frame for a TCP link is never
-// written by the goroutine that queues it, which may be a reader that
+// TestTCPFramesWaitForTheWriteLoop: a frame for a TCP link whose
+// connection does not take it at once is left to the write loop, never
+// waited for by the goroutine that queues it, which may be a reader that
 // forwarded it: a neighbour whose socket is full would stall that reader,
 // and with it everything the reader's own neighbour sends. Here no write
-// loop runs, and nothing may be written.
+// loop runs, the connection (a pipe) takes nothing until read, and the
+// frame must stay queued.
 func TestTCPFramesWaitForTheWriteLoop(t *testing.T) {
 	a, err := New(oneLinkConfig("tcp"), WithControlSocket(""))
 	if err != nil {
@@ -37,4 +42,126 @@ func TestTCPFramesWaitForTheWriteLoop(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("%d frames queued, want the one, for the write loop", n)
 	}
+}
+
+// tcpPair is a connected pair of loopback TCP sockets.
+func tcpPair(t *testing.T) (mine, theirs *net.TCPConn) {
+	t.Helper()
+	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan *net.TCPConn, 1)
+	go func() { c, _ := ln.AcceptTCP(); accepted <- c }()
+	mine, err = net.DialTCP("tcp", nil, ln.Addr().(*net.TCPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs = <-accepted
+	t.Cleanup(func() { _ = mine.Close(); _ = theirs.Close() })
+	return mine, theirs
+}
+
+// An idle TCP link's frame goes out from the goroutine that queues it,
+// when the socket has room: no write loop runs here, and the neighbour
+// still reads it.
+func TestTCPFrameWrittenInlineWhenTheSocketHasRoom(t *testing.T) {
+	a, err := New(oneLinkConfig("tcp"), WithControlSocket(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := a.links["b"]
+	mine, theirs := tcpPair(t)
+	l.attach(mine)
+	if r := l.enqueue(a.newData("b", []byte("hi"), false)); r != "" {
+		t.Fatalf("enqueue: %s", r)
+	}
+	l.mu.Lock()
+	n := len(l.q)
+	l.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d frames left queued, want none", n)
+	}
+	_ = theirs.SetReadDeadline(time.Now().Add(3 * time.Second))
+	frames := readFrames(t, theirs, 1)
+	if len(frames) != 1 {
+		t.Fatalf("neighbour read %d frames", len(frames))
+	}
+}
+
+// When the neighbour stops reading, queueing never blocks: what the
+// socket does not take stays for the write loop, which finishes a frame
+// cut short before the next, so the stream stays whole.
+func TestTCPInlineWriteNeverWaitsForAFullSocket(t *testing.T) {
+	a, err := New(oneLinkConfig("tcp"), WithControlSocket(""), WithQueue(100_000, time.Minute), WithQueueBytes(8<<20, 16<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := a.links["b"]
+	mine, theirs := tcpPair(t)
+	// Small buffers fill soon; too small ones stall a loopback stream.
+	_ = mine.SetWriteBuffer(32 << 10)
+	_ = theirs.SetReadBuffer(64 << 10)
+	l.attach(mine)
+	payload := make([]byte, 1500)
+	sent := 0
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ; sent < 3000; sent++ {
+			if r := l.enqueue(a.newData("b", payload, false)); r != "" {
+				t.Errorf("enqueue %d: %s", sent, r)
+				return
+			}
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("queueing blocked on a full socket")
+	}
+	l.mu.Lock()
+	left := len(l.q)
+	l.mu.Unlock()
+	if left == 0 {
+		t.Fatal("every frame went out, so the socket never filled: the test proves nothing")
+	}
+	// 1542 bytes do not divide the socket's room: the last inline write
+	// was cut short, and its remainder must go out before the next frame.
+	if l.rest == nil {
+		t.Error("no inline write was cut short, so the remainder's path went untested")
+	}
+	// The write loop's part, while the neighbour reads.
+	got := make(chan int, 1)
+	go func() {
+		_ = theirs.SetReadDeadline(time.Now().Add(10 * time.Second))
+		got <- len(readFrames(t, theirs, sent))
+	}()
+	l.wmu.Lock()
+	l.drain()
+	l.wmu.Unlock()
+	if n := <-got; n != sent {
+		t.Fatalf("neighbour read %d whole frames of %d", n, sent)
+	}
+}
+
+// readFrames reads up to n frames from c and returns those that decode.
+func readFrames(t *testing.T, c io.Reader, n int) []*frame.Frame {
+	t.Helper()
+	var out []*frame.Frame
+	for range n {
+		b, err := frame.ReadRaw(c)
+		if err != nil {
+			t.Logf("after %d frames: %v", len(out), err)
+			return out
+		}
+		f, err := frame.Decode(b)
+		if err != nil {
+			t.Errorf("frame %d: %v", len(out)+1, err)
+			return out
+		}
+		out = append(out, f)
+	}
+	return out
 }

@@ -71,7 +71,9 @@ func writeTick(o options) time.Duration {
 // around the queue and the shaper: it carries nothing, and must not wait
 // behind frames that the impairment holds back.
 func (l *link) beat(now time.Time) {
-	if l.kind != kindTCP || now.Sub(time.Unix(0, l.wrote.Load())) < l.a.o.heartbeat {
+	// A remainder of an inline write goes first (drain), and is as good
+	// as a hello.
+	if l.kind != kindTCP || l.rest != nil || now.Sub(time.Unix(0, l.wrote.Load())) < l.a.o.heartbeat {
 		return
 	}
 	l.mu.Lock()
@@ -92,6 +94,14 @@ func (l *link) beat(now time.Time) {
 // drain sends queued frames while the link is up: through the segment's
 // shaper when it has one, else at once.
 func (l *link) drain() {
+	if l.rest != nil {
+		l.mu.Lock()
+		conn := l.conn
+		l.mu.Unlock()
+		if !l.finishRest(conn) {
+			return
+		}
+	}
 	for {
 		l.mu.Lock()
 		conn, acks := l.conn, len(l.acks) > 0

@@ -75,8 +75,8 @@ type upRun struct {
 	opts    ApplyOptions
 	d       *Deployment
 	name    string
-	runID   string // the topo.run label of everything this Apply creates
-	created bool   // a create was sent to the engine, so there may be something to roll back
+	runID   string     // the topo.run label of everything this Apply creates
+	created bool       // a create was sent to the engine, so there may be something to roll back
 	mu      sync.Mutex // guards timings: the networks and containers phases overlap
 	timings []PhaseTiming
 }
