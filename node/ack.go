@@ -233,8 +233,8 @@ func (l *link) reack() {
 }
 
 // sendAck sends the ack of k on l: at once on a datagram link; on a TCP
-// link ahead of the queue, at once when the socket takes it, else by the
-// write loop, so that the reader never blocks on a write.
+// link the write loop sends it, ahead of the queue, so that the reader
+// never blocks on a write.
 func (a *Agent) sendAck(l *link, k ackKey) {
 	af := &frame.Frame{Type: frame.Ack, Ref: k.id, Source: a.name, Destination: l.name(), NextHop: l.name(),
 		Path: []string{a.name}, Payload: []byte(k.src)}
@@ -261,7 +261,7 @@ func (a *Agent) sendAck(l *link, k ackKey) {
 		l.acks = append(l.acks, b)
 	}
 	l.mu.Unlock()
-	l.writeOrPoke()
+	l.poke()
 }
 
 // writeAcks writes the acks waiting on a TCP link's connection. It

@@ -173,7 +173,28 @@ func (l *link) put(f *frame.Frame, ifUp bool) string {
 	l.q = append(l.q, h)
 	l.qBytes += h.cost()
 	l.mu.Unlock()
-	l.writeOrPoke()
+	// An idle link's frame is written by the goroutine that routes it:
+	// handing it to a write loop costs a thread's wake-up, and a datagram
+	// link's loop runs only while frames wait (lazy.go). A TCP link's frame
+	// is written so only when the socket takes it at once: a reader that
+	// forwards must never block on another neighbour's full socket. While
+	// a write is under way, frames queue for the loop.
+	if l.wmu.TryLock() {
+		if l.kind == kindTCP {
+			l.writeInline()
+		} else {
+			l.drain()
+		}
+		left := l.rest != nil
+		l.wmu.Unlock()
+		l.mu.Lock()
+		left = left || len(l.q) > 0
+		l.mu.Unlock()
+		if !left {
+			return ""
+		}
+	}
+	l.poke()
 	return ""
 }
 
