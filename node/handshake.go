@@ -2,6 +2,7 @@ package node
 
 import (
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 
@@ -87,7 +88,7 @@ func (a *Agent) writeFrame(c net.Conn, s *segment, f *frame.Frame) error {
 // readFrame reads the next frame on c. One that decodes but lacks a valid
 // seal comes with a *refusedError; one that does not decode, with a
 // *frame.Error.
-func (a *Agent) readFrame(c net.Conn) (*frame.Frame, error) {
+func (a *Agent) readFrame(c io.Reader) (*frame.Frame, error) {
 	b, err := frame.ReadRaw(c)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -213,13 +214,21 @@ func (a *Agent) dial(ctx context.Context, l *link) (net.Conn, error) {
 	return c, nil
 }
 
+// readBuffer is what a TCP link reads ahead: a few small frames. A hub of
+// 249 spokes holds 1 MB of them.
+const readBuffer = 4 << 10
+
 // readConn hands every frame on c to the router until c fails, or until
 // nothing, not even a heartbeat, has come for the dead interval: then the
 // link goes down and its connection is closed, to be dialled again.
 func (a *Agent) readConn(ctx context.Context, l *link, c net.Conn) {
+	// One read takes in whatever frames have come, rather than two reads
+	// (length, then frame) for each: a hop costs one system call less,
+	// and a burst far fewer.
+	r := bufio.NewReaderSize(c, readBuffer)
 	for {
 		_ = c.SetReadDeadline(time.Now().Add(a.o.deadAfter))
-		f, err := a.readFrame(c)
+		f, err := a.readFrame(r)
 		var refused *refusedError
 		if errors.As(err, &refused) {
 			a.refuse(l.name(), refused.f, refused.why) // the stream is intact: read on
