@@ -12,9 +12,35 @@ import (
 
 // Ensure makes sure the node image for the current agent source exists in
 // the engine and returns its content tag, the reference to run it by. It
-// compiles the agent (cheap when unchanged), and builds the image only when
-// its tags are missing; built says whether it did.
+// compiles the agent unless the same source compiled before to a tag the
+// engine has (cache.go), and builds the image only when its tags are
+// missing; built says whether it did.
 func Ensure(ctx context.Context, rt engine.Runtime, opts Options) (ref string, built bool, err error) {
+	key, kerr := sourceKey(ctx, opts)
+	if kerr != nil && opts.Logger != nil {
+		opts.Logger.Debug("node image: no source key, so no cache", "err", kerr)
+	}
+	if kerr == nil && !opts.TagLatest { // topo build always compiles
+		if tag, ok := cachedTag(key); ok {
+			if exists, err := rt.ImageExists(ctx, tag); err == nil && exists {
+				opts.progress("node image " + tag + " is up to date (source unchanged)")
+				return tag, false, nil
+			}
+		}
+	}
+	ref, built, err = ensureBuilt(ctx, rt, opts)
+	if err == nil && kerr == nil {
+		if err := rememberTag(key, ref); err != nil && opts.Logger != nil {
+			opts.Logger.Debug("node image: remember the tag", "err", err)
+		}
+	}
+	return ref, built, err
+}
+
+// ensureBuilt is Ensure without the cache: it compiles the agent (about
+// half a second when unchanged) and builds the image when its tags are
+// missing.
+func ensureBuilt(ctx context.Context, rt engine.Runtime, opts Options) (ref string, built bool, err error) {
 	im, err := Build(ctx, opts)
 	if err != nil {
 		return "", false, err

@@ -308,12 +308,8 @@ func (u *upRun) phase(ctx context.Context, p Phase, total int, f func(ctx contex
 	return err
 }
 
-// forEach runs f for every item, at most MaxWorkers at once, as one phase.
-func (u *upRun) forEach(ctx context.Context, p Phase, items []string, f func(ctx context.Context, item string) error) error {
-	return u.forEachLimit(ctx, p, items, u.opts.MaxWorkers, f)
-}
-
-// forEachLimit is forEach with at most limit items in flight.
+// forEachLimit runs f for every item, at most limit at once, as one
+// phase, and reports each item's end.
 func (u *upRun) forEachLimit(ctx context.Context, p Phase, items []string, limit int, f func(ctx context.Context, item string) error) error {
 	return u.phase(ctx, p, len(items), func(ctx context.Context) error {
 		var done atomic.Int64
