@@ -6,6 +6,7 @@
 // ready). It prints each round and the ratios of the medians.
 //
 //	go run ./bench -layout ring -nodes 30 -rounds 3
+//	go run ./bench -routing none   # without the route helper each node gets
 //	go run ./bench -hops 30   # one-way time per hop, against the kernel's, and a link's rate
 //
 // It needs a Docker engine and docker-compose, and removes everything it
@@ -31,6 +32,7 @@ func main() {
 	nodes := flag.Int("nodes", 30, "how many nodes")
 	rounds := flag.Int("rounds", 3, "rounds of each way, interleaved")
 	workers := flag.Int("workers", orchestrator.DefaultMaxWorkers, "engine calls in flight at once, for the floor and topo")
+	routing := flag.String("routing", "ip", "the topology's network.routing: ip (a route helper per node) or none")
 	hopSends := flag.Int("hops", 0, "instead, time `N` messages across a star's hub against N kernel pings")
 	flag.Parse()
 	if *hopSends > 0 {
@@ -43,7 +45,7 @@ func main() {
 	if *swarmBench {
 		os.Exit(benchSwarm(*nodes, *workers))
 	}
-	if err := run(*layout, *nodes, *rounds, *workers); err != nil {
+	if err := run(*layout, *nodes, *rounds, *workers, *routing); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -52,7 +54,7 @@ func main() {
 // timing is one way's up and down in one round.
 type timing struct{ up, down time.Duration }
 
-func run(layout string, nodes, rounds, workers int) error {
+func run(layout string, nodes, rounds, workers int, routing string) error {
 	ctx := context.Background()
 	o, closeEngine, err := topo.Open(ctx, topo.Options{})
 	if err != nil {
@@ -65,7 +67,7 @@ func run(layout string, nodes, rounds, workers int) error {
 	}
 	defer os.RemoveAll(dir)
 	file := filepath.Join(dir, "bench.yaml")
-	src := fmt.Sprintf("name: bench\nlayout: %s\nnodes: %d\ntraffic: {interval: 0}\n", layout, nodes)
+	src := fmt.Sprintf("name: bench\nlayout: %s\nnodes: %d\ntraffic: {interval: 0}\nnetwork: {routing: %s}\n", layout, nodes, routing)
 	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
 		return err
 	}
