@@ -104,7 +104,31 @@ func (l *link) sayBye(f *frame.Frame) error {
 	if err != nil {
 		return err
 	}
+	// The bye must not land inside a frame the write loop or an inline
+	// write is still writing.
+	if !l.lockWrites(time.Now().Add(byeGrace)) {
+		return errWriteBusy
+	}
+	defer l.wmu.Unlock()
+	if !l.finishRest(c) {
+		return errWriteBusy
+	}
 	_ = c.SetWriteDeadline(time.Now().Add(byeGrace))
 	_, err = c.Write(l.seg.sealStream(b))
 	return err
+}
+
+// errWriteBusy is a bye that could not go: the connection was busy with
+// a write for longer than the bye may wait.
+var errWriteBusy = errors.New("the link's connection stayed busy")
+
+// lockWrites takes l.wmu, waiting until deadline at most.
+func (l *link) lockWrites(deadline time.Time) bool {
+	for !l.wmu.TryLock() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return true
 }

@@ -165,3 +165,34 @@ func readFrames(t *testing.T, c io.Reader, n int) []*frame.Frame {
 	}
 	return out
 }
+
+// A bye waits for what is left of a frame cut short, so that it does not
+// land inside it.
+func TestByeGoesAfterTheRestOfAFrame(t *testing.T) {
+	a, err := New(oneLinkConfig("tcp"), WithControlSocket(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := a.links["b"]
+	mine, theirs := tcpPair(t)
+	l.attach(mine)
+	b, err := encodeStream(a.newData("b", []byte("half of it now, half later"), false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := len(b) / 2
+	if _, err := mine.Write(b[:half]); err != nil {
+		t.Fatal(err)
+	}
+	l.wmu.Lock()
+	l.rest, l.restConn = b[half:], mine
+	l.wmu.Unlock()
+	if err := l.sayBye(a.bye("b")); err != nil {
+		t.Fatal(err)
+	}
+	_ = theirs.SetReadDeadline(time.Now().Add(3 * time.Second))
+	frames := readFrames(t, theirs, 2)
+	if len(frames) != 2 || frames[0].Type != frame.Data || frames[1].Type != frame.Bye {
+		t.Fatalf("neighbour read %+v, want the whole data frame, then the bye", frames)
+	}
+}

@@ -92,11 +92,18 @@ func (l *link) sawBye() {
 	l.mu.Unlock()
 	if c != nil {
 		// The neighbour reads on for a while after its bye: let it hear
-		// the acks of what it sent before, or it counts those frames lost.
-		for _, b := range acks {
-			if l.write(c, b) != nil {
-				break
+		// the acks of what it sent before, or it counts those frames lost;
+		// after what is left of a frame cut short, and not while the write
+		// loop writes (then they are lost).
+		if l.wmu.TryLock() {
+			if l.finishRest(c) {
+				for _, b := range acks {
+					if l.write(c, b) != nil {
+						break
+					}
+				}
 			}
+			l.wmu.Unlock()
 		}
 		_ = c.Close()
 	}

@@ -31,9 +31,13 @@ var cacheDir = func() (string, error) {
 	return filepath.Join(dir, "topo", "node-image"), nil
 }
 
-// sourceKey names what a Build of opts compiles: the Go toolchain, the
-// target, the package, the Dockerfile, and every Go file of the agent's
-// source (go.mod and go.sum included).
+// binarySettings are the go command's settings, besides the target, that
+// change the binary it makes.
+var binarySettings = []string{"GOFLAGS", "GOAMD64", "GOARM", "GOARM64", "GO386", "GOEXPERIMENT", "GOFIPS140", "GOTOOLCHAIN"}
+
+// sourceKey names what a Build of opts compiles: the Go toolchain and its
+// settings, the target, the package, the Dockerfile, and every Go file of
+// the agent's source (go.mod and go.sum included).
 func sourceKey(ctx context.Context, opts Options) (string, error) {
 	src, root, cleanup, err := keySource(ctx, opts)
 	if err != nil {
@@ -54,6 +58,11 @@ func sourceKey(ctx context.Context, opts Options) (string, error) {
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "topo node image v1\x00%s\x00%s\x00%s\x00%s\x00", version, arch, pkg, dockerfile)
+	for _, kv := range buildEnv(os.Environ(), arch) {
+		if k, _, _ := strings.Cut(kv, "="); slices.Contains(binarySettings, k) {
+			fmt.Fprintf(h, "%s\x00", kv)
+		}
+	}
 	dirs := append(slices.Clone(sourceDirs), path.Clean(strings.TrimPrefix(pkg, "./")))
 	for _, f := range []string{"go.mod", "go.sum"} {
 		if b, err := fs.ReadFile(src, f); err == nil {

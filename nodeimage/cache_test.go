@@ -2,12 +2,19 @@ package nodeimage
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 )
+
+// The package's tests leave the user's cache alone: only a test that
+// points cacheDir at a directory of its own has one.
+func init() {
+	cacheDir = func() (string, error) { return "", errors.New("no cache in this package's tests") }
+}
 
 // Ensure compiles a source once: the next Ensure of the same source takes
 // the tag it remembered, if the engine still has it, and compiles again

@@ -29,12 +29,18 @@ func Ensure(ctx context.Context, rt engine.Runtime, opts Options) (ref string, b
 		}
 	}
 	ref, built, err = ensureBuilt(ctx, rt, opts)
-	if err == nil && kerr == nil {
-		if err := rememberTag(key, ref); err != nil && opts.Logger != nil {
-			opts.Logger.Debug("node image: remember the tag", "err", err)
-		}
+	if err != nil || kerr != nil {
+		return ref, built, err
 	}
-	return ref, built, err
+	// A source edited while it compiled names another binary than the
+	// one built: nothing is remembered then.
+	if after, err := sourceKey(ctx, opts); err != nil || after != key {
+		return ref, built, nil
+	}
+	if err := rememberTag(key, ref); err != nil && opts.Logger != nil {
+		opts.Logger.Debug("node image: remember the tag", "err", err)
+	}
+	return ref, built, nil
 }
 
 // ensureBuilt is Ensure without the cache: it compiles the agent (about

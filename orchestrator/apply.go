@@ -21,7 +21,7 @@ import (
 
 // ApplyOptions adjust Apply.
 type ApplyOptions struct {
-	MaxWorkers int           // engine calls in flight at once; DefaultMaxWorkers when 0
+	MaxWorkers int           // nodes created and started at once (networks go two at a time beside them); DefaultMaxWorkers when 0
 	Timeout    time.Duration // for the whole of Apply; UpTimeout of its nodes when 0
 	Retain     bool          // keep what was created when Apply fails
 }

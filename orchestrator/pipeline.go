@@ -9,15 +9,16 @@ import (
 )
 
 // networkWorkers bounds the network creates in flight. The engine creates
-// networks one at a time, so two keep it busy, and the rest of the workers
-// go to containers whose networks already exist.
+// networks one at a time, so two keep it busy.
 const networkWorkers = 2
 
 // build creates the networks and, overlapping them, the containers: each
 // node is created, started and routed as soon as every network it is on
-// exists, instead of after the last network. Network and container calls
-// share MaxWorkers. unlock, the network lock, is released once the
-// networks exist or have failed.
+// exists, instead of after the last network. The networks are made beside
+// the nodes' MaxWorkers, not among them: a star's hub is on every network,
+// and joining 249 of them takes the engine minutes, which must overlap the
+// spokes' starts rather than follow them. unlock, the network lock, is
+// released once the networks exist or have failed.
 func (u *upRun) build(ctx context.Context, nets []engine.NetworkSpec, specs map[string]engine.ContainerSpec, unlock func(), image string) error {
 	plan := u.d.Plan
 	made := newNetworkGate(nets)
@@ -30,9 +31,10 @@ func (u *upRun) build(ctx context.Context, nets []engine.NetworkSpec, specs map[
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		defer unlock()
-		return u.forEachLimit(gctx, PhaseNetworks, segmentNames(plan), networkWorkers, func(ctx context.Context, seg string) error {
+		limit := min(networkWorkers, u.opts.MaxWorkers)
+		return u.forEachLimit(gctx, PhaseNetworks, segmentNames(plan), limit, func(ctx context.Context, seg string) error {
 			spec := byName[engine.NetworkName(plan.Name, seg)]
-			err := withSlot(ctx, slots, func() error { return u.createNetwork(ctx, spec) })
+			err := u.createNetwork(ctx, spec)
 			if err == nil {
 				made.open(spec.Name)
 			}
@@ -60,6 +62,9 @@ func withSlot(ctx context.Context, slots chan struct{}, f func() error) error {
 		return ctx.Err()
 	}
 	defer func() { <-slots }()
+	if err := ctx.Err(); err != nil { // ended while it waited: create nothing more
+		return err
+	}
 	return f()
 }
 

@@ -13,7 +13,7 @@ import (
 // UpOptions adjust Up.
 type UpOptions struct {
 	Name       string        // overrides the topology's name
-	MaxWorkers int           // engine calls in flight at once; DefaultMaxWorkers when 0
+	MaxWorkers int           // nodes created and started at once (networks go two at a time beside them); DefaultMaxWorkers when 0
 	Timeout    time.Duration // for the whole of Up; UpTimeout of its nodes when 0
 	Retain     bool          // keep what was created when Up fails
 }

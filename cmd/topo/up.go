@@ -51,7 +51,7 @@ take now, prints that plan, and creates nothing.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Name, "name", "", "run under this name instead of the file's")
-	fl.IntVar(&opts.MaxWorkers, "max-workers", orchestrator.DefaultMaxWorkers, "engine calls in flight at once")
+	fl.IntVar(&opts.MaxWorkers, "max-workers", orchestrator.DefaultMaxWorkers, "nodes created and started at once (networks are made two at a time beside them)")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "give up (and roll back) after this long (default 2m, or 4s a node above 30 nodes)")
 	fl.BoolVar(&opts.Retain, "retain", false, "keep what was created when up fails, for debugging")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan up would apply, with the subnets it would take, and create nothing")
