@@ -17,7 +17,9 @@ const networkWorkers = 2
 // exists, instead of after the last network. The networks are made beside
 // the nodes' MaxWorkers, not among them: a star's hub is on every network,
 // and joining 249 of them takes the engine minutes, which must overlap the
-// spokes' starts rather than follow them. unlock, the network lock, is
+// spokes' starts rather than follow them; and when a node is on more than
+// overlapMaxNetworks, every node waits for every network (see there).
+// unlock, the network lock, is
 // released once the networks exist or have failed.
 func (u *upRun) build(ctx context.Context, nets []engine.NetworkSpec, specs map[string]engine.ContainerSpec, unlock func(), image string) error {
 	plan := u.d.Plan
@@ -41,17 +43,49 @@ func (u *upRun) build(ctx context.Context, nets []engine.NetworkSpec, specs map[
 			return err
 		})
 	})
+	all := allAttachments(nets)
+	overlap := maxNetworks(specs) <= overlapMaxNetworks
 	g.Go(func() error {
 		nodes := nodeNames(plan)
 		return u.forEachLimit(gctx, PhaseContainers, nodes, len(nodes), func(ctx context.Context, n string) error {
 			spec := specs[n]
-			if err := made.wait(ctx, spec.Network); err != nil {
+			waitFor := spec.Network
+			if !overlap {
+				waitFor = all
+			}
+			if err := made.wait(ctx, waitFor); err != nil {
 				return err
 			}
 			return withSlot(ctx, slots, func() error { return u.startNode(ctx, n, spec, image) })
 		})
 	})
 	return g.Wait()
+}
+
+// overlapMaxNetworks is the most networks a node may be on for up to
+// overlap networks and containers. A star's hub is on every network, so it
+// could start only once the last network exists, and the engine takes
+// minutes to join it to 249: those must overlap the spokes' starts, as
+// they do when every network is made first and the hub starts among the
+// first nodes.
+const overlapMaxNetworks = 8
+
+// maxNetworks is the most networks any one node is on.
+func maxNetworks(specs map[string]engine.ContainerSpec) int {
+	most := 0
+	for _, s := range specs {
+		most = max(most, len(s.Network))
+	}
+	return most
+}
+
+// allAttachments names every network, for a node that waits for them all.
+func allAttachments(nets []engine.NetworkSpec) []engine.NetworkAttachment {
+	out := make([]engine.NetworkAttachment, len(nets))
+	for i, n := range nets {
+		out[i] = engine.NetworkAttachment{Network: n.Name}
+	}
+	return out
 }
 
 // withSlot runs f once one of slots is free, and frees it after.

@@ -2,6 +2,8 @@ package orchestrator_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -60,5 +62,29 @@ func TestUpWithOneWorkerStillFinishes(t *testing.T) {
 				t.Fatalf("up = %v", err)
 			}
 		})
+	}
+}
+
+// A node on many networks (a star's hub) makes up create every network
+// before any container, so that the hub starts among the first nodes and
+// joins its networks while the spokes start.
+func TestUpMakesEveryNetworkFirstForAHub(t *testing.T) {
+	f := newFake()
+	file := filepath.Join(t.TempDir(), "star.yaml")
+	if err := os.WriteFile(file, []byte("name: bigstar\nlayout: star\nnodes: 12\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var early []string
+	f.failCreate = func(s engine.ContainerSpec) error {
+		if _, n := f.counts(); n < 11 {
+			early = append(early, s.Name)
+		}
+		return nil
+	}
+	if _, err := fakeOrchestrator(f).Up(context.Background(), load(t, file), orchestrator.UpOptions{MaxWorkers: 1}); err != nil {
+		t.Fatalf("up = %v", err)
+	}
+	if len(early) > 0 {
+		t.Errorf("created %v before the hub's last network", early)
 	}
 }
