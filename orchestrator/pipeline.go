@@ -14,13 +14,11 @@ const networkWorkers = 2
 
 // build creates the networks and, overlapping them, the containers: each
 // node is created, started and routed as soon as every network it is on
-// exists, instead of after the last network. The networks are made beside
-// the nodes' MaxWorkers, not among them: a star's hub is on every network,
-// and joining 249 of them takes the engine minutes, which must overlap the
-// spokes' starts rather than follow them; and when a node is on more than
-// overlapMaxNetworks, every node waits for every network (see there).
-// unlock, the network lock, is
-// released once the networks exist or have failed.
+// exists, instead of after the last network. Networks are made two at a
+// time beside the nodes' MaxWorkers, so that none waits behind a node's
+// start. When a node is on more than overlapMaxNetworks, every node waits
+// for every network (see there). unlock, the network lock, is released
+// once the networks exist or have failed.
 func (u *upRun) build(ctx context.Context, nets []engine.NetworkSpec, specs map[string]engine.ContainerSpec, unlock func(), image string) error {
 	plan := u.d.Plan
 	made := newNetworkGate(nets)
