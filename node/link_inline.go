@@ -50,12 +50,10 @@ func (l *link) finishRest(conn net.Conn) bool {
 	if rest == nil || on != conn || conn == nil {
 		return true
 	}
-	_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
-	if _, err := conn.Write(rest); err != nil {
+	if err := l.writeStream(conn, rest); err != nil {
 		l.detach(conn, err)
 		return false
 	}
-	l.wrote.Store(time.Now().UnixNano())
 	return true
 }
 

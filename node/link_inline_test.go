@@ -63,17 +63,25 @@ func tcpPair(t *testing.T) (mine, theirs *net.TCPConn) {
 	return mine, theirs
 }
 
+// tcpLink is an agent a, not running, whose TCP link l to b runs on mine,
+// the near end of a loopback pair; theirs is b's end.
+func tcpLink(t *testing.T, opts ...Option) (a *Agent, l *link, mine, theirs *net.TCPConn) {
+	t.Helper()
+	a, err := New(oneLinkConfig("tcp"), append([]Option{WithControlSocket("")}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l = a.links["b"]
+	mine, theirs = tcpPair(t)
+	l.attach(mine)
+	return a, l, mine, theirs
+}
+
 // An idle TCP link's frame goes out from the goroutine that queues it,
 // when the socket has room: no write loop runs here, and the neighbour
 // still reads it.
 func TestTCPFrameWrittenInlineWhenTheSocketHasRoom(t *testing.T) {
-	a, err := New(oneLinkConfig("tcp"), WithControlSocket(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := a.links["b"]
-	mine, theirs := tcpPair(t)
-	l.attach(mine)
+	a, l, _, theirs := tcpLink(t)
 	if r := l.enqueue(a.newData("b", []byte("hi"), false)); r != "" {
 		t.Fatalf("enqueue: %s", r)
 	}
@@ -94,16 +102,10 @@ func TestTCPFrameWrittenInlineWhenTheSocketHasRoom(t *testing.T) {
 // socket does not take stays for the write loop, which finishes a frame
 // cut short before the next, so the stream stays whole.
 func TestTCPInlineWriteNeverWaitsForAFullSocket(t *testing.T) {
-	a, err := New(oneLinkConfig("tcp"), WithControlSocket(""), WithQueue(100_000, time.Minute), WithQueueBytes(8<<20, 16<<20))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := a.links["b"]
-	mine, theirs := tcpPair(t)
+	a, l, mine, theirs := tcpLink(t, WithQueue(100_000, time.Minute), WithQueueBytes(8<<20, 16<<20))
 	// Small buffers fill soon; too small ones stall a loopback stream.
 	_ = mine.SetWriteBuffer(32 << 10)
 	_ = theirs.SetReadBuffer(64 << 10)
-	l.attach(mine)
 	payload := make([]byte, 1500)
 	sent := 0
 	done := make(chan struct{})
@@ -169,13 +171,7 @@ func readFrames(t *testing.T, c io.Reader, n int) []*frame.Frame {
 // A bye waits for what is left of a frame cut short, so that it does not
 // land inside it.
 func TestByeGoesAfterTheRestOfAFrame(t *testing.T) {
-	a, err := New(oneLinkConfig("tcp"), WithControlSocket(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := a.links["b"]
-	mine, theirs := tcpPair(t)
-	l.attach(mine)
+	a, l, mine, theirs := tcpLink(t)
 	b, err := encodeStream(a.newData("b", []byte("half of it now, half later"), false))
 	if err != nil {
 		t.Fatal(err)

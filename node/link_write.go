@@ -148,18 +148,28 @@ func (l *link) write(conn net.Conn, b []byte) error {
 		if conn == nil {
 			return net.ErrClosed
 		}
-		_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
-		_, err := conn.Write(l.seg.sealStream(b))
-		if err == nil {
-			l.wrote.Store(time.Now().UnixNano())
-		}
-		return err
+		return l.writeStream(conn, l.seg.sealStream(b))
 	case kindUDP:
 		return l.seg.sendTo(b, l.peer)
 	default:
 		return l.seg.put(b)
 	}
 }
+
+// writeStream writes bytes already sealed on a TCP connection, waiting
+// at most tcpWriteWait for room, and notes when it did.
+func (l *link) writeStream(conn net.Conn, sealed []byte) error {
+	_ = conn.SetWriteDeadline(time.Now().Add(tcpWriteWait))
+	_, err := conn.Write(sealed)
+	if err == nil {
+		l.wrote.Store(time.Now().UnixNano())
+	}
+	return err
+}
+
+// tcpWriteWait is how long a TCP write waits for a neighbour that does
+// not read before the connection is taken for dead.
+const tcpWriteWait = 5 * time.Second
 
 // writeNow writes b at once on the link's current connection (tcp) or
 // socket, for a shaper whose frame's time has come. A failed connection

@@ -71,19 +71,7 @@ func sourceKey(ctx context.Context, opts Options) (string, error) {
 		}
 	}
 	for _, d := range dirs {
-		err := fs.WalkDir(src, d, func(p string, e fs.DirEntry, err error) error {
-			switch {
-			case err != nil:
-				return err
-			case e.IsDir() && p != d && (e.Name() == "testdata" || strings.HasPrefix(e.Name(), ".")):
-				return fs.SkipDir
-			case e.IsDir() || path.Ext(p) != ".go" || strings.HasSuffix(p, "_test.go"):
-				return nil
-			}
-			b, err := fs.ReadFile(src, p)
-			if err != nil {
-				return err
-			}
+		err := eachGoFile(src, d, func(p string, b []byte) error {
 			fmt.Fprintf(h, "%s\x00%d\x00", p, len(b))
 			h.Write(b)
 			return nil

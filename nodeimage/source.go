@@ -49,28 +49,33 @@ func extract(src fs.FS) (string, func(), error) {
 
 // copyGoFiles copies the non-test Go files under root in src to dst.
 func copyGoFiles(src fs.FS, root, dst string) error {
-	return fs.WalkDir(src, root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
+	return eachGoFile(src, root, func(p string, b []byte) error {
+		out := filepath.Join(dst, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 			return err
 		}
-		if d.IsDir() {
-			if d.Name() == "testdata" {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if path.Ext(p) != ".go" || strings.HasSuffix(p, "_test.go") {
+		return os.WriteFile(out, b, 0o644)
+	})
+}
+
+// eachGoFile calls f with the path and content of every non-test Go file
+// under root in src, in lexical order, leaving out testdata directories:
+// what the agent is built from.
+func eachGoFile(src fs.FS, root string, f func(p string, b []byte) error) error {
+	return fs.WalkDir(src, root, func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && d.Name() == "testdata" && p != root:
+			return fs.SkipDir
+		case d.IsDir() || path.Ext(p) != ".go" || strings.HasSuffix(p, "_test.go"):
 			return nil
 		}
 		b, err := fs.ReadFile(src, p)
 		if err != nil {
 			return err
 		}
-		out := filepath.Join(dst, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(out, b, 0o644)
+		return f(p, b)
 	})
 }
 
