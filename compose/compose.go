@@ -248,6 +248,9 @@ func network(n engine.NetworkSpec) *yaml.Node {
 	nw := newMapping()
 	nw.str("name", n.Name)
 	nw.str("driver", "bridge")
+	if opts := n.BridgeOptions(); len(opts) > 0 {
+		nw.add("driver_opts", stringMap(opts))
+	}
 	nw.add("ipam", ipam.node())
 	nw.add("labels", stringMap(n.Labels))
 	return nw.node()

@@ -44,7 +44,7 @@ func export(t *testing.T, file string) ([]byte, *topology.Topology, *topology.Pl
 }
 
 // goldens are the testdata topologies with a golden export beside them.
-var goldens = []string{"ring", "custom", "own-image", "impaired"}
+var goldens = []string{"ring", "custom", "own-image", "impaired", "sealed"}
 
 func TestExportGolden(t *testing.T) {
 	for _, name := range goldens {
@@ -107,9 +107,10 @@ type file struct {
 		}
 	}
 	Networks map[string]struct {
-		Name   string
-		Driver string
-		IPAM   struct {
+		Name       string
+		Driver     string
+		DriverOpts map[string]string `yaml:"driver_opts"`
+		IPAM       struct {
 			Driver string
 			Config []struct{ Subnet, Gateway string }
 		}
@@ -224,6 +225,22 @@ func TestExportReadsBack(t *testing.T) {
 		}
 		if nw.Labels["topo.segment"] != seg.Name || nw.Labels["topo.order"] != strconv.Itoa(i) || nw.Labels["topo.topology"] != plan.Name {
 			t.Errorf("segment %s: labels %v", seg.Name, nw.Labels)
+		}
+	}
+}
+
+// TestExportSealsSegments checks that a topology with routing none
+// exports bridges that take no address on the host, and that a routed one
+// keeps the host's gateway.
+func TestExportSealsSegments(t *testing.T) {
+	for file, sealed := range map[string]bool{"testdata/sealed.yaml": true, "testdata/ring.yaml": false} {
+		out, _, plan := export(t, file)
+		f := decode(t, out)
+		for _, seg := range plan.Segments {
+			opts := f.Networks[seg.Name].DriverOpts
+			if got := opts["com.docker.network.bridge.inhibit_ipv4"] == "true"; got != sealed || len(opts) > 1 {
+				t.Errorf("%s: segment %s driver_opts %v, want sealed %v", file, seg.Name, opts, sealed)
+			}
 		}
 	}
 }

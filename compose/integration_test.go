@@ -471,6 +471,7 @@ type networkView struct {
 	Gateways   []string
 	Internal   bool
 	EnableIPv6 bool
+	Options    map[string]string
 	Labels     map[string]string
 }
 
@@ -536,6 +537,7 @@ func inspect(t *testing.T, docker string, plan *topology.Plan) map[string]any {
 		Driver     string
 		Internal   bool
 		EnableIPv6 bool
+		Options    map[string]string
 		Labels     map[string]string
 		IPAM       struct {
 			Driver string
@@ -544,7 +546,7 @@ func inspect(t *testing.T, docker string, plan *topology.Plan) map[string]any {
 	}
 	dockerJSON(t, docker, &ns, append([]string{"network", "inspect"}, nnames...)...)
 	for _, n := range ns {
-		v := networkView{Name: n.Name, Driver: n.Driver, IPAMDriver: n.IPAM.Driver, Internal: n.Internal, EnableIPv6: n.EnableIPv6, Labels: withoutCompose(n.Labels)}
+		v := networkView{Name: n.Name, Driver: n.Driver, IPAMDriver: n.IPAM.Driver, Internal: n.Internal, EnableIPv6: n.EnableIPv6, Options: n.Options, Labels: withoutCompose(n.Labels)}
 		for _, c := range n.IPAM.Config {
 			v.Subnets = append(v.Subnets, c.Subnet)
 			v.Gateways = append(v.Gateways, c.Gateway)

@@ -25,9 +25,10 @@ func (c *Client) CreateNetwork(ctx context.Context, spec engine.NetworkSpec) (st
 	ctx, cancel := c.call(ctx)
 	defer cancel()
 	resp, err := c.api.NetworkCreate(ctx, spec.Name, network.CreateOptions{
-		Driver: "bridge",
-		IPAM:   &network.IPAM{Driver: "default", Config: []network.IPAMConfig{ipam}},
-		Labels: spec.Labels,
+		Driver:  "bridge",
+		IPAM:    &network.IPAM{Driver: "default", Config: []network.IPAMConfig{ipam}},
+		Options: spec.BridgeOptions(),
+		Labels:  spec.Labels,
 	})
 	if err != nil {
 		return "", wrapAs(op, networkSentinel(err), err)

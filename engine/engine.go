@@ -113,6 +113,27 @@ type NetworkSpec struct {
 	Subnet  netip.Prefix
 	Gateway netip.Addr
 	Labels  map[string]string
+	// Sealed asks for a segment with no way out: the host takes no
+	// address on it, so a node's default route leads nowhere and only the
+	// segment's members reach each other. Isolation between networks that
+	// rests on the host's firewall instead has gaps: Docker 20.10 takes
+	// its isolation rule out and puts it back each time it creates any
+	// network. An engine without such networks ignores it.
+	Sealed bool
+}
+
+// inhibitIPv4 is the Docker bridge driver's option (20.10 and later) that
+// leaves the bridge without an IPv4 address on the host.
+const inhibitIPv4 = "com.docker.network.bridge.inhibit_ipv4"
+
+// BridgeOptions are the Docker bridge driver options that carry the spec:
+// what the Docker runtime asks for and the compose export writes, so that
+// the two cannot drift apart.
+func (s NetworkSpec) BridgeOptions() map[string]string {
+	if !s.Sealed {
+		return nil
+	}
+	return map[string]string{inhibitIPv4: "true"}
 }
 
 // NetworkInfo describes an existing network.

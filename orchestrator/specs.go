@@ -61,6 +61,10 @@ func Specs(plan *topology.Plan, opts SpecOptions) ([]engine.NetworkSpec, []engin
 			Subnet:  s.Subnet,
 			Gateway: s.Gateway,
 			Labels:  labels(map[string]string{engine.LabelSegment: s.Name, engine.LabelOrder: strconv.Itoa(i)}),
+			// Without routes, a segment must stand alone: a default route
+			// to the host would reach every other segment whenever the
+			// host's firewall lets it.
+			Sealed: plan.Routing == topology.RoutingNone,
 		}
 	}
 	var reach map[string]map[string]netip.Addr

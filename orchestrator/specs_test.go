@@ -75,3 +75,25 @@ func TestUpHandsOutASecret(t *testing.T) {
 		t.Errorf("specs without a secret: %v, %v", cons[0].Env, err)
 	}
 }
+
+// A topology with routing none gets sealed networks, whose bridges take no
+// address on the host; a routed one keeps the host's gateway.
+func TestSpecsSealUnroutedSegments(t *testing.T) {
+	for _, r := range []topology.Routing{topology.RoutingIP, topology.RoutingNone} {
+		top := load(t, "../topologies/ring.yaml")
+		top.Network.Routing, top.Network.RoutingSet = r, true
+		p, err := topology.BuildPlan(top, topology.PlanOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nets, _, err := orchestrator.Specs(p, orchestrator.SpecOptions{Image: "topo-node:x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range nets {
+			if want := r == topology.RoutingNone; n.Sealed != want || (len(n.BridgeOptions()) > 0) != want {
+				t.Errorf("routing %s: network %s sealed %v (options %v), want %v", r, n.Name, n.Sealed, n.BridgeOptions(), want)
+			}
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/internal/livetest"
 	"github.com/topo-dev/topo/topology"
@@ -222,6 +223,15 @@ func TestIntegrationIsolation(t *testing.T) {
 		}
 		if top.CanReach(t, "spoke1", hub.Addresses["hub-spoke2"].String()) {
 			t.Errorf("spoke1 reaches the hub's address on spoke2's segment")
+		}
+		// Off its segment a node finds nobody: its default route leads to
+		// no host address, so isolation does not rest on the host's
+		// firewall, which Docker opens for a moment whenever it creates a
+		// network (a race seen in CI). The kernel gives up on the gateway's
+		// address after about three seconds of ARP.
+		addr := spoke2.Addresses["hub-spoke2"].String() + ":7000"
+		if code, out := top.Exec(t, "spoke1", agent.DialCommand(addr, 8*time.Second)...); code != 1 || !strings.Contains(out, "unreachable") {
+			t.Errorf("spoke1 dialling %s off its segment: exit %d, %q; want unreachable, with no way off the segment", addr, code, out)
 		}
 
 		// An observer on hub-spoke1 sees that segment, and only that one.
