@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,13 +20,10 @@ import (
 func TestUpCreatesANodeOnceItsNetworksExist(t *testing.T) {
 	f := newFake()
 	created := make(chan struct{})
+	var once sync.Once // nodes are created side by side: close it once
 	var overlapped bool
 	f.failCreate = func(engine.ContainerSpec) error {
-		select {
-		case <-created:
-		default:
-			close(created)
-		}
+		once.Do(func() { close(created) })
 		return nil
 	}
 	f.failNetwork = func(s engine.NetworkSpec) error {
@@ -74,10 +72,13 @@ func TestUpMakesEveryNetworkFirstForAHub(t *testing.T) {
 	if err := os.WriteFile(file, []byte("name: bigstar\nlayout: star\nnodes: 12\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	var mu sync.Mutex
 	var early []string
 	f.failCreate = func(s engine.ContainerSpec) error {
 		if _, n := f.counts(); n < 11 {
+			mu.Lock()
 			early = append(early, s.Name)
+			mu.Unlock()
 		}
 		return nil
 	}
