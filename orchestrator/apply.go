@@ -301,7 +301,10 @@ func (u *upRun) phase(ctx context.Context, p Phase, total int, f func(ctx contex
 	u.timings = append(u.timings, PhaseTiming{Phase: p, Duration: d})
 	u.mu.Unlock()
 	status := "done"
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		status = "stopped" // by an interruption or another phase's failure, which is told once
+	case err != nil:
 		status = "failed"
 	}
 	u.o.emit(Progress{Topology: u.name, Phase: p, Status: status, Done: total, Total: total, Err: err, Elapsed: d})

@@ -24,11 +24,14 @@ type Progress struct {
 	Topology string
 	Phase    Phase
 	Resource string // a network, container or node name; "" for the phase itself
-	Status   string // "started", "done", "failed"; "waiting": Resource is a lock another process holds
-	Done     int    // resources of this phase finished so far
-	Total    int    // resources in this phase
-	Err      error
-	Elapsed  time.Duration // for a finished phase; how long so far, for a wait
+	// Status is "started", "done" or "failed"; "stopped": a phase cut
+	// short by an interruption or by another phase's failure, which is
+	// told there; "waiting": Resource is a lock another process holds.
+	Status  string
+	Done    int // resources of this phase finished so far
+	Total   int // resources in this phase
+	Err     error
+	Elapsed time.Duration // for a finished phase; how long so far, for a wait
 	// Waiting names what a phase still waits for: the nodes not ready yet.
 	Waiting []string
 	// LinksDown are, for the first few nodes in Waiting, the neighbours

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +20,15 @@ type progress struct {
 	mu  sync.Mutex
 	w   io.Writer
 	tty bool
+	// running are the phases under way, in the order they started, with
+	// their counts: up makes networks and containers side by side, and
+	// the terminal's one line shows both.
+	running []phaseCount
+}
+
+type phaseCount struct {
+	phase       orchestrator.Phase
+	done, total int
 }
 
 func newProgress(w io.Writer) *progress {
@@ -66,15 +76,49 @@ func (p *progress) ttyEvent(e orchestrator.Progress) {
 	switch {
 	case e.Status == "started" && e.Phase == orchestrator.PhaseRollback:
 		fmt.Fprintf(p.w, "%srolling back: removing what was created\n", clear)
+		return
 	case e.Status == "started":
-		fmt.Fprintf(p.w, "%s… %s 0/%d", clear, e.Phase, e.Total)
+		p.running = append(p.running, phaseCount{phase: e.Phase, total: e.Total})
 	case e.Resource != "":
-		fmt.Fprintf(p.w, "%s… %s %d/%d %s", clear, e.Phase, e.Done, e.Total, e.Resource)
+		p.count(e)
 	case e.Status == "failed":
+		p.finish(e.Phase)
 		fmt.Fprintf(p.w, "%s✗ %s\n", clear, e.Phase)
+	case e.Status == "stopped":
+		p.finish(e.Phase)
+		fmt.Fprintf(p.w, "%s- %s stopped\n", clear, e.Phase)
 	case e.Status == "done":
+		p.finish(e.Phase)
 		fmt.Fprintf(p.w, "%s✓ %s %d/%d (%s)\n", clear, e.Phase, e.Total, e.Total, e.Elapsed.Round(1e6))
+	default:
+		return
 	}
+	if len(p.running) == 0 {
+		return
+	}
+	parts := make([]string, len(p.running))
+	for i, r := range p.running {
+		parts[i] = fmt.Sprintf("%s %d/%d", r.phase, r.done, r.total)
+	}
+	line := strings.Join(parts, " · ")
+	if e.Resource != "" {
+		line += " " + e.Resource
+	}
+	fmt.Fprintf(p.w, "%s… %s", clear, line)
+}
+
+// count records a resource's end in its phase's count.
+func (p *progress) count(e orchestrator.Progress) {
+	for i := range p.running {
+		if p.running[i].phase == e.Phase {
+			p.running[i].done, p.running[i].total = e.Done, e.Total
+		}
+	}
+}
+
+// finish drops a phase from the running ones.
+func (p *progress) finish(phase orchestrator.Phase) {
+	p.running = slices.DeleteFunc(p.running, func(r phaseCount) bool { return r.phase == phase })
 }
 
 // firstNames names the first few of names, and counts the rest: what a

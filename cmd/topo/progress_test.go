@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,5 +33,45 @@ func TestProgressShowsTheWait(t *testing.T) {
 		Elapsed: 12300 * time.Millisecond})
 	if want := "ready 3/5: waiting 12s for spoke3, spoke4\n  spoke3: links down to hub\n"; b.String() != want {
 		t.Errorf("got %q, want %q", b.String(), want)
+	}
+}
+
+// On a terminal, phases that overlap (up's networks and containers) share
+// the one rewritten line, each with its own count, until each is done.
+func TestProgressShowsOverlappingPhasesOnOneLine(t *testing.T) {
+	var b bytes.Buffer
+	p := &progress{w: &b, tty: true}
+	nets, cons := orchestrator.PhaseNetworks, orchestrator.PhaseContainers
+	for _, e := range []orchestrator.Progress{
+		{Phase: nets, Status: "started", Total: 2},
+		{Phase: cons, Status: "started", Total: 2},
+		{Phase: nets, Resource: "a", Status: "done", Done: 1, Total: 2},
+		{Phase: cons, Resource: "n1", Status: "done", Done: 1, Total: 2},
+		{Phase: nets, Resource: "b", Status: "done", Done: 2, Total: 2},
+		{Phase: nets, Status: "done", Done: 2, Total: 2, Elapsed: 1500 * time.Millisecond},
+		{Phase: cons, Resource: "n2", Status: "done", Done: 2, Total: 2},
+		{Phase: cons, Status: "done", Done: 2, Total: 2, Elapsed: 2 * time.Second},
+	} {
+		p.event(e)
+	}
+	var lines []string
+	for _, l := range strings.Split(b.String(), "\r\033[K") {
+		if l != "" {
+			lines = append(lines, l)
+		}
+	}
+	want := []string{
+		"… networks 0/2",
+		"… networks 0/2 · containers 0/2",
+		"… networks 1/2 · containers 0/2 a",
+		"… networks 1/2 · containers 1/2 n1",
+		"… networks 2/2 · containers 1/2 b",
+		"✓ networks 2/2 (1.5s)\n",
+		"… containers 1/2",
+		"… containers 2/2 n2",
+		"✓ containers 2/2 (2s)\n",
+	}
+	if !slices.Equal(lines, want) {
+		t.Errorf("terminal lines:\n%q\nwant\n%q", lines, want)
 	}
 }
