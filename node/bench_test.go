@@ -63,3 +63,20 @@ func benchCluster(b *testing.B, proto string, onP2 node.Option) *cluster {
 	c.waitReady()
 	return c
 }
+
+// BenchmarkBurst sends bursts of one-byte messages across one TCP link,
+// as `topo send --count` does, and reports the rate the receipt gives.
+func BenchmarkBurst(b *testing.B) {
+	c := benchCluster(b, "tcp", nil)
+	a := c.agent("p1")
+	const n = 100_000
+	var rate float64
+	for b.Loop() {
+		r, err := a.Burst(context.Background(), "p2", "x", n)
+		if err != nil || !r.Delivered {
+			b.Fatalf("%+v, %v", r, err)
+		}
+		rate += r.PerSecond
+	}
+	b.ReportMetric(rate/float64(b.N), "msgs/s")
+}

@@ -18,7 +18,8 @@ import (
 // held.
 func (l *link) writeInline() {
 	l.mu.Lock()
-	if l.kind != kindTCP || !l.up || l.fault.Cut != "" || l.conn == nil || len(l.q) != 1 || len(l.acks) > 0 || l.rest != nil || l.shaperNow() != nil {
+	if l.kind != kindTCP || !l.up || l.fault.Cut != "" || l.conn == nil || len(l.q) != 1 || len(l.acks) > 0 || l.rest != nil || l.shaperNow() != nil ||
+		l.q[0].hdr != nil && l.q[0].hdr.Quiet {
 		l.mu.Unlock()
 		return
 	}

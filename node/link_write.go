@@ -115,8 +115,16 @@ func (l *link) drain() {
 			return
 		}
 		conn = l.conn
-		item := l.popLocked()
 		sh := l.shaperNow()
+		if sh == nil && l.kind == kindTCP && len(l.q) > 1 {
+			batch := l.popBatchLocked()
+			l.mu.Unlock()
+			if !l.writeBatch(conn, batch) {
+				return
+			}
+			continue
+		}
+		item := l.popLocked()
 		l.mu.Unlock()
 		if sh != nil {
 			if r := sh.push(shaped{held: item, l: l}, true); r != "" {

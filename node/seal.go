@@ -123,9 +123,20 @@ func (s *segment) sealStream(b []byte) []byte {
 	if s.key == nil || len(b) < 4 {
 		return b
 	}
-	out := s.key.AppendSealed(make([]byte, 4, len(b)+frame.TrailerLen), b[4:], s.seq.Add(1))
-	binary.BigEndian.PutUint32(out, uint32(len(out)-4))
-	return out
+	return s.appendSealedStream(make([]byte, 0, len(b)+frame.TrailerLen), b)
+}
+
+// appendSealedStream appends b, a frame with its length prefix, to dst
+// as sealStream seals it, so that frames written together share one
+// buffer.
+func (s *segment) appendSealedStream(dst, b []byte) []byte {
+	if s.key == nil || len(b) < 4 {
+		return append(dst, b...)
+	}
+	start := len(dst)
+	dst = s.key.AppendSealed(append(dst, 0, 0, 0, 0), b[4:], s.seq.Add(1))
+	binary.BigEndian.PutUint32(dst[start:], uint32(len(dst)-start-4))
+	return dst
 }
 
 // datagramRoom is the longest frame encoding a datagram on s carries.

@@ -1,0 +1,119 @@
+package node
+
+import (
+	"errors"
+	"net"
+	"testing"
+	"time"
+)
+
+// countingConn counts the writes on a connection, and fails them when
+// told to.
+type countingConn struct {
+	*net.TCPConn
+	writes int
+	fail   error
+}
+
+func (c *countingConn) Write(b []byte) (int, error) {
+	c.writes++
+	if c.fail != nil {
+		return 0, c.fail
+	}
+	return c.TCPConn.Write(b)
+}
+
+// countedLink is tcpLink with the link's end of the pair counted.
+func countedLink(t *testing.T, fail error) (a *Agent, l *link, conn *countingConn, theirs *net.TCPConn) {
+	t.Helper()
+	a, err := New(oneLinkConfig("tcp"), WithControlSocket(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l = a.links["b"]
+	mine, theirs := tcpPair(t)
+	conn = &countingConn{TCPConn: mine, fail: fail}
+	l.attach(conn)
+	return a, l, conn, theirs
+}
+
+// queueHeld queues n frames for b while the link is busy writing (l.wmu
+// held), so that none is written inline, and returns their IDs in order.
+func queueHeld(t *testing.T, a *Agent, l *link, n int, quiet bool) []uint64 {
+	t.Helper()
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	var ids []uint64
+	for range n {
+		f := a.newData("b", []byte("a small message"), false)
+		f.Quiet = quiet
+		if r := l.enqueue(f); r != "" {
+			t.Fatalf("enqueue: %s", r)
+		}
+		ids = append(ids, f.ID)
+	}
+	return ids
+}
+
+// Frames that queued while the link was writing go out in one write, in
+// order, and the neighbour reads every one whole.
+func TestWriteLoopWritesQueuedFramesTogether(t *testing.T) {
+	a, l, conn, theirs := countedLink(t, nil)
+	ids := queueHeld(t, a, l, 100, false)
+	l.wmu.Lock()
+	l.drain()
+	l.wmu.Unlock()
+	if conn.writes != 1 {
+		t.Errorf("%d writes for 100 small frames, want 1", conn.writes)
+	}
+	_ = theirs.SetReadDeadline(time.Now().Add(3 * time.Second))
+	got := readFrames(t, theirs, len(ids))
+	if len(got) != len(ids) {
+		t.Fatalf("neighbour read %d frames of %d", len(got), len(ids))
+	}
+	for i, f := range got {
+		if f.ID != ids[i] {
+			t.Fatalf("frame %d is %d, want %d: out of order", i, f.ID, ids[i])
+		}
+	}
+}
+
+// A write that fails puts its frames back at the head of the queue, in
+// order, for the next connection, and lets the failed one go.
+func TestFailedBatchGoesBackInOrder(t *testing.T) {
+	a, l, _, _ := countedLink(t, errors.New("broken pipe"))
+	ids := queueHeld(t, a, l, 10, false)
+	l.wmu.Lock()
+	l.drain()
+	l.wmu.Unlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.conn != nil {
+		t.Error("the failed connection is still attached")
+	}
+	if len(l.q) != len(ids) {
+		t.Fatalf("%d frames queued after the failure, want %d", len(l.q), len(ids))
+	}
+	for i, h := range l.q {
+		if h.hdr.ID != ids[i] {
+			t.Fatalf("queued frame %d is %d, want %d", i, h.hdr.ID, ids[i])
+		}
+	}
+}
+
+// A burst's frames (quiet) are never written inline, one system call a
+// frame: they wait for the write loop, which writes many at once.
+func TestQuietFramesGoToTheWriteLoop(t *testing.T) {
+	a, l, _, _ := tcpLink(t)
+	f := a.newData("b", []byte("x"), false)
+	f.Quiet = true
+	if r := l.enqueue(f); r != "" {
+		t.Fatalf("enqueue: %s", r)
+	}
+	l.mu.Lock()
+	n := len(l.q)
+	l.mu.Unlock()
+	if n != 1 {
+		t.Fatalf("%d frames queued, want the quiet one, for the write loop", n)
+	}
+}
