@@ -110,9 +110,7 @@ func TestQuietFramesGoToTheWriteLoop(t *testing.T) {
 	if r := l.enqueue(f); r != "" {
 		t.Fatalf("enqueue: %s", r)
 	}
-	l.mu.Lock()
-	n := len(l.q)
-	l.mu.Unlock()
+	n := queuedLen(l)
 	if n != 1 {
 		t.Fatalf("%d frames queued, want the quiet one, for the write loop", n)
 	}

@@ -36,12 +36,17 @@ func TestTCPFramesWaitForTheWriteLoop(t *testing.T) {
 	case <-time.After(3 * time.Second):
 		t.Fatal("enqueue blocked on the neighbour's connection")
 	}
-	l.mu.Lock()
-	n := len(l.q)
-	l.mu.Unlock()
+	n := queuedLen(l)
 	if n != 1 {
 		t.Fatalf("%d frames queued, want the one, for the write loop", n)
 	}
+}
+
+// queuedLen is how many frames wait in l's queue.
+func queuedLen(l *link) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.q)
 }
 
 // tcpPair is a connected pair of loopback TCP sockets.
@@ -85,9 +90,7 @@ func TestTCPFrameWrittenInlineWhenTheSocketHasRoom(t *testing.T) {
 	if r := l.enqueue(a.newData("b", []byte("hi"), false)); r != "" {
 		t.Fatalf("enqueue: %s", r)
 	}
-	l.mu.Lock()
-	n := len(l.q)
-	l.mu.Unlock()
+	n := queuedLen(l)
 	if n != 0 {
 		t.Fatalf("%d frames left queued, want none", n)
 	}
@@ -123,9 +126,7 @@ func TestTCPInlineWriteNeverWaitsForAFullSocket(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("queueing blocked on a full socket")
 	}
-	l.mu.Lock()
-	left := len(l.q)
-	l.mu.Unlock()
+	left := queuedLen(l)
 	if left == 0 {
 		t.Fatal("every frame went out, so the socket never filled: the test proves nothing")
 	}
