@@ -18,18 +18,6 @@ import (
 	"github.com/topo-dev/topo/topology"
 )
 
-// examplePaths are the sends each example must deliver, with the path its
-// layout dictates.
-var examplePaths = map[string]struct {
-	from, to string
-	path     []string
-}{
-	"star":          {"spoke1", "spoke3", []string{"spoke1", "hub", "spoke3"}},
-	"ring":          {"node1", "node4", []string{"node1", "node2", "node3", "node4"}},
-	"p2p":           {"peer1", "peer3", []string{"peer1", "peer3"}},
-	"client-server": {"client1", "client2", []string{"client1", "server", "client2"}},
-}
-
 func load(t *testing.T, file string) *topology.Topology {
 	t.Helper()
 	top, err := topology.Load(file)
@@ -61,99 +49,6 @@ func up(t *testing.T, o *orchestrator.Orchestrator, top *topology.Topology, base
 		t.Fatalf("up %s: %v", name, err)
 	}
 	return res
-}
-
-// TestIntegrationExamples takes every example topology up, checks status,
-// a send along the layout's path and the merged logs, and takes it down.
-func TestIntegrationExamples(t *testing.T) {
-	o := livetest.Engine(t)
-	files, err := filepath.Glob("../topologies/*.yaml")
-	if err != nil || len(files) < 6 {
-		t.Fatalf("examples: %v %v", files, err)
-	}
-	for _, file := range files {
-		base := strings.TrimSuffix(filepath.Base(file), ".yaml")
-		t.Run(base, func(t *testing.T) {
-			t.Parallel()
-			top := load(t, file)
-			res := up(t, o, top, shortBase(base))
-			name := res.Name
-			ctx := context.Background()
-
-			st, err := o.Status(ctx, name, orchestrator.StatusOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(st.Nodes) != len(res.Plan.Nodes) || len(st.Segments) != len(res.Plan.Segments) {
-				t.Fatalf("status has %d nodes and %d segments, plan %d and %d", len(st.Nodes), len(st.Segments), len(res.Plan.Nodes), len(res.Plan.Segments))
-			}
-			for i, n := range st.Nodes {
-				if n.State != "running" || !n.Ready {
-					t.Errorf("node %s: state %s ready %v (%s)", n.Name, n.State, n.Ready, n.Error)
-				}
-				if want := res.Plan.Nodes[i].Name; n.Name != want {
-					t.Errorf("status node %d is %s, want %s (plan order)", i, n.Name, want)
-				}
-				for seg, ip := range res.Plan.Nodes[i].Addresses {
-					if n.Addresses[seg] != ip.String() {
-						t.Errorf("node %s on %s has %q, plan says %s", n.Name, seg, n.Addresses[seg], ip)
-					}
-				}
-			}
-
-			from, to, want := sendCase(t, base, res.Plan)
-			r, err := o.Send(ctx, name, orchestrator.SendOptions{From: from, To: to, Text: "hello from the test", Timeout: 10 * time.Second})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !r.Delivered || !slices.Equal(r.Path, want) {
-				t.Errorf("send %s→%s: delivered %v path %v reason %q, want path %v", from, to, r.Delivered, r.Path, r.Reason, want)
-			}
-
-			seen := map[string]bool{}
-			err = o.Logs(ctx, name, orchestrator.LogsOptions{}, func(l orchestrator.LogLine) error {
-				seen[l.Node] = true
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, n := range res.Plan.Nodes {
-				if !seen[n.Name] {
-					t.Errorf("no log lines from %s", n.Name)
-				}
-			}
-		})
-	}
-}
-
-// sendCase is the send an example must deliver: the layout's path for the
-// five classic layouts, the plan's route for a custom graph.
-func sendCase(t *testing.T, base string, p *topology.Plan) (string, string, []string) {
-	if c, ok := examplePaths[base]; ok {
-		return c.from, c.to, c.path
-	}
-	if p.Layout == topology.Bus { // one hop on the shared segment
-		return p.Nodes[0].Name, p.Nodes[2].Name, []string{p.Nodes[0].Name, p.Nodes[2].Name}
-	}
-	from, to := p.Nodes[0].Name, p.Nodes[len(p.Nodes)-1].Name
-	path := []string{from}
-	for cur := from; cur != to; {
-		n, _ := p.Node(cur)
-		cur = n.Routes[to]
-		path = append(path, cur)
-		if len(path) > len(p.Nodes) {
-			t.Fatalf("plan routes loop: %v", path)
-		}
-	}
-	return from, to, path
-}
-
-func shortBase(base string) string {
-	if base == "client-server" {
-		return "cs"
-	}
-	return base
 }
 
 // TestIntegrationUpTwiceIsNoop checks that up on a running topology changes

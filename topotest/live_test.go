@@ -35,6 +35,7 @@ func TestIntegrationLayouts(t *testing.T) {
 				base := strings.ReplaceAll(layout, "client-server", "cs") + "-" + proto
 				top := up(t, layout+".yaml", base, topotest.WithProtocol(proto))
 				checkWiring(t, top)
+				checkStatus(t, top)
 				checkPath(t, top)
 				checkBroadcast(t, top)
 				checkTraffic(t, top)
@@ -71,6 +72,37 @@ func checkWiring(t *testing.T, top *topotest.Topology) {
 	}
 	if top.Plan.Layout == topology.Bus && len(top.Plan.Segments) != 1 {
 		t.Errorf("a bus has %d networks, want 1", len(top.Plan.Segments))
+	}
+}
+
+// checkStatus reads the topology's status: every node of the plan, in
+// plan order, running and ready at its planned addresses, every segment,
+// and log lines from every node.
+func checkStatus(t *testing.T, top *topotest.Topology) {
+	t.Helper()
+	st := top.Status(t)
+	if len(st.Nodes) != len(top.Plan.Nodes) || len(st.Segments) != len(top.Plan.Segments) {
+		t.Fatalf("status has %d nodes and %d segments, plan %d and %d", len(st.Nodes), len(st.Segments), len(top.Plan.Nodes), len(top.Plan.Segments))
+	}
+	for i, n := range st.Nodes {
+		pn := top.Plan.Nodes[i]
+		if n.Name != pn.Name || n.State != "running" || !n.Ready {
+			t.Errorf("status node %d: %s %s ready %v (%s); want %s, running and ready", i, n.Name, n.State, n.Ready, n.Error, pn.Name)
+		}
+		for seg, ip := range pn.Addresses {
+			if n.Addresses[seg] != ip.String() {
+				t.Errorf("node %s on %s has %q, plan says %s", n.Name, seg, n.Addresses[seg], ip)
+			}
+		}
+	}
+	logged := map[string]bool{}
+	for _, ev := range top.Logs(t) {
+		logged[ev.Node] = true
+	}
+	for _, n := range top.Plan.Nodes {
+		if !logged[n.Name] {
+			t.Errorf("no log lines from %s", n.Name)
+		}
 	}
 }
 
