@@ -25,7 +25,9 @@ func TestIntegrationBus100(t *testing.T) {
 	// them, a bus of 100 took more than three minutes.
 	name := livetest.Name(t, "bus100")
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		// An engine that takes a second a container took more than two
+		// minutes to remove the bus (a segment's members go one at a time).
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		if _, err := o.Down(ctx, name, orchestrator.DownOptions{}); err != nil {
 			t.Errorf("down %s: %v", name, err)
