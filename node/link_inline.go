@@ -13,9 +13,10 @@ import (
 // for room in the socket (a reader that forwards must not block on another
 // neighbour): what the socket does not take at once is left to the write
 // loop, a frame's remainder first. It leaves frames to the loop whenever
-// the loop has work of its own (acks, older frames, a remainder) or the
-// link has a shaper, which writes from its own goroutine. Call with l.wmu
-// held.
+// the loop has work of its own (acks, older frames, a remainder), the
+// link has a shaper, which writes from its own goroutine, or the frame is
+// a burst's (quiet): the loop writes many of those in one system call,
+// where inline each takes one. Call with l.wmu held.
 func (l *link) writeInline() {
 	l.mu.Lock()
 	if l.kind != kindTCP || !l.up || l.fault.Cut != "" || l.conn == nil || len(l.q) != 1 || len(l.acks) > 0 || l.rest != nil || l.shaperNow() != nil ||
