@@ -7,10 +7,11 @@ import (
 )
 
 // maxWriteBatch bounds the bytes of frames a TCP link's write loop seals
-// into one write. Frames that queued while the link was writing (a burst,
-// or a hub's traffic while one neighbour's socket was full) go out in a
-// few system calls, not one a frame: on one link between two containers,
-// a burst's rate was bound by a write a frame.
+// into one write: it writes everything queued at once. Frames that queued
+// while the link was writing (a burst, or a hub's traffic while one
+// neighbour's socket was full) go out in a few system calls, not one a
+// frame: on one link between two containers, a burst's rate was bound by
+// a write a frame.
 const maxWriteBatch = 32 << 10
 
 // popBatchLocked takes queued frames, oldest first, up to maxWriteBatch

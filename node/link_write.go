@@ -116,7 +116,7 @@ func (l *link) drain() {
 		}
 		conn = l.conn
 		sh := l.shaperNow()
-		if sh == nil && l.kind == kindTCP && len(l.q) > 1 {
+		if sh == nil && l.kind == kindTCP {
 			batch := l.popBatchLocked()
 			l.mu.Unlock()
 			if !l.writeBatch(conn, batch) {
@@ -136,15 +136,9 @@ func (l *link) drain() {
 			l.a.dropQueued(item, l, r, nil)
 			continue
 		}
-		l.sending(item)
+		l.sending(item) // a datagram: lost when it cannot go
 		if err := l.write(conn, item.b); err != nil {
 			l.unsend(item)
-			if l.kind == kindTCP {
-				l.pushFront(item)
-				l.detach(conn, err)
-				l.poke() // a newer connection may already be attached
-				return
-			}
 			l.a.dropQueued(item, l, agent.ReasonLinkDown, err)
 		}
 	}

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 )
@@ -48,14 +47,7 @@ func sourceKey(ctx context.Context, opts Options) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	pkg := opts.Package
-	if pkg == "" {
-		pkg = DefaultPackage
-	}
-	arch := opts.GOARCH
-	if arch == "" {
-		arch = runtime.GOARCH
-	}
+	pkg, arch := opts.pkg(), opts.arch()
 	h := sha256.New()
 	fmt.Fprintf(h, "topo node image v1\x00%s\x00%s\x00%s\x00%s\x00", version, arch, pkg, dockerfile)
 	for _, kv := range buildEnv(os.Environ(), arch) {
@@ -86,7 +78,7 @@ func sourceKey(ctx context.Context, opts Options) (string, error) {
 // keySource is the source tree a Build of opts compiles, and a directory
 // to ask the go command in.
 func keySource(ctx context.Context, opts Options) (fs.FS, string, func(), error) {
-	if opts.explicitDir() == "" && opts.Source != nil {
+	if opts.embedded() {
 		return opts.Source, os.TempDir(), func() {}, nil
 	}
 	root, cleanup, err := sourceRoot(ctx, opts)

@@ -170,14 +170,7 @@ func Build(ctx context.Context, opts Options) (*Image, error) {
 		return nil, err
 	}
 	defer cleanup()
-	pkg := opts.Package
-	if pkg == "" {
-		pkg = DefaultPackage
-	}
-	arch := opts.GOARCH
-	if arch == "" {
-		arch = runtime.GOARCH
-	}
+	pkg, arch := opts.pkg(), opts.arch()
 	tmp, err := os.MkdirTemp("", "topo-node-build-")
 	if err != nil {
 		return nil, fmt.Errorf("build agent: %w", err)
@@ -191,7 +184,7 @@ func Build(ctx context.Context, opts Options) (*Image, error) {
 		"-o", out, pkg)
 	cmd.Dir = root
 	cmd.Env = buildEnv(os.Environ(), arch)
-	if opts.explicitDir() == "" && opts.Source != nil {
+	if opts.embedded() {
 		// The extracted module needs nothing but the standard library.
 		cmd.Env = append(cmd.Env, "GOWORK=off", "GOPROXY=off")
 	}
@@ -249,6 +242,26 @@ func buildEnv(env []string, arch string) []string {
 }
 
 // explicitDir is the checkout the caller named, if any.
+// pkg is the agent package to compile.
+func (o *Options) pkg() string {
+	if o.Package == "" {
+		return DefaultPackage
+	}
+	return o.Package
+}
+
+// arch is the target architecture.
+func (o *Options) arch() string {
+	if o.GOARCH == "" {
+		return runtime.GOARCH
+	}
+	return o.GOARCH
+}
+
+// embedded reports whether the agent is built from the source compiled
+// into topo, not from a checkout.
+func (o *Options) embedded() bool { return o.explicitDir() == "" && o.Source != nil }
+
 func (o *Options) explicitDir() string {
 	if o.SourceDir != "" {
 		return o.SourceDir
@@ -259,7 +272,7 @@ func (o *Options) explicitDir() string {
 // sourceRoot finds or makes the module root to build the agent in, and
 // returns the func that removes it when it was made.
 func sourceRoot(ctx context.Context, opts Options) (string, func(), error) {
-	if opts.explicitDir() == "" && opts.Source != nil {
+	if opts.embedded() {
 		return extract(opts.Source)
 	}
 	root, err := moduleRoot(ctx, opts)
@@ -271,10 +284,7 @@ var errNoSource = errors.New("run topo from a checkout of the topo repository or
 
 // moduleRoot finds the module root that holds the agent package.
 func moduleRoot(ctx context.Context, opts Options) (string, error) {
-	pkg := opts.Package
-	if pkg == "" {
-		pkg = DefaultPackage
-	}
+	pkg := opts.pkg()
 	has := func(dir string) bool {
 		if dir == "" {
 			return false

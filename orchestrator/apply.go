@@ -302,7 +302,7 @@ func (u *upRun) phase(ctx context.Context, p Phase, total int, f func(ctx contex
 	u.mu.Unlock()
 	status := "done"
 	switch {
-	case err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()):
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
 		status = "stopped" // by an interruption or another phase's failure, which is told once
 	case err != nil:
 		status = "failed"
