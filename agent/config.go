@@ -30,6 +30,10 @@ const MaxNameLen = 255
 // A user's own image on a topology receives the same variable.
 const ConfigEnv = "TOPO_NODE_CONFIG"
 
+// LogLevelEnv, in a node's environment, sets the level its agent logs at
+// over Config.LogLevel (its --log-level flag wins over both).
+const LogLevelEnv = "TOPO_NODE_LOG_LEVEL"
+
 // DefaultPort is the TCP and UDP port every node listens on, on each of its
 // segment addresses.
 const DefaultPort = 7000

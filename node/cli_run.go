@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"net"
 	"os"
+
+	"github.com/topo-dev/topo/agent"
 )
 
 // LogLevelEnv sets the agent's log level when --log-level is not given.
-const LogLevelEnv = "TOPO_NODE_LOG_LEVEL"
+const LogLevelEnv = agent.LogLevelEnv
 
 func cliRun(ctx context.Context, args []string, env Env, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)

@@ -109,10 +109,9 @@ func (u *upRun) run(ctx context.Context, image string) (*UpResult, error) {
 	}
 	w := u.watchReady(ctx, nodeNames(plan))
 	defer w.stop()
-	byLog := logsReady(plan)
-	err = u.forEachLimit(ctx, PhaseReady, nodeNames(plan), u.readyLimit(byLog), func(ctx context.Context, n string) error {
+	err = u.forEachLimit(ctx, PhaseReady, nodeNames(plan), u.readyLimit(anyLogsReady(plan)), func(ctx context.Context, n string) error {
 		pn, _ := plan.Node(n)
-		err := u.o.waitReady(ctx, engine.ContainerName(u.name, n), pn.Image != "", byLog)
+		err := u.o.waitReady(ctx, engine.ContainerName(u.name, n), pn.Image != "", logsReady(plan, pn))
 		w.done(n)
 		return err
 	})

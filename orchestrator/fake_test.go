@@ -45,6 +45,7 @@ type fakeRuntime struct {
 	ready        int
 	noReadyEvent bool
 	readyExecs   int // `topo-node ready` run
+	readyFollows int // agents' logs followed for the ready event
 	statsExecs   int // `topo-node stats` run
 	// logs holds each container's log, by ID, as the engine returns it
 	// with timestamps.
@@ -337,7 +338,10 @@ func (f *fakeRuntime) Logs(ctx context.Context, id string, opts engine.LogOption
 		}
 	}
 	agentRuns := c != nil && c.Labels[engine.LabelAgent] == "true"
-	readyEvent := agentRuns && f.ready == 0 && !f.noReadyEvent && !opts.Timestamps // up's wait
+	readyEvent := agentRuns && f.ready == 0 && !f.noReadyEvent && !opts.Timestamps && logsInfo(c.Env) // up's wait
+	if agentRuns && opts.Follow && !opts.Timestamps {
+		f.readyFollows++
+	}
 	f.mu.Unlock()
 	if !opts.Follow {
 		return io.NopCloser(strings.NewReader(text)), nil

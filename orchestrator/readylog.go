@@ -18,11 +18,27 @@ const readyStreams = 64
 
 // logsReady reports whether up may wait for a node's ready event in its
 // log: the agent logs it at info, which an agent told to log only warnings
-// or errors does not write.
-func logsReady(plan *topology.Plan) bool {
-	switch plan.LogLevel {
+// or errors does not write. A node's own TOPO_NODE_LOG_LEVEL wins over the
+// file's log.level, as it does in the agent.
+func logsReady(plan *topology.Plan, n *topology.PlanNode) bool {
+	level := plan.LogLevel
+	if v, ok := n.Env[agent.LogLevelEnv]; ok {
+		level = v
+	}
+	switch strings.ToLower(level) {
 	case "", "debug", "info":
 		return true
+	}
+	return false
+}
+
+// anyLogsReady reports whether up waits for some node's ready event in
+// its log.
+func anyLogsReady(plan *topology.Plan) bool {
+	for i := range plan.Nodes {
+		if logsReady(plan, &plan.Nodes[i]) {
+			return true
+		}
 	}
 	return false
 }
