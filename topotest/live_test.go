@@ -26,19 +26,28 @@ func up(t *testing.T, file, base string, opts ...topotest.Option) *topotest.Topo
 }
 
 // TestIntegrationLayouts checks every layout over TCP and UDP: wiring read
-// from Docker, paths, broadcast, background traffic and its accounting.
+// from Docker, paths, broadcast, background traffic and its accounting; a
+// client-server LAN's greetings; and that a ring brought up again is left
+// as it is. Checks share topologies, since each costs the engine seconds.
 func TestIntegrationLayouts(t *testing.T) {
 	for _, layout := range []string{"star", "ring", "bus", "p2p", "client-server", "custom"} {
 		for _, proto := range []string{"tcp", "udp"} {
 			t.Run(layout+"/"+proto, func(t *testing.T) {
 				t.Parallel()
 				base := strings.ReplaceAll(layout, "client-server", "cs") + "-" + proto
-				top := up(t, layout+".yaml", base, topotest.WithProtocol(proto))
+				opts := []topotest.Option{topotest.WithProtocol(proto)}
+				top := up(t, layout+".yaml", base, opts...)
 				checkWiring(t, top)
 				checkStatus(t, top)
 				checkPath(t, top)
 				checkBroadcast(t, top)
 				checkTraffic(t, top)
+				switch {
+				case layout == "client-server":
+					checkGreetings(t, top)
+				case layout == "ring" && proto == "tcp":
+					checkUpAgainIsNoop(t, top, layout+".yaml", opts...)
+				}
 			})
 		}
 	}
@@ -303,28 +312,6 @@ func TestIntegrationIsolation(t *testing.T) {
 	})
 }
 
-// TestIntegrationClientServerGreeting checks the classic exchange in the logs.
-func TestIntegrationClientServerGreeting(t *testing.T) {
-	t.Parallel()
-	top := up(t, "client-server.yaml", "greet")
-	for _, n := range top.Plan.Nodes {
-		want := "received: Thank you for connecting"
-		if n.Role == topology.RoleServer {
-			want = "got connection from"
-		}
-		top.WaitFor(t, n.Name, func(ev topotest.Event) bool { return strings.Contains(ev.Msg, want) }, 15*time.Second)
-	}
-	var conns int
-	for _, ev := range top.Logs(t, "server") {
-		if strings.Contains(ev.Msg, "got connection from") {
-			conns++
-		}
-	}
-	if conns < len(top.Plan.Nodes)-1 {
-		t.Errorf("server logged %d connections, want one per client (%d)", conns, len(top.Plan.Nodes)-1)
-	}
-}
-
 // TestIntegrationSideBySide runs two topologies at once: each delivers its
 // own messages, and they share no network.
 func TestIntegrationSideBySide(t *testing.T) {
@@ -345,14 +332,35 @@ func TestIntegrationSideBySide(t *testing.T) {
 	}
 }
 
-// TestIntegrationUpAgainIsNoop brings the same topology up twice: the
-// second Up finds it running and changes nothing.
-func TestIntegrationUpAgainIsNoop(t *testing.T) {
-	t.Parallel()
-	first := up(t, "ring.yaml", "again")
+// checkGreetings checks the classic exchange in a client-server LAN's logs.
+func checkGreetings(t *testing.T, top *topotest.Topology) {
+	t.Helper()
+	for _, n := range top.Plan.Nodes {
+		want := "received: Thank you for connecting"
+		if n.Role == topology.RoleServer {
+			want = "got connection from"
+		}
+		top.WaitFor(t, n.Name, func(ev topotest.Event) bool { return strings.Contains(ev.Msg, want) }, 15*time.Second)
+	}
+	var conns int
+	for _, ev := range top.Logs(t, "server") {
+		if strings.Contains(ev.Msg, "got connection from") {
+			conns++
+		}
+	}
+	if conns < len(top.Plan.Nodes)-1 {
+		t.Errorf("server logged %d connections, want one per client (%d)", conns, len(top.Plan.Nodes)-1)
+	}
+}
+
+// checkUpAgainIsNoop brings a running topology up again from its file:
+// the second Up finds it running and changes nothing.
+func checkUpAgainIsNoop(t *testing.T, first *topotest.Topology, file string, opts ...topotest.Option) {
+	t.Helper()
 	before := livetest.Leftovers(t, first.Orchestrator(), first.Name)
 	start := first.Status(t)
-	second := topotest.Up(t, "../topologies/ring.yaml", topotest.WithName(first.Name), topotest.WithInterval(300*time.Millisecond))
+	opts = append([]topotest.Option{topotest.WithName(first.Name), topotest.WithInterval(300 * time.Millisecond)}, opts...)
+	second := topotest.Up(t, "../topologies/"+file, opts...)
 	if after := livetest.Leftovers(t, second.Orchestrator(), second.Name); !slices.Equal(before, after) {
 		t.Errorf("resources changed: %v → %v", before, after)
 	}

@@ -52,26 +52,3 @@ func TestIntegrationFaultsAccounted(t *testing.T) {
 		}
 	}
 }
-
-// TestIntegrationRuntimeDelay delays a star's link at runtime: the agents'
-// messages across it take the delay both ways, and no longer once it is
-// lifted; status shows the impairment while it holds.
-func TestIntegrationRuntimeDelay(t *testing.T) {
-	t.Parallel()
-	top := up(t, "star.yaml", "delay-star", topotest.WithInterval(0))
-	delay := 300 * time.Millisecond
-	top.Impair(t, "hub", "spoke1", topotest.Impairment{Delay: delay})
-	if r := top.Send(t, "hub", "spoke1", "slowly"); !r.Delivered || r.RTTMs < 2*float64(delay.Milliseconds()) {
-		t.Errorf("across the delayed link: %+v, want a round trip of at least %v", r, 2*delay)
-	}
-	if r := top.Send(t, "hub", "spoke2", "quickly"); !r.Delivered || r.RTTMs >= float64(delay.Milliseconds()) {
-		t.Errorf("across another link: %+v, want no delay", r)
-	}
-	if st := top.Status(t); len(st.Faults) != 1 || st.Faults[0].String() != "link hub–spoke1 impaired: delay=300ms" {
-		t.Errorf("status faults: %v", st.Faults)
-	}
-	top.Impair(t, "hub", "spoke1", topotest.Impairment{})
-	if r := top.Send(t, "hub", "spoke1", "quickly again"); !r.Delivered || r.RTTMs >= float64(delay.Milliseconds()) {
-		t.Errorf("after the delay is lifted: %+v", r)
-	}
-}

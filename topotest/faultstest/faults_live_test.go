@@ -27,12 +27,46 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// TestIntegrationLinkFaults cuts a star's link and restores it: agents'
-// messages stop crossing it and flow again, status shows the fault, and a
-// restarted node's neighbours reconnect.
+// TestIntegrationLinkFaults acts on one star's links at runtime, one
+// fault after another, each lifted before the next: a delay, a cut, and a
+// restarted node.
 func TestIntegrationLinkFaults(t *testing.T) {
 	t.Parallel()
 	top := up(t, "star.yaml", "fault-star", topotest.WithInterval(0))
+	for _, step := range []struct {
+		name string
+		run  func(*testing.T, *topotest.Topology)
+	}{{"delay", checkRuntimeDelay}, {"cut", checkLinkCut}, {"restart", checkRestartedSpoke}} {
+		if !t.Run(step.name, func(t *testing.T) { step.run(t, top) }) {
+			return // a fault left in force would fail the steps after it
+		}
+	}
+}
+
+// checkRuntimeDelay delays a link: the agents' messages across it take
+// the delay both ways, and no longer once it is lifted; status shows the
+// impairment while it holds.
+func checkRuntimeDelay(t *testing.T, top *topotest.Topology) {
+	delay := 300 * time.Millisecond
+	top.Impair(t, "hub", "spoke1", topotest.Impairment{Delay: delay})
+	if r := top.Send(t, "hub", "spoke1", "slowly"); !r.Delivered || r.RTTMs < 2*float64(delay.Milliseconds()) {
+		t.Errorf("across the delayed link: %+v, want a round trip of at least %v", r, 2*delay)
+	}
+	if r := top.Send(t, "hub", "spoke2", "quickly"); !r.Delivered || r.RTTMs >= float64(delay.Milliseconds()) {
+		t.Errorf("across another link: %+v, want no delay", r)
+	}
+	if st := top.Status(t); len(st.Faults) != 1 || st.Faults[0].String() != "link hub–spoke1 impaired: delay=300ms" {
+		t.Errorf("status faults: %v", st.Faults)
+	}
+	top.Impair(t, "hub", "spoke1", topotest.Impairment{})
+	if r := top.Send(t, "hub", "spoke1", "quickly again"); !r.Delivered || r.RTTMs >= float64(delay.Milliseconds()) {
+		t.Errorf("after the delay is lifted: %+v", r)
+	}
+}
+
+// checkLinkCut cuts a link and restores it: messages stop crossing it and
+// flow again, and status shows the fault while it holds.
+func checkLinkCut(t *testing.T, top *topotest.Topology) {
 	top.LinkDown(t, "hub", "spoke1")
 	if st := top.Status(t); len(st.Faults) != 1 || st.Faults[0].Kind != orchestrator.FaultLinkDown {
 		t.Errorf("status faults: %+v", st.Faults)
@@ -45,7 +79,10 @@ func TestIntegrationLinkFaults(t *testing.T) {
 	if st := top.Status(t); len(st.Faults) != 0 {
 		t.Errorf("faults after link up: %+v", st.Faults)
 	}
+}
 
+// checkRestartedSpoke restarts a spoke: the hub's link to it comes back.
+func checkRestartedSpoke(t *testing.T, top *topotest.Topology) {
 	top.RestartNode(t, "spoke2")
 	eventually(t, "the hub's link to a restarted spoke", func() bool { return top.Send(t, "hub", "spoke2", "welcome back").Delivered })
 }
