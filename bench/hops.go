@@ -33,9 +33,15 @@ func hops(ctx context.Context, o *orchestrator.Orchestrator, n int) error {
 	if err != nil {
 		return fmt.Errorf("topo: %w", err)
 	}
-	k, t := median(kernel)/2, median(agents)/4
+	echo, err := echoRTTs(ctx, o, n)
+	if err != nil {
+		return fmt.Errorf("echo: %w", err)
+	}
+	k, t, e := median(kernel)/2, median(agents)/4, median(echo)/2
 	fmt.Printf("one way per hop, medians of %d: kernel %.3f ms (half a ping's round trip), topo %.3f ms (a receipt's round trip across a hub / 4): %.1f× the kernel\n",
 		n, k, t, t/k)
+	fmt.Printf("a bare Go TCP echo between two containers (bench/echo, no work per message): %.3f ms one way, %.1f× the kernel; topo's hop is %.2f× it\n",
+		e, e/k, t/e)
 	rates, err := burstRates(ctx, o)
 	if err != nil {
 		return fmt.Errorf("burst: %w", err)
@@ -115,7 +121,7 @@ func kernelRTTs(ctx context.Context, o *orchestrator.Orchestrator, n int) ([]flo
 		return nil, fmt.Errorf("%w (install Debian's busybox-static)", err)
 	}
 	rt := o.Runtime()
-	if err := rt.BuildImage(ctx, busyboxContext(bin), []string{busyboxTag}, map[string]string{engine.LabelImage: "bench"}); err != nil {
+	if err := rt.BuildImage(ctx, scratchContext("/bin/busybox", bin), []string{busyboxTag}, map[string]string{engine.LabelImage: "bench"}); err != nil {
 		return nil, err
 	}
 	defer func() { _ = rt.RemoveImage(context.WithoutCancel(ctx), busyboxTag) }()
@@ -142,15 +148,16 @@ func kernelRTTs(ctx context.Context, o *orchestrator.Orchestrator, n int) ([]flo
 	return rtts[1:], nil // the first resolves the neighbour's address
 }
 
-// busyboxContext is a build context: busybox in an empty image.
-func busyboxContext(bin []byte) *bytes.Buffer {
+// scratchContext is a build context: one static binary at path in an
+// empty image.
+func scratchContext(path string, bin []byte) *bytes.Buffer {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, f := range []struct {
 		name string
 		mode int64
 		data []byte
-	}{{"Dockerfile", 0o644, []byte("FROM scratch\nCOPY busybox /bin/busybox\n")}, {"busybox", 0o755, bin}} {
+	}{{"Dockerfile", 0o644, []byte("FROM scratch\nCOPY bin " + path + "\n")}, {"bin", 0o755, bin}} {
 		_ = tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data)), Typeflag: tar.TypeReg})
 		_, _ = tw.Write(f.data)
 	}

@@ -7,7 +7,7 @@
 //
 //	go run ./bench -layout ring -nodes 30 -rounds 3
 //	go run ./bench -routing none   # without the route helper each node gets
-//	go run ./bench -hops 30   # one-way time per hop, against the kernel's, and a link's rate
+//	go run ./bench -hops 30   # one-way time per hop, against the kernel's and a bare Go echo's (bench/echo), and a link's rate
 //
 // It needs a Docker engine and docker-compose, and removes everything it
 // makes, images aside from the node image topo builds anyway.
