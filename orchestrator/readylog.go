@@ -22,7 +22,7 @@ const readyStreams = 64
 // file's log.level, as it does in the agent.
 func logsReady(plan *topology.Plan, n *topology.PlanNode) bool {
 	level := plan.LogLevel
-	if v, ok := n.Env[agent.LogLevelEnv]; ok {
+	if v := n.Env[agent.LogLevelEnv]; v != "" { // the agent reads an empty one as unset
 		level = v
 	}
 	switch strings.ToLower(level) {

@@ -32,6 +32,7 @@ func TestUpReadyFromLogs(t *testing.T) {
 		{name: "warn logs do not", logLevel: "warn", wantExecs: 4, wantLogs: 0},
 		{name: "a node's own env says warn", nodeEnv: "warn", wantExecs: 1, wantLogs: 3},
 		{name: "a node's own env says info over the file's warn", logLevel: "warn", nodeEnv: "INFO", wantExecs: 3, wantLogs: 1},
+		{name: "a node's empty env leaves the file's warn", logLevel: "warn", nodeEnv: `""`, wantExecs: 4, wantLogs: 0},
 		{name: "the event never comes", noEvent: true, wantExecs: 4, wantLogs: 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -63,7 +64,7 @@ func logsInfo(env []string) bool {
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		switch {
-		case k == agent.LogLevelEnv:
+		case k == agent.LogLevelEnv && v != "":
 			return !slices.Contains([]string{"warn", "error"}, strings.ToLower(v))
 		case k == agent.ConfigEnv:
 			var c agent.Config
