@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"slices"
 	"strconv"
 
 	topo "github.com/topo-dev/topo"
@@ -77,11 +76,6 @@ func burstRates(ctx context.Context, o *orchestrator.Orchestrator) ([]float64, e
 		rates = append(rates, r.PerSecond)
 	}
 	return rates, nil
-}
-
-func median(xs []float64) float64 {
-	slices.Sort(xs)
-	return xs[len(xs)/2]
 }
 
 // up brings a topology up from YAML text and returns its down.

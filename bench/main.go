@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	topo "github.com/topo-dev/topo"
@@ -113,8 +112,7 @@ func report(layout string, nodes int, _ string, results [][]timing) {
 				ds = append(ds, t.down)
 			}
 		}
-		slices.Sort(ds)
-		return ds[len(ds)/2]
+		return median(ds)
 	}
 	fl, dc, tp := results[0], results[1], results[2]
 	fmt.Printf("\n%s of %d, medians: floor up %.2fs down %.2fs; docker-compose up %.2fs down %.2fs; topo up %.2fs down %.2fs\n",
