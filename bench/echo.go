@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -10,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/orchestrator"
 )
 
@@ -26,28 +24,18 @@ func echoRTTs(ctx context.Context, o *orchestrator.Orchestrator, n int) ([]float
 	if err != nil {
 		return nil, err
 	}
-	rt := o.Runtime()
-	if err := rt.BuildImage(ctx, scratchContext("/echo", bin), []string{echoTag}, map[string]string{engine.LabelImage: "bench"}); err != nil {
-		return nil, err
-	}
-	defer func() { _ = rt.RemoveImage(context.WithoutCancel(ctx), echoTag) }()
-	down, err := up(ctx, o, "name: bench-echo\nlayout: p2p\nnodes:\n"+
-		"  - {name: a, image: "+echoTag+", command: [/echo, serve]}\n"+
-		"  - {name: b, image: "+echoTag+", command: [/echo, serve]}\n")
+	// a pings b, as the kernel's side of the bench does.
+	out, err := pairExec(ctx, o, pair{name: "bench-echo", tag: echoTag, path: "/echo", bin: bin,
+		a: "command: [/echo, serve]", b: "command: [/echo, serve]",
+		cmd: []string{"/echo", "ping", "b", strconv.Itoa(n)}})
 	if err != nil {
 		return nil, err
 	}
-	defer down()
-	var out bytes.Buffer
-	cmd := []string{"/echo", "ping", "a", strconv.Itoa(n)}
-	if code, err := o.Exec(ctx, "bench-echo", orchestrator.ExecOptions{Node: "b", Cmd: cmd, Stdout: &out, Stderr: &out}); err != nil || code != 0 {
-		return nil, fmt.Errorf("ping: exit %d, %v: %s", code, err, out.String())
-	}
 	var rtts []float64
-	for _, line := range strings.Fields(out.String()) {
+	for _, line := range strings.Fields(out) {
 		v, err := strconv.ParseFloat(line, 64)
 		if err != nil {
-			return nil, fmt.Errorf("echo said %q", out.String())
+			return nil, fmt.Errorf("echo said %q", out)
 		}
 		rtts = append(rtts, v)
 	}

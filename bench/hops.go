@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 
 	topo "github.com/topo-dev/topo"
 	"github.com/topo-dev/topo/engine"
@@ -114,32 +115,53 @@ func kernelRTTs(ctx context.Context, o *orchestrator.Orchestrator, n int) ([]flo
 	if err != nil {
 		return nil, fmt.Errorf("%w (install Debian's busybox-static)", err)
 	}
-	rt := o.Runtime()
-	if err := rt.BuildImage(ctx, scratchContext("/bin/busybox", bin), []string{busyboxTag}, map[string]string{engine.LabelImage: "bench"}); err != nil {
-		return nil, err
-	}
-	defer func() { _ = rt.RemoveImage(context.WithoutCancel(ctx), busyboxTag) }()
-	down, err := up(ctx, o, "name: bench-ping\nlayout: p2p\nnodes:\n"+
-		"  - {name: a, image: "+busyboxTag+", command: [/bin/busybox, sleep, '3600'], capabilities: [NET_RAW]}\n"+
-		"  - {name: b, image: "+busyboxTag+", command: [/bin/busybox, sleep, '3600']}\n")
+	out, err := pairExec(ctx, o, pair{name: "bench-ping", tag: busyboxTag, path: "/bin/busybox", bin: bin,
+		a:   "command: [/bin/busybox, sleep, '3600'], capabilities: [NET_RAW]",
+		b:   "command: [/bin/busybox, sleep, '3600']",
+		cmd: []string{"/bin/busybox", "ping", "-c", strconv.Itoa(n + 1), "-i", "0.2", "b"}})
 	if err != nil {
 		return nil, err
 	}
-	defer down()
-	var out bytes.Buffer
-	cmd := []string{"/bin/busybox", "ping", "-c", strconv.Itoa(n + 1), "-i", "0.2", "b"}
-	if code, err := o.Exec(ctx, "bench-ping", orchestrator.ExecOptions{Node: "a", Cmd: cmd, Stdout: &out, Stderr: &out}); err != nil || code != 0 {
-		return nil, fmt.Errorf("ping: exit %d, %v: %s", code, err, out.String())
-	}
 	var rtts []float64
-	for _, m := range pingTime.FindAllStringSubmatch(out.String(), -1) {
+	for _, m := range pingTime.FindAllStringSubmatch(out, -1) {
 		v, _ := strconv.ParseFloat(m[1], 64)
 		rtts = append(rtts, v)
 	}
 	if len(rtts) < 2 {
-		return nil, fmt.Errorf("ping said: %s", out.String())
+		return nil, fmt.Errorf("ping said: %s", out)
 	}
 	return rtts[1:], nil // the first resolves the neighbour's address
+}
+
+// pair is a p2p topology of two nodes, a and b, on an image made of one
+// static binary, and a command that node a runs once both are up.
+type pair struct {
+	name, tag, path string
+	bin             []byte
+	a, b            string // each node's YAML fields beyond its name and image
+	cmd             []string
+}
+
+// pairExec builds p's image, brings p up, runs its command in node a and
+// returns what it printed; it removes the topology and the image after.
+func pairExec(ctx context.Context, o *orchestrator.Orchestrator, p pair) (string, error) {
+	rt := o.Runtime()
+	if err := rt.BuildImage(ctx, scratchContext(p.path, p.bin), []string{p.tag}, map[string]string{engine.LabelImage: "bench"}); err != nil {
+		return "", err
+	}
+	defer func() { _ = rt.RemoveImage(context.WithoutCancel(ctx), p.tag) }()
+	down, err := up(ctx, o, "name: "+p.name+"\nlayout: p2p\nnodes:\n"+
+		"  - {name: a, image: "+p.tag+", "+p.a+"}\n"+
+		"  - {name: b, image: "+p.tag+", "+p.b+"}\n")
+	if err != nil {
+		return "", err
+	}
+	defer down()
+	var out bytes.Buffer
+	if code, err := o.Exec(ctx, p.name, orchestrator.ExecOptions{Node: "a", Cmd: p.cmd, Stdout: &out, Stderr: &out}); err != nil || code != 0 {
+		return "", fmt.Errorf("%s: exit %d, %v: %s", strings.Join(p.cmd, " "), code, err, out.String())
+	}
+	return out.String(), nil
 }
 
 // scratchContext is a build context: one static binary at path in an

@@ -264,22 +264,29 @@ func (a *Agent) sendAck(l *link, k ackKey) {
 	l.poke()
 }
 
-// writeAcks writes the acks waiting on a TCP link's connection. It
-// reports false when the connection failed; the acks not written wait for
-// the next one, whose neighbour may still be waiting for them.
+// writeAcks writes the acks waiting on a TCP link's connection, sealed
+// into one write as the write loop's frames are (writeBatch). It reports
+// false when the connection failed; the acks then wait for the next one,
+// whose neighbour may still be waiting for them (one it had already is
+// ignored).
 func (l *link) writeAcks(conn net.Conn) bool {
 	l.mu.Lock()
 	acks := l.acks
 	l.acks = nil
 	l.mu.Unlock()
-	for i, b := range acks {
-		if err := l.write(conn, b); err != nil {
-			l.mu.Lock()
-			l.acks = append(acks[i:], l.acks...)
-			l.mu.Unlock()
-			l.detach(conn, err)
-			return false
-		}
+	if len(acks) == 0 {
+		return true
+	}
+	var buf []byte
+	for _, b := range acks {
+		buf = l.seg.appendSealedStream(buf, b)
+	}
+	if err := l.writeStream(conn, buf); err != nil {
+		l.mu.Lock()
+		l.acks = append(acks, l.acks...)
+		l.mu.Unlock()
+		l.detach(conn, err)
+		return false
 	}
 	return true
 }

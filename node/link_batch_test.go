@@ -5,6 +5,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/topo-dev/topo/node/frame"
 )
 
 // countingConn counts the writes on a connection, and fails them when
@@ -113,5 +115,30 @@ func TestQuietFramesGoToTheWriteLoop(t *testing.T) {
 	n := queuedLen(l)
 	if n != 1 {
 		t.Fatalf("%d frames queued, want the quiet one, for the write loop", n)
+	}
+}
+
+// Acks that waited go out in one write too, and the neighbour reads each.
+func TestWaitingAcksGoOutTogether(t *testing.T) {
+	a, l, conn, theirs := countedLink(t, nil)
+	const n = 50
+	for i := range n {
+		a.sendAck(l, ackKey{"c", uint64(i + 1)})
+	}
+	l.wmu.Lock()
+	l.drain()
+	l.wmu.Unlock()
+	if conn.writes != 1 {
+		t.Errorf("%d writes for %d acks, want 1", conn.writes, n)
+	}
+	_ = theirs.SetReadDeadline(time.Now().Add(3 * time.Second))
+	got := readFrames(t, theirs, n)
+	for i, f := range got {
+		if f.Type != frame.Ack || f.Ref != uint64(i+1) {
+			t.Fatalf("frame %d: %v ref %d, want ack %d", i, f.Type, f.Ref, i+1)
+		}
+	}
+	if len(got) != n {
+		t.Fatalf("neighbour read %d acks of %d", len(got), n)
 	}
 }

@@ -16,12 +16,16 @@ import (
 	"github.com/topo-dev/topo/topotest"
 )
 
+// liveInterval is the tests' background traffic: fast, so that counters
+// move within a test.
+const liveInterval = 300 * time.Millisecond
+
 // up starts an example under a name unique to this run, with fast
 // background traffic so that counters move within the test.
 func up(t *testing.T, file, base string, opts ...topotest.Option) *topotest.Topology {
 	t.Helper()
 	livetest.Require(t)
-	opts = append([]topotest.Option{topotest.WithName(livetest.Name(t, base)), topotest.WithInterval(300 * time.Millisecond)}, opts...)
+	opts = append([]topotest.Option{topotest.WithName(livetest.Name(t, base)), topotest.WithInterval(liveInterval)}, opts...)
 	return topotest.Up(t, "../topologies/"+file, opts...)
 }
 
@@ -359,7 +363,7 @@ func checkUpAgainIsNoop(t *testing.T, first *topotest.Topology, file string, opt
 	t.Helper()
 	before := livetest.Leftovers(t, first.Orchestrator(), first.Name)
 	start := first.Status(t)
-	opts = append([]topotest.Option{topotest.WithName(first.Name), topotest.WithInterval(300 * time.Millisecond)}, opts...)
+	opts = append([]topotest.Option{topotest.WithName(first.Name), topotest.WithInterval(liveInterval)}, opts...)
 	second := topotest.Up(t, "../topologies/"+file, opts...)
 	if after := livetest.Leftovers(t, second.Orchestrator(), second.Name); !slices.Equal(before, after) {
 		t.Errorf("resources changed: %v → %v", before, after)
