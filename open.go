@@ -77,6 +77,13 @@ func Open(ctx context.Context, opts Options) (*orchestrator.Orchestrator, func()
 	if imgOpts.Source == nil {
 		imgOpts.Source = AgentSource()
 	}
+	if imgOpts.Progress == nil && opts.Progress != nil {
+		// Compiling the agent with a cold Go build cache takes long
+		// enough to look hung: its steps go to the image phase's line.
+		imgOpts.Progress = func(msg string) {
+			opts.Progress(orchestrator.Progress{Phase: orchestrator.PhaseImage, Status: orchestrator.StatusWorking, Resource: msg, Total: 1})
+		}
+	}
 	oo := []orchestrator.Option{
 		orchestrator.WithLogger(opts.Logger),
 		orchestrator.WithNodeImage(func(ctx context.Context) (string, error) {

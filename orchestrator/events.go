@@ -26,7 +26,9 @@ type Progress struct {
 	Resource string // a network, container or node name; "" for the phase itself
 	// Status is "started", "done" or "failed"; "stopped": a phase cut
 	// short by an interruption or by another phase's failure, which is
-	// told there; "waiting": Resource is a lock another process holds.
+	// told there; "waiting": Resource is a lock another process holds;
+	// StatusWorking: Resource is a line on a step still under way (the
+	// agent compiling).
 	Status  string
 	Done    int // resources of this phase finished so far
 	Total   int // resources in this phase
@@ -38,5 +40,8 @@ type Progress struct {
 	// their links are still down to.
 	LinksDown map[string][]string
 }
+
+// StatusWorking is the Status of a line on a step still under way.
+const StatusWorking = "working"
 
 func (o *Orchestrator) emit(e Progress) { o.progress(e) }

@@ -52,6 +52,10 @@ func (p *progress) event(e orchestrator.Progress) {
 		fmt.Fprintf(p.w, "%s: waiting for %s, which another topo process holds\n", e.Phase, e.Resource)
 		return
 	}
+	if e.Status == orchestrator.StatusWorking {
+		p.working(e)
+		return
+	}
 	if e.Total == 0 && e.Resource == "" && e.Phase != orchestrator.PhaseRollback {
 		return // an empty phase, e.g. no image to build
 	}
@@ -105,6 +109,16 @@ func (p *progress) ttyEvent(e orchestrator.Progress) {
 		line += " " + e.Resource
 	}
 	fmt.Fprintf(p.w, "%s… %s", clear, line)
+}
+
+// working shows a line on a step still under way: on a terminal it takes
+// the rewritten line until the next event; else it is a line of its own.
+func (p *progress) working(e orchestrator.Progress) {
+	if p.tty {
+		fmt.Fprintf(p.w, "\r\033[K… %s: %s", e.Phase, e.Resource)
+		return
+	}
+	fmt.Fprintf(p.w, "%s: %s\n", e.Phase, e.Resource)
 }
 
 // count records a resource's end in its phase's count.

@@ -75,3 +75,19 @@ func TestProgressShowsOverlappingPhasesOnOneLine(t *testing.T) {
 		t.Errorf("terminal lines:\n%q\nwant\n%q", lines, want)
 	}
 }
+
+// A step still under way (the agent compiling with a cold Go build cache)
+// is shown as it goes, not only when it ends.
+func TestProgressShowsAStepUnderWay(t *testing.T) {
+	e := orchestrator.Progress{Phase: orchestrator.PhaseImage, Status: orchestrator.StatusWorking, Resource: "compiling agent: 6s so far", Total: 1}
+	var b bytes.Buffer
+	newProgress(&b).event(e)
+	if want := "image: compiling agent: 6s so far\n"; b.String() != want {
+		t.Errorf("plain: got %q, want %q", b.String(), want)
+	}
+	b.Reset()
+	(&progress{w: &b, tty: true}).event(e)
+	if want := "\r\033[K… image: compiling agent: 6s so far"; b.String() != want {
+		t.Errorf("terminal: got %q, want %q", b.String(), want)
+	}
+}
