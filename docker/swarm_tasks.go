@@ -121,13 +121,15 @@ func (s *Swarm) localTask(ctx context.Context, id string) (string, error) {
 	return t.Status.ContainerStatus.ContainerID, nil
 }
 
-// Exec runs a command in a node's task, on this host.
-func (s *Swarm) Exec(ctx context.Context, id string, cmd []string, stdout, stderr io.Writer) (int, error) {
+// Exec runs a command in a node's task, on this host. The task is a
+// container of this host's engine, so input and a terminal work as they do
+// there.
+func (s *Swarm) Exec(ctx context.Context, id string, cmd []string, stdout, stderr io.Writer, in ...engine.ExecInput) (int, error) {
 	cid, err := s.localTask(ctx, id)
 	if err != nil {
 		return -1, fmt.Errorf("exec %q in %q: %w", cmd, id, err)
 	}
-	return s.c.Exec(ctx, cid, cmd, stdout, stderr)
+	return s.c.Exec(ctx, cid, cmd, stdout, stderr, in...)
 }
 
 // Logs streams a node's service log, from every task on any host, merged

@@ -93,8 +93,9 @@ type Runtime interface {
 	RunToCompletion(ctx context.Context, spec ContainerSpec, stdout, stderr io.Writer) (exitCode int, err error)
 
 	// Exec runs a command in a running container, copies its output to
-	// stdout and stderr, and returns its exit code.
-	Exec(ctx context.Context, id string, cmd []string, stdout, stderr io.Writer) (exitCode int, err error)
+	// stdout and stderr, and returns its exit code. An ExecInput, at most
+	// one, gives it standard input and a terminal, as `docker exec -i -t`.
+	Exec(ctx context.Context, id string, cmd []string, stdout, stderr io.Writer, in ...ExecInput) (exitCode int, err error)
 	// Logs streams a container's output, stdout and stderr demultiplexed
 	// into one stream of lines. With Follow it runs until ctx ends.
 	Logs(ctx context.Context, id string, opts LogOptions) (io.ReadCloser, error)

@@ -279,7 +279,7 @@ func (f *fakeRuntime) RunToCompletion(_ context.Context, spec engine.ContainerSp
 	return 0, nil
 }
 
-func (f *fakeRuntime) Exec(_ context.Context, id string, cmd []string, stdout, _ io.Writer) (int, error) {
+func (f *fakeRuntime) Exec(_ context.Context, id string, cmd []string, stdout, _ io.Writer, _ ...engine.ExecInput) (int, error) {
 	f.mu.Lock()
 	c, ok := f.containers[id]
 	if !ok {
