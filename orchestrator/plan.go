@@ -51,7 +51,14 @@ func (o *Orchestrator) Plan(ctx context.Context, t *topology.Topology, opts Plan
 	if err != nil {
 		return nil, err
 	}
-	avoid, err := o.Subnets(ctx)
+	name := opts.Name
+	if name == "" {
+		name = t.Name
+	}
+	// The topology's own networks, when it runs, are not in another's way:
+	// a plan that avoided them would differ from the one running (and with
+	// a pool of the file's, fail as an overlap with itself).
+	avoid, err := o.subnetsBesides(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
@@ -93,12 +100,21 @@ func checkSubnetsFree(d *Deployment, nets []engine.NetworkInfo) error {
 // Subnets are the subnets of every network on the engine now, which a plan
 // steers clear of.
 func (o *Orchestrator) Subnets(ctx context.Context) ([]netip.Prefix, error) {
+	return o.subnetsBesides(ctx, "")
+}
+
+// subnetsBesides are the subnets of every network on the engine now but
+// those of topology name (none, when name is empty).
+func (o *Orchestrator) subnetsBesides(ctx context.Context, name string) ([]netip.Prefix, error) {
 	nets, err := o.rt.ListNetworks(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	var out []netip.Prefix
 	for _, n := range nets {
+		if name != "" && n.Labels[engine.LabelTopology] == name {
+			continue
+		}
 		out = append(out, n.Subnets...)
 	}
 	return out, nil
