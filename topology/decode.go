@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -37,11 +36,12 @@ type source struct {
 // defaults to the file's base name without its extension.
 //
 // An invalid file yields an ErrorList holding every problem found, each
-// with its line and column.
+// with its line and column. A path that is not a regular file, or is
+// larger than MaxFileSize, is refused before it is read (ErrBadFile).
 func Load(path string) (*Topology, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read topology: %w", err)
+		return nil, err
 	}
 	return Parse(path, data)
 }
