@@ -53,3 +53,10 @@ func validatePool(t *Topology, e *errs) {
 	}
 	t.pool = parsedPool{text: t.Network.Pool, prefix: p}
 }
+
+// CheckPool checks a pool given outside a file (a command's flag) by the
+// rules of network.pool.
+func CheckPool(pool string) error {
+	_, err := parsePool(pool)
+	return err
+}

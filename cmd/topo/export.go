@@ -33,6 +33,7 @@ type exportComposeFlags struct {
 	output  string
 	name    string
 	offline bool
+	pool    string
 }
 
 func newExportComposeCmd(a *app) *cobra.Command {
@@ -69,6 +70,7 @@ rather than exported as a different topology.`,
 	cmd.Flags().StringVarP(&f.output, "output", "o", "", "write the compose file to this path instead of stdout")
 	cmd.Flags().BoolVar(&f.offline, "offline", false, "plan from the file alone, without steering clear of this engine's networks")
 	cmd.Flags().StringVar(&f.name, "name", "", "export under this name instead of the file's")
+	cmd.Flags().StringVar(&f.pool, "pool", "", "take the subnets from this private IPv4 block instead of the file's network.pool")
 	return cmd
 }
 
@@ -105,6 +107,12 @@ func (a *app) exportComposeWith(export func(*topology.Plan, compose.Options) ([]
 	t, err := loadTopology(file)
 	if err != nil {
 		return err
+	}
+	if f.pool != "" {
+		if err := topology.CheckPool(f.pool); err != nil {
+			return usageError{fmt.Errorf("export compose: --pool: %w", err)}
+		}
+		t.Network.Pool, t.Network.PoolSet = f.pool, true
 	}
 	plan, err := topology.BuildPlan(t, topology.PlanOptions{Name: f.name, Avoid: avoid})
 	if err != nil {

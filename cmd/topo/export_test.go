@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -22,7 +23,12 @@ import (
 )
 
 // regenerate is how a developer brings compose.yaml up to date.
-const regenerate = "go run ./cmd/topo export compose --offline topologies/client-server.yaml -o compose.yaml"
+const regenerate = "go run ./cmd/topo export compose --offline --pool " + composePool + " topologies/client-server.yaml -o compose.yaml"
+
+// composePool is where the repository's compose.yaml takes its subnets:
+// outside topology.DefaultPool, which topo up takes from, so that the
+// quick start and compose.yaml run side by side on one engine.
+const composePool = "10.211.0.0/16"
 
 // TestComposeYAMLIsCurrent keeps the repository's compose.yaml identical to
 // the export of the client-server example, made the way a user makes it
@@ -33,7 +39,7 @@ func TestComposeYAMLIsCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v; create it with:\n  %s", err, regenerate)
 	}
-	code, out, errOut := runCLI(t, "export", "compose", "--offline", "topologies/client-server.yaml")
+	code, out, errOut := runCLI(t, "export", "compose", "--offline", "--pool", composePool, "topologies/client-server.yaml")
 	if code != 0 {
 		t.Fatalf("topo export compose topologies/client-server.yaml: exit %d\n%s\ncompose.yaml must be this example's export: make the example exportable, then run:\n  %s", code, errOut, regenerate)
 	}
@@ -42,7 +48,7 @@ func TestComposeYAMLIsCurrent(t *testing.T) {
 	}
 	// Written to a file, the export is the same bytes.
 	tmp := filepath.Join(t.TempDir(), "compose.yaml")
-	if code, _, errOut := runCLI(t, "export", "compose", "--offline", "topologies/client-server.yaml", "-o", tmp); code != 0 {
+	if code, _, errOut := runCLI(t, "export", "compose", "--offline", "--pool", composePool, "topologies/client-server.yaml", "-o", tmp); code != 0 {
 		t.Fatalf("export -o: exit %d: %s", code, errOut)
 	}
 	if got, _ := os.ReadFile(tmp); !bytes.Contains(got, []byte("version: \"2.4\"")) {
@@ -288,4 +294,46 @@ func composeSubnets(t *testing.T, file string) []netip.Prefix {
 		}
 	}
 	return out
+}
+
+// The quick start's star, planned as topo up plans it on an empty engine,
+// and the repository's compose.yaml share no subnet, so that both run on
+// one engine.
+func TestComposeYAMLBesideTheQuickStart(t *testing.T) {
+	t.Chdir("../..")
+	b, err := os.ReadFile("compose.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var composed []netip.Prefix
+	for _, m := range regexp.MustCompile(`subnet: "?([0-9./]+)`).FindAllStringSubmatch(string(b), -1) {
+		composed = append(composed, netip.MustParsePrefix(m[1]))
+	}
+	if len(composed) == 0 {
+		t.Fatal("compose.yaml names no subnet")
+	}
+	top, err := topology.Load("topologies/star.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := topology.BuildPlan(top, topology.PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range plan.Segments {
+		for _, c := range composed {
+			if s.Subnet.Overlaps(c) {
+				t.Errorf("the star's segment %s (%s) overlaps compose.yaml's %s", s.Name, s.Subnet, c)
+			}
+		}
+	}
+}
+
+// --pool is checked by the rules of network.pool, and named in the error.
+func TestExportComposePoolIsChecked(t *testing.T) {
+	t.Chdir("../..")
+	code, _, errOut := runCLI(t, "export", "compose", "--offline", "--pool", "8.8.0.0/16", "topologies/client-server.yaml")
+	if code != 2 || !strings.Contains(errOut, "--pool") || !strings.Contains(errOut, "not a private block") {
+		t.Errorf("exit %d, stderr %q; want 2 and the rule, naming --pool", code, errOut)
+	}
 }
