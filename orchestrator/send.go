@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -24,13 +23,6 @@ type SendOptions struct {
 	// counted on the way, not logged one by one, and timed as a whole
 	// (agent.DefaultBurstTimeout when Timeout is 0).
 	Count int
-}
-
-// ExecOptions say what Exec runs, where, and where its output goes.
-type ExecOptions struct {
-	Node           string
-	Cmd            []string
-	Stdout, Stderr io.Writer
 }
 
 // DefaultSendTimeout is how long Send waits for a receipt, unless the
@@ -135,19 +127,6 @@ func checkBurst(opts SendOptions) error {
 
 // broadcast is the destination that reaches every node.
 const broadcast = "*"
-
-// Exec runs a command in a node's container and returns its exit code.
-func (o *Orchestrator) Exec(ctx context.Context, name string, opts ExecOptions) (int, error) {
-	c, err := o.nodeContainer(ctx, name, opts.Node)
-	if err != nil {
-		return -1, fmt.Errorf("exec: %w", err)
-	}
-	code, err := o.rt.Exec(ctx, c.ID, opts.Cmd, opts.Stdout, opts.Stderr)
-	if err != nil {
-		return code, fmt.Errorf("exec in %s: %w", c.Name, err)
-	}
-	return code, nil
-}
 
 // ErrNoNode is returned, wrapped, for a node name the topology lacks; the
 // message lists the nodes it has.
