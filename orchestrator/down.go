@@ -34,6 +34,9 @@ func rollbackTimeout(n int) time.Duration { return max(2*time.Minute, time.Durat
 // that cannot be removed does not stop the others, and every failure is
 // reported.
 func (o *Orchestrator) Down(ctx context.Context, name string, opts DownOptions) (DownResult, error) {
+	if err := needName(name); err != nil {
+		return DownResult{}, fmt.Errorf("down: %w", err)
+	}
 	// A route helper removes itself; one an interrupted up left behind
 	// goes first, since it holds its node's network namespace.
 	helpers, err := o.rt.ListContainers(ctx, map[string]string{engine.LabelHelper: name})
@@ -178,6 +181,9 @@ func (o *Orchestrator) rollback(ctx context.Context, name, run string, nodes int
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout(nodes))
 	defer cancel()
 	o.emit(Progress{Topology: name, Phase: PhaseRollback, Status: "started"})
+	if needName(name) != nil || run == "" {
+		return fmt.Errorf("rollback: no topology name or run") // never select everything
+	}
 	sel := map[string]string{engine.LabelTopology: name, engine.LabelRun: run}
 	if _, err := o.remove(ctx, name, sel, DefaultMaxWorkers); err != nil {
 		o.emit(Progress{Topology: name, Phase: PhaseRollback, Status: "failed", Err: err})

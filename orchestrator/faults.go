@@ -84,6 +84,9 @@ var ErrBadFault = errors.New("no such node or link")
 
 // Faults lists the faults in force on a topology, in a stable order.
 func (o *Orchestrator) Faults(ctx context.Context, name string) ([]Fault, error) {
+	if err := needName(name); err != nil {
+		return nil, fmt.Errorf("faults: %w", err)
+	}
 	markers, err := o.rt.ListContainers(ctx, map[string]string{engine.LabelHelper: name, engine.LabelFault: ""})
 	if err != nil {
 		return nil, fmt.Errorf("faults of %s: %w", name, err)

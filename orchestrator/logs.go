@@ -79,6 +79,9 @@ func (opts LogsOptions) engineOptions() engine.LogOptions {
 // a moment (followWindow) so that lines of different nodes that arrive out
 // of order still come out in order. emit is never called concurrently.
 func (o *Orchestrator) Logs(ctx context.Context, name string, opts LogsOptions, emit func(LogLine) error) error {
+	if err := needName(name); err != nil {
+		return fmt.Errorf("logs: %w", err)
+	}
 	cs, err := o.rt.ListContainers(ctx, map[string]string{engine.LabelTopology: name})
 	if err != nil {
 		return fmt.Errorf("logs %s: %w", name, err)

@@ -26,6 +26,9 @@ type step struct {
 // "fault" event under the node "faults", which `topo logs` shows among the
 // nodes' own events.
 func (o *Orchestrator) RunSchedule(ctx context.Context, name string, faults []topology.ScheduledFault, start time.Time) error {
+	if err := needName(name); err != nil {
+		return fmt.Errorf("schedule: %w", err)
+	}
 	// Logging a step starts a container, which a busy engine takes a
 	// second or more to do: it runs beside the step, stamped with the
 	// moment the step began, so that neither delays the next step.

@@ -134,6 +134,9 @@ var ErrNoNode = errors.New("no such node")
 
 // containers lists a running topology's containers, in plan order.
 func (o *Orchestrator) containers(ctx context.Context, name string) ([]engine.ContainerInfo, error) {
+	if err := needName(name); err != nil {
+		return nil, err
+	}
 	cs, err := o.rt.ListContainers(ctx, map[string]string{engine.LabelTopology: name})
 	if err != nil {
 		return nil, err

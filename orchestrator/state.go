@@ -131,6 +131,9 @@ type StatusOptions struct {
 // Status reads a topology back from the engine's labels and asks every
 // running agent for its counters.
 func (o *Orchestrator) Status(ctx context.Context, name string, opts StatusOptions) (*Status, error) {
+	if err := needName(name); err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
 	maxWorkers := opts.MaxWorkers
 	if maxWorkers <= 0 {
 		maxWorkers = DefaultMaxWorkers

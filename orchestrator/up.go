@@ -122,6 +122,9 @@ func (o *Orchestrator) checkExisting(ctx context.Context, name, file, hash strin
 
 // existing lists the containers and networks labelled with a topology.
 func (o *Orchestrator) existing(ctx context.Context, name string) ([]engine.ContainerInfo, []engine.NetworkInfo, error) {
+	if err := needName(name); err != nil {
+		return nil, nil, err
+	}
 	sel := map[string]string{engine.LabelTopology: name}
 	cs, err := o.rt.ListContainers(ctx, sel)
 	if err != nil {
