@@ -109,13 +109,14 @@ func (ev Event) Text() string {
 	if ev.Fields == nil {
 		return ev.Raw
 	}
+	fields := ev.exactFields()
 	var parts []string
-	if ts, ok := ev.Fields[FieldTime].(string); ok {
+	if ts, ok := fields[FieldTime].(string); ok {
 		if t, err := time.Parse(time.RFC3339Nano, ts); err == nil {
 			parts = append(parts, t.Local().Format("15:04:05.000"))
 		}
 	}
-	msg, _ := ev.Fields[FieldMsg].(string)
+	msg, _ := fields[FieldMsg].(string)
 	// The event once, then its facts: a message that names the event
 	// ("send to spoke2", "delivered from spoke1") says it already.
 	if ev.Event != "" && !strings.Contains(msg, ev.Event) {
@@ -125,12 +126,12 @@ func (ev Event) Text() string {
 		parts = append(parts, msg)
 	}
 	var keys []string
-	for k := range ev.Fields {
+	for k := range fields {
 		switch k {
 		case FieldTime, FieldEvent, FieldMsg, FieldNode, FieldLevel:
 			continue
 		case FieldReason:
-			if r, _ := ev.Fields[k].(string); r != "" && strings.Contains(msg, r) {
+			if r, _ := fields[k].(string); r != "" && strings.Contains(msg, r) {
 				continue // the message says it already
 			}
 		}
@@ -138,7 +139,21 @@ func (ev Event) Text() string {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s=%v", k, ev.Fields[k]))
+		parts = append(parts, fmt.Sprintf("%s=%v", k, fields[k]))
 	}
 	return strings.Join(parts, " ")
+}
+
+// exactFields are the event's fields with every number as the line wrote
+// it: decoded into any, a number is a float64, and a token's generation
+// (1796487757159907001) or a memory limit (50331648) would print as
+// 1.796487757159907e+18 or 5.0331648e+07.
+func (ev Event) exactFields() map[string]any {
+	d := json.NewDecoder(strings.NewReader(ev.Raw))
+	d.UseNumber()
+	var f map[string]any
+	if ev.Raw == "" || d.Decode(&f) != nil || f == nil {
+		return ev.Fields
+	}
+	return f
 }
