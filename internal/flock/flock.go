@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -57,7 +58,21 @@ func Open(name string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return open(filepath.Join(dir, name), os.OpenFile)
+	path, err := inDir(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	return open(path, os.OpenFile)
+}
+
+// inDir is the path of the lock file name in dir. Names are built from
+// topology names, so anything but a plain file name is refused: a name
+// must never lead out of dir.
+func inDir(dir, name string) (string, error) {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) || name != filepath.Base(name) {
+		return "", fmt.Errorf("lock file name %q: want a plain file name", name)
+	}
+	return filepath.Join(dir, name), nil
 }
 
 // open is Open with the file system call passed in, for tests.

@@ -156,3 +156,26 @@ func TestWaitIsVisibleAndBounded(t *testing.T) {
 		t.Errorf("waiting reported %v, want the lock's path once", told)
 	}
 }
+
+// TestOpenRefusesANameThatLeavesDir: a lock name is a plain file name;
+// one with a path in it is refused, and nothing outside Dir is created.
+func TestOpenRefusesANameThatLeavesDir(t *testing.T) {
+	dir, err := Dir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	escaped := fmt.Sprintf("topo-flock-escape-%d.lock", time.Now().UnixNano())
+	outside := filepath.Join(filepath.Dir(dir), escaped)
+	t.Cleanup(func() { _ = os.Remove(outside) })
+	for _, name := range []string{"../" + escaped, "x/../../" + escaped, "a/b.lock", "..", ".", ""} {
+		if l, err := Open(name); err == nil {
+			l.Close()
+			t.Errorf("Open(%q) opened %s, want it refused", name, l.f.Name())
+		} else if !strings.Contains(err.Error(), "plain file name") {
+			t.Errorf("Open(%q): %v, want a refusal of the name", name, err)
+		}
+	}
+	if _, err := os.Stat(outside); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("%s was created outside the lock directory: %v", outside, err)
+	}
+}
