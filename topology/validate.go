@@ -30,7 +30,17 @@ func CheckName(name string) error {
 	if validName(name, MaxNameLen) {
 		return nil
 	}
-	return fmt.Errorf("%q is not a valid topology name: use %s, at most %d characters", name, nameRule, MaxNameLen)
+	return fmt.Errorf("%q is not a valid topology name: use %s, at most %d characters", clipEcho(name), nameRule, MaxNameLen)
+}
+
+// clipEcho shortens what a user typed for an error message that repeats
+// it: a 5,000-character name is recognised by its first 64.
+func clipEcho(s string) string {
+	const max = 64
+	if r := []rune(s); len(r) > max {
+		return string(r[:max]) + "…"
+	}
+	return s
 }
 
 // validName reports whether s is a lowercase Docker- and hostname-safe
