@@ -48,9 +48,12 @@ func (o *Orchestrator) Apply(ctx context.Context, d *Deployment, opts ApplyOptio
 		return &UpResult{Name: name}, fmt.Errorf("up %s: %w", name, err)
 	}
 	defer release()
-	running, err := o.checkExisting(ctx, name, d.File, d.Hash)
-	if err != nil || running {
-		return &UpResult{Name: name, AlreadyRunning: running}, err
+	ob, err := o.observe(ctx, name)
+	if err != nil {
+		return &UpResult{Name: name}, fmt.Errorf("up %s: %w", name, err)
+	}
+	if !ob.empty() { // it runs, in whole or in part: complete it to the plan
+		return o.complete(ctx, d, ob, opts)
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()

@@ -2,8 +2,12 @@ package orchestrator_test
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/topo-dev/topo/agent"
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/orchestrator"
 )
 
@@ -28,4 +32,164 @@ func TestUpAgainWithAPool(t *testing.T) {
 			t.Errorf("%q: second up = %+v, %v; want the no-op", src, res, err)
 		}
 	}
+}
+
+// partial is a star of five as a broken up leaves it: what each case
+// removes or leaves half made.
+type partial struct {
+	name   string
+	breaks func(t *testing.T, f *fakeRuntime)
+	want   []string // the completion's lines
+	routed []string // nodes whose route helper runs again
+}
+
+func TestUpCompletesAPartialTopology(t *testing.T) {
+	tests := []partial{
+		{name: "a node removed behind topo's back", breaks: func(t *testing.T, f *fakeRuntime) {
+			rm(t, f, "star-spoke2")
+		}, want: []string{"+ node spoke2"}, routed: []string{"spoke2"}},
+		{name: "up killed mid-way", breaks: func(t *testing.T, f *fakeRuntime) {
+			rm(t, f, "star-spoke3")                           // never created
+			f.containerNamed("star-spoke2").State = "created" // created, never started
+			leaveHelper(t, f, "spoke1")                       // its route helper left in Created
+		}, want: []string{"+ node spoke3", "> node spoke2 (started: an interrupted up had created it)",
+			"~ routes of spoke1 (an interrupted up left them unfinished)"}, routed: []string{"spoke1", "spoke2", "spoke3"}},
+		{name: "a network removed", breaks: func(t *testing.T, f *fakeRuntime) {
+			rm(t, f, "star-spoke4")
+			f.mu.Lock()
+			for id, n := range f.networks {
+				if n.Name == "star-hub-spoke4" {
+					delete(f.networks, id)
+				}
+			}
+			delete(f.containerNamed("star-hub").Networks, "star-hub-spoke4")
+			f.mu.Unlock()
+		}, want: []string{"+ network star-hub-spoke4", "+ node spoke4", "~ node hub (recreated: it had lost a network)"},
+			routed: []string{"spoke4"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake()
+			o := fakeOrchestrator(f)
+			ctx := context.Background()
+			star := load(t, "../topologies/star.yaml")
+			if _, err := o.Up(ctx, star, orchestrator.UpOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			tt.breaks(t, f)
+			before := ids(f)
+			f.helpers = nil
+			res, err := o.Up(ctx, star, orchestrator.UpOptions{})
+			if err != nil || res.AlreadyRunning {
+				t.Fatalf("up again: %+v, %v; want it completed", res, err)
+			}
+			if !slices.Equal(res.Completed, tt.want) {
+				t.Errorf("completed:\n%s\nwant:\n%s", strings.Join(res.Completed, "\n"), strings.Join(tt.want, "\n"))
+			}
+			checkWhole(t, f, before, tt.want)
+			var routed []string
+			for _, h := range f.helpers {
+				routed = append(routed, h.Labels[engine.LabelNode])
+			}
+			slices.Sort(routed)
+			if !slices.Equal(routed, tt.routed) {
+				t.Errorf("route helpers ran for %v, want %v", routed, tt.routed)
+			}
+			again, err := o.Up(ctx, star, orchestrator.UpOptions{})
+			if err != nil || !again.AlreadyRunning {
+				t.Errorf("a third up: %+v, %v; want the no-op", again, err)
+			}
+		})
+	}
+}
+
+// checkWhole checks that every node of the star runs, with the key its
+// first nodes got, that no route helper is left, and that a node the
+// completion did not name kept its container.
+func checkWhole(t *testing.T, f *fakeRuntime, before map[string]string, lines []string) {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	secrets := map[string]bool{}
+	nodes := 0
+	for id, c := range f.containers {
+		if c.Labels[engine.LabelHelper] != "" {
+			t.Errorf("helper %s left", c.Name)
+			continue
+		}
+		nodes++
+		if c.State != "running" {
+			t.Errorf("%s is %s", c.Name, c.State)
+		}
+		secrets[secretOf(t, c.Env)] = true
+		node := c.Labels[engine.LabelNode]
+		touched := slices.ContainsFunc(lines, func(l string) bool {
+			return strings.Contains(l, "node "+node+" ") || strings.HasSuffix(l, "node "+node)
+		})
+		if !touched && before[c.Name] != id {
+			t.Errorf("%s was made again, though nothing lacked", c.Name)
+		}
+	}
+	if nodes != 5 || len(f.networks) != 4 || len(secrets) != 1 {
+		t.Errorf("%d nodes, %d networks, %d keys; want 5, 4, 1", nodes, len(f.networks), len(secrets))
+	}
+}
+
+func secretOf(t *testing.T, env []string) string {
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, agent.ConfigEnv+"="); ok {
+			cfg, err := agent.ParseConfig([]byte(v))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return cfg.Secret
+		}
+	}
+	return ""
+}
+
+// ids are the containers' IDs by name.
+func ids(f *fakeRuntime) map[string]string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]string{}
+	for id, c := range f.containers {
+		out[c.Name] = id
+	}
+	return out
+}
+
+func rm(t *testing.T, f *fakeRuntime, name string) {
+	t.Helper()
+	if err := f.RemoveContainer(context.Background(), name); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// leaveHelper leaves a node's route helper created, as a `kill -9` of up
+// leaves it.
+func leaveHelper(t *testing.T, f *fakeRuntime, node string) {
+	t.Helper()
+	plan, err := fakeOrchestrator(f).AppliedPlan(context.Background(), "star")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, ok := orchestrator.RouteHelper(plan, node, "topo-node:fake")
+	if !ok {
+		t.Fatalf("%s has no routes", node)
+	}
+	spec.Labels[engine.LabelRun] = "killed"
+	if _, err := f.CreateContainer(context.Background(), spec); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// containerNamed is the fake's container of that name, to change in place.
+func (f *fakeRuntime) containerNamed(name string) *engine.ContainerInfo {
+	for _, c := range f.containers {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
 }

@@ -184,6 +184,10 @@ func (o *Orchestrator) rollback(ctx context.Context, name, run string, nodes int
 	if needName(name) != nil || run == "" {
 		return fmt.Errorf("rollback: no topology name or run") // never select everything
 	}
+	if err := o.removeRunHelpers(ctx, name, run); err != nil {
+		o.emit(Progress{Topology: name, Phase: PhaseRollback, Status: "failed", Err: err})
+		return err
+	}
 	sel := map[string]string{engine.LabelTopology: name, engine.LabelRun: run}
 	if _, err := o.remove(ctx, name, sel, DefaultMaxWorkers); err != nil {
 		o.emit(Progress{Topology: name, Phase: PhaseRollback, Status: "failed", Err: err})
@@ -191,6 +195,22 @@ func (o *Orchestrator) rollback(ctx context.Context, name, run string, nodes int
 	}
 	o.emit(Progress{Topology: name, Phase: PhaseRollback, Status: "done"})
 	return nil
+}
+
+// removeRunHelpers removes the route helpers one run left behind (cut
+// short by its failure): each holds its node's network namespace.
+func (o *Orchestrator) removeRunHelpers(ctx context.Context, name, run string) error {
+	helpers, err := o.rt.ListContainers(ctx, map[string]string{engine.LabelHelper: name, engine.LabelRun: run})
+	if err != nil {
+		return fmt.Errorf("rollback %s: %w", name, err)
+	}
+	_, err = eachBestEffort(ctx, DefaultMaxWorkers, helpers, func(ctx context.Context, h engine.ContainerInfo) error {
+		if err := o.rt.RemoveContainer(ctx, h.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
+			return err
+		}
+		return nil
+	})
+	return err
 }
 
 // firstOf cuts an error joined from many (one per resource that could not

@@ -202,10 +202,40 @@ func (o *Orchestrator) Status(ctx context.Context, name string, opts StatusOptio
 	if err != nil {
 		return nil, fmt.Errorf("status %s: %w", name, err)
 	}
+	if err := o.markIncomplete(ctx, name, cs, st); err != nil {
+		return nil, fmt.Errorf("status %s: %w", name, err)
+	}
 	if st.Faults, err = o.Faults(ctx, name); err != nil {
 		return nil, fmt.Errorf("status %s: %w", name, err)
 	}
 	return st, nil
+}
+
+// StateMissing is the state of a planned node that has no container: it
+// was removed outside topo, or an interrupted up never made it. `topo up`
+// of the topology's file makes it.
+const StateMissing = "missing"
+
+// markIncomplete adds the planned nodes that have no container, as
+// missing, and marks not ready a node whose route helper an interrupted up
+// left behind: its routes may not be installed.
+func (o *Orchestrator) markIncomplete(ctx context.Context, name string, cs []engine.ContainerInfo, st *Status) error {
+	again := "`topo up " + st.File + "` completes it"
+	for _, m := range o.missingNodes(ctx, cs) {
+		st.Nodes = append(st.Nodes, NodeStatus{Name: m, Container: engine.ContainerName(name, m), State: StateMissing,
+			Addresses: map[string]string{}, Neighbors: []string{}, Error: "no container (removed outside topo?); " + again})
+	}
+	ob, err := o.observe(ctx, name)
+	if err != nil {
+		return err
+	}
+	for i := range st.Nodes {
+		if _, left := ob.helpers[st.Nodes[i].Name]; left {
+			st.Nodes[i].Ready = false
+			st.Nodes[i].Error = "routes not installed: an interrupted up left its route helper; " + again
+		}
+	}
+	return nil
 }
 
 func (o *Orchestrator) fillStats(ctx context.Context, c engine.ContainerInfo, n *NodeStatus, fromLogs bool) {

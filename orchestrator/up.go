@@ -25,7 +25,10 @@ type UpResult struct {
 	// file, and Up changed nothing.
 	AlreadyRunning bool
 	Name           string
-	Timings        []PhaseTiming
+	// Completed says, one line a step, what Up added to a topology that
+	// ran in part (`+ node spoke2`); empty for a new topology.
+	Completed []string
+	Timings   []PhaseTiming
 	// Notices say where the engine runs the topology otherwise than one
 	// Docker engine would (see Deployment.Notices).
 	Notices []string
@@ -77,7 +80,7 @@ func (o *Orchestrator) Up(ctx context.Context, t *topology.Topology, opts UpOpti
 		}
 		res, err := o.Apply(ctx, d, apply)
 		if err == nil && res != nil && !res.AlreadyRunning {
-			res.Notices = d.Notices
+			res.Notices = append(d.Notices, res.Notices...)
 			res.Plan = o.withEngineAddresses(ctx, res.Plan)
 		}
 		if err == nil || !errors.Is(err, engine.ErrOverlap) || d.PoolFixed || attempt >= maxPlanAttempts || ctx.Err() != nil {
@@ -90,35 +93,6 @@ func (o *Orchestrator) Up(ctx context.Context, t *topology.Topology, opts UpOpti
 // errConcurrentUp marks a topology that another up started between our
 // first look and taking the network lock.
 var errConcurrentUp = fmt.Errorf("another `topo up` of it is under way or just finished: %w", ErrAlreadyRunning)
-
-// checkExisting reports whether the topology already runs from this file
-// and version, and fails when it runs from another.
-func (o *Orchestrator) checkExisting(ctx context.Context, name, file, hash string) (bool, error) {
-	cs, ns, err := o.existing(ctx, name)
-	if err != nil {
-		return false, fmt.Errorf("up %s: %w", name, err)
-	}
-	if len(cs) == 0 && len(ns) == 0 {
-		return false, nil
-	}
-	for _, c := range cs {
-		if f := c.Labels[engine.LabelFile]; f != file {
-			return false, fmt.Errorf("up %s: %w from %s; run `topo down %s` first, or pick another name with --name", name, ErrAlreadyRunning, f, name)
-		}
-		if c.Labels[engine.LabelPlan] != hash {
-			return false, fmt.Errorf("up %s: %w from an earlier version of %s; run `topo down %s` first", name, ErrAlreadyRunning, file, name)
-		}
-	}
-	for _, c := range cs {
-		if c.State != "running" {
-			return false, fmt.Errorf("up %s: the topology is partly up (container %s is %s); run `topo down %s` and try again", name, c.Name, c.State, name)
-		}
-	}
-	if len(cs) == 0 {
-		return false, fmt.Errorf("up %s: networks of this topology exist without nodes; run `topo down %s` and try again", name, name)
-	}
-	return true, nil
-}
 
 // existing lists the containers and networks labelled with a topology.
 func (o *Orchestrator) existing(ctx context.Context, name string) ([]engine.ContainerInfo, []engine.NetworkInfo, error) {
