@@ -15,6 +15,7 @@ import (
 
 func newExecCmd(a *app) *cobra.Command {
 	var ref string
+	var f execFlags
 	cmd := &cobra.Command{
 		Use:   "exec NODE -- CMD...",
 		Short: "Run a command in a node's container",
@@ -22,13 +23,24 @@ func newExecCmd(a *app) *cobra.Command {
 that runs topo's agent has nothing in its image but the agent, /topo-node:
 no shell, so its verbs are the commands there are: stats, ready, send, dial
 and trace. A node that runs your own image runs whatever that image holds,
-as docker exec would.`,
+as docker exec would.
+
+Standard input goes to CMD when it is not a terminal (a pipe, a file), and
+on a terminal when CMD gets one: that is when both standard input and
+output are terminals, as for docker exec -it. -i and --tty say otherwise
+(--interactive=false keeps standard input, --tty=false gives no terminal).
+-t names the topology here, as in every topo command; --tty is docker's -t.
+On a terminal, Ctrl-C goes to CMD; without one, Ctrl-C ends the exec and
+topo exits 130, while CMD may run on.`,
 		Example: `  topo exec hub -- /topo-node stats
   topo exec -t ring node2 -- /topo-node send node4 hi
   topo exec spoke1 -- /topo-node dial 10.210.0.10:7000   # can spoke1 reach that address?
-  topo exec web -- sh                                    # a node running your own image`,
+  topo exec web -- sh                                    # a node running your own image
+  echo hi | topo exec web -- cat`,
 		Args: args(cobra.MinimumNArgs(2)),
 		RunE: func(cmd *cobra.Command, pos []string) error {
+			f.interactiveSet = cmd.Flags().Changed("interactive")
+			f.ttySet = cmd.Flags().Changed("tty")
 			o, name, closeFn, err := a.resolve(cmd.Context(), ref)
 			defer closeFn()
 			if err != nil {
@@ -37,7 +49,16 @@ as docker exec would.`,
 			if err := checkAgentCommand(cmd.Context(), o, name, pos[0], pos[1:]); err != nil {
 				return err
 			}
-			code, err := o.Exec(cmd.Context(), name, orchestrator.ExecOptions{Node: pos[0], Cmd: pos[1:], Stdout: a.stdout, Stderr: a.stderr})
+			t := a.terminals()
+			input, restore, err := t.input(cmd.Context(), f.decide(t.in != nil, t.out != nil))
+			if err != nil {
+				return err
+			}
+			code, err := o.Exec(cmd.Context(), name, orchestrator.ExecOptions{Node: pos[0], Cmd: pos[1:], Stdout: a.stdout, Stderr: a.stderr, Input: input})
+			restore()
+			if err != nil && cmd.Context().Err() != nil {
+				return silentError{exitInterrupted} // Ctrl-C without a terminal: the user ended it
+			}
 			if err != nil {
 				return err
 			}
@@ -48,6 +69,8 @@ as docker exec would.`,
 		},
 	}
 	topologyFlag(a, cmd, &ref)
+	cmd.Flags().BoolVarP(&f.interactive, "interactive", "i", false, "pass standard input to CMD (default: when it is not a terminal, or CMD gets one)")
+	cmd.Flags().BoolVar(&f.tty, "tty", false, "run CMD on a terminal, as docker exec -t (default: when standard input and output are terminals)")
 	return cmd
 }
 
