@@ -2,6 +2,7 @@ package orchestrator_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/orchestrator"
+	"github.com/topo-dev/topo/topology"
 )
 
 // A second up of a running topology whose file chose its pool is the same
@@ -192,4 +194,105 @@ func (f *fakeRuntime) containerNamed(name string) *engine.ContainerInfo {
 		}
 	}
 	return nil
+}
+
+// Status names every planned node: one without a container as missing,
+// one whose route helper an interrupted up left as not ready; node start
+// of a missing node says what happened and what to run.
+func TestStatusShowsWhatIsMissing(t *testing.T) {
+	f := newFake()
+	o := fakeOrchestrator(f)
+	ctx := context.Background()
+	if _, err := o.Up(ctx, load(t, "../topologies/star.yaml"), orchestrator.UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rm(t, f, "star-spoke2")
+	leaveHelper(t, f, "spoke3")
+	st, err := o.Status(ctx, "star", orchestrator.StatusOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]orchestrator.NodeStatus{}
+	for _, n := range st.Nodes {
+		got[n.Name] = n
+	}
+	if len(st.Nodes) != 5 || got["spoke2"].State != orchestrator.StateMissing || got["spoke2"].Ready || !strings.Contains(got["spoke2"].Error, "topo up") {
+		t.Errorf("spoke2 removed: %+v", st.Nodes)
+	}
+	if s3 := got["spoke3"]; s3.State != "running" || s3.Ready || !strings.Contains(s3.Error, "route helper") {
+		t.Errorf("spoke3 with its route helper left: %+v", s3)
+	}
+	if !got["spoke1"].Ready || got["spoke1"].Error != "" {
+		t.Errorf("spoke1: %+v", got["spoke1"])
+	}
+	err = o.NodeAction(ctx, "star", orchestrator.NodeActionOptions{Action: engine.ActionStart, Nodes: []string{"spoke2"}})
+	if !errors.Is(err, orchestrator.ErrNoNode) || !strings.Contains(err.Error(), "node spoke2 is missing (removed outside topo); run `topo up ") {
+		t.Errorf("node start of a removed node: %v", err)
+	}
+}
+
+// A completion that fails removes what it made, and nothing that ran
+// before it; down finds a route helper a killed up left.
+func TestCompletionRollsBackOnlyItsOwn(t *testing.T) {
+	f := newFake()
+	o := fakeOrchestrator(f)
+	ctx := context.Background()
+	star := load(t, "../topologies/star.yaml")
+	if _, err := o.Up(ctx, star, orchestrator.UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rm(t, f, "star-spoke2")
+	rm(t, f, "star-spoke3")
+	f.failCreate = func(s engine.ContainerSpec) error {
+		if s.Name == "star-spoke3" {
+			return errors.New("boom")
+		}
+		return nil
+	}
+	if _, err := o.Up(ctx, star, orchestrator.UpOptions{MaxWorkers: 1}); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("up = %v, want boom", err)
+	}
+	if c, n := f.counts(); c != 3 || n != 4 {
+		t.Errorf("after the failed completion: %d containers, %d networks; want the 3 and 4 that ran", c, n)
+	}
+	f.failCreate = nil
+	leaveHelper(t, f, "spoke1")
+	if _, err := o.Down(ctx, "star", orchestrator.DownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if c, n := f.counts(); c != 0 || n != 0 {
+		t.Errorf("down left %d containers, %d networks", c, n)
+	}
+}
+
+// A topology that runs keeps its subnets when it is completed, even where
+// a gap has opened below them since (another topology went down).
+func TestCompletionKeepsTheRunningSubnets(t *testing.T) {
+	f := newFake()
+	o := fakeOrchestrator(f)
+	ctx := context.Background()
+	other := loadText(t, "name: other\nlayout: star\nnodes: 3\n")
+	star := load(t, "../topologies/star.yaml")
+	for _, top := range []*topology.Topology{other, star} {
+		if _, err := o.Up(ctx, top, orchestrator.UpOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, err := o.AppliedPlan(ctx, "star")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Down(ctx, "other", orchestrator.DownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rm(t, f, "star-spoke4")
+	res, err := o.Up(ctx, star, orchestrator.UpOptions{})
+	if err != nil || !slices.Equal(res.Completed, []string{"+ node spoke4"}) {
+		t.Fatalf("up again: %+v, %v", res, err)
+	}
+	for i, s := range res.Plan.Segments {
+		if s.Subnet != first.Segments[i].Subnet {
+			t.Errorf("segment %s planned on %s, runs on %s", s.Name, s.Subnet, first.Segments[i].Subnet)
+		}
+	}
 }
