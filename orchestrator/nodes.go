@@ -31,7 +31,7 @@ func (o *Orchestrator) NodeAction(ctx context.Context, name string, opts NodeAct
 	for _, n := range opts.Nodes {
 		c, err := findNode(cs, name, n)
 		if err != nil {
-			return fmt.Errorf("node %s: %w", opts.Action, err)
+			return fmt.Errorf("node %s: %w", opts.Action, o.ifMissing(ctx, cs, n, err))
 		}
 		picked = append(picked, c)
 	}

@@ -87,6 +87,13 @@ func (a *app) up(ctx context.Context, file string, opts orchestrator.UpOptions, 
 	}
 	if res.AlreadyRunning {
 		fmt.Fprintf(a.stdout, "%s is already running from %s; nothing changed\n", res.Name, file)
+		printNotices(a, res.Notices)
+		return nil
+	}
+	if len(res.Completed) > 0 {
+		// It ran in part: say what was added, not the whole table again.
+		fmt.Fprintf(a.stdout, "completed %s in %s:\n  %s\n", res.Name, time.Since(start).Round(10*time.Millisecond), strings.Join(res.Completed, "\n  "))
+		printNotices(a, res.Notices)
 		return nil
 	}
 	printUpSummary(a, res, time.Since(start))
