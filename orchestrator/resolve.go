@@ -47,6 +47,10 @@ func (o *Orchestrator) Resolve(ctx context.Context, ref string) (string, error) 
 		}
 	}
 	if st, err := os.Stat(ref); err == nil && !st.IsDir() {
+		// A device or a huge file is refused before anything reads it.
+		if err := topology.CheckFile(ref); err != nil {
+			return "", err
+		}
 		abs, _ := filepath.Abs(ref)
 		var match []string
 		for _, t := range tops {

@@ -47,6 +47,12 @@ a script says --yes.`,
 				}
 				ref = pos[0]
 			}
+			if err := checkRef(ref); err != nil {
+				return err
+			}
+			if err := checkWorkers("down", f.maxWorkers); err != nil {
+				return err
+			}
 			if f.all && !f.yes && !a.interactive() {
 				return usageError{errors.New("down: --all removes every topology, and there is no terminal to ask on; pass --yes to remove them all")}
 			}

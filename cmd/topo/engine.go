@@ -30,6 +30,9 @@ func (a *app) open(ctx context.Context, withProgress bool) (*orchestrator.Orches
 
 // resolve opens the engine and finds the topology a command acts on.
 func (a *app) resolve(ctx context.Context, ref string) (*orchestrator.Orchestrator, string, func(), error) {
+	if err := checkRef(ref); err != nil {
+		return nil, "", func() {}, err
+	}
 	o, closeFn, err := a.open(ctx, false)
 	if err != nil {
 		return nil, "", closeFn, err

@@ -85,7 +85,7 @@ func runAs(ctx context.Context, self string, args []string, stdin io.Reader, std
 	fmt.Fprintln(stderr, "topo:", err)
 	var ue usageError
 	if errors.As(err, &ue) || errors.Is(err, orchestrator.ErrAmbiguous) || errors.Is(err, orchestrator.ErrNoNode) ||
-		errors.Is(err, orchestrator.ErrBadBurst) {
+		errors.Is(err, orchestrator.ErrBadBurst) || errors.Is(err, topology.ErrBadFile) {
 		return exitUsage
 	}
 	return exitFailure

@@ -24,6 +24,9 @@ func newScheduleCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use: "faults-run NAME FILE START", Hidden: true, Args: args(cobra.ExactArgs(3)),
 		RunE: func(cmd *cobra.Command, pos []string) error {
+			if err := topology.CheckName(pos[0]); err != nil {
+				return usageError{err}
+			}
 			start, err := time.Parse(time.RFC3339Nano, pos[2])
 			if err != nil {
 				return usageError{err}
@@ -37,7 +40,9 @@ func newScheduleCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer os.Remove(schedulePidFile(pos[0]))
+			if pid, err := schedulePidFile(pos[0]); err == nil {
+				defer os.Remove(pid)
+			}
 			return o.RunSchedule(cmd.Context(), pos[0], t.Faults, start)
 		},
 	}
@@ -59,7 +64,12 @@ func (a *app) startSchedule(name, file string, faults []topology.ScheduledFault,
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("fault schedule: %w", err)
 	}
-	if err := os.WriteFile(schedulePidFile(name), []byte(strconv.Itoa(cmd.Process.Pid)), 0o600); err != nil {
+	pidFile, err := schedulePidFile(name)
+	if err != nil {
+		_ = cmd.Process.Kill()
+		return err
+	}
+	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(cmd.Process.Pid)), 0o600); err != nil {
 		_ = cmd.Process.Kill()
 		return fmt.Errorf("fault schedule: %w", err)
 	}
@@ -74,7 +84,10 @@ func (a *app) startSchedule(name, file string, faults []topology.ScheduledFault,
 
 // stopSchedule ends the fault schedule of a topology, if one runs.
 func stopSchedule(name string) {
-	file := schedulePidFile(name)
+	file, err := schedulePidFile(name)
+	if err != nil {
+		return // no schedule was ever started under a name that is not one
+	}
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return
@@ -98,10 +111,16 @@ func isSchedule(pid int, name string) bool {
 	return len(args) > 2 && args[1] == "faults-run" && args[2] == name
 }
 
-func schedulePidFile(name string) string {
+// schedulePidFile is where a topology's fault schedule notes its pid. The
+// name becomes part of a path, so only a valid topology name is taken:
+// `down x/../../name` once removed a file outside topo's directory.
+func schedulePidFile(name string) (string, error) {
+	if err := topology.CheckName(name); err != nil {
+		return "", fmt.Errorf("fault schedule: %w", err)
+	}
 	dir, err := flock.Dir()
 	if err != nil {
 		dir = os.TempDir()
 	}
-	return filepath.Join(dir, "schedule-"+name+".pid")
+	return filepath.Join(dir, "schedule-"+name+".pid"), nil
 }

@@ -36,7 +36,10 @@ func TestIntegrationUpRunsTheSchedule(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	pid := schedulePidFile(name)
+	pid, err := schedulePidFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := os.Stat(pid); err != nil {
 		t.Fatalf("no schedule runs: %v", err)
 	}

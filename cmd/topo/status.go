@@ -35,6 +35,9 @@ func newStatusCmd(a *app) *cobra.Command {
 			if err := checkOutput(output, "table", "json"); err != nil {
 				return err
 			}
+			if err := checkWorkers("status", maxWorkers); err != nil {
+				return err
+			}
 			if len(pos) == 1 {
 				if ref != "" && ref != pos[0] {
 					return usageError{errors.New("status: give the topology either as an argument or with -t, not both")}

@@ -43,6 +43,12 @@ take now, prints that plan, and creates nothing.`,
 		Args:              args(cobra.ExactArgs(1)),
 		ValidArgsFunction: yamlFiles,
 		RunE: func(cmd *cobra.Command, files []string) error {
+			if err := checkUpTimeout(cmd.Flags().Changed("timeout"), opts.Timeout); err != nil {
+				return err
+			}
+			if err := checkWorkers("up", opts.MaxWorkers); err != nil {
+				return err
+			}
 			if f.output != "text" && !f.dryRun {
 				return usageError{errors.New("up: -o json prints the plan of a dry run: add --dry-run")}
 			}
@@ -60,9 +66,6 @@ take now, prints that plan, and creates nothing.`,
 }
 
 func (a *app) up(ctx context.Context, file string, opts orchestrator.UpOptions, f upFlags) error {
-	if opts.Timeout < 0 || opts.MaxWorkers < 1 {
-		return usageError{errors.New("up: --timeout and --max-workers must be positive")}
-	}
 	if opts.Name != "" {
 		if err := topology.CheckName(opts.Name); err != nil {
 			return usageError{fmt.Errorf("up: --name %w", err)}
