@@ -71,12 +71,14 @@ func (p *Probe) CanReach(t testing.TB, addr string) bool {
 }
 
 // CanReach reports whether a TCP connection from a node's container to
-// addr (host:port, or a bare host on the agent's port 7000) succeeds.
+// addr (host:port, or a bare host on the agent's port 7000) succeeds. A
+// node running a user's own image dials from a helper in its network
+// namespace, since its image need not hold topo's agent.
 func (top *Topology) CanReach(t testing.TB, node, addr string) bool {
 	t.Helper()
 	return dial(t, func(ctx context.Context, cmd []string) (int, string, error) {
 		var out strings.Builder
-		code, err := top.o.Exec(ctx, top.Name, orchestrator.ExecOptions{Node: node, Cmd: cmd, Stdout: &out, Stderr: &out})
+		code, err := top.o.ExecAgent(ctx, top.Name, orchestrator.ExecOptions{Node: node, Cmd: cmd, Stdout: &out, Stderr: &out})
 		return code, out.String(), err
 	}, addr)
 }

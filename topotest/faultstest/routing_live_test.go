@@ -181,6 +181,17 @@ func TestIntegrationAgentsBesideUsersImages(t *testing.T) {
 				if code != 0 || strings.TrimSpace(out) != "pong" {
 					t.Errorf("%s → %s across an agent: exit %d: %s", tc.from, tc.to, code, out)
 				}
+				// CanReach from a node running a user's own image, which
+				// holds no agent to dial with: yes to the agent next door
+				// and to the web server across it, no to a closed port.
+				hub, _ := top.Plan.Node(tc.agentNode)
+				agentAddr := hub.Addresses[tc.agentNode+"-"+tc.from].String()
+				if !top.CanReach(t, tc.from, agentAddr) || !top.CanReach(t, tc.from, tc.to+":8080") {
+					t.Errorf("%s cannot reach %s:7000 or %s:8080", tc.from, agentAddr, tc.to)
+				}
+				if top.CanReach(t, tc.from, agentAddr+":1") {
+					t.Errorf("%s reaches %s:1, where nothing listens", tc.from, agentAddr)
+				}
 			} else if r := top.Send(t, tc.from, tc.to, "to your image"); r.Delivered || r.Reason != "no_agent" {
 				t.Errorf("an agent's message to a user's image: %+v, want no_agent", r)
 			}
