@@ -113,14 +113,25 @@ func (c *Client) startInput(ctx context.Context, execID string, input engine.Exe
 			if err != nil {
 				c.log.Debug("exec input", "exec", execID, "err", err)
 			}
-			// The command sees the end of its input (cat exits); its
-			// output still comes back.
-			if err := hijacked.CloseWrite(); err != nil {
-				c.log.Debug("exec input: close", "exec", execID, "err", err)
+			if input.TTY {
+				// On a terminal the engine ends the output as soon as the
+				// input ends, so the input stays open, and its end is
+				// typed as a person would: Ctrl-D.
+				_, err = hijacked.Conn.Write([]byte{eot})
+			} else {
+				// The command sees the end of its input (cat exits); its
+				// output still comes back.
+				err = hijacked.CloseWrite()
+			}
+			if err != nil {
+				c.log.Debug("exec input: end", "exec", execID, "err", err)
 			}
 		}()
 	}
 }
+
+// eot is Ctrl-D, which a terminal reads as the end of input.
+const eot = 0x04
 
 // resizeExec sets an exec's terminal size. A failure is no error of the
 // command's: the exec may have just ended, and its output says the rest.
