@@ -18,16 +18,16 @@ import (
 // (the agent's) are not lost by the kernel, since the agent loses its own
 // frames itself and counts them; a cut (Percent 100) keeps nothing.
 type FilterRule struct {
-	Local    string // e.g. "10.210.0.2"
-	PeerMAC  string // e.g. "02:42:0a:d2:00:03"
-	Percent  int    // 1..100
-	KeepPort int    // 0: none; with Percent below 100 only
+	Local    string  // e.g. "10.210.0.2"
+	PeerMAC  string  // e.g. "02:42:0a:d2:00:03"
+	Percent  float64 // above 0, up to 100; at most MinFilterPercent's precision
+	KeepPort int     // 0: none; with Percent below 100 only
 }
 
 // String is the rule as FilterCommand passes it: "LOCAL,MAC,PERCENT", and
 // ",PORT" when it keeps one.
 func (r FilterRule) String() string {
-	s := r.Local + "," + r.PeerMAC + "," + strconv.Itoa(r.Percent)
+	s := r.Local + "," + r.PeerMAC + "," + strconv.FormatFloat(r.Percent, 'f', -1, 64)
 	if r.KeepPort != 0 {
 		s += "," + strconv.Itoa(r.KeepPort)
 	}
@@ -40,9 +40,9 @@ func ParseFilterRule(s string) (FilterRule, error) {
 	if len(parts) != 3 && len(parts) != 4 {
 		return FilterRule{}, fmt.Errorf("filter rule %q: want LOCAL,MAC,PERCENT[,PORT]", s)
 	}
-	p, err := strconv.Atoi(parts[2])
-	if err != nil || p < 1 || p > 100 {
-		return FilterRule{}, fmt.Errorf("filter rule %q: percent %q, want 1 to 100", s, parts[2])
+	p, err := strconv.ParseFloat(parts[2], 64)
+	if err != nil || !(p >= MinFilterPercent && p <= 100) {
+		return FilterRule{}, fmt.Errorf("filter rule %q: percent %q, want %v to 100", s, parts[2], MinFilterPercent)
 	}
 	r := FilterRule{Local: parts[0], PeerMAC: parts[1], Percent: p}
 	if len(parts) == 4 {
@@ -54,6 +54,10 @@ func ParseFilterRule(s string) (FilterRule, error) {
 	}
 	return r, nil
 }
+
+// MinFilterPercent is the smallest share a filter rule drops: the kernel
+// draws a random number below a million for it (parts per million).
+const MinFilterPercent = 0.0001
 
 // FilterCommand is the command line, for a helper in a node's network
 // namespace, that makes rules the node's whole fault filter: it replaces

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
@@ -16,30 +17,41 @@ import (
 // FaultKind names a fault that holds until it is lifted.
 type FaultKind string
 
-// Fault kinds. Node actions (stop, pause, ...) are not kept: the state of
-// the node's container says what holds.
+// Fault kinds.
 const (
 	FaultLinkDown  FaultKind = "link_down" // Nodes' link carries nothing
 	FaultImpair    FaultKind = "impair"    // Nodes' link is impaired at runtime
 	FaultPartition FaultKind = "partition" // no traffic crosses between Groups
+	FaultNode      FaultKind = "node"      // Node's container does not run: stopped, killed or paused
 )
 
-// A Fault is a fault in force on a running topology. Each is kept as the
-// label of a marker container that is never started (labels are topo's
-// only state), and applied as packet filters in the nodes' network
-// namespaces, so that it holds for every process on them.
+// A Fault is a fault in force on a running topology. A fault on links is
+// kept as the label of a marker container that is never started (labels
+// are topo's only state), and applied as packet filters in the nodes'
+// network namespaces, so that it holds for every process on them. A node
+// fault is the state of the node's container, read from the engine each
+// time; when topo made it, a marker says by what and when.
 type Fault struct {
 	Kind  FaultKind `json:"kind"`
 	Nodes []string  `json:"nodes,omitempty"` // a link's two ends
 	// An impairment: Percent of the frames lost, for every process (the
-	// kernel drops them; the agents lose their own and count them); Delay
-	// ± Jitter and Rate (bits per second) for the agents' frames, which
-	// this engine's kernel cannot delay.
-	Percent int            `json:"percent,omitempty"`
+	// kernel drops them; the agents lose their own and count them), 0.5
+	// for half a percent; Delay ± Jitter and Rate (bits per second) for
+	// the agents' frames, which this engine's kernel cannot delay.
+	Percent float64        `json:"percent,omitempty"`
 	Delay   agent.Duration `json:"delay,omitzero"`
 	Jitter  agent.Duration `json:"jitter,omitzero"`
 	Rate    uint64         `json:"rate,omitzero"`
 	Groups  [][]string     `json:"groups,omitempty"` // partition, every node in one group
+	// A node fault: Node's container is in State (the engine's word:
+	// exited, paused, created, dead). Action (stop, kill, pause) and By
+	// (topo, schedule) say what made it, At when; all three are empty
+	// when topo did not (docker, or the node's own exit).
+	Node   string    `json:"node,omitempty"`
+	State  string    `json:"state,omitempty"`
+	Action string    `json:"action,omitempty"`
+	By     string    `json:"by,omitempty"`
+	At     time.Time `json:"at,omitzero"`
 }
 
 // String describes the fault for people.
@@ -58,13 +70,15 @@ func (f Fault) String() string {
 			gs = append(gs, strings.Join(g, ","))
 		}
 		return "partition " + strings.Join(gs, " | ")
+	case FaultNode:
+		return f.nodeString()
 	}
 	return string(f.Kind)
 }
 
 // impairment is what an impair fault does to the agents' frames.
 func (f Fault) impairment() agent.Impairment {
-	return agent.Impairment{Delay: f.Delay, Jitter: f.Jitter, Loss: float64(f.Percent) / 100, Rate: f.Rate}
+	return agent.Impairment{Delay: f.Delay, Jitter: f.Jitter, Loss: f.Percent / 100, Rate: f.Rate}
 }
 
 // key names the marker of a fault: one per link and kind, one partition.
@@ -75,6 +89,9 @@ func (f Fault) key() string {
 	if f.Kind == FaultImpair && len(f.Nodes) == 0 {
 		return "impair-all"
 	}
+	if f.Kind == FaultNode {
+		return "node-" + f.Node
+	}
 	return string(f.Kind) + "-" + strings.Join(f.Nodes, "-")
 }
 
@@ -82,25 +99,46 @@ func (f Fault) key() string {
 // topology does not have: a node, or a link between two nodes.
 var ErrBadFault = errors.New("no such node or link")
 
-// Faults lists the faults in force on a topology, in a stable order.
+// Faults lists the faults in force on a topology, in a stable order: on
+// links, and nodes that do not run.
 func (o *Orchestrator) Faults(ctx context.Context, name string) ([]Fault, error) {
-	if err := needName(name); err != nil {
-		return nil, fmt.Errorf("faults: %w", err)
-	}
-	markers, err := o.rt.ListContainers(ctx, map[string]string{engine.LabelHelper: name, engine.LabelFault: ""})
+	links, marks, err := o.faultMarkers(ctx, name)
 	if err != nil {
+		return nil, err
+	}
+	cs, err := o.containers(ctx, name)
+	if err != nil && !errors.Is(err, ErrNoTopology) {
 		return nil, fmt.Errorf("faults of %s: %w", name, err)
 	}
-	out := []Fault{}
+	return sortFaults(append(links, nodeFaults(cs, marks)...)), nil
+}
+
+// faultMarkers reads the markers of a topology's faults: those on links,
+// and those of node actions by node.
+func (o *Orchestrator) faultMarkers(ctx context.Context, name string) ([]Fault, map[string]Fault, error) {
+	markers, err := o.rt.ListContainers(ctx, map[string]string{engine.LabelHelper: name, engine.LabelFault: ""})
+	if err != nil {
+		return nil, nil, fmt.Errorf("faults of %s: %w", name, err)
+	}
+	links, nodes := []Fault{}, map[string]Fault{}
 	for _, m := range markers {
 		var f Fault
 		if err := json.Unmarshal([]byte(m.Labels[engine.LabelFault]), &f); err != nil {
-			return nil, fmt.Errorf("faults of %s: marker %s: %w", name, m.Name, err)
+			return nil, nil, fmt.Errorf("faults of %s: marker %s: %w", name, m.Name, err)
 		}
-		out = append(out, f)
+		if f.Kind == FaultNode {
+			nodes[f.Node] = f
+			continue
+		}
+		links = append(links, f)
 	}
-	slices.SortFunc(out, func(a, b Fault) int { return strings.Compare(a.key(), b.key()) })
-	return out, nil
+	return sortFaults(links), nodes, nil
+}
+
+// sortFaults puts faults in a stable order, by key.
+func sortFaults(fs []Fault) []Fault {
+	slices.SortFunc(fs, func(a, b Fault) int { return strings.Compare(a.key(), b.key()) })
+	return fs
 }
 
 // checkLink checks that a and b are nodes that share a segment, and

@@ -13,8 +13,9 @@ import (
 	"github.com/topo-dev/topo/topology"
 )
 
-// changeFaults brings a topology from the faults in force to those change
-// makes of them: it keeps the new set in marker containers, and rewrites
+// changeFaults brings a topology from the faults on links in force to
+// those change makes of them, and returns every fault in force after: it
+// keeps the new set in marker containers, and rewrites
 // the packet filters of every running node whose filters differ.
 func (o *Orchestrator) changeFaults(ctx context.Context, name string, change func(plan *topology.Plan, in []Fault) ([]Fault, error)) ([]Fault, error) {
 	if err := o.unsupported("a fault", needsHelpers); err != nil {
@@ -25,7 +26,7 @@ func (o *Orchestrator) changeFaults(ctx context.Context, name string, change fun
 		return nil, err
 	}
 	plan := l.plan
-	before, err := o.Faults(ctx, name)
+	before, marks, err := o.faultMarkers(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +60,10 @@ func (o *Orchestrator) changeFaults(ctx context.Context, name string, change fun
 	if err := o.applyFilters(ctx, l, image, changed, now); err != nil {
 		return nil, err
 	}
-	return after, o.tellAgents(ctx, l, during, want)
+	// What is in force after: the faults on links, and the nodes that do
+	// not run, as they were (no link fault changes a node).
+	inForce := sortFaults(append(slices.Clone(after), nodeFaults(l.containers, marks)...))
+	return inForce, o.tellAgents(ctx, l, during, want)
 }
 
 // keepFaults makes the markers say after: it removes those of faults

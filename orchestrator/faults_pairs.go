@@ -89,7 +89,7 @@ func filterRules(plan *topology.Plan, faults []Fault, macs map[string]map[string
 	out := map[string][]agent.FilterRule{}
 	for _, p := range slices.SortedFunc(maps.Keys(pfs), func(x, y pair) int { return strings.Compare(x[0]+" "+x[1], y[0]+" "+y[1]) }) {
 		pf := pfs[p]
-		percent, keep := 100, 0
+		percent, keep := 100.0, 0
 		if pf.cut == "" {
 			if pf.imp == nil || pf.imp.Percent == 0 {
 				continue

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -42,38 +43,95 @@ func (o *Orchestrator) Link(ctx context.Context, name string, opts LinkOptions) 
 type ImpairOptions struct {
 	A, B string
 	All  bool // every link of the topology, instead of A–B
-	// LossPercent of the frames that cross the link are lost, 0 to 99: the
-	// kernel drops them for every process, and the agents lose their own
-	// frames themselves, counted as loss.
-	LossPercent int
-	// Delay ± Jitter and Rate (bits per second; 0: unlimited) apply to the
-	// agents' frames: this engine's kernel has no netem.
+	// LossPercent of the frames that cross the link are lost, 0 to below
+	// 100 (0.5 is half a percent): the kernel drops them for every
+	// process, and the agents lose their own frames themselves, counted
+	// as loss.
+	LossPercent float64
+	// Delay ± Jitter and Rate (bits per second; 0: unlimited, else
+	// topology.MinRate at least) apply to the agents' frames: this
+	// engine's kernel has no netem.
 	Delay, Jitter time.Duration
 	Rate          uint64
-	Clear         bool // lift the runtime impairment instead
+	// Lift names settings ("loss", "delay", "jitter", "rate") to take
+	// away from the impairment in force; the settings above that are zero
+	// and not named here stay as they are.
+	Lift []string
+	// Replace makes the settings above the whole runtime impairment of the
+	// link, instead of merging them into the one in force.
+	Replace bool
+	Clear   bool // lift the runtime impairment instead
 }
 
-// Check says what is wrong with opts, if anything.
+// ImpairSettings are the settings an impairment has, as Lift names them.
+var ImpairSettings = []string{"loss", "delay", "jitter", "rate"}
+
+// Check says what is wrong with opts, if anything, in the words of the
+// topology file's checks.
 func (opts ImpairOptions) Check() error {
+	for _, l := range opts.Lift {
+		if !slices.Contains(ImpairSettings, l) {
+			return fmt.Errorf("impair: cannot lift %q, want one of %v", l, ImpairSettings)
+		}
+	}
 	switch {
 	case opts.Clear:
+		if opts.LossPercent != 0 || opts.Delay != 0 || opts.Jitter != 0 || opts.Rate != 0 || len(opts.Lift) > 0 {
+			return errors.New("impair: --clear takes no other setting")
+		}
 		return nil
-	case opts.LossPercent < 0 || opts.LossPercent > 99:
-		return fmt.Errorf("impair: loss %d%%, want 0 to 99 (a link that loses everything is down: use link down)", opts.LossPercent)
+	case math.IsNaN(opts.LossPercent) || opts.LossPercent < 0:
+		return fmt.Errorf("impair: loss %v%% is negative", opts.LossPercent)
+	case opts.LossPercent >= 100:
+		return fmt.Errorf("impair: loss %v%% loses everything: use topo link down", opts.LossPercent)
 	case opts.Delay < 0 || opts.Jitter < 0:
 		return errors.New("impair: delay and jitter cannot be negative")
-	case opts.Jitter > opts.Delay:
+	case opts.Delay > topology.MaxDelay || opts.Jitter > topology.MaxDelay:
+		return fmt.Errorf("impair: delay and jitter are at most %s", topology.FormatDuration(topology.MaxDelay))
+	case opts.Jitter > opts.Delay && (opts.Delay != 0 || opts.Replace):
 		return fmt.Errorf("impair: jitter %v is more than the delay %v", opts.Jitter, opts.Delay)
-	case opts.LossPercent == 0 && opts.Delay == 0 && opts.Rate == 0:
-		return errors.New("impair: give --delay, --loss or --rate, or --clear")
+	case opts.Rate != 0 && (opts.Rate < topology.MinRate || opts.Rate > topology.MaxRate):
+		return fmt.Errorf("impair: rate %s, want %s to %s", topology.FormatRate(opts.Rate), topology.FormatRate(topology.MinRate), topology.FormatRate(topology.MaxRate))
+	case opts.LossPercent == 0 && opts.Delay == 0 && opts.Jitter == 0 && opts.Rate == 0 && len(opts.Lift) == 0:
+		return errors.New("impair: give --delay, --jitter, --loss or --rate, or --clear")
 	}
 	return nil
 }
 
+// merge is the impairment of ends (none: every link) that opts makes of
+// the faults in force: opts' settings over the runtime impairment in
+// force on the link (its own, else that of every link), or alone with
+// Replace. ok is false when nothing is left: the link is not impaired.
+func (opts ImpairOptions) merge(in []Fault, ends []string) (f Fault, ok bool, err error) {
+	f = Fault{Kind: FaultImpair, Nodes: ends}
+	if !opts.Replace {
+		for _, key := range []string{f.key(), Fault{Kind: FaultImpair}.key()} {
+			if i := slices.IndexFunc(in, func(g Fault) bool { return g.key() == key }); i >= 0 {
+				f.Percent, f.Delay, f.Jitter, f.Rate = in[i].Percent, in[i].Delay, in[i].Jitter, in[i].Rate
+				break
+			}
+		}
+	}
+	set := func(lift string, zero bool, apply func()) {
+		if !zero || slices.Contains(opts.Lift, lift) {
+			apply()
+		}
+	}
+	set("loss", opts.LossPercent == 0, func() { f.Percent = opts.LossPercent })
+	set("delay", opts.Delay == 0, func() { f.Delay = agent.Duration(opts.Delay) })
+	set("jitter", opts.Jitter == 0, func() { f.Jitter = agent.Duration(opts.Jitter) })
+	set("rate", opts.Rate == 0, func() { f.Rate = opts.Rate })
+	if f.Jitter > f.Delay {
+		return f, false, badFault{fmt.Sprintf("jitter %v would be more than the delay %v (give both, or --replace)", f.Jitter.D(), f.Delay.D())}
+	}
+	return f, f.Percent != 0 || f.Delay != 0 || f.Rate != 0, nil
+}
+
 // Impair impairs a link at runtime, or every link with All, in place of
 // what the file declared for it: loss for every process on its two ends,
-// delay, jitter and rate for the agents' frames. Clear lifts it, and the
-// file's impairment applies again.
+// delay, jitter and rate for the agents' frames. The settings given are
+// merged into the runtime impairment in force on the link, unless Replace;
+// Clear lifts it, and the file's impairment applies again.
 func (o *Orchestrator) Impair(ctx context.Context, name string, opts ImpairOptions) ([]Fault, error) {
 	if err := opts.Check(); err != nil {
 		return nil, err
@@ -86,10 +144,15 @@ func (o *Orchestrator) Impair(ctx context.Context, name string, opts ImpairOptio
 				return nil, err
 			}
 		}
-		f := Fault{Kind: FaultImpair, Nodes: ends, Percent: opts.LossPercent, Delay: agent.Duration(opts.Delay),
-			Jitter: agent.Duration(opts.Jitter), Rate: opts.Rate}
-		out := without(in, f.key())
+		f, ok := Fault{Kind: FaultImpair, Nodes: ends}, false
 		if !opts.Clear {
+			var err error
+			if f, ok, err = opts.merge(in, ends); err != nil {
+				return nil, err
+			}
+		}
+		out := without(in, f.key())
+		if ok {
 			out = append(out, f)
 		}
 		return out, nil
@@ -156,6 +219,13 @@ func (o *Orchestrator) ClearFaults(ctx context.Context, name string) error {
 	}
 	return nil
 }
+
+// badFault is a fault that cannot be, in topo's words; errors.Is matches
+// it to ErrBadFault.
+type badFault struct{ msg string }
+
+func (e badFault) Error() string        { return e.msg }
+func (e badFault) Is(target error) bool { return target == ErrBadFault }
 
 // without is fs but the fault with that key.
 func without(fs []Fault, key string) []Fault {

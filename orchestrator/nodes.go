@@ -12,6 +12,7 @@ import (
 type NodeActionOptions struct {
 	Action engine.Action
 	Nodes  []string
+	By     string // who acts, for the node fault's record; empty: topo
 }
 
 // NodeAction stops, starts, restarts, kills, pauses or unpauses nodes'
@@ -33,6 +34,9 @@ func (o *Orchestrator) NodeAction(ctx context.Context, name string, opts NodeAct
 		if err != nil {
 			return fmt.Errorf("node %s: %w", opts.Action, o.ifMissing(ctx, cs, n, err))
 		}
+		if err := checkNodeState(c, opts.Action); err != nil {
+			return fmt.Errorf("node %s: %w", opts.Action, err)
+		}
 		picked = append(picked, c)
 	}
 	if err := o.tellGoing(ctx, name, opts); err != nil {
@@ -47,6 +51,9 @@ func (o *Orchestrator) NodeAction(ctx context.Context, name string, opts NodeAct
 		}
 		return nil
 	})
+	if err == nil {
+		err = o.noteNodeFaults(ctx, name, opts)
+	}
 	if err == nil {
 		err = o.tellBack(ctx, name, opts)
 	}

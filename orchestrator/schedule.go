@@ -87,8 +87,8 @@ func (o *Orchestrator) faultFuncs(name string, f topology.ScheduledFault) (apply
 	case len(f.Link) == 2:
 		impair := func(clear bool) func(context.Context) error {
 			return func(ctx context.Context) error {
-				return ignore(o.Impair(ctx, name, ImpairOptions{A: f.Link[0], B: f.Link[1], LossPercent: f.LossPercent,
-					Delay: f.Delay, Jitter: f.Jitter, Rate: f.Rate, Clear: clear}))
+				return ignore(o.Impair(ctx, name, ImpairOptions{A: f.Link[0], B: f.Link[1], LossPercent: float64(f.LossPercent),
+					Delay: f.Delay, Jitter: f.Jitter, Rate: f.Rate, Clear: clear, Replace: true}))
 			}
 		}
 		return impair(false), impair(true)
@@ -97,7 +97,7 @@ func (o *Orchestrator) faultFuncs(name string, f topology.ScheduledFault) (apply
 			func(ctx context.Context) error { return ignore(o.Heal(ctx, name)) }
 	default:
 		return func(ctx context.Context) error {
-			return o.NodeAction(ctx, name, NodeActionOptions{Action: engine.Action(f.Action), Nodes: []string{f.Node}})
+			return o.NodeAction(ctx, name, NodeActionOptions{Action: engine.Action(f.Action), Nodes: []string{f.Node}, By: "schedule"})
 		}, nil
 	}
 }

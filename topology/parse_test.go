@@ -23,7 +23,7 @@ func TestValues(t *testing.T) {
 			t.Errorf("FormatRate(%d) = %q does not read back", got, FormatRate(got))
 		}
 	}
-	for _, bad := range []string{"10mbps", "10", "fast", "-1mbit", "0.1bit", "nanmbit", "1e30gbit"} {
+	for _, bad := range []string{"10mbps", "10", "fast", "-1mbit", "0.1bit", "1bit", "7999bit", "7.9kbit", "nanmbit", "1e30gbit"} {
 		if _, err := ParseRate(bad); err == nil {
 			t.Errorf("ParseRate(%q): want an error", bad)
 		}

@@ -14,6 +14,10 @@ import (
 const (
 	MaxDelay = time.Minute               // for delay and jitter each
 	MaxRate  = 1000 * 1000 * 1000 * 1000 // 1000gbit, in bits per second
+	// MinRate is the slowest rate a link may have but 0 (unlimited): below
+	// it a full-size frame takes more than a second and a half to leave,
+	// and "1bit" is a typo, not a link.
+	MinRate = 8000 // 8kbit
 	// MinInterval is the shortest background traffic interval; 0 turns
 	// traffic off instead.
 	MinInterval = 10 * time.Millisecond
@@ -161,7 +165,7 @@ var rateUnits = []struct {
 // ParseRate reads a bandwidth limit in bits per second: "10mbit", "512kbit",
 // "1.5gbit", "64000bit". Units are decimal (1kbit = 1000 bits). Byte units
 // such as "mbps" are refused rather than guessed, since tc reads "mbps" as
-// megabytes. Zero means unlimited.
+// megabytes. Zero means unlimited; other rates are MinRate to MaxRate.
 func ParseRate(s string) (uint64, error) {
 	s = strings.TrimSpace(s)
 	if s == "0" {
@@ -184,8 +188,8 @@ func ParseRate(s string) (uint64, error) {
 		if bits > MaxRate {
 			return 0, fmt.Errorf("%q is more than %s", s, FormatRate(MaxRate))
 		}
-		if bits < 1 && v != 0 {
-			return 0, fmt.Errorf("%q is less than 1bit", s)
+		if bits < MinRate && v != 0 {
+			return 0, fmt.Errorf("%q is less than %s, the slowest rate topo shapes (0 is unlimited)", s, FormatRate(MinRate))
 		}
 		return uint64(bits), nil
 	}
@@ -243,6 +247,9 @@ func (i Impairment) check() error {
 	}
 	if math.IsNaN(i.Loss) || i.Loss < 0 || i.Loss > 1 {
 		list = append(list, fmt.Errorf("loss %v is out of range 0..1 (a fraction)", i.Loss))
+	}
+	if i.Rate != 0 && i.Rate < MinRate {
+		list = append(list, fmt.Errorf("rate %d bits per second is less than %s", i.Rate, FormatRate(MinRate)))
 	}
 	if i.Rate > MaxRate {
 		list = append(list, fmt.Errorf("rate %d bits per second is more than %s", i.Rate, FormatRate(MaxRate)))

@@ -53,8 +53,8 @@ func (top *Topology) ImpairAll(t testing.TB, imp Impairment) {
 
 func (top *Topology) impair(t testing.TB, opts orchestrator.ImpairOptions, imp Impairment) {
 	t.Helper()
-	opts.Delay, opts.Jitter, opts.LossPercent, opts.Rate = imp.Delay, imp.Jitter, imp.LossPercent, imp.Rate
-	opts.Clear = imp == Impairment{}
+	opts.Delay, opts.Jitter, opts.LossPercent, opts.Rate = imp.Delay, imp.Jitter, float64(imp.LossPercent), imp.Rate
+	opts.Clear, opts.Replace = imp == Impairment{}, true // in place of what was, as documented
 	top.fault(t, "impair", func(ctx context.Context) error {
 		_, err := top.o.Impair(ctx, top.Name, opts)
 		return err

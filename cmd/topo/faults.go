@@ -3,9 +3,15 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/topo-dev/topo/agent"
 
 	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/orchestrator"
@@ -29,7 +35,7 @@ func faultCmd(a *app, use, short, long, example string, nargs cobra.PositionalAr
 				return err
 			}
 			fs, err := do(cmd, o, name, pos)
-			if errors.Is(err, orchestrator.ErrBadFault) {
+			if errors.Is(err, orchestrator.ErrBadFault) || errors.Is(err, orchestrator.ErrNodeState) {
 				return usageError{err}
 			}
 			if err != nil {
@@ -79,39 +85,30 @@ namespace does it, installed by a short-lived helper with NET_ADMIN.`,
 
 func newImpairCmd(a *app) *cobra.Command {
 	var opts orchestrator.ImpairOptions
-	var rate string
-	cmd := faultCmd(a, "impair (A B | --all) [--delay D] [--jitter D] [--loss PERCENT] [--rate R] | --clear",
+	cmd := faultCmd(a, "impair (A B | --all) [--delay D] [--jitter D] [--loss PERCENT] [--rate R] [--replace] | --clear",
 		"Impair a link, or every link, at runtime",
 		`impair changes the link between A and B, or with --all every link, in place
 of what the file declared for it; --clear lifts it, and the file's settings
 apply again. A link impaired by itself keeps that over --all.
+
+The settings given are merged into the runtime impairment in force on the
+link (its own, else that of --all): --loss 5% then --delay 100ms makes
+both. A setting given as 0 is lifted alone; --replace makes the settings
+given the whole impairment. The faults in force are printed after.
+
+Values are written as in the file: --loss 5%, 0.5% (a bare number is a
+percent too), --delay 100ms, --rate 1mbit (8kbit at least).
 
 What applies where: --loss makes the kernel lose that share of what crosses
 the link for every process on the two nodes (a packet filter), while topo's
 agents lose their own frames themselves and count them as loss. This
 engine's kernel has no netem, so --delay, --jitter and --rate apply to the
 agents' frames only: other processes are not delayed.`,
-		"  topo impair hub spoke1 --delay 200ms --jitter 50ms\n  topo impair hub spoke1 --loss 20\n  topo impair --all --rate 1mbit\n  topo impair hub spoke1 --clear",
+		"  topo impair hub spoke1 --delay 200ms --jitter 50ms\n  topo impair hub spoke1 --loss 0.5%\n  topo impair --all --rate 1mbit\n  topo impair hub spoke1 --loss 0\n  topo impair hub spoke1 --clear",
 		cobra.RangeArgs(0, 2),
 		func(cmd *cobra.Command, o *orchestrator.Orchestrator, name string, pos []string) ([]orchestrator.Fault, error) {
-			if opts.All != (len(pos) == 0) {
-				return nil, usageError{errors.New("impair: name a link's two nodes, or give --all")}
-			}
 			if len(pos) == 2 {
 				opts.A, opts.B = pos[0], pos[1]
-			}
-			if rate != "" {
-				r, err := topology.ParseRate(rate)
-				if err != nil {
-					return nil, usageError{fmt.Errorf("impair: --rate: %w", err)}
-				}
-				opts.Rate = r
-			}
-			if err := opts.Check(); err != nil {
-				return nil, usageError{err}
-			}
-			if opts.Clear && (opts.Delay != 0 || opts.Jitter != 0 || opts.LossPercent != 0 || opts.Rate != 0) {
-				return nil, usageError{errors.New("impair: --clear takes no other setting")}
 			}
 			if opts.Delay != 0 || opts.Jitter != 0 || opts.Rate != 0 {
 				fmt.Fprintln(a.stderr, "note: this engine's kernel has no netem: delay, jitter and rate apply to topo's agents' frames; other processes on the nodes are not delayed")
@@ -120,12 +117,96 @@ agents' frames only: other processes are not delayed.`,
 		})
 	f := cmd.Flags()
 	f.BoolVar(&opts.All, "all", false, "every link of the topology")
-	f.DurationVar(&opts.Delay, "delay", 0, "one-way delay of the agents' frames, e.g. 100ms")
-	f.DurationVar(&opts.Jitter, "jitter", 0, "the delay varies by up to this much either way")
-	f.IntVar(&opts.LossPercent, "loss", 0, "percent of the frames lost, 1 to 99, for every process")
-	f.StringVar(&rate, "rate", "", "the agents' frames leave at most this fast, e.g. 1mbit, 500kbit")
+	f.String("delay", "", "one-way delay of the agents' frames, e.g. 100ms (0 lifts it)")
+	f.String("jitter", "", "the delay varies by up to this much either way (0 lifts it)")
+	f.String("loss", "", "share of the frames lost for every process, e.g. 5% or 0.5% (0 lifts it)")
+	f.String("rate", "", "the agents' frames leave at most this fast, e.g. 1mbit, 500kbit (0 lifts it)")
+	f.BoolVar(&opts.Replace, "replace", false, "make the settings given the whole impairment, instead of merging them")
 	f.BoolVar(&opts.Clear, "clear", false, "lift the runtime impairment")
+	// The values are checked before the engine is asked anything, so that
+	// a typo costs nothing and exits 2.
+	cmd.PreRunE = func(cmd *cobra.Command, pos []string) error {
+		given := map[string]string{}
+		cmd.Flags().Visit(func(fl *pflag.Flag) { given[fl.Name] = fl.Value.String() })
+		if err := impairOptions(given, len(pos), &opts); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
 	return cmd
+}
+
+// impairOptions reads the impair flags given (by name) into opts, with
+// the topology file's parsers and its words, and checks them with the
+// number of nodes named.
+func impairOptions(given map[string]string, nodes int, opts *orchestrator.ImpairOptions) error {
+	if opts.All != (nodes == 0) {
+		return errors.New("impair: name a link's two nodes, or give --all")
+	}
+	if _, ok := given["replace"]; ok && opts.Clear {
+		return errors.New("impair: --clear takes no other setting")
+	}
+	lift := func(name string, zero bool) {
+		if zero {
+			opts.Lift = append(opts.Lift, name)
+		}
+	}
+	if v, ok := given["loss"]; ok {
+		p, err := parseLossFlag(v)
+		if err != nil {
+			return fmt.Errorf("impair: --loss: %w", err)
+		}
+		opts.LossPercent = p
+		lift("loss", p == 0)
+	}
+	for _, d := range []struct {
+		name string
+		to   *time.Duration
+	}{{"delay", &opts.Delay}, {"jitter", &opts.Jitter}} {
+		if v, ok := given[d.name]; ok {
+			dv, err := topology.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("impair: --%s: %w", d.name, err)
+			}
+			*d.to = dv
+			lift(d.name, dv == 0)
+		}
+	}
+	if v, ok := given["rate"]; ok {
+		r, err := topology.ParseRate(v)
+		if err != nil {
+			return fmt.Errorf("impair: --rate: %w", err)
+		}
+		opts.Rate = r
+		lift("rate", r == 0)
+	}
+	return opts.Check()
+}
+
+// parseLossFlag reads --loss as the file reads loss, in percent: "5%",
+// "0.5%", and a bare number, which the command line has always taken as a
+// percent ("--loss 20").
+func parseLossFlag(v string) (float64, error) {
+	s := strings.TrimSpace(v)
+	bare := false
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		s, bare = s+"%", true
+	}
+	l, err := topology.ParseLoss(s)
+	if err != nil && bare { // quote what was typed, not what we made of it
+		return 0, errors.New(strings.Replace(err.Error(), strconv.Quote(s), strconv.Quote(v), 1))
+	}
+	if err != nil {
+		return 0, err
+	}
+	if l >= 1 {
+		return 0, fmt.Errorf("%q loses everything: use topo link A B down", v)
+	}
+	p := math.Round(l*100*1e6) / 1e6 // 0.005 is 0.5, not 0.49999...
+	if l > 0 && p < agent.MinFilterPercent {
+		return 0, fmt.Errorf("%q is less than %v%%, the smallest loss topo makes", v, agent.MinFilterPercent)
+	}
+	return p, nil
 }
 
 func newPartitionCmd(a *app) *cobra.Command {

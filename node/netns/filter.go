@@ -20,19 +20,20 @@ type Filter struct {
 	Rule     agent.FilterRule // as given, to name it in messages
 	Local    netip.Addr
 	MAC      net.HardwareAddr
-	Percent  int
-	KeepPort uint16 // TCP and UDP to or from it are not dropped; 0: none
+	Percent  float64 // above 0, up to 100, as agent.FilterRule
+	KeepPort uint16  // TCP and UDP to or from it are not dropped; 0: none
 }
 
 // String is the rule as people read it: "drop 50% from 02:42:0a:d2:00:03
 // to 10.210.0.2".
 func (f Filter) String() string {
-	return fmt.Sprintf("drop %d%% from %s to %s", f.Percent, f.MAC, f.Local)
+	return fmt.Sprintf("drop %v%% from %s to %s", f.Percent, f.MAC, f.Local)
 }
 
 // ParseFilter parses "LOCAL,MAC,PERCENT", the form agent.FilterRule.String
 // writes: an IPv4 unicast address, an Ethernet unicast address written as
-// six colon-separated octets, and a percent from 1 to 100.
+// six colon-separated octets, and a percent above 0 and up to 100 (0.5 is
+// half a percent).
 func ParseFilter(s string) (Filter, error) {
 	r, err := agent.ParseFilterRule(s)
 	if err != nil {
@@ -77,7 +78,7 @@ func ParseFilters(args []string) ([]Filter, error) {
 		local netip.Addr
 		mac   string
 	}
-	seen := map[pair]int{}
+	seen := map[pair]float64{}
 	for _, a := range args {
 		f, err := ParseFilter(a)
 		if err != nil {
@@ -87,7 +88,7 @@ func ParseFilters(args []string) ([]Filter, error) {
 		k := pair{f.Local, f.MAC.String()}
 		if p, ok := seen[k]; ok {
 			if p != f.Percent {
-				errs = append(errs, fmt.Errorf("filter rule %q: frames from %s to %s are filtered at %d%% already; one rule per pair",
+				errs = append(errs, fmt.Errorf("filter rule %q: frames from %s to %s are filtered at %v%% already; one rule per pair",
 					a, f.MAC, f.Local, p))
 			}
 			continue

@@ -31,6 +31,19 @@ func TestParseFilter(t *testing.T) {
 	}
 }
 
+// TestParseFilterFraction: a loss below one percent (the file's 0.5%)
+// reaches the kernel as such, not rounded to a whole percent.
+func TestParseFilterFraction(t *testing.T) {
+	r := agent.FilterRule{Local: "10.210.0.2", PeerMAC: "02:42:0a:d2:00:03", Percent: 0.5, KeepPort: 7000}
+	f, err := ParseFilter(r.String())
+	if err != nil || f.Percent != 0.5 || r.String() != "10.210.0.2,02:42:0a:d2:00:03,0.5,7000" {
+		t.Errorf("ParseFilter(%q) = %+v, %v", r, f, err)
+	}
+	if got := f.String(); got != "drop 0.5% from 02:42:0a:d2:00:03 to 10.210.0.2" {
+		t.Errorf("String() = %q", got)
+	}
+}
+
 func TestParseFilterRejects(t *testing.T) {
 	cases := []struct{ in, want string }{
 		{"10.210.0.2,02:42:0a:d2:00:03", "want LOCAL,MAC,PERCENT"},
@@ -38,9 +51,11 @@ func TestParseFilterRejects(t *testing.T) {
 		{"10.210.0.2,02:42:0a:d2:00:03,100,7000", "on a rule below 100%"},
 		{"10.210.0.2,02:42:0a:d2:00:03,50,0", "want 1 to 65535"},
 		{"10.210.0.2,02:42:0a:d2:00:03,50,65536", "want 1 to 65535"},
-		{"10.210.0.2,02:42:0a:d2:00:03,0", "want 1 to 100"},
-		{"10.210.0.2,02:42:0a:d2:00:03,101", "want 1 to 100"},
-		{"10.210.0.2,02:42:0a:d2:00:03,x", "want 1 to 100"},
+		{"10.210.0.2,02:42:0a:d2:00:03,0", "want 0.0001 to 100"},
+		{"10.210.0.2,02:42:0a:d2:00:03,101", "want 0.0001 to 100"},
+		{"10.210.0.2,02:42:0a:d2:00:03,x", "want 0.0001 to 100"},
+		{"10.210.0.2,02:42:0a:d2:00:03,NaN", "want 0.0001 to 100"},
+		{"10.210.0.2,02:42:0a:d2:00:03,0.00001", "want 0.0001 to 100"},
 		{"node-a,02:42:0a:d2:00:03,100", "local address"},
 		{"fd00::1,02:42:0a:d2:00:03,100", "not an IPv4 unicast"},
 		{"0.0.0.0,02:42:0a:d2:00:03,100", "not an IPv4 unicast"},

@@ -1,6 +1,9 @@
 package netns
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math"
+)
 
 // The nf_tables ABI, from linux/netlink.h, linux/netfilter.h,
 // linux/netfilter/nfnetlink.h and linux/netfilter/nf_tables.h. The
@@ -211,13 +214,16 @@ func hton32(reg uint32) []byte {
 // a share below 100% by "numgen random mod 100 < percent", as nft itself
 // writes them: the iiftype check is nft's dependency for an Ethernet
 // header, which also makes "nft list ruleset" print the rule as written.
-func dropFromMAC(mac [6]byte, percent int) [][]byte {
+// A fraction of a percent draws from a larger power of ten (0.5%: "mod
+// 1000 < 5").
+func dropFromMAC(mac [6]byte, percent float64) [][]byte {
 	var exprs [][]byte
 	if percent < 100 {
+		mod, below := shareOf(percent)
 		exprs = append(exprs,
-			numgenRandom(100, nftReg1),
+			numgenRandom(mod, nftReg1),
 			hton32(nftReg1),
-			cmp(nftCmpLt, nftReg1, be32(uint32(percent))))
+			cmp(nftCmpLt, nftReg1, be32(below)))
 	}
 	return append(exprs,
 		metaLoad(nftMetaIiftype, nftReg1),
@@ -252,4 +258,18 @@ func keepPort(mac [6]byte, port uint16) [][][]byte {
 		}
 	}
 	return rules
+}
+
+// shareOf is percent as "random mod MOD < BELOW": MOD is the smallest power
+// of ten from 100 to a million that holds percent exactly (whole percents
+// keep "mod 100", as people write it); finer shares are rounded to parts
+// per million, at least one.
+func shareOf(percent float64) (mod, below uint32) {
+	ppm := uint32(max(1, math.Round(percent*10_000)))
+	for mod = 100; mod < 1_000_000; mod *= 10 {
+		if step := 1_000_000 / mod; ppm%step == 0 {
+			return mod, ppm / step
+		}
+	}
+	return mod, ppm
 }

@@ -148,6 +148,24 @@ func TestRandomShare(t *testing.T) {
 	}
 }
 
+// TestShareOf: a share is drawn from the smallest power of ten that holds
+// it exactly, so that 0.5% drops one in two hundred, not none or one in a
+// hundred.
+func TestShareOf(t *testing.T) {
+	for _, c := range []struct {
+		percent    float64
+		mod, below uint32
+	}{
+		{50, 100, 50}, {1, 100, 1}, {99, 100, 99}, {0.5, 1000, 5}, {12.5, 1000, 125},
+		{0.25, 10_000, 25}, {0.1, 1000, 1}, {0.0001, 1_000_000, 1}, {0.00004, 1_000_000, 1},
+		{33.3333333, 1_000_000, 333_333},
+	} {
+		if mod, below := shareOf(c.percent); mod != c.mod || below != c.below {
+			t.Errorf("shareOf(%v) = mod %d < %d, want mod %d < %d", c.percent, mod, below, c.mod, c.below)
+		}
+	}
+}
+
 // nlTypes lists the message types of a batch, and checks that each is
 // numbered one above the last.
 func nlTypes(t *testing.T, b []byte, seq uint32) []uint16 {
