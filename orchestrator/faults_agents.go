@@ -84,7 +84,7 @@ func (o *Orchestrator) execAgent(ctx context.Context, c engine.ContainerInfo, cm
 			return nil
 		}
 		if err == nil {
-			err = fmt.Errorf("exit %d: %s", code, bytes.TrimSpace(errOut.Bytes()))
+			err = o.helperFailed("the agent", strings.Join(cmd, " "), code, errOut.Bytes())
 		}
 		if !strings.Contains(errOut.String(), "is the agent running") || time.Now().After(deadline) {
 			return err

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
@@ -94,7 +93,7 @@ func (o *Orchestrator) runHelper(ctx context.Context, spec engine.ContainerSpec,
 	var out bytes.Buffer
 	code, err := o.rt.RunToCompletion(ctx, spec, &out, &out)
 	if err == nil && code != 0 {
-		err = fmt.Errorf("the helper exited %d: %s", code, strings.TrimSpace(out.String()))
+		err = o.helperFailed("the helper", what, code, out.Bytes())
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
