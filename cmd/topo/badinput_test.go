@@ -55,8 +55,8 @@ func TestCheckUpTimeout(t *testing.T) {
 		{true, time.Second, ""},
 		{true, time.Nanosecond, "too short"},
 		{true, 999 * time.Millisecond, "too short"},
-		{true, 0, "want a positive duration"},
-		{true, -time.Second, "want a positive duration"},
+		{true, 0, "must be positive"},
+		{true, -time.Second, "must be positive"},
 	}
 	for _, tt := range tests {
 		err := checkUpTimeout(tt.changed, tt.d)

@@ -95,7 +95,7 @@ func checkUpTimeout(changed bool, d time.Duration) error {
 	case !changed:
 		return nil
 	case d <= 0:
-		return usageError{fmt.Errorf("up: --timeout %v: want a positive duration like 5m, or %s", d, def)}
+		return usageError{fmt.Errorf("up: --timeout %v: must be positive, like 5m; or %s", d, def)}
 	case d < minUpTimeout:
 		return usageError{fmt.Errorf("up: --timeout %v is too short: an up takes seconds; give %v or more, or %s", d, minUpTimeout, def)}
 	}
