@@ -38,3 +38,16 @@ func firstLine(out []byte) string {
 	}
 	return ""
 }
+
+// maxEcho bounds how much of a name the user typed an error repeats: a
+// 5,000-character node name is recognised by its first 64.
+const maxEcho = 64
+
+// clipEcho shortens what a user typed for an error message, marking the
+// cut with "…".
+func clipEcho(s string) string {
+	if r := []rune(s); len(r) > maxEcho {
+		return string(r[:maxEcho]) + "…"
+	}
+	return s
+}

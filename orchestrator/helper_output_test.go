@@ -39,3 +39,22 @@ func TestFailedFaultHelperIsOneLine(t *testing.T) {
 		t.Errorf("the debug log lacks the helper's whole output:\n%s", debug.String())
 	}
 }
+
+// TestUnknownNodeNameIsClipped: a 5,000-character node name is refused
+// with its first 64 characters and "…", not repeated in full.
+func TestUnknownNodeNameIsClipped(t *testing.T) {
+	f := newFake()
+	o := fakeOrchestrator(f)
+	ctx := context.Background()
+	if _, err := o.Up(ctx, load(t, "../topologies/star.yaml"), orchestrator.UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("n", 5000)
+	_, sendErr := o.Send(ctx, "star", orchestrator.SendOptions{From: long, To: "hub", Text: "x"})
+	logsErr := o.Logs(ctx, "star", orchestrator.LogsOptions{Nodes: []string{long}}, func(orchestrator.LogLine) error { return nil })
+	for what, err := range map[string]error{"send": sendErr, "logs": logsErr} {
+		if !errors.Is(err, orchestrator.ErrNoNode) || len(err.Error()) > 300 || !strings.Contains(err.Error(), `"`+long[:64]+`…"`) {
+			t.Errorf("%s from a 5,000-character node: %.300v; want ErrNoNode quoting 64 characters and …", what, err)
+		}
+	}
+}

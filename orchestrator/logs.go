@@ -105,7 +105,7 @@ func (o *Orchestrator) Logs(ctx context.Context, name string, opts LogsOptions, 
 			}
 		}
 		if len(picked) == n {
-			return fmt.Errorf("logs %s: %w %q; the nodes are %s", name, ErrNoNode, want, strings.Join(slices.Compact(nodeLabels(cs)), ", "))
+			return fmt.Errorf("logs %s: %w %q; the nodes are %s", name, ErrNoNode, clipEcho(want), strings.Join(slices.Compact(nodeLabels(cs)), ", "))
 		}
 	}
 	if len(opts.Nodes) == 0 {

@@ -155,7 +155,7 @@ func findNode(cs []engine.ContainerInfo, name, node string) (engine.ContainerInf
 			return c, nil
 		}
 	}
-	return engine.ContainerInfo{}, fmt.Errorf("topology %s has %w %q; its nodes are %s", name, ErrNoNode, node, strings.Join(nodeLabels(cs), ", "))
+	return engine.ContainerInfo{}, fmt.Errorf("topology %s has %w %q; its nodes are %s", name, ErrNoNode, clipEcho(node), strings.Join(nodeLabels(cs), ", "))
 }
 
 // runningNode finds the running container of a node.
