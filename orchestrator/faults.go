@@ -43,6 +43,9 @@ type Fault struct {
 	Jitter  agent.Duration `json:"jitter,omitzero"`
 	Rate    uint64         `json:"rate,omitzero"`
 	Groups  [][]string     `json:"groups,omitempty"` // partition, every node in one group
+	// Split says, for a partition, of each group whose members cannot all
+	// reach each other, which cannot and through which nodes they would.
+	Split []string `json:"split,omitempty"`
 	// A node fault: Node's container is in State (the engine's word:
 	// exited, paused, created, dead). Action (stop, kill, pause) and By
 	// (topo, schedule) say what made it, At when; all three are empty

@@ -139,3 +139,43 @@ func containerID(t *testing.T, f *fakeRuntime, name string) string {
 	}
 	return c.ID
 }
+
+// TestPartitionSplits: a partition whose group cannot reach itself (two
+// spokes without their hub) says so, naming the node that would join it.
+func TestPartitionSplits(t *testing.T) {
+	tests := []struct {
+		file   string
+		groups [][]string
+		want   []string
+	}{
+		{"star.yaml", [][]string{{"hub", "spoke1", "spoke2"}}, []string{
+			"group spoke3,spoke4: spoke3 cannot reach spoke4: they connect only through hub, in another group"}},
+		{"star.yaml", [][]string{{"hub", "spoke1", "spoke2", "spoke3"}}, nil},
+		{"star.yaml", [][]string{{"spoke1", "spoke2"}},
+			[]string{"group spoke1,spoke2: spoke1 cannot reach spoke2: they connect only through hub, in another group"}},
+		{"star.yaml", [][]string{{"hub"}, {"spoke1", "spoke2"}}, []string{
+			"group spoke1,spoke2: spoke1 cannot reach spoke2: they connect only through hub, in another group",
+			"group spoke3,spoke4: spoke3 cannot reach spoke4: they connect only through hub, in another group"}},
+		{"ring.yaml", [][]string{{"node1", "node3"}}, []string{
+			"group node1,node3: node1 cannot reach node3: they connect only through node2, in another group",
+			"group node2,node4,node5: node2 cannot reach node4,node5: they connect only through node1, in another group"}},
+		{"ring.yaml", [][]string{{"node1", "node2", "node3"}}, nil},
+		{"bus.yaml", [][]string{{"alpha", "charlie"}}, nil},
+	}
+	for _, tc := range tests {
+		f := newFake()
+		o := fakeOrchestrator(f)
+		ctx := context.Background()
+		top := load(t, "../topologies/"+tc.file)
+		if _, err := o.Up(ctx, top, orchestrator.UpOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		fs, err := o.Partition(ctx, top.Name, tc.groups)
+		if err != nil || len(fs) != 1 {
+			t.Fatalf("%s %v: %v, %v", tc.file, tc.groups, fs, err)
+		}
+		if strings.Join(fs[0].Split, "\n") != strings.Join(tc.want, "\n") {
+			t.Errorf("%s %v: split\n%s\nwant\n%s", tc.file, tc.groups, strings.Join(fs[0].Split, "\n"), strings.Join(tc.want, "\n"))
+		}
+	}
+}

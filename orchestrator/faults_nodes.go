@@ -80,7 +80,8 @@ func nodeFaults(cs []engine.ContainerInfo, marks map[string]Fault) []Fault {
 }
 
 // nodeString describes a node fault: "node spoke1 killed by topo at
-// 18:50:01 (stopped)", or "node spoke1 stopped, not by topo".
+// 18:50:01", or "node spoke1 stopped, not by topo (docker, or the node
+// itself)". The time is local, as people read a clock; JSON has it in UTC.
 func (f Fault) nodeString() string {
 	if f.Action == "" {
 		return fmt.Sprintf("node %s %s, not by topo (docker, or the node itself)", f.Node, stateWord(f.State))
@@ -89,9 +90,6 @@ func (f Fault) nodeString() string {
 	s := fmt.Sprintf("node %s %s by %s", f.Node, done, f.By)
 	if !f.At.IsZero() {
 		s += " at " + f.At.Local().Format(time.TimeOnly)
-	}
-	if w := stateWord(f.State); w != done {
-		s += " (" + w + ")"
 	}
 	return s
 }

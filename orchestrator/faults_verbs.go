@@ -162,14 +162,16 @@ func (o *Orchestrator) Impair(ctx context.Context, name string, opts ImpairOptio
 
 // Partition splits a topology into groups between which no traffic
 // crosses; inside each group everything works. Nodes no group names form
-// one more group. It replaces a partition already in force.
+// one more group. It replaces a partition already in force. A group whose
+// members cannot reach each other by their own links is no error (it may
+// be the point), but the partition's Split says so.
 func (o *Orchestrator) Partition(ctx context.Context, name string, groups [][]string) ([]Fault, error) {
 	fs, err := o.changeFaults(ctx, name, func(plan *topology.Plan, in []Fault) ([]Fault, error) {
 		gs, err := partitionGroups(plan, groups)
 		if err != nil {
 			return nil, err
 		}
-		f := Fault{Kind: FaultPartition, Groups: gs}
+		f := Fault{Kind: FaultPartition, Groups: gs, Split: partitionSplits(plan, gs)}
 		return append(without(in, f.key()), f), nil
 	})
 	return fs, wrapFault("partition", name, err)

@@ -214,7 +214,9 @@ func newPartitionCmd(a *app) *cobra.Command {
 		`partition splits the nodes into groups (a group is a comma-separated list of
 nodes; the nodes no group names form one more group): no traffic crosses
 between groups, inside each group everything works. It replaces a partition
-in force. topo heal lifts it.`,
+in force. topo heal lifts it. A group whose members reach each other only
+through a node of another group (two spokes without their hub) is split
+too: topo warns, naming that node.`,
 		"  topo partition peer1,peer2 peer3,peer4,peer5\n  topo partition node1",
 		cobra.MinimumNArgs(1),
 		func(cmd *cobra.Command, o *orchestrator.Orchestrator, name string, pos []string) ([]orchestrator.Fault, error) {
@@ -222,7 +224,13 @@ in force. topo heal lifts it.`,
 			for _, g := range pos {
 				groups = append(groups, strings.Split(g, ","))
 			}
-			return o.Partition(cmd.Context(), name, groups)
+			fs, err := o.Partition(cmd.Context(), name, groups)
+			for _, f := range fs {
+				for _, w := range f.Split {
+					fmt.Fprintf(a.stderr, "warning: %s\n", w)
+				}
+			}
+			return fs, err
 		})
 }
 

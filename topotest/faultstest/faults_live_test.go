@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/internal/livetest"
 	"github.com/topo-dev/topo/orchestrator"
 	"github.com/topo-dev/topo/topotest"
@@ -36,7 +37,7 @@ func TestIntegrationLinkFaults(t *testing.T) {
 	for _, step := range []struct {
 		name string
 		run  func(*testing.T, *topotest.Topology)
-	}{{"delay", checkRuntimeDelay}, {"cut", checkLinkCut}, {"restart", checkRestartedSpoke}} {
+	}{{"delay", checkRuntimeDelay}, {"cut", checkLinkCut}, {"restart", checkRestartedSpoke}, {"pause", checkPausedSpoke}} {
 		if !t.Run(step.name, func(t *testing.T) { step.run(t, top) }) {
 			return // a fault left in force would fail the steps after it
 		}
@@ -85,6 +86,34 @@ func checkLinkCut(t *testing.T, top *topotest.Topology) {
 func checkRestartedSpoke(t *testing.T, top *topotest.Topology) {
 	top.RestartNode(t, "spoke2")
 	eventually(t, "the hub's link to a restarted spoke", func() bool { return top.Send(t, "hub", "spoke2", "welcome back").Delivered })
+}
+
+// checkPausedSpoke pauses a spoke: the faults in force (and status) list
+// it, made by topo; unpausing it lifts that, and unpausing it again says
+// in topo's words that it is not paused.
+func checkPausedSpoke(t *testing.T, top *topotest.Topology) {
+	ctx := context.Background()
+	o := top.Orchestrator()
+	act := func(a engine.Action) error {
+		return o.NodeAction(ctx, top.Name, orchestrator.NodeActionOptions{Action: a, Nodes: []string{"spoke3"}})
+	}
+	if err := act(engine.ActionPause); err != nil {
+		t.Fatal(err)
+	}
+	st := top.Status(t)
+	if len(st.Faults) != 1 || st.Faults[0].Kind != orchestrator.FaultNode || st.Faults[0].State != "paused" ||
+		!strings.HasPrefix(st.Faults[0].String(), "node spoke3 paused by topo at ") {
+		t.Errorf("status faults of a paused node: %+v", st.Faults)
+	}
+	if err := act(engine.ActionUnpause); err != nil {
+		t.Fatal(err)
+	}
+	if fs, err := o.Faults(ctx, top.Name); err != nil || len(fs) != 0 {
+		t.Errorf("faults after unpause: %v, %v", fs, err)
+	}
+	if err := act(engine.ActionUnpause); err == nil || err.Error() != "node unpause: node spoke3 is not paused (it is running)" {
+		t.Errorf("unpause of a running node: %v", err)
+	}
 }
 
 // TestIntegrationPartitionUsersSoftware partitions a bus of busybox nodes:
