@@ -296,3 +296,48 @@ func TestCompletionKeepsTheRunningSubnets(t *testing.T) {
 		}
 	}
 }
+
+// A node disconnected from its network behind topo's back is not started
+// into a namespace where its agent cannot reach anyone: node restart says
+// which network it lacks and how to fix it, works again once it is back
+// at its address, and up recreates the node.
+func TestNodeOffItsNetwork(t *testing.T) {
+	f := newFake()
+	o := fakeOrchestrator(f)
+	ctx := context.Background()
+	star := load(t, "../topologies/star.yaml")
+	if _, err := o.Up(ctx, star, orchestrator.UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	restart := func() error {
+		return o.NodeAction(ctx, "star", orchestrator.NodeActionOptions{Action: engine.ActionRestart, Nodes: []string{"spoke1"}})
+	}
+	f.mu.Lock()
+	c := f.containerNamed("star-spoke1")
+	addr := c.Networks["star-hub-spoke1"]
+	delete(c.Networks, "star-hub-spoke1")
+	f.mu.Unlock()
+	err := restart()
+	if err == nil || !strings.Contains(err.Error(), "node spoke1 is not on network star-hub-spoke1") || !strings.Contains(err.Error(), "docker network connect --ip") {
+		t.Errorf("restart off its network: %v", err)
+	}
+	f.mu.Lock()
+	c.Networks["star-hub-spoke1"] = addr.Next()
+	f.mu.Unlock()
+	if err := restart(); err == nil || !strings.Contains(err.Error(), "at "+addr.Next().String()+", not at "+addr.String()) {
+		t.Errorf("restart at another address: %v", err)
+	}
+	f.mu.Lock()
+	c.Networks["star-hub-spoke1"] = addr
+	f.mu.Unlock()
+	if err := restart(); err != nil {
+		t.Errorf("restart once it is back: %v", err)
+	}
+	f.mu.Lock()
+	delete(c.Networks, "star-hub-spoke1")
+	f.mu.Unlock()
+	res, err := o.Up(ctx, star, orchestrator.UpOptions{})
+	if err != nil || !slices.Equal(res.Completed, []string{"~ node spoke1 (recreated: it had lost a network)"}) {
+		t.Errorf("up: %+v, %v", res, err)
+	}
+}

@@ -37,6 +37,9 @@ func (o *Orchestrator) NodeAction(ctx context.Context, name string, opts NodeAct
 		if err := checkNodeState(c, opts.Action); err != nil {
 			return fmt.Errorf("node %s: %w", opts.Action, err)
 		}
+		if err := o.checkWired(ctx, c, opts.Action); err != nil {
+			return fmt.Errorf("node %s: %w", opts.Action, err)
+		}
 		picked = append(picked, c)
 	}
 	if err := o.tellGoing(ctx, name, opts); err != nil {

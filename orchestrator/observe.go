@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -157,17 +158,62 @@ func diff(p *topology.Plan, ob *observed) *completion {
 	return c
 }
 
-// lackedNetworks are the networks a node is planned on that its container
-// is not attached to (disconnected, or removed and made again).
+// lackedNetworks says how a node's container is not on its networks as
+// planned: not attached to one (disconnected, or the network removed), or
+// attached at another address (connected again without it).
 func lackedNetworks(topology string, n topology.PlanNode, c engine.ContainerInfo) []string {
+	want := map[string]string{}
+	for seg, a := range n.Addresses {
+		want[seg] = a.String()
+	}
+	return miswired(topology, want, c)
+}
+
+// miswired compares a container's attachments with the addresses it is
+// planned at, by segment; an address that is no IP (an engine that picks
+// them) is not compared.
+func miswired(topology string, want map[string]string, c engine.ContainerInfo) []string {
 	var out []string
-	for _, seg := range sortedKeys(n.Addresses) {
+	for _, seg := range sortedKeys(want) {
 		net := engine.NetworkName(topology, seg)
-		if _, ok := c.Networks[net]; !ok {
-			out = append(out, net)
+		have, ok := c.Networks[net]
+		planned, err := netip.ParseAddr(want[seg])
+		switch {
+		case !ok:
+			out = append(out, "not on network "+net)
+		case err == nil && have.IsValid() && have != planned:
+			out = append(out, fmt.Sprintf("on network %s at %s, not at %s", net, have, planned))
 		}
 	}
 	return out
+}
+
+// checkWired refuses to start a node that is not on its networks as
+// planned: its agent could not reach its neighbours, nor its route helper
+// install its routes, and it would die saying "network is unreachable".
+func (o *Orchestrator) checkWired(ctx context.Context, c engine.ContainerInfo, action engine.Action) error {
+	if action != engine.ActionStart && action != engine.ActionRestart {
+		return nil
+	}
+	full, err := o.rt.ContainerByName(ctx, c.Name)
+	if err != nil {
+		return err
+	}
+	cfg := nodeConfig(full)
+	if cfg == nil {
+		return nil
+	}
+	want := map[string]string{}
+	for _, s := range cfg.Segments {
+		want[s.Name] = s.Addr
+	}
+	bad := miswired(cfg.Topology, want, full)
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("node %s is %s (changed outside topo), so it cannot reach its neighbours; "+
+		"`docker network connect --ip ADDRESS NETWORK %s` puts it back, or `topo up %s` recreates it",
+		cfg.Name, strings.Join(bad, ", "), c.Name, c.Labels[engine.LabelFile])
 }
 
 // lines says what the completion does, one line a step, as up prints it.
