@@ -244,9 +244,10 @@ func newHealCmd(a *app) *cobra.Command {
 
 func newFaultsCmd(a *app) *cobra.Command {
 	return faultCmd(a, "faults [clear]", "List the faults in force, or clear them all",
-		`faults lists the links down or lossy and the partition in force (topo status
-shows them too, beside stopped and paused nodes). faults clear lifts them all
-and starts or unpauses every stopped or paused node.`,
+		`faults lists the links down or impaired, the partition, and the nodes that
+do not run (stopped, killed or paused: by topo, with when, or behind its
+back) in force; topo status shows them too. faults clear lifts them all and
+starts or unpauses every stopped or paused node.`,
 		"  topo faults\n  topo faults clear -t ring", cobra.MaximumNArgs(1),
 		func(cmd *cobra.Command, o *orchestrator.Orchestrator, name string, pos []string) ([]orchestrator.Fault, error) {
 			if len(pos) == 1 {
