@@ -67,11 +67,11 @@ type Config struct {
 	Routes map[string]string `json:"routes"`
 	// Ring is set in a ring layout only.
 	Ring *Ring `json:"ring,omitempty"`
-	// Secret is the topology's key, 64 hex digits, made anew by every `topo
-	// up` and shared by its agents only. When it is set, an agent proves
-	// every hello and frame it sends with it and refuses (and counts) what
-	// does not carry that proof, so that nothing else on a segment can
-	// take over a link or inject messages. Empty turns the proof off.
+	// Secret is the topology's master secret, 64 hex digits, as older
+	// versions of topo handed it to every node. topo no longer sends it
+	// (each agent gets its segments' keys, Segment.Key, instead), but an
+	// agent still honours it: a segment without a key then gets the key
+	// SegmentKey derives from it.
 	Secret string `json:"secret,omitempty"`
 	// LogLevel is the level the agent logs at, when neither its
 	// --log-level flag nor TOPO_NODE_LOG_LEVEL says: debug, info, warn or
@@ -112,6 +112,14 @@ type Segment struct {
 	// Members lists the other members of a shared segment and their
 	// addresses on it.
 	Members []Neighbor `json:"members,omitempty"`
+	// Key is the segment's key, 64 hex digits (SegmentKey of the
+	// topology's secret, made anew by every `topo up`), given to agents
+	// only. When it is set, the agent seals every hello and frame it sends
+	// on the segment with it, and refuses (and counts) what it hears on
+	// the segment without that seal, or from another address than the
+	// sender's on the segment, so that nothing else on a segment can take
+	// over a link or inject messages. Empty turns the proof off.
+	Key string `json:"key,omitempty"`
 	// Impairment is what the segment does to every frame this node sends
 	// on it; absent when it does nothing. The agent applies it itself, so
 	// it needs neither netem nor NET_ADMIN.
@@ -280,6 +288,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("no segments"))
 	}
 	for _, s := range c.Segments {
+		errs = append(errs, checkKey(fmt.Sprintf("segment %.20q: key", s.Name), s.Key))
 		if err := s.Impairment.validate(); err != nil {
 			errs = append(errs, fmt.Errorf("segment %q: impairment: %w", s.Name, err))
 		}

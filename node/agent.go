@@ -75,10 +75,9 @@ type Agent struct {
 	// malformedLog summarizes, at most a line a second, the undecodable
 	// frames anyone on a segment can send in bulk.
 	malformedLog *refusalLog
-	// key seals what the agent sends and checks what it hears, when the
-	// topology has a secret; refusedLog summarizes what lacks its proof,
+	// Each segment's key seals what the agent sends and checks what it
+	// hears there (seal.go); refusedLog summarizes what lacks its proof,
 	// and replay keeps the datagrams heard from being heard again.
-	key        *frame.Key
 	refusedLog *refusalLog
 	replay     replayFilter
 	// noHelloLog and strangerLog summarize the connections rejected for
@@ -132,9 +131,6 @@ func New(cfg *agent.Config, opts ...Option) (*Agent, error) {
 	}}
 	a.refusedLog = a.newRefusedLog()
 	a.noHelloLog, a.strangerLog = a.newRejectLogs()
-	if k := cfg.SecretKey(); k != nil {
-		a.key = frame.NewKey(k)
-	}
 	a.queued.limit = o.queueTotal
 	a.traffic.Store(true)
 	if a.routes == nil {
@@ -218,7 +214,18 @@ func (a *Agent) addSegments() (map[string]*segment, error) {
 		if err != nil {
 			return nil, fmt.Errorf("node %q: %w", a.cfg.Name, err)
 		}
-		seg.self, seg.key = a.name, a.key
+		seg.self = a.name
+		if k := a.cfg.SegmentKeyBytes(s); k != nil {
+			seg.key = frame.NewKey(k)
+		}
+		if !a.o.namedAddrs {
+			seg.planned = map[string]netip.Addr{}
+			for _, m := range s.Members {
+				if ma, err := netip.ParseAddr(m.Addr); err == nil {
+					seg.planned[m.Name] = ma.Unmap()
+				}
+			}
+		}
 		seg.seq.Store(uint64(time.Now().UnixNano()))
 		if !s.Impairment.IsZero() {
 			seg.shaper = newShaper(a, seg, s.Impairment)
@@ -251,6 +258,9 @@ func (a *Agent) addLinks(byName map[string]*segment) error {
 		a.links[nb.Name] = l
 		a.linkList = append(a.linkList, l)
 		seg.links = append(seg.links, l)
+		if seg.planned != nil {
+			seg.planned[nb.Name] = l.peer.Addr().Unmap()
+		}
 	}
 	return nil
 }

@@ -41,11 +41,11 @@ func cliRun(ctx context.Context, args []string, env Env, stdout, stderr io.Write
 	lines := newLineBatcher(stdout)
 	defer lines.Close()
 	log := slog.New(slog.NewJSONHandler(lines, &slog.HandlerOptions{Level: lv}))
-	names := peerNames(cfg)
+	names, named := peerNames(cfg), namesAddresses(cfg)
 	if cfg, err = resolveNames(ctx, cfg, net.DefaultResolver, systemInterfaceAddrs, log); err != nil {
 		return err
 	}
-	opts := []Option{WithLogger(log), func(o *options) { o.memoryLimit = limit; o.peerNames = names }}
+	opts := []Option{WithLogger(log), func(o *options) { o.memoryLimit = limit; o.peerNames = names; o.namedAddrs = named }}
 	if c.socket != "" {
 		opts = append(opts, WithControlSocket(c.socket))
 	}

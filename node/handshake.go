@@ -9,11 +9,11 @@ import (
 	"github.com/topo-dev/topo/node/frame"
 )
 
-// The TCP handshake. Without a secret, the dialling side writes a hello
+// The TCP handshake. Without a key, the dialling side writes a hello
 // naming itself, and the accepting side, if that is a neighbour that dials
 // it, answers with a hello: each side then takes the connection as its
-// link. With a secret every hello is sealed, and a sealed hello could
-// still be copied from an earlier connection, so the hellos make a
+// link. With the segment's key every hello is sealed, and a sealed hello
+// could still be copied from an earlier connection, so the hellos make a
 // challenge and its answer:
 //
 //	dialler  → hello, ID a (a fresh random number)
@@ -22,12 +22,15 @@ import (
 //
 // The dialler takes the connection once the acceptor's hello answers a,
 // the acceptor once the third hello answers b. A hello that does not
-// answer its challenge is refused and counted as one without proof.
+// answer its challenge is refused and counted as one without proof. Only
+// then does the acceptor take the connection, and close the link's old
+// one if it had one (link.attach): a connection that fails any step
+// leaves a link that is up as it was.
 
-// helloNonce is a fresh challenge for the other side to answer: 0 without
-// a secret, where hellos carry none.
-func (a *Agent) helloNonce() uint64 {
-	if a.key == nil {
+// helloNonce is a fresh challenge for the other side to answer: 0 on a
+// segment without a key, where hellos carry none.
+func (s *segment) helloNonce() uint64 {
+	if s.key == nil {
 		return 0
 	}
 	return rand.Uint64() | 1
@@ -36,11 +39,11 @@ func (a *Agent) helloNonce() uint64 {
 // openHello is the dialling side's handshake on c, to l's neighbour.
 func (a *Agent) openHello(c net.Conn, l *link) error {
 	h := a.hello(l.name())
-	h.ID = a.helloNonce()
+	h.ID = l.seg.helloNonce()
 	err := a.writeFrame(c, l.seg, h)
 	var reply *frame.Frame
 	if err == nil {
-		reply, err = a.readFrame(c)
+		reply, err = a.readFrame(c, l.seg)
 	}
 	if err != nil {
 		return err
@@ -48,7 +51,7 @@ func (a *Agent) openHello(c net.Conn, l *link) error {
 	if reply.Type != frame.Hello || reply.Source != l.name() {
 		return fmt.Errorf("unexpected %s from %q", reply.Type, reply.Source)
 	}
-	if a.key == nil {
+	if l.seg.key == nil {
 		return nil
 	}
 	if reply.Ref != h.ID {
@@ -63,20 +66,20 @@ func (a *Agent) openHello(c net.Conn, l *link) error {
 // hello, named l's neighbour.
 func (a *Agent) answerHello(c net.Conn, l *link, h *frame.Frame) error {
 	reply := a.hello(l.name())
-	if a.key != nil {
-		reply.ID, reply.Ref = a.helloNonce(), h.ID
+	if l.seg.key != nil {
+		reply.ID, reply.Ref = l.seg.helloNonce(), h.ID
 	}
-	if err := a.writeFrame(c, l.seg, reply); err != nil || a.key == nil {
+	if err := a.writeFrame(c, l.seg, reply); err != nil || l.seg.key == nil {
 		return err
 	}
-	ack, err := a.readFrame(c)
+	ack, err := a.readFrame(c, l.seg)
 	if err == nil && (ack.Type != frame.Hello || ack.Source != l.name() || ack.Ref != reply.ID) {
 		err = &refusedError{f: ack, why: whyNoChallenge}
 	}
 	return err
 }
 
-// writeFrame writes f on c, sealed when the topology has a secret.
+// writeFrame writes f on c, sealed when s has a key.
 func (a *Agent) writeFrame(c net.Conn, s *segment, f *frame.Frame) error {
 	b, err := encodeStream(f)
 	if err == nil {
@@ -85,10 +88,10 @@ func (a *Agent) writeFrame(c net.Conn, s *segment, f *frame.Frame) error {
 	return err
 }
 
-// readFrame reads the next frame on c. One that decodes but lacks a valid
-// seal comes with a *refusedError; one that does not decode, with a
-// *frame.Error.
-func (a *Agent) readFrame(c io.Reader) (*frame.Frame, error) {
+// readFrame reads the next frame on c, a connection on s. One that decodes
+// but lacks a valid seal of s's key comes with a *refusedError; one that
+// does not decode, with a *frame.Error.
+func (a *Agent) readFrame(c io.Reader, s *segment) (*frame.Frame, error) {
 	b, err := frame.ReadRaw(c)
 	if err != nil {
 		return nil, err
@@ -97,7 +100,7 @@ func (a *Agent) readFrame(c io.Reader) (*frame.Frame, error) {
 	if err != nil {
 		return nil, err
 	}
-	if why := a.proof(b, f); why != "" {
+	if why := s.proof(b, f); why != "" {
 		return f, &refusedError{f: f, why: why}
 	}
 	return f, nil

@@ -33,6 +33,11 @@ type options struct {
 	// peerNames maps a neighbour and segment (peerKey) to the name to dial
 	// it by, where the engine picks addresses (resolve.go).
 	peerNames map[string]string
+	// namedAddrs is set when the config named addresses instead of
+	// giving them (a swarm): the addresses the agent resolved at start
+	// may change when the engine restarts a peer, so a frame's source
+	// address proves nothing (see plannedFrom).
+	namedAddrs bool
 }
 
 func defaultOptions() options {

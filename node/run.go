@@ -103,7 +103,7 @@ func (a *Agent) logStart() {
 	if len(impaired) > 0 {
 		attrs = append(attrs, slog.Any("impairment", impaired))
 	}
-	if a.key != nil {
+	if a.sealed() {
 		attrs = append(attrs, slog.Bool("sealed", true))
 	}
 	if a.o.memoryLimit > 0 {

@@ -4,28 +4,37 @@ import (
 	"encoding/binary"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"sync"
 
 	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/node/frame"
 )
 
-// Proof of the topology's secret (Config.Secret). When there is one, every
-// frame leaves a node sealed (frame.Key): with the sending segment's next
-// sequence number and an HMAC over the whole frame, so that a frame cannot
-// be changed or re-addressed. A node refuses, counts (Counters.Refused) and
-// logs, a line a second at most, what is heard without a valid seal:
+// Proof of a segment's key (agent.Segment.Key, derived from the topology's
+// secret, which only topo holds; a node that runs a user's own image gets
+// neither). When a segment has a key, every frame leaves a node on it
+// sealed (frame.Key): with the segment's next sequence number and an HMAC
+// over the whole frame, so that a frame cannot be changed or re-addressed,
+// nor moved to another segment: each is verified with the key of the
+// segment it arrives on. A node refuses, counts (Counters.Refused) and
+// logs, a line a second at most, what is heard without a valid seal, or
+// from another address than its sender's planned one on the segment:
 //
 //   - A TCP connection's hellos make a challenge and its answer (see
 //     handshake.go), so that a hello copied from an earlier connection
-//     cannot take a link over; a frame on the connection without a valid
-//     seal is skipped.
+//     cannot take a link over; the first must come from the planned
+//     address of the neighbour it names, on the segment it names it on.
+//     A link that is up is taken over only by a connection that passed
+//     all of that: the neighbour's agent started over. A frame on the
+//     connection without a valid seal is skipped.
 //   - A datagram must be addressed to this node's segment (its next hop is
 //     this node or "*", or on a shared segment one of its members) and its
 //     sequence number must be new: each node keeps, per sender and
 //     segment, a window of the last replayWindowSeqs numbers heard, and
 //     refuses one heard before or older than the window, so that a copied
-//     datagram cannot be heard twice.
+//     datagram cannot be heard twice. It must come from the planned
+//     address of its sender (the previous hop) on the segment.
 //
 // A segment's numbers start at the time the agent was made, in unix
 // nanoseconds, so that a restarted node's numbers are newer than those of
@@ -38,6 +47,7 @@ const (
 	whyReplayed    = "replayed or too old"
 	whyElsewhere   = "addressed to another segment"
 	whyNoChallenge = "hello does not answer the challenge"
+	whyWrongAddr   = "not from its address on the segment"
 )
 
 // refusedError is a frame heard without a valid seal.
@@ -48,18 +58,42 @@ type refusedError struct {
 
 func (e *refusedError) Error() string { return "refused " + e.f.Type.String() + ": " + e.why }
 
-// proof says why f, decoded from b, is refused, or "" when it carries a
-// valid seal or the topology has no secret.
-func (a *Agent) proof(b []byte, f *frame.Frame) string {
+// proof says why f, decoded from b and heard on s, is refused, or "" when
+// it carries a valid seal of s's key or s has no key.
+func (s *segment) proof(b []byte, f *frame.Frame) string {
 	switch {
-	case a.key == nil:
+	case s.key == nil:
 		return ""
 	case !f.Sealed:
 		return whyNoProof
-	case !a.key.Verify(b):
+	case !s.key.Verify(b):
 		return whyWrongProof
 	}
 	return ""
+}
+
+// plannedFrom reports whether from is the planned address of node on s.
+// Where the config named addresses instead (a swarm: wiring's ByName), the
+// engine picks them and gives a restarted peer another one, so there is
+// nothing to hold a peer to and every address passes; the segment's key
+// is then the only proof. On a segment without a key nothing is checked,
+// as nothing else is.
+func (s *segment) plannedFrom(node string, from netip.Addr) bool {
+	if s.key == nil || s.planned == nil {
+		return true
+	}
+	want, ok := s.planned[node]
+	return ok && want == from.Unmap()
+}
+
+// sealed reports whether any of the agent's segments has a key.
+func (a *Agent) sealed() bool {
+	for _, s := range a.segs {
+		if s.key != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // refuse counts and logs a frame heard from (an address or a neighbour)
@@ -71,30 +105,33 @@ func (a *Agent) refuse(from string, f *frame.Frame, why string) {
 
 func (a *Agent) newRefusedLog() *refusalLog {
 	return &refusalLog{emit: func(n int, from, detail string) {
-		a.event(slog.LevelWarn, agent.EvDrop, fmt.Sprintf("refused: no valid proof of the secret (%d)", n), peerAttr(from),
+		a.event(slog.LevelWarn, agent.EvDrop, fmt.Sprintf("refused: no valid proof (%d)", n), peerAttr(from),
 			reasonAttr(agent.ReasonRefused), slog.String(agent.FieldError, detail), slog.Int("count", n))
 	}}
 }
 
-// admitDatagram reports whether f, decoded from the datagram b heard on s,
-// is to be handled; it counts and logs one that is refused.
-func (a *Agent) admitDatagram(b []byte, f *frame.Frame, s *segment, from string) bool {
-	if a.key == nil {
+// admitDatagram reports whether f, decoded from the datagram b heard on s
+// from the address from, is to be handled; it counts and logs one that is
+// refused.
+func (a *Agent) admitDatagram(b []byte, f *frame.Frame, s *segment, from netip.AddrPort) bool {
+	if s.key == nil {
 		return true
 	}
 	if !f.Sealed && f.Type == frame.Hello && f.Source == dialProbeName && a.links[dialProbeName] == nil {
 		return false // topo-node dial --udp: ignored, as without a secret
 	}
-	why := a.proof(b, f)
+	why := s.proof(b, f)
 	switch {
 	case why != "" || f.Sender() == a.name: // a broadcast of ours, looped back
 	case !s.addressedHere(f):
 		why = whyElsewhere
+	case !s.plannedFrom(f.Sender(), from.Addr()):
+		why = whyWrongAddr
 	case !a.replay.admit(f.Sender(), s, f.Seq):
 		why = whyReplayed
 	}
 	if why != "" {
-		a.refuse(from, f, why)
+		a.refuse(from.String(), f, why)
 		return false
 	}
 	return true

@@ -24,13 +24,17 @@ type segment struct {
 	links  []*link          // neighbours on this segment
 	shaper *shaper          // impaired segments only: all egress goes through it
 
-	// Proof of the secret (seal.go): the node's own name and the members
-	// of a shared segment, which frames heard on it may be addressed to;
-	// the key, nil without a secret; the last sequence number sealed.
+	// Proof of the segment's key (seal.go): the node's own name and the
+	// members of a shared segment, which frames heard on it may be
+	// addressed to; the key, nil without one; the last sequence number
+	// sealed; and the planned address of every other node on the segment
+	// (neighbours and members), which what they send must come from: nil
+	// where the config named addresses (plannedFrom).
 	self    string
 	members map[string]bool
 	key     *frame.Key
 	seq     atomic.Uint64
+	planned map[string]netip.Addr
 
 	// Bound by Run.
 	udp   *net.UDPConn

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"time"
 
 	"github.com/topo-dev/topo/agent"
@@ -113,19 +114,20 @@ func (a *Agent) acceptLoop(ctx context.Context, s *segment, spawn func(func() er
 		}
 		spawn(func() error {
 			defer func() { <-sem }()
-			a.serveAccepted(ctx, c)
+			a.serveAccepted(ctx, s, c)
 			return nil
 		})
 	}
 }
 
-// serveAccepted runs an accepted connection until it fails; untrack closes
-// it however it ends.
-func (a *Agent) serveAccepted(ctx context.Context, c net.Conn) {
+// serveAccepted runs a connection accepted on s until it fails; untrack
+// closes it however it ends. The link it names takes it only once its
+// hellos passed every check (answerHello).
+func (a *Agent) serveAccepted(ctx context.Context, s *segment, c net.Conn) {
 	defer a.untrack(c)
 	remote := c.RemoteAddr().String()
 	_ = c.SetDeadline(time.Now().Add(a.o.handshake))
-	f, err := a.readFrame(c)
+	f, err := a.readFrame(c, s)
 	var refused *refusedError
 	switch {
 	case errors.As(err, &refused):
@@ -138,8 +140,12 @@ func (a *Agent) serveAccepted(ctx context.Context, c net.Conn) {
 		return
 	}
 	l := a.links[f.Source]
-	if l == nil || l.kind != kindTCP || l.nb.Dial {
+	if l == nil || l.kind != kindTCP || l.nb.Dial || l.seg != s {
 		a.strangerLog.add(remote, f.Source)
+		return
+	}
+	if !s.plannedFrom(l.name(), remoteAddr(c)) {
+		a.refuse(remote, f, whyWrongAddr)
 		return
 	}
 	if err := a.answerHello(c, l, f); err != nil {
@@ -156,6 +162,14 @@ func (a *Agent) serveAccepted(ctx context.Context, c net.Conn) {
 		a.greet(l, remote)
 	}
 	a.readConn(ctx, l, c)
+}
+
+// remoteAddr is the address c comes from; the zero Addr if it has none.
+func remoteAddr(c net.Conn) netip.Addr {
+	if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		return ta.AddrPort().Addr().Unmap()
+	}
+	return netip.Addr{}
 }
 
 func errOrType(err error, f *frame.Frame) string {
@@ -228,7 +242,7 @@ func (a *Agent) readConn(ctx context.Context, l *link, c net.Conn) {
 	r := bufio.NewReaderSize(c, readBuffer)
 	for {
 		_ = c.SetReadDeadline(time.Now().Add(a.o.deadAfter))
-		f, err := a.readFrame(r)
+		f, err := a.readFrame(r, l.seg)
 		var refused *refusedError
 		if errors.As(err, &refused) {
 			a.refuse(l.name(), refused.f, refused.why) // the stream is intact: read on

@@ -28,7 +28,7 @@ func (a *Agent) readUDP(ctx context.Context, s *segment, c *net.UDPConn) error {
 			a.malformed(from.String(), err)
 			continue
 		}
-		if !a.admitDatagram(buf[:n], f, s, from.String()) {
+		if !a.admitDatagram(buf[:n], f, s, from) {
 			continue
 		}
 		a.receive(f, nil, s)

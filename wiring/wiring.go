@@ -6,6 +6,7 @@
 package wiring
 
 import (
+	"encoding/hex"
 	"fmt"
 	"maps"
 	"net/netip"
@@ -23,7 +24,11 @@ type Options struct {
 	// NoBroadcast leaves shared segments without a broadcast address, so
 	// that nodes send one datagram per member (loopback has no broadcast).
 	NoBroadcast bool
-	// Secret is the topology's key (see agent.Config.Secret); empty leaves
+	// Secret is the topology's master secret, 64 hex digits. It never
+	// goes into a config: a node that runs topo's agent gets the key of
+	// each of its segments (agent.Segment.Key, derived by
+	// agent.SegmentKey), and a node that runs a user's own image gets no
+	// key at all, so that it cannot speak for another node. Empty leaves
 	// the agents' proof off.
 	Secret string
 	// ByName is for an engine that picks addresses itself (a swarm): every
@@ -40,6 +45,10 @@ func NodeConfig(p *topology.Plan, name string, opts Options) (*agent.Config, err
 	pn, ok := p.Node(name)
 	if !ok {
 		return nil, fmt.Errorf("wiring: no node %q in plan %q", name, p.Name)
+	}
+	secret, err := agentSecret(pn, opts.Secret)
+	if err != nil {
+		return nil, err
 	}
 	addr := func(nodeName, seg string, a netip.Addr) (string, int) {
 		if opts.ByName {
@@ -61,7 +70,6 @@ func NodeConfig(p *topology.Plan, name string, opts Options) (*agent.Config, err
 		Routes:   maps.Clone(pn.Routes),
 		Routing:  string(p.Routing),
 		Foreign:  foreign(p, pn.Name),
-		Secret:   opts.Secret,
 		LogLevel: p.LogLevel,
 		Traffic: agent.Traffic{
 			Protocol: p.Traffic.Protocol,
@@ -84,6 +92,9 @@ func NodeConfig(p *topology.Plan, name string, opts Options) (*agent.Config, err
 		}
 		s := agent.Segment{Name: seg.Name, Addr: a, Subnet: seg.Subnet.String(), Shared: seg.Shared,
 			Impairment: impairment(seg.Impairment)}
+		if secret != nil {
+			s.Key = agent.SegmentKey(secret, seg.Name)
+		}
 		if seg.Shared {
 			if !opts.NoBroadcast && !opts.ByName {
 				s.Broadcast = lastAddr(seg.Subnet).String()
@@ -111,6 +122,20 @@ func NodeConfig(p *topology.Plan, name string, opts Options) (*agent.Config, err
 		cfg.Ring = ringOf(p, pn)
 	}
 	return cfg, nil
+}
+
+// agentSecret is the secret to derive a node's segment keys from: nil for
+// a node that runs a user's own image, which gets no key, or when there is
+// no secret. It never quotes the secret in an error.
+func agentSecret(pn *topology.PlanNode, secret string) ([]byte, error) {
+	if secret == "" || pn.Image != "" {
+		return nil, nil
+	}
+	b, err := hex.DecodeString(secret)
+	if err != nil || len(b)*2 != agent.KeyLen {
+		return nil, fmt.Errorf("wiring: the topology's secret is not %d hex digits", agent.KeyLen)
+	}
+	return b, nil
 }
 
 // impairment is a segment's impairment as the agent applies it.
