@@ -21,6 +21,10 @@ type Receipt struct {
 	// first one's leaving to the last one's arrival.
 	Count     int     `json:"count,omitempty"`
 	PerSecond float64 `json:"per_second,omitempty"`
+	// Arrived is, for a burst, how many of its Count messages the
+	// destination had when the last one's receipt came back, or when the
+	// burst stopped; Delivered speaks of the last message alone.
+	Arrived int `json:"arrived,omitempty"`
 }
 
 // Sent reports whether the message got where it was going, as far as can

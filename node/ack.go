@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net"
-	"slices"
 	"time"
 
 	"github.com/topo-dev/topo/agent"
@@ -17,7 +16,9 @@ import (
 // that sent it: when its link goes down, with the link's reason, or after
 // unackedAfter with the link up, as unacked. So a frame lost in the
 // kernel (a neighbour killed or paused, a cable cut under the agents) is
-// counted instead of vanishing. An acknowledgement that comes after its
+// counted instead of vanishing. On a datagram link a frame is sent again
+// before that (ack_retry.go), so that a lost ack does not count a frame
+// that arrived as dropped. An acknowledgement that comes after its
 // frame was counted takes the drop back: the frame did arrive.
 
 // ackKey names a data frame on a link: its origin and ID.
@@ -26,11 +27,14 @@ type ackKey struct {
 	id  uint64
 }
 
-// flight is a frame in the ledger: what dropping it needs, when it left,
-// and the link's epoch then.
+// flight is a frame in the ledger: what dropping it needs (and on a
+// datagram link, sending it again: ack_retry.go), when it first and last
+// left, how many times, and the link's epoch then.
 type flight struct {
 	h     held
 	sent  time.Time
+	last  time.Time
+	tries int
 	epoch uint64
 }
 
@@ -63,7 +67,10 @@ func (l *link) sending(h held) {
 	if !ackable(h.hdr) {
 		return
 	}
-	h.b = nil // the ledger needs the header, not the bytes
+	if l.kind == kindTCP {
+		h.b = nil // the ledger needs the header, not the bytes
+	}
+	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.inflight == nil {
@@ -72,7 +79,7 @@ func (l *link) sending(h held) {
 	if len(l.inflight) >= maxInFlight {
 		return
 	}
-	l.inflight[ackKey{h.hdr.Source, h.hdr.ID}] = flight{h: h, sent: time.Now(), epoch: l.epoch}
+	l.inflight[ackKey{h.hdr.Source, h.hdr.ID}] = flight{h: h, sent: now, last: now, tries: 1, epoch: l.epoch}
 	if !l.a.ackArmed.Load() {
 		select {
 		case l.a.ledgers <- struct{}{}:
@@ -97,6 +104,7 @@ func (l *link) acked(k ackKey) {
 	if _, ok := l.inflight[k]; ok {
 		delete(l.inflight, k)
 		l.mu.Unlock()
+		l.windowOpened()
 		return
 	}
 	d, ok := l.settled[k]
@@ -142,7 +150,15 @@ func (l *link) settle(now time.Time, stopping bool) {
 			delete(l.settled, k)
 		}
 	}
+	var again [][]byte
+	if !stopping {
+		again = l.dueAgain(now)
+	}
 	l.mu.Unlock()
+	l.sendAgain(again)
+	if len(lost) > 0 {
+		l.windowOpened()
+	}
 	for i, fl := range lost {
 		l.a.dropQueued(fl.h, l, reasons[i], nil)
 	}
@@ -175,42 +191,23 @@ func (l *link) inFlight() int {
 }
 
 // ack acknowledges f, a data frame that came from the neighbour on l, and
-// remembers that it did for a while (reack).
-func (a *Agent) ack(f *frame.Frame, l *link) {
+// remembers that it did for a while (reack). It reports whether f is to
+// be handled: false for a copy of a frame already had (ack_retry.go),
+// which is acknowledged again and nothing more.
+func (a *Agent) ack(f *frame.Frame, l *link) bool {
 	if l == nil || !ackable(f) {
-		return
+		return true
 	}
-	k := ackKey{f.Source, f.ID}
-	now := time.Now()
 	l.mu.Lock()
-	// Acks too old to be sent again go first (they are in time order);
-	// then, under a flood, the older half.
-	stale := 0
-	for stale < len(l.recent) && now.Sub(l.recent[stale].at) > reackWithin {
-		stale++
-	}
-	l.recent = l.recent[stale:]
-	if len(l.recent) >= maxRecentAcks {
-		l.recent = slices.Delete(l.recent, 0, len(l.recent)/2)
-	}
-	l.recent = append(l.recent, recentAck{k, now})
+	first := l.remember(f, time.Now())
 	l.mu.Unlock()
-	a.sendAck(l, k)
+	a.sendAck(l, ackKey{f.Source, f.ID})
+	return first
 }
 
-// recentAck is an ack sent, kept so it can be sent again.
-type recentAck struct {
-	k  ackKey
-	at time.Time
-}
-
-const (
-	// maxRecentAcks bounds the acks a link remembers.
-	maxRecentAcks = 4096
-	// reackWithin is how old an ack may be and still be sent again: a
-	// link that went down and came back within it may have lost it.
-	reackWithin = 15 * time.Second
-)
+// reackWithin is how old an ack may be and still be sent again: a link
+// that went down and came back within it may have lost it.
+const reackWithin = 15 * time.Second
 
 // reack sends again the acks of the last reackWithin, when the link comes
 // back up: one sent as the link went down (a cable cut in that instant)
@@ -221,9 +218,9 @@ func (l *link) reack() {
 	since := time.Now().Add(-reackWithin)
 	l.mu.Lock()
 	var keys []ackKey
-	for _, r := range l.recent {
+	for _, r := range l.seen[max(0, len(l.seen)-maxReack):] {
 		if r.at.After(since) {
-			keys = append(keys, r.k)
+			keys = append(keys, r.k.ackKey)
 		}
 	}
 	l.mu.Unlock()

@@ -109,7 +109,7 @@ func TestReackOnLinkUp(t *testing.T) {
 		t.Fatalf("%d acks waiting, want 2", len(l.acks))
 	}
 	l.acks = nil
-	l.recent[0].at = time.Now().Add(-2 * reackWithin)
+	l.seen[0].at = time.Now().Add(-2 * reackWithin)
 	l.reack()
 	if len(l.acks) != 1 {
 		t.Fatalf("%d acks sent again, want the 1 recent one", len(l.acks))
@@ -178,19 +178,19 @@ func agentWithLinkUp(t *testing.T) (*Agent, *link) {
 }
 
 // An ack too old to be sent again is forgotten when the next is sent,
-// rather than kept until the link has remembered maxRecentAcks.
+// rather than kept until the link has remembered maxSeen.
 func TestOldAcksAreForgotten(t *testing.T) {
 	a, l := agentWithLinkUp(t)
 	l.mu.Lock()
-	l.recent = append(l.recent, recentAck{ackKey{"b", 1}, time.Now().Add(-2 * reackWithin)},
-		recentAck{ackKey{"b", 2}, time.Now().Add(-reackWithin / 2)})
+	l.seen = append(l.seen, seenFrame{seenKey{ackKey{"b", 1}, 1}, time.Now().Add(-2 * reackWithin)},
+		seenFrame{seenKey{ackKey{"b", 2}, 1}, time.Now().Add(-reackWithin / 2)})
 	l.mu.Unlock()
 	f := a.newData("a", []byte("hi"), false)
 	f.Source, f.NextHop = "b", "a"
 	a.ack(f, l)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.recent) != 2 || l.recent[0].k.id != 2 || l.recent[1].k != (ackKey{"b", f.ID}) {
-		t.Errorf("recent acks %+v, want the one still young enough to send again, and the new one", l.recent)
+	if len(l.seen) != 2 || l.seen[0].k.id != 2 || l.seen[1].k.ackKey != (ackKey{"b", f.ID}) {
+		t.Errorf("recent acks %+v, want the one still young enough to send again, and the new one", l.seen)
 	}
 }

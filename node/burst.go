@@ -110,5 +110,8 @@ func (a *Agent) firstHopBacklog(to string) int {
 	if sh != nil { // an impaired link holds frames there, not in its queue
 		n += sh.backlog()
 	}
+	if l.kind != kindTCP { // and a datagram link's window, frames not yet acked
+		n += l.inFlight()
+	}
 	return n
 }

@@ -69,7 +69,8 @@ type link struct {
 	inflight map[ackKey]flight
 	settled  map[ackKey]settledDrop
 	acks     [][]byte
-	recent   []recentAck
+	seen     []seenFrame
+	seenSet  map[seenKey]struct{}
 	epoch    uint64
 	downWhy  string
 

@@ -109,6 +109,9 @@ func (l *link) drain() {
 		if acks && conn != nil && !l.writeAcks(conn) {
 			return
 		}
+		if l.windowFull() {
+			return // acks (windowOpened) or the ledger's settling wake the loop
+		}
 		l.mu.Lock()
 		if !l.up || len(l.q) == 0 {
 			l.mu.Unlock()

@@ -71,8 +71,8 @@ func (a *Agent) receive(f *frame.Frame, l *link, seg *segment) {
 		}
 		return
 	}
-	if f.NextHop == a.name {
-		a.ack(f, l)
+	if f.NextHop == a.name && !a.ack(f, l) {
+		return // a copy sent again, acknowledged again: handled once
 	}
 	a.route(f, false)
 }

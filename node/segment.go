@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +36,13 @@ type segment struct {
 	key     *frame.Key
 	seq     atomic.Uint64
 	planned map[string]netip.Addr
+
+	// wmu is held from a datagram's seal to its write, so that datagrams
+	// leave in the order of their sequence numbers: sealed by one
+	// goroutine and written after thousands sealed later (a write waiting
+	// for room in the socket), one was older than the neighbour's replay
+	// window and refused, a genuine ack among them.
+	wmu sync.Mutex
 
 	// Bound by Run.
 	udp   *net.UDPConn
@@ -115,6 +123,8 @@ func (s *segment) putDests() []netip.AddrPort {
 
 // sendTo sends the frame encoded in b, sealed, to one address.
 func (s *segment) sendTo(b []byte, to netip.AddrPort) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	return s.write(s.sealDatagram(b), to)
 }
 
@@ -129,6 +139,8 @@ func (s *segment) write(b []byte, to netip.AddrPort) error {
 // put sends b, sealed, once on a shared segment so that every member sees
 // it.
 func (s *segment) put(b []byte) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	b = s.sealDatagram(b)
 	var errs []error
 	for _, d := range s.putDests() {
