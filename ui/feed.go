@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"time"
 
@@ -73,7 +74,8 @@ func (f *feed) follow(ctx context.Context, src source, m *model) {
 	}
 }
 
-// poll sends the topology's status every interval.
+// poll sends the topology's status every interval, and the faults in
+// force as it says them.
 func (f *feed) poll(ctx context.Context, src source, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -81,6 +83,7 @@ func (f *feed) poll(ctx context.Context, src source, every time.Duration) {
 		st, err := src.Status(ctx, f.name, orchestrator.StatusOptions{})
 		if err == nil {
 			f.publish("status", st)
+			f.publish("faults", faultLines(st))
 		} else if ctx.Err() == nil {
 			f.publish("error", map[string]string{"error": err.Error()})
 		}
@@ -142,4 +145,24 @@ func (f *feed) unsubscribe(ch chan message) bool {
 		return true
 	}
 	return false
+}
+
+// faultLines are the faults in force on a topology, for people: those topo
+// keeps (links cut or impaired, a partition), whoever made them, and nodes
+// that are not running, unless a fault already names them.
+func faultLines(st *orchestrator.Status) []string {
+	out := []string{}
+	named := map[string]bool{}
+	for _, f := range st.Faults {
+		out = append(out, f.String())
+		if len(f.Nodes) == 1 {
+			named[f.Nodes[0]] = true
+		}
+	}
+	for _, n := range st.Nodes {
+		if n.State != "running" && !named[n.Name] {
+			out = append(out, fmt.Sprintf("node %s %s", n.Name, n.State))
+		}
+	}
+	return out
 }

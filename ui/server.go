@@ -2,20 +2,17 @@ package ui
 
 import (
 	"context"
-	"crypto/subtle"
 	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
-	"net/url"
-	"strings"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/topo-dev/topo/agent"
-	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/orchestrator"
 	"github.com/topo-dev/topo/topology"
 )
@@ -38,14 +35,23 @@ type Orchestrator interface {
 
 // Options configure a Server.
 type Options struct {
-	// Token, when set, must come with every action (send, link, node), as
-	// the token query parameter: the server listens beyond loopback.
+	// Token, when set, must come with every request to the API (what it
+	// reads, its stream and its actions), as the token query parameter:
+	// the server listens beyond loopback. The page and its assets, which
+	// hold nothing of any topology, are served without it.
 	Token string
-	// MaxPages bounds the pages streaming at once; DefaultMaxPages when 0.
+	// Topology, when set, is the only topology the server shows or acts
+	// on: a request naming another is answered 404.
+	Topology string
+	// Addr is the address the server listens on. A request's Host header
+	// must name it or loopback; when empty, loopback only.
+	Addr string
+	// MaxPages bounds the pages each client (address) may stream at once;
+	// DefaultMaxPages when 0.
 	MaxPages int
 }
 
-// DefaultMaxPages is how many pages may stream at once by default.
+// DefaultMaxPages is how many pages a client may stream at once by default.
 const DefaultMaxPages = 8
 
 // maxBody bounds what an action's request may send.
@@ -54,12 +60,13 @@ const maxBody = 64 << 10
 // Server serves the page, the topology's drawing, its stream, and the
 // actions the page takes. It never changes a topology by itself.
 type Server struct {
-	o     Orchestrator
-	opts  Options
-	pages chan struct{}
+	o        Orchestrator
+	opts     Options
+	timeouts timeouts
 
-	mu    sync.Mutex
-	feeds map[string]*feed
+	mu      sync.Mutex
+	feeds   map[string]*feed
+	streams map[string]int // client → its open streams
 
 	done      chan struct{} // closed by Close: every stream ends
 	closeOnce sync.Once
@@ -74,27 +81,41 @@ func New(o Orchestrator, opts Options) *Server {
 	if opts.MaxPages <= 0 {
 		opts.MaxPages = DefaultMaxPages
 	}
-	return &Server{o: o, opts: opts, pages: make(chan struct{}, opts.MaxPages), feeds: map[string]*feed{},
-		done: make(chan struct{})}
+	return &Server{o: o, opts: opts, timeouts: defaultTimeouts, feeds: map[string]*feed{},
+		streams: map[string]int{}, done: make(chan struct{})}
 }
 
 // Handler is the server's HTTP handler.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(assets, "assets")
-	mux.Handle("GET /", http.FileServerFS(static))
-	mux.HandleFunc("GET /api/topologies", s.topologies)
-	mux.HandleFunc("GET /api/topology", s.topology)
+	mux.Handle("GET /", s.answer(http.FileServerFS(static).ServeHTTP))
+	mux.Handle("GET /api/topologies", s.answer(s.topologies))
+	mux.Handle("GET /api/topology", s.answer(s.topology))
 	mux.HandleFunc("GET /api/stream", s.stream)
-	mux.HandleFunc("POST /api/send", s.action(s.send))
-	mux.HandleFunc("POST /api/link", s.action(s.link))
-	mux.HandleFunc("POST /api/node", s.action(s.node))
-	mux.HandleFunc("POST /api/partition", s.action(s.partition))
-	return mux
+	mux.Handle("POST /api/send", s.answer(s.action(s.send)))
+	mux.Handle("POST /api/link", s.answer(s.action(s.link)))
+	mux.Handle("POST /api/node", s.answer(s.action(s.node)))
+	mux.Handle("POST /api/partition", s.answer(s.action(s.partition)))
+	return s.guard(mux)
 }
 
+// answer gives a request that is not a stream a deadline to be answered
+// by, the server having none for all.
+func (s *Server) answer(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.timeouts.answer))
+		h(w, r)
+	})
+}
+
+// topologies lists the running topologies; only its own for a server
+// started for one.
 func (s *Server) topologies(w http.ResponseWriter, r *http.Request) {
 	ts, err := s.o.List(r.Context())
+	if err == nil && s.opts.Topology != "" {
+		ts = slices.DeleteFunc(ts, func(t orchestrator.TopologyInfo) bool { return t.Name != s.opts.Topology })
+	}
 	reply(w, ts, err)
 }
 
@@ -105,7 +126,12 @@ type View struct {
 }
 
 func (s *Server) topology(w http.ResponseWriter, r *http.Request) {
-	p, err := s.o.AppliedPlan(r.Context(), r.URL.Query().Get("t"))
+	name, err := s.scope(r.URL.Query().Get("t"))
+	if err != nil {
+		reply(w, nil, err)
+		return
+	}
+	p, err := s.o.AppliedPlan(r.Context(), name)
 	if err != nil {
 		reply(w, nil, err)
 		return
@@ -114,28 +140,41 @@ func (s *Server) topology(w http.ResponseWriter, r *http.Request) {
 }
 
 // stream sends the page the topology's animations, log lines and status
-// as server-sent events, until the page goes.
+// as server-sent events, until the page goes. Each client may have
+// MaxPages streams, whoever else streams.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
-	name := r.URL.Query().Get("t")
-	select {
-	case s.pages <- struct{}{}:
-		defer func() { <-s.pages }()
-	default:
-		http.Error(w, fmt.Sprintf("%d pages are open already; close one", cap(s.pages)), http.StatusServiceUnavailable)
+	name, err := s.scope(r.URL.Query().Get("t"))
+	if err != nil {
+		reply(w, nil, err)
 		return
 	}
+	who := client(r)
+	if !s.takeStream(who) {
+		http.Error(w, fmt.Sprintf("%d pages are open already from %s; close one", s.opts.MaxPages, who), http.StatusServiceUnavailable)
+		return
+	}
+	defer s.releaseStream(who)
 	ch, missed, err := s.subscribe(r.Context(), name)
 	if err != nil {
 		reply(w, nil, err)
 		return
 	}
 	defer s.unsubscribe(name, ch)
+	// The server's read timeout would end the stream's request: a stream
+	// reads nothing more, and instead each write has a deadline, so that
+	// a page that stopped reading is let go.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
-	flusher, _ := w.(http.Flusher)
+	w.WriteHeader(http.StatusOK)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
+		_ = rc.SetWriteDeadline(time.Now().Add(s.timeouts.stream))
+		if rc.Flush() != nil {
+			return
+		}
 		select {
 		case <-r.Context().Done():
 			return
@@ -151,9 +190,6 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 			if n := missed(); n > 0 {
 				fmt.Fprintf(w, "event: sampled\ndata: {\"missed\":%d}\n\n", n)
 			}
-		}
-		if flusher != nil {
-			flusher.Flush()
 		}
 	}
 }
@@ -187,80 +223,6 @@ func (s *Server) unsubscribe(name string, ch chan message) {
 	}
 }
 
-// action wraps an action: the token, when the server has one, a bounded
-// body, and a JSON answer.
-func (s *Server) action(do func(ctx context.Context, body []byte) (any, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if s.opts.Token != "" && subtle.ConstantTimeCompare([]byte(r.URL.Query().Get("token")), []byte(s.opts.Token)) != 1 {
-			http.Error(w, "this server takes actions only with its token (see the URL topo ui printed)", http.StatusForbidden)
-			return
-		}
-		// Another site open in the same browser may post to loopback: a
-		// JSON body needs a preflight that this server never answers, and
-		// a foreign Origin is refused outright.
-		if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-			http.Error(w, "actions take application/json", http.StatusUnsupportedMediaType)
-			return
-		}
-		if o := r.Header.Get("Origin"); o != "" {
-			if u, err := url.Parse(o); err != nil || u.Host != r.Host {
-				http.Error(w, "actions come from this server's own page", http.StatusForbidden)
-				return
-			}
-		}
-		var body json.RawMessage
-		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&body); err != nil {
-			http.Error(w, "bad request: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		v, err := do(r.Context(), body)
-		reply(w, v, err)
-	}
-}
-
-func (s *Server) send(ctx context.Context, body []byte) (any, error) {
-	var req struct{ T, From, To, Text string }
-	if err := json.Unmarshal(body, &req); err != nil {
-		return nil, badRequest{err}
-	}
-	return s.o.Send(ctx, req.T, orchestrator.SendOptions{From: req.From, To: req.To, Text: req.Text})
-}
-
-func (s *Server) link(ctx context.Context, body []byte) (any, error) {
-	var req struct {
-		T, A, B string
-		Down    bool
-	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		return nil, badRequest{err}
-	}
-	return s.o.Link(ctx, req.T, orchestrator.LinkOptions{A: req.A, B: req.B, Down: req.Down})
-}
-
-// partition splits the topology into the groups given; none heals it.
-func (s *Server) partition(ctx context.Context, body []byte) (any, error) {
-	var req struct {
-		T      string
-		Groups [][]string
-	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		return nil, badRequest{err}
-	}
-	if len(req.Groups) == 0 {
-		return s.o.Heal(ctx, req.T)
-	}
-	return s.o.Partition(ctx, req.T, req.Groups)
-}
-
-func (s *Server) node(ctx context.Context, body []byte) (any, error) {
-	var req struct{ T, Action, Node string }
-	if err := json.Unmarshal(body, &req); err != nil {
-		return nil, badRequest{err}
-	}
-	err := s.o.NodeAction(ctx, req.T, orchestrator.NodeActionOptions{Action: engine.Action(req.Action), Nodes: []string{req.Node}})
-	return map[string]string{"node": req.Node, "action": req.Action}, err
-}
-
 type badRequest struct{ error }
 
 // reply writes v as JSON, or err with a status that fits it.
@@ -272,7 +234,9 @@ func reply(w http.ResponseWriter, v any, err error) {
 		switch {
 		case errors.As(err, &br), errors.Is(err, orchestrator.ErrBadFault), errors.Is(err, orchestrator.ErrNoNode):
 			code = http.StatusBadRequest
-		case errors.Is(err, orchestrator.ErrNoTopology):
+		case errors.Is(err, orchestrator.ErrNoName):
+			code = http.StatusBadRequest
+		case errors.Is(err, orchestrator.ErrNoTopology), errors.Is(err, errElsewhere):
 			code = http.StatusNotFound
 		}
 		w.WriteHeader(code)

@@ -86,10 +86,10 @@ func TestServer(t *testing.T) {
 			t.Errorf("GET %s: %d, want 200 with %q", path, code, want)
 		}
 	}
-	if code, body := get("/api/topology?t=" + f.plan.Name); code != 200 || !strings.Contains(body, `"drawing"`) || !strings.Contains(body, `"hub":{"x":500,"y":350}`) {
+	if code, body := get("/api/topology?token=s3cret&t=" + f.plan.Name); code != 200 || !strings.Contains(body, `"drawing"`) || !strings.Contains(body, `"hub":{"x":500,"y":350}`) {
 		t.Errorf("GET /api/topology: %d %s", code, body)
 	}
-	if code, _ := get("/api/topology?t=nosuch"); code != 404 {
+	if code, _ := get("/api/topology?token=s3cret&t=nosuch"); code != 404 {
 		t.Errorf("an unknown topology: %d, want 404", code)
 	}
 	send := `{"t":"test","from":"spoke1","to":"spoke2","text":"hi"}`

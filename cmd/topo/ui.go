@@ -33,10 +33,13 @@ drops where they happen with their reason, each node's state and counters.
 Click a node for its addresses, neighbours, counters and log; send a message,
 cut or restore a link, stop or restart a node from the page.
 
-It listens on loopback unless --addr says otherwise; then the page's actions
-need the token that the printed URL carries. Without -t, and with several
-topologies running, the page lets you pick one. Everything it serves is
-inside the topo binary. ui never changes a topology by itself; Ctrl-C stops it.`,
+It listens on loopback unless --addr says otherwise; then everything it
+answers (what it shows, its live stream, its actions) needs the token that
+the printed URL carries. It answers only to requests addressed to a loopback
+name or to the address it listens on. With -t it shows and acts on that
+topology alone; without -t, and with several topologies running, the page
+lets you pick one. Everything it serves is inside the topo binary. ui never
+changes a topology by itself; Ctrl-C stops it.`,
 		Example: "  topo up topologies/ring.yaml && topo ui\n  topo ui -t star --addr 127.0.0.1:8080 --open",
 		Args:    args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -65,7 +68,9 @@ func (a *app) serveUI(ctx context.Context, f uiFlags) error {
 	if err != nil {
 		return fmt.Errorf("ui: %w", err)
 	}
-	opts := ui.Options{}
+	// The server shows only the topology -t names, and answers only to a
+	// Host header that names it.
+	opts := ui.Options{Topology: name, Addr: ln.Addr().String()}
 	if !loopback(ln.Addr()) {
 		opts.Token = newToken()
 	}
@@ -75,7 +80,7 @@ func (a *app) serveUI(ctx context.Context, f uiFlags) error {
 		_ = exec.Command("xdg-open", page).Start()
 	}
 	us := ui.New(o, opts)
-	srv := &http.Server{Handler: us.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := us.HTTPServer()
 	go func() {
 		<-ctx.Done()
 		us.Close()

@@ -18,6 +18,15 @@ function svg(tag, attrs, parent) {
   return el;
 }
 
+// api is the URL of one of the server's endpoints, with the token: beyond
+// loopback the server answers nothing without it.
+function api(path, params) {
+  const p = new URLSearchParams(params || {});
+  if (token) p.set("token", token);
+  const qs = p.toString();
+  return path + (qs ? "?" + qs : "");
+}
+
 async function getJSON(url) {
   const r = await fetch(url);
   const body = await r.json();
@@ -26,7 +35,7 @@ async function getJSON(url) {
 }
 
 async function post(path, body) {
-  const r = await fetch(path + (token ? "?token=" + encodeURIComponent(token) : ""), {
+  const r = await fetch(api(path), {
     method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(Object.assign({t: topo}, body)),
   });
   const text = await r.text();
@@ -37,18 +46,22 @@ async function post(path, body) {
 
 async function start() {
   if (!topo) {
-    const ts = await getJSON("api/topologies");
+    const ts = await getJSON(api("api/topologies"));
     if (ts.length === 1) topo = ts[0].name;
     else return pick(ts);
   }
   $("title").textContent = topo;
-  view = await getJSON("api/topology?t=" + encodeURIComponent(topo));
+  view = await getJSON(api("api/topology", {t: topo}));
+  $("live").hidden = false;
   draw();
   follow();
 }
 
+// pick lists the running topologies, and nothing else: there is no
+// topology to send on or partition yet.
 function pick(ts) {
   $("pick").hidden = false;
+  $("live").hidden = true;
   $("title").textContent = ts.length ? "several topologies run" : "no topology runs: topo up FILE";
   for (const t of ts) {
     const li = document.createElement("li");
@@ -73,19 +86,32 @@ function draw() {
   }
   for (const n of view.plan.nodes) {
     const p = d.nodes[n.name];
-    const g = svg("g", {class: "node", "data-name": n.name, transform: `translate(${p.x},${p.y})`}, $("nodes"));
-    svg("circle", {r: 20}, g);
+    // A node that runs its own image is a square: it has no agent, so no
+    // counters, and its traffic is its own.
+    const own = !!n.image;
+    const g = svg("g", {class: own ? "node own" : "node", "data-name": n.name, transform: `translate(${p.x},${p.y})`}, $("nodes"));
+    if (own) svg("rect", {class: "shape", x: -18, y: -18, width: 36, height: 36, rx: 6}, g);
+    else svg("circle", {class: "shape", r: 20}, g);
     const t = svg("text", {y: 36}, g);
     t.textContent = n.name;
     g.addEventListener("click", () => inspect(n.name));
     for (const sel of [$("send-from"), $("send-to")]) sel.add(new Option(n.name, n.name));
   }
   $("send-to").selectedIndex = Math.min(2, view.plan.nodes.length - 1);
+  $("groups").placeholder = example(view.plan.nodes.map((n) => n.name));
+}
+
+// example is a partition of this topology's own nodes, as the form takes
+// it: the second node alone, the first and third together.
+function example(names) {
+  if (names.length < 3) return names[0] || "";
+  return `${names[1]} ${names[0]},${names[2]}`;
 }
 
 function follow() {
-  const es = new EventSource("api/stream?t=" + encodeURIComponent(topo));
+  const es = new EventSource(api("api/stream", {t: topo}));
   es.addEventListener("status", (m) => { status = JSON.parse(m.data); paint(); });
+  es.addEventListener("faults", (m) => showFaults(JSON.parse(m.data)));
   es.addEventListener("anim", (m) => animate(JSON.parse(m.data)));
   es.addEventListener("log", (m) => {
     const l = JSON.parse(m.data);
@@ -116,6 +142,18 @@ function paint() {
     }
   }
   if (selected) inspect(selected);
+}
+
+// showFaults lists the faults in force, whoever made them: this page,
+// topo's commands, a schedule, or a node stopped or paused.
+function showFaults(lines) {
+  const ul = $("faults-list");
+  ul.textContent = "";
+  for (const l of lines.length ? lines : ["none"]) {
+    const li = document.createElement("li");
+    li.textContent = l;
+    ul.appendChild(li);
+  }
 }
 
 function edgesBetween(a, b) {
@@ -204,7 +242,7 @@ function inspect(name) {
   $("panel-name").textContent = `${name} (${n.role})`;
   $("panel-info").textContent = Object.entries(n.addresses).map(([seg, a]) => `${a} on ${seg}`).join(", ") +
     "; neighbours: " + (n.neighbors || []).map((x) => x.name).join(", ") + (s ? `; ${s.state}${s.ready ? ", ready" : ""}` : "");
-  $("panel-counters").textContent = s && s.stats ? JSON.stringify(s.stats, null, 1) : "";
+  counters(s && !n.image ? s.stats : null);
   const acts = $("panel-actions");
   if (!acts.dataset.for || acts.dataset.for !== name) {
     acts.dataset.for = name;
@@ -216,6 +254,26 @@ function inspect(name) {
     }
   }
   showLog();
+}
+
+// counters shows a node's counters as a table, one row each.
+function counters(stats) {
+  const t = $("panel-counters");
+  t.textContent = "";
+  const row = (k, v) => {
+    const tr = t.insertRow();
+    tr.insertCell().textContent = k;
+    const c = tr.insertCell();
+    c.className = "n";
+    c.textContent = typeof v === "number" ? v.toLocaleString("en") : String(v);
+  };
+  for (const [k, v] of Object.entries(stats || {})) {
+    if (v && typeof v === "object") {
+      for (const [reason, n] of Object.entries(v)) row(`  ${k.replace(/_by_reason$/, "")}: ${reason}`, n);
+    } else {
+      row(k.replaceAll("_", " "), v);
+    }
+  }
 }
 
 function button(parent, label, fn) {
