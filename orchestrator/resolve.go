@@ -21,10 +21,30 @@ var ErrAmbiguous = errors.New("several topologies are running")
 // ref may be a topology file (the topology started from it), a name, or
 // empty when exactly one topology is running.
 func (o *Orchestrator) Resolve(ctx context.Context, ref string) (string, error) {
+	name, _, err := o.ResolveWhy(ctx, ref)
+	return name, err
+}
+
+// ResolveWhy is Resolve, and says why when it picked one of several
+// running topologies by itself ("its file is in this directory"), so that
+// the caller can tell the user which one a command acts on; why is empty
+// when there was no choice to make.
+func (o *Orchestrator) ResolveWhy(ctx context.Context, ref string) (name, why string, err error) {
 	tops, err := o.List(ctx)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
+	if ref == "" && len(tops) > 1 {
+		if name, why, ok := startedHere(tops); ok {
+			return name, why, nil
+		}
+	}
+	name, err = resolve(tops, ref)
+	return name, "", err
+}
+
+// resolve is Resolve over the running topologies tops.
+func resolve(tops []TopologyInfo, ref string) (string, error) {
 	names := make([]string, len(tops))
 	for i, t := range tops {
 		names[i] = t.Name
@@ -35,9 +55,6 @@ func (o *Orchestrator) Resolve(ctx context.Context, ref string) (string, error) 
 			return "", fmt.Errorf("nothing is running; start a topology with `topo up FILE`: %w", ErrNoTopology)
 		case 1:
 			return tops[0].Name, nil
-		}
-		if name, ok := startedHere(tops); ok {
-			return name, nil
 		}
 		return "", fmt.Errorf("%w (%s); say which with -t NAME", ErrAmbiguous, strings.Join(names, ", "))
 	}
@@ -84,10 +101,11 @@ func (o *Orchestrator) Resolve(ctx context.Context, ref string) (string, error) 
 // from a file in the current directory, when exactly one was; failing that,
 // the one brought up from a file below it (the README's quick start runs
 // topologies/star.yaml from the checkout's root), when exactly one was.
-func startedHere(tops []TopologyInfo) (string, bool) {
+// why says which of the two it was.
+func startedHere(tops []TopologyInfo) (name, why string, ok bool) {
 	wd, err := os.Getwd()
 	if err != nil {
-		return "", false
+		return "", "", false
 	}
 	var here, below []string
 	for _, t := range tops {
@@ -105,11 +123,11 @@ func startedHere(tops []TopologyInfo) (string, bool) {
 	}
 	switch {
 	case len(here) == 1:
-		return here[0], true
+		return here[0], "its file is in this directory", true
 	case len(here) == 0 && len(below) == 1:
-		return below[0], true
+		return below[0], "its file is below this directory", true
 	}
-	return "", false
+	return "", "", false
 }
 
 // NodeRef is a node of a running topology, as its container's labels say.

@@ -39,38 +39,51 @@ func TestResolveStartedHere(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	resolveIn := func(dir string) (string, error) {
+	const (
+		inDir    = "its file is in this directory"
+		belowDir = "its file is below this directory"
+	)
+	resolveIn := func(dir string) (string, string, error) {
 		t.Helper()
 		t.Chdir(filepath.Join(root, dir))
-		return o.Resolve(ctx, "")
+		name, err := o.Resolve(ctx, "")
+		wname, why, werr := o.ResolveWhy(ctx, "")
+		if name != wname || (err == nil) != (werr == nil) {
+			t.Errorf("in %s/: Resolve %q, %v; ResolveWhy %q, %v", dir, name, err, wname, werr)
+		}
+		return name, why, err
 	}
-	check := func(step, dir, want string) {
+	// A pick of one of several says why, for the user to hear of it.
+	check := func(step, dir, want, wantWhy string) {
 		t.Helper()
-		got, err := resolveIn(dir)
+		got, why, err := resolveIn(dir)
 		switch {
 		case want == "" && !errors.Is(err, orchestrator.ErrAmbiguous):
 			t.Errorf("%s, in %s/: %q, %v; want ErrAmbiguous", step, dir, got, err)
-		case want != "" && (err != nil || got != want):
-			t.Errorf("%s, in %s/: %q, %v; want %s", step, dir, got, err, want)
+		case want != "" && (err != nil || got != want || why != wantWhy):
+			t.Errorf("%s, in %s/: %q (%q), %v; want %s (%q)", step, dir, got, why, err, want, wantWhy)
 		}
 	}
 
 	upFrom(away, "")
+	if got, why, err := resolveIn("lab"); got != "away" || why != "" || err != nil {
+		t.Errorf("the only one running: %q (%q), %v; want away, no choice to explain", got, why, err)
+	}
 	upFrom(below, "")
-	check("away and below", "lab", "below")     // the one from below lab/
-	check("away and below", "lab/sub", "below") // from this directory
-	check("away and below", "away", "away")
-	check("away and below", ".", "") // both below: which one?
-	check("away and below", "lab/sub/..", "below")
+	check("away and below", "lab", "below", belowDir) // the one from below lab/
+	check("away and below", "lab/sub", "below", inDir)
+	check("away and below", "away", "away", inDir)
+	check("away and below", ".", "", "") // both below: which one?
+	check("away and below", "lab/sub/..", "below", belowDir)
 
 	upFrom(here, "")
-	check("with here", "lab", "here") // lab/'s own file comes before the one below
-	check("with here", "lab/sub", "below")
-	check("with here", "away", "away")
+	check("with here", "lab", "here", inDir) // lab/'s own file comes before the one below
+	check("with here", "lab/sub", "below", inDir)
+	check("with here", "away", "away", inDir)
 
 	upFrom(here, "here2") // two from lab/here.yaml
-	check("here twice", "lab", "")
-	check("here twice", "lab/sub", "below")
+	check("here twice", "lab", "", "")
+	check("here twice", "lab/sub", "below", inDir)
 }
 
 // TestNodes lists a running topology's nodes from the labels, in plan

@@ -92,7 +92,8 @@ func (a *app) down(ctx context.Context, ref string, f downFlags) error {
 		}
 		return err
 	}
-	name, err := o.Resolve(ctx, ref)
+	name, why, err := o.ResolveWhy(ctx, ref)
+	sayPicked(a.stderr, name, why)
 	switch {
 	case errors.Is(err, orchestrator.ErrNoTopology):
 		// Nothing is running under that name; leftovers of a failed

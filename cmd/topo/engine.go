@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 
 	topolib "github.com/topo-dev/topo"
@@ -37,11 +38,22 @@ func (a *app) resolve(ctx context.Context, ref string) (*orchestrator.Orchestrat
 	if err != nil {
 		return nil, "", closeFn, err
 	}
-	name, err := o.Resolve(ctx, ref)
+	name, why, err := o.ResolveWhy(ctx, ref)
 	if err != nil {
 		return nil, "", closeFn, err
 	}
+	sayPicked(a.stderr, name, why)
 	return o, name, closeFn, nil
+}
+
+// sayPicked tells the user, on standard error, which of several running
+// topologies a command acts on when it picked one by itself, and why, so
+// that nobody acts on the wrong one unknowingly. Without a why there was
+// no choice to make, and it says nothing.
+func sayPicked(w io.Writer, name, why string) {
+	if why != "" {
+		fmt.Fprintf(w, "using %s: %s; -t picks another\n", name, why)
+	}
 }
 
 // defaultEngine is $TOPO_ENGINE, else docker.

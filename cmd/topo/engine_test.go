@@ -28,3 +28,19 @@ func TestEngineFlag(t *testing.T) {
 		t.Errorf("TOPO_ENGINE=swarm is not the --engine default: %d %s", code, out)
 	}
 }
+
+// A command that picks one of several running topologies by itself says
+// which and why on standard error; with no choice made it says nothing.
+func TestSayPicked(t *testing.T) {
+	for _, tc := range []struct{ name, why, want string }{
+		{"nc-web", "its file is below this directory", "using nc-web: its file is below this directory; -t picks another\n"},
+		{"star", "its file is in this directory", "using star: its file is in this directory; -t picks another\n"},
+		{"star", "", ""},
+	} {
+		var b strings.Builder
+		sayPicked(&b, tc.name, tc.why)
+		if b.String() != tc.want {
+			t.Errorf("%s (%q): %q, want %q", tc.name, tc.why, b.String(), tc.want)
+		}
+	}
+}
