@@ -48,6 +48,8 @@ func TestBadInputIsOneLineAndExit2(t *testing.T) {
 		{"status --max-workers 0", []string{"status", "--max-workers", "0"}, "--max-workers 0: want 1 or more"},
 		{"a 5,000-character name", []string{"status", "-t", long}, `"` + long[:64] + `…" is not a valid topology name`},
 		{"a 5,000-character --name", []string{"up", "--name", long, good}, `"` + long[:64] + `…" is not a valid topology name`},
+		{"a 5,000-character file", []string{"validate", long}, long[:64] + "…"},
+		{"a 5,000-character path", []string{"up", strings.Repeat("n/", 2500)}, strings.Repeat("n/", 32) + "…"},
 		{"a name with a path in it", []string{"down", "x/../../name"}, "x/../../name: no such file, and not a topology name"},
 	}
 	for _, tt := range tests {

@@ -83,3 +83,18 @@ func TestSchedulePidFileTakesOnlyNames(t *testing.T) {
 		t.Errorf("schedulePidFile(lab) = %s, %v", p, err)
 	}
 }
+
+func TestClipLong(t *testing.T) {
+	long := strings.Repeat("n", 5000)
+	tests := []struct{ in, want string }{
+		{"read topology: stat " + long + ": file name too long", "read topology: stat " + long[:64] + "…: file name too long"},
+		{`no such node "` + long + `"; its nodes are a, b`, `no such node "` + long[:64] + `…"; its nodes are a, b`},
+		{"a path of 256 " + strings.Repeat("p", 256) + " stays", "a path of 256 " + strings.Repeat("p", 256) + " stays"},
+		{"ok", "ok"},
+	}
+	for _, tt := range tests {
+		if got := clipLong(tt.in); got != tt.want {
+			t.Errorf("clipLong(%.40q…) = %.120q, want %.120q", tt.in, got, tt.want)
+		}
+	}
+}

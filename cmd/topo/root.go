@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -82,7 +83,7 @@ func runAs(ctx context.Context, self string, args []string, stdin io.Reader, std
 		}
 		return exitUsage
 	}
-	fmt.Fprintln(stderr, "topo:", err)
+	fmt.Fprintln(stderr, "topo:", clipLong(err.Error()))
 	var ue usageError
 	if errors.As(err, &ue) || errors.Is(err, orchestrator.ErrAmbiguous) || errors.Is(err, orchestrator.ErrNoNode) ||
 		errors.Is(err, orchestrator.ErrBadBurst) || errors.Is(err, topology.ErrBadFile) {
@@ -248,4 +249,17 @@ func joinOr(s []string) string {
 		out += ", " + x
 	}
 	return out + " or " + s[len(s)-1]
+}
+
+// longWord is a run of text no name or path of a user's would make: an
+// error that repeats what was typed (a 5,000-character argument) shows its
+// start, not a screenful. Quotes and punctuation end a word, so that a
+// clipped name keeps them.
+var longWord = regexp.MustCompile(`[^\s"':;,]{257,}`)
+
+// clipLong shortens each over-long word of an error message to maxEcho
+// characters and "…". Checks that echo input clip it themselves; this is
+// the backstop for the ones that do not.
+func clipLong(msg string) string {
+	return longWord.ReplaceAllStringFunc(msg, clip)
 }

@@ -51,7 +51,7 @@ It exits 2 when any file is invalid. It needs no Docker.`,
 					continue
 				case err != nil:
 					// Said at once; the other files still get their verdict.
-					fmt.Fprintln(a.stderr, "topo:", err)
+					fmt.Fprintln(a.stderr, "topo:", clipLong(err.Error()))
 					unreadable = true
 					continue
 				}
