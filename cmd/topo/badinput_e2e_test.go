@@ -16,6 +16,7 @@ import (
 // words and exit code 2. /dev/zero was read until memory ran out, and a
 // 50 MB file took 3.7 GB before its error.
 func TestBadInputIsOneLineAndExit2(t *testing.T) {
+	topoBinary(t) // built once, for every subtest (a subtest's would go with it)
 	dir := t.TempDir()
 	big := filepath.Join(dir, "big.yaml")
 	f, err := os.Create(big)
