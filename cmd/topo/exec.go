@@ -28,7 +28,7 @@ as docker exec would.
 Standard input goes to CMD when it is not a terminal (a pipe, a file), and
 on a terminal when CMD gets one: that is when both standard input and
 output are terminals, as for docker exec -it. -i and --tty say otherwise
-(--interactive=false keeps standard input, --tty=false gives no terminal).
+(--interactive=false passes no input, --tty=false gives no terminal).
 -t names the topology here, as in every topo command; --tty is docker's -t.
 On a terminal, Ctrl-C goes to CMD; without one, Ctrl-C ends the exec and
 topo exits 130, while CMD may run on.`,
@@ -37,7 +37,13 @@ topo exits 130, while CMD may run on.`,
   topo exec spoke1 -- /topo-node dial 10.210.0.10:7000   # can spoke1 reach that address?
   topo exec web -- sh                                    # a node running your own image
   echo hi | topo exec web -- cat`,
-		Args: args(cobra.MinimumNArgs(2)),
+		Args: func(cmd *cobra.Command, pos []string) error {
+			if len(pos) < 2 && cmd.Flags().Changed("interactive") && cmd.Flags().Changed("topology") {
+				return usageError{fmt.Errorf("exec: -t names the topology here (it took %q): docker's -it is -i --tty, "+
+					"and on a terminal the TTY comes without asking: `topo exec NODE -- CMD`", ref)}
+			}
+			return args(cobra.MinimumNArgs(2))(cmd, pos)
+		},
 		RunE: func(cmd *cobra.Command, pos []string) error {
 			f.interactiveSet = cmd.Flags().Changed("interactive")
 			f.ttySet = cmd.Flags().Changed("tty")

@@ -80,3 +80,15 @@ func TestExecInputWithoutTerminals(t *testing.T) {
 		}
 	}
 }
+
+// TestExecDockerHabit: docker's -it takes the node for a topology here (-t
+// is --topology in every topo command); the usage error says so.
+func TestExecDockerHabit(t *testing.T) {
+	code, _, stderr := runCLI(t, "exec", "-it", "box", "--", "sh")
+	if code != exitUsage || !strings.Contains(stderr, `-t names the topology here (it took "box")`) || !strings.Contains(stderr, "-i --tty") {
+		t.Errorf("exec -it box -- sh: exit %d, %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "exec", "box"); code != exitUsage || !strings.Contains(stderr, "requires at least 2 arg(s)") {
+		t.Errorf("exec box: exit %d, %s", code, stderr)
+	}
+}
