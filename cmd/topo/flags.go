@@ -68,7 +68,7 @@ func checkRef(ref string) error {
 		return nil
 	}
 	if strings.ContainsRune(ref, filepath.Separator) || strings.ContainsRune(ref, '/') || filepath.Ext(ref) != "" {
-		return usageError{fmt.Errorf("%s: no such file, and not a topology name", clip(ref))}
+		return usageError{fmt.Errorf("%s: no such file, and not a topology name; `topo ls` lists the running ones by name", clip(ref))}
 	}
 	return usageError{topology.CheckName(ref)}
 }
