@@ -25,6 +25,18 @@ type Receipt struct {
 	// destination had when the last one's receipt came back, or when the
 	// burst stopped; Delivered speaks of the last message alone.
 	Arrived int `json:"arrived,omitempty"`
+	// ReceiptLost is true for a message whose receipt did not come back in
+	// time while a node's log says what became of it: delivered (the
+	// destination logged it), or dropped (Reason and DroppedAt say where
+	// and why). A receipt is lost, for example, to a link cut after the
+	// message went by.
+	ReceiptLost bool `json:"receipt_lost,omitempty"`
+	// Unknown is true when no receipt came back in time and no node logged
+	// the message's delivery or its drop: it may still arrive. Reason is
+	// "timeout"; Delivered false does not mean it was not delivered.
+	Unknown bool `json:"unknown,omitempty"`
+	// WaitedMs is how long the receipt was waited for, when none came.
+	WaitedMs int64 `json:"waited_ms,omitempty"`
 }
 
 // Sent reports whether the message got where it was going, as far as can

@@ -25,6 +25,7 @@ type fakeRuntime struct {
 	failHelper func(engine.ContainerSpec) error // when set, asked before each helper; an error exits it with 1
 	sends      int                              // agent send verbs run
 	sendCmds   [][]string                       // their command lines
+	sendOut    string                           // when set, what every send verb prints
 	// steps logs the helpers run and the agents told of faults, in order:
 	// "filter NODE ARGS" and "faults NODE JSON".
 	steps      []string
@@ -322,6 +323,10 @@ func (f *fakeRuntime) Exec(_ context.Context, id string, cmd []string, stdout, _
 		f.sendCmds = append(f.sendCmds, cmd)
 		f.mu.Unlock()
 		to := cmd[len(cmd)-2]
+		if f.sendOut != "" {
+			fmt.Fprint(stdout, f.sendOut)
+			return 0, nil
+		}
 		fmt.Fprintf(stdout, `{"id":"1","from":%q,"to":%q,"delivered":true,"path":[%q,%q],"rtt_ms":1}`, c.Labels[engine.LabelNode], to, c.Labels[engine.LabelNode], to)
 		return 0, nil
 	}

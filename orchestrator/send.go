@@ -90,6 +90,7 @@ func (o *Orchestrator) Send(ctx context.Context, name string, opts SendOptions) 
 	if opts.Count > 1 {
 		cmd = agent.BurstCommand(to, opts.Text, opts.Count, timeout)
 	}
+	start := time.Now()
 	code, err := o.rt.Exec(ctx, c.ID, cmd, &out, &errOut)
 	if err != nil {
 		return nil, fmt.Errorf("send from %s: %w", from, err)
@@ -103,6 +104,9 @@ func (o *Orchestrator) Send(ctx context.Context, name string, opts SendOptions) 
 	}
 	if r.To == "" {
 		r.To = to
+	}
+	if !r.Delivered && r.Reason == agent.ReasonTimeout && r.ID != "" && opts.Count <= 1 && to != broadcast {
+		o.settle(ctx, name, &r, start, timeout) // a burst's messages are not logged one by one
 	}
 	if r.Path == nil {
 		r.Path = []string{} // the JSON contract has a list, never null

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
@@ -79,5 +80,62 @@ func TestSendBurst(t *testing.T) {
 		if f.sends != before {
 			t.Errorf("%+v: refused, yet sent", tc.opts)
 		}
+	}
+}
+
+// A message whose receipt did not come back is reported as the nodes'
+// logs know it: delivered when the destination logged its delivery (the
+// receipt was lost), dropped where a node logged its drop, else unknown;
+// never a false "not delivered".
+func TestSendReceiptLost(t *testing.T) {
+	const (
+		deliver = `{"event":"deliver","node":"spoke3","peer":"spoke1","id":"00000000000000ab","path":["spoke1","hub","spoke3"]}`
+		other   = `{"event":"deliver","node":"spoke3","peer":"spoke2","id":"00000000000000ab","path":["spoke2","hub","spoke3"]}`
+		drop    = `{"event":"drop","node":"hub","id":"00000000000000ab","reason":"link_down","from":"spoke1","to":"spoke3","path":["spoke1","hub"]}`
+		revoke  = `{"event":"revoke","node":"hub","id":"00000000000000ab"}`
+	)
+	timeout := `{"id":"00000000000000ab","from":"spoke1","to":"spoke3","delivered":false,"path":[],"rtt_ms":0,"reason":"timeout"}`
+	for _, tc := range []struct {
+		name string
+		logs map[string]string // by node
+		want agent.Receipt
+	}{
+		{"delivered", map[string]string{"spoke3": deliver},
+			agent.Receipt{Delivered: true, ReceiptLost: true, Path: []string{"spoke1", "hub", "spoke3"}}},
+		{"dropped", map[string]string{"hub": drop},
+			agent.Receipt{ReceiptLost: true, Reason: agent.ReasonLinkDown, DroppedAt: "hub", Path: []string{"spoke1", "hub"}}},
+		{"dropped, then delivered after all", map[string]string{"hub": drop, "spoke3": deliver},
+			agent.Receipt{Delivered: true, ReceiptLost: true, Path: []string{"spoke1", "hub", "spoke3"}}},
+		{"a drop taken back", map[string]string{"hub": drop + "\n" + revoke},
+			agent.Receipt{Unknown: true, Reason: agent.ReasonTimeout}},
+		{"another origin's message of that id", map[string]string{"spoke3": other},
+			agent.Receipt{Unknown: true, Reason: agent.ReasonTimeout}},
+		{"no word of it", nil, agent.Receipt{Unknown: true, Reason: agent.ReasonTimeout}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake()
+			o := fakeOrchestrator(f)
+			ctx := context.Background()
+			if _, err := o.Up(ctx, load(t, "../topologies/star.yaml"), orchestrator.UpOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			f.mu.Lock()
+			f.sendOut = timeout
+			for _, c := range f.containers {
+				if l, ok := tc.logs[c.Labels[engine.LabelNode]]; ok {
+					f.logs[c.ID] = l + "\n"
+				}
+			}
+			f.mu.Unlock()
+			r, err := o.Send(ctx, "star", orchestrator.SendOptions{From: "spoke1", To: "spoke3", Text: "x", Timeout: 5 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := tc.want
+			if r.Delivered != w.Delivered || r.ReceiptLost != w.ReceiptLost || r.Unknown != w.Unknown || r.Reason != w.Reason ||
+				r.DroppedAt != w.DroppedAt || !slices.Equal(r.Path, w.Path) && len(w.Path) > 0 || r.WaitedMs != 5000 {
+				t.Errorf("receipt %+v, want %+v, waited 5000 ms", *r, w)
+			}
+		})
 	}
 }

@@ -22,7 +22,10 @@ func newSendCmd(a *app) *cobra.Command {
 		Long: `send injects a message at node FROM, addressed to node TO (or * for every
 node), and waits for its delivery receipt: the path it took and its round
 trip time. It exits 1 when the message was not delivered. A broadcast asks
-for no receipt: each node logs its delivery.
+for no receipt: each node logs its delivery. When no receipt comes back in
+time, send looks in the nodes' logs: "delivered (receipt lost)" when the
+destination logged the message, "not delivered" when a node logged its
+drop, else "unknown" (exit 1).
 
 With --count N it sends N copies as a burst, as fast as the first hop takes
 them: every node on the way counts them (topo status) but logs none of
@@ -88,6 +91,9 @@ func printReceipt(a *app, r *agent.Receipt, ref string, burst int) {
 		} else {
 			fmt.Fprintf(a.stdout, "burst not delivered: %s → %s: %s after %d of %d messages\n", r.From, r.To, r.Reason, r.Count, burst)
 		}
+		return
+	}
+	if printLost(a, r) {
 		return
 	}
 	if !r.Delivered {

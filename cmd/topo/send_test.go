@@ -27,6 +27,17 @@ func TestPrintReceipt(t *testing.T) {
 		{"no id", agent.Receipt{From: "a", To: "b", Reason: "node_down"}, "", 1, "not delivered: a → b: node_down\n"},
 		{"burst", agent.Receipt{ID: "e5", From: "a", To: "b", Delivered: true, Path: []string{"a", "b"}, RTTMs: 0.25, Count: 1000, PerSecond: 51234.4}, "", 1000,
 			"burst of 1000 delivered a → b in 1 hop: 51234 messages a second; the last one's rtt 0.25 ms\npath: a → b\nid: e5 (`topo logs --id e5` shows its way)\n"},
+		{"receipt lost, delivered", agent.Receipt{ID: "f7", From: "spoke1", To: "spoke3", Delivered: true, ReceiptLost: true, WaitedMs: 5000,
+			Path: []string{"spoke1", "hub", "spoke3"}}, "", 1,
+			"delivered (receipt lost) spoke1 → spoke3 in 2 hops: spoke3 logged it, but no receipt came back within 5s\npath: spoke1 → hub → spoke3\n" +
+				"id: f7 (`topo logs --id f7` shows its way)\n"},
+		{"receipt lost, dropped", agent.Receipt{ID: "f8", From: "spoke1", To: "spoke3", ReceiptLost: true, WaitedMs: 5000, Reason: "link_down",
+			DroppedAt: "hub", Path: []string{"spoke1", "hub"}}, "", 1,
+			"not delivered: spoke1 → spoke3: link_down at hub (receipt lost: hub logged the drop, no receipt came back within 5s)\n" +
+				"got as far as: spoke1 → hub\nid: f8 (`topo logs --id f8` shows its way)\n"},
+		{"unknown", agent.Receipt{ID: "f9", From: "spoke1", To: "spoke3", Unknown: true, WaitedMs: 5000, Reason: "timeout"}, "", 1,
+			"unknown: spoke1 → spoke3: no receipt within 5s, and no node logged its delivery or its drop; it may still arrive\n" +
+				"id: f9 (`topo logs --id f9` shows its way)\n"},
 		{"burst cut short", agent.Receipt{From: "a", To: "b", Reason: "timeout", Count: 700}, "", 1000,
 			"burst not delivered: a → b: timeout after 700 of 1000 messages\n"},
 	}
