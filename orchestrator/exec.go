@@ -54,6 +54,9 @@ func (o *Orchestrator) ExecAgent(ctx context.Context, name string, opts ExecOpti
 		}
 		return code, nil
 	}
+	if err := o.unsupported(fmt.Sprintf("running topo's agent from %s, which runs its own image,", opts.Node), needsHelpers); err != nil {
+		return -1, err
+	}
 	image, err := o.NodeImage(ctx)
 	if err != nil {
 		return -1, fmt.Errorf("exec in the network of %s: %w", c.Name, err)

@@ -2,6 +2,7 @@ package orchestrator_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -56,5 +57,21 @@ func TestExecAgent(t *testing.T) {
 			len(h.CapAdd) != 0 || !slices.Equal(h.CapDrop, []string{"ALL"}) || !h.NoNewPrivileges || h.Labels[engine.LabelHelper] != "mixed" {
 			t.Errorf("the helper of %s: %+v", tc.node, h)
 		}
+	}
+}
+
+// TestExecAgentWithoutHelpers: on an engine that runs no helpers (a swarm),
+// an agent command from a node running its own image is refused as
+// unsupported, with no helper tried.
+func TestExecAgentWithoutHelpers(t *testing.T) {
+	f, o := swarmOrchestrator()
+	ctx := context.Background()
+	top := parse(t, "name: mixed\nlayout: star\nnodes:\n  - hub\n  - {name: app, image: \"mine:1\"}\n")
+	if _, err := o.Up(ctx, top, orchestrator.UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := o.ExecAgent(ctx, "mixed", orchestrator.ExecOptions{Node: "app", Cmd: agent.DialCommand("hub:7000", time.Second)})
+	if !errors.Is(err, engine.ErrUnsupported) || len(f.helpers) != 0 {
+		t.Errorf("ExecAgent from app on a swarm: %v, helpers %v; want ErrUnsupported and none", err, f.helpers)
 	}
 }
