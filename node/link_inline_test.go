@@ -103,18 +103,35 @@ func TestTCPFrameWrittenInlineWhenTheSocketHasRoom(t *testing.T) {
 
 // When the neighbour stops reading, queueing never blocks: what the
 // socket does not take stays for the write loop, which finishes a frame
-// cut short before the next, so the stream stays whole.
+// cut short before the next, so the stream stays whole. The cut is made
+// certain, not hoped for: the first frame is bigger than what the socket,
+// empty and with room, takes at once, while the neighbour reads nothing
+// until the test says so. Linux takes at most one segment of half the
+// window the neighbour offered (32 KiB on a new connection) into a send
+// buffer that is full after it.
 func TestTCPInlineWriteNeverWaitsForAFullSocket(t *testing.T) {
 	a, l, mine, theirs := tcpLink(t, WithQueue(100_000, time.Minute), WithQueueBytes(8<<20, 16<<20))
-	// Small buffers fill soon; too small ones stall a loopback stream.
-	_ = mine.SetWriteBuffer(32 << 10)
-	_ = theirs.SetReadBuffer(64 << 10)
+	// A small send buffer; a receive buffer too small stalls a loopback
+	// stream (its window opens too late), so that one stays large.
+	if err := mine.SetWriteBuffer(4 << 10); err != nil {
+		t.Fatal(err)
+	}
+	if err := theirs.SetReadBuffer(64 << 10); err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, frame.MaxPayload)
+	if r := l.enqueue(a.newData("b", big, false)); r != "" {
+		t.Fatalf("enqueue the big frame: %s", r)
+	}
+	if l.rest == nil {
+		t.Fatalf("a frame of %d bytes went out whole on a socket that holds a few KiB", len(big))
+	}
 	payload := make([]byte, 1500)
-	sent := 0
+	sent := 1
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for ; sent < 3000; sent++ {
+		for ; sent < 300; sent++ {
 			if r := l.enqueue(a.newData("b", payload, false)); r != "" {
 				t.Errorf("enqueue %d: %s", sent, r)
 				return
@@ -126,14 +143,9 @@ func TestTCPInlineWriteNeverWaitsForAFullSocket(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("queueing blocked on a full socket")
 	}
-	left := queuedLen(l)
-	if left == 0 {
-		t.Fatal("every frame went out, so the socket never filled: the test proves nothing")
-	}
-	// 1542 bytes do not divide the socket's room: the last inline write
-	// was cut short, and its remainder must go out before the next frame.
-	if l.rest == nil {
-		t.Error("no inline write was cut short, so the remainder's path went untested")
+	// Nothing went out after a remainder: the frames wait, in order.
+	if left := queuedLen(l); left != sent-1 {
+		t.Fatalf("%d frames queued behind the remainder, want %d", left, sent-1)
 	}
 	// The write loop's part, while the neighbour reads.
 	got := make(chan int, 1)
