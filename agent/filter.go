@@ -59,12 +59,52 @@ func ParseFilterRule(s string) (FilterRule, error) {
 // draws a random number below a million for it (parts per million).
 const MinFilterPercent = 0.0001
 
+// ShapeRule is the rate, in bits per second, at which the kernel lets
+// frames leave the interface that holds the node's own address Local, for
+// every process (a token bucket filter, tbf, as its root qdisc); Rate 0
+// removes that shaping. The filter verb takes it beside the filter rules.
+type ShapeRule struct {
+	Local string // e.g. "10.210.0.2"
+	Rate  uint64 // bits per second; 0: unshaped
+}
+
+// shapePrefix sets a shape rule apart from a filter rule on the command
+// line.
+const shapePrefix = "shape:"
+
+// String is the rule as FilterCommand passes it: "shape:LOCAL,RATE".
+func (r ShapeRule) String() string {
+	return shapePrefix + r.Local + "," + strconv.FormatUint(r.Rate, 10)
+}
+
+// IsShapeRule says whether a filter verb argument is a shape rule.
+func IsShapeRule(s string) bool { return strings.HasPrefix(s, shapePrefix) }
+
+// ParseShapeRule reads a rule written by String.
+func ParseShapeRule(s string) (ShapeRule, error) {
+	rest, ok := strings.CutPrefix(s, shapePrefix)
+	local, rate, ok2 := strings.Cut(rest, ",")
+	if !ok || !ok2 {
+		return ShapeRule{}, fmt.Errorf("shape rule %q: want shape:LOCAL,RATE", s)
+	}
+	r, err := strconv.ParseUint(rate, 10, 64)
+	if err != nil {
+		return ShapeRule{}, fmt.Errorf("shape rule %q: rate %q, want bits per second", s, rate)
+	}
+	return ShapeRule{Local: local, Rate: r}, nil
+}
+
 // FilterCommand is the command line, for a helper in a node's network
 // namespace, that makes rules the node's whole fault filter: it replaces
-// what an earlier call installed, and with no rules removes it.
-func FilterCommand(rules []FilterRule) []string {
+// what an earlier call installed, and with no rules removes it. Shapes set
+// or remove the shaping of the interfaces they name; the others keep
+// theirs.
+func FilterCommand(rules []FilterRule, shapes ...ShapeRule) []string {
 	cmd := []string{Path, VerbNetns, "filter"}
 	for _, r := range rules {
+		cmd = append(cmd, r.String())
+	}
+	for _, r := range shapes {
 		cmd = append(cmd, r.String())
 	}
 	return cmd

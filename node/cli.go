@@ -35,7 +35,7 @@ const cliUsage = `usage:
   topo-node say [--node NAME] EVENT TEXT
   topo-node trace [--max-hops 30] [--timeout 1s] ADDR
   topo-node netns routes [TO=VIA ...]
-  topo-node netns filter [LOCAL,MAC,PERCENT ...]
+  topo-node netns filter [LOCAL,MAC,PERCENT ...] [shape:LOCAL,RATE ...]
 run, send, stats and ready also take --config FILE and --socket PATH; the
 config comes from $` + agent.ConfigEnv + ` when --config is not given. dial exits
 0 when it connects (--udp: when a datagram left and no ICMP error came back

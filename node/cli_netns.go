@@ -31,7 +31,7 @@ func cliNetns(_ context.Context, args []string, _ Env, stdout, stderr io.Writer)
 			return cliNetnsFilter(pos[1:], stdout, stderr)
 		}
 	}
-	return usageError{errors.New(`want the subcommand "routes" then TO=VIA pairs, or "filter" then LOCAL,MAC,PERCENT rules`)}
+	return usageError{errors.New(`want the subcommand "routes" then TO=VIA pairs, or "filter" then LOCAL,MAC,PERCENT and shape:LOCAL,RATE rules`)}
 }
 
 // cliNetnsRoutes installs the routes TO=VIA given (replacing any to the
@@ -74,12 +74,17 @@ func cliNetnsRoutes(args []string, stdout, stderr io.Writer) error {
 }
 
 // cliNetnsFilter makes the rules LOCAL,MAC,PERCENT given the namespace's
-// whole fault filter (agent.FilterCommand), in one nftables transaction:
+// whole fault filter (agent.FilterCommand), in one nftables transaction,
+// and the rules shape:LOCAL,RATE the shaping of their interfaces:
 // it replaces what an earlier call installed, and with no rules removes
 // it. Rules whose address no interface holds fail before anything
 // changes, all of them named at once; a rule the kernel refuses leaves the
 // earlier filter in place.
 func cliNetnsFilter(args []string, stdout, stderr io.Writer) error {
+	shapes, args, err := netns.ParseShapes(args)
+	if err != nil {
+		return usageError{err}
+	}
 	filters, err := netns.ParseFilters(args)
 	if err != nil {
 		return usageError{err}
@@ -99,6 +104,15 @@ func cliNetnsFilter(args []string, stdout, stderr io.Writer) error {
 		for _, f := range c.Filters {
 			fmt.Fprintf(stdout, "filter on %s: %s\n", c.Dev, f)
 		}
+	}
+	// Shaping is per interface, after the filter: a refusal leaves the
+	// filter installed, and says which interface it is.
+	done, err := netns.ReplaceShaping(shapes, byAddr)
+	for _, d := range done {
+		fmt.Fprintf(stdout, "shaping of %s\n", d)
+	}
+	if err != nil {
+		return printNetnsErrs(stderr, unjoinErrs(err))
 	}
 	if len(chains) == 0 {
 		fmt.Fprintf(stdout, "no filter rules: table netdev %s removed\n", netns.FilterTable)

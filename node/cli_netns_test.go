@@ -21,7 +21,7 @@ func TestCLINetnsUsage(t *testing.T) {
 		{[]string{"netns", "--flag", "routes"}, "flag provided but not defined"},
 		{[]string{"netns", "filters"}, `or "filter" then LOCAL,MAC,PERCENT`},
 		{[]string{"netns", "filter", "10.0.0.1,02:42:0a:00:00:02"}, "want LOCAL,MAC,PERCENT"},
-		{[]string{"netns", "filter", "10.0.0.1,02:42:0a:00:00:02,0"}, "want 1 to 100"},
+		{[]string{"netns", "filter", "10.0.0.1,02:42:0a:00:00:02,0"}, "want 0.0001 to 100"},
 		{[]string{"netns", "filter", "eth0,02:42:0a:00:00:02,100"}, "local address"},
 		{[]string{"netns", "filter", "10.0.0.1,02-42-0a-00-00-02,100"}, "colon-separated"},
 		{[]string{"netns", "filter", "10.0.0.1,ff:ff:ff:ff:ff:ff,100"}, "group address"},

@@ -36,8 +36,10 @@ type Fault struct {
 	Nodes []string  `json:"nodes,omitempty"` // a link's two ends
 	// An impairment: Percent of the frames lost, for every process (the
 	// kernel drops them; the agents lose their own and count them), 0.5
-	// for half a percent; Delay ± Jitter and Rate (bits per second) for
-	// the agents' frames, which this engine's kernel cannot delay.
+	// for half a percent; Rate (bits per second) for every process where
+	// a tbf can hold it (see shapeRules), and for the agents' frames;
+	// Delay ± Jitter for the agents' frames, which this engine's kernel
+	// cannot delay (no netem).
 	Percent float64        `json:"percent,omitempty"`
 	Delay   agent.Duration `json:"delay,omitzero"`
 	Jitter  agent.Duration `json:"jitter,omitzero"`

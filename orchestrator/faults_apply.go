@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/topology"
 )
@@ -53,11 +52,11 @@ func (o *Orchestrator) changeFaults(ctx context.Context, name string, change fun
 	old, now := filterRules(plan, before, m), filterRules(plan, after, m)
 	var changed []string
 	for _, n := range plan.Nodes {
-		if !slices.Equal(old[n.Name], now[n.Name]) {
+		if !old[n.Name].equal(now[n.Name]) {
 			changed = append(changed, n.Name)
 		}
 	}
-	if err := o.applyFilters(ctx, l, image, changed, now); err != nil {
+	if err := o.applyFilters(ctx, l, image, changed, withUnshaping(old, now)); err != nil {
 		return nil, err
 	}
 	// What is in force after: the faults on links, and the nodes that do
@@ -127,14 +126,14 @@ func macs(l *live) map[string]map[string]string {
 	return out
 }
 
-// applyFilters makes rules the packet filter of each of nodes that runs,
-// from a helper in its network namespace.
-func (o *Orchestrator) applyFilters(ctx context.Context, l *live, image string, nodes []string, rules map[string][]agent.FilterRule) error {
+// applyFilters makes rules the packet filter and shaping of each of nodes
+// that runs, from a helper in its network namespace.
+func (o *Orchestrator) applyFilters(ctx context.Context, l *live, image string, nodes []string, rules map[string]netnsRules) error {
 	return boundedEach(ctx, DefaultMaxWorkers, nodes, func(ctx context.Context, n string) error {
 		if c, ok := l.container(n); !ok || c.State != "running" {
 			return nil // its filters go on when it starts again
 		}
-		spec := netnsHelper(l.plan.Name, n, image, agentArgs(agent.FilterCommand(rules[n])))
+		spec := netnsHelper(l.plan.Name, n, image, agentArgs(rules[n].command()))
 		return o.runHelper(ctx, spec, "packet filter of "+n)
 	})
 }

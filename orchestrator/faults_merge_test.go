@@ -69,7 +69,7 @@ func TestImpairMerges(t *testing.T) {
 	if _, err := o.Impair(ctx, "star", hs(orchestrator.ImpairOptions{LossPercent: 0.5, Replace: true})); err != nil {
 		t.Fatal(err)
 	}
-	if got := filterHelpers(f, mark)["spoke1"]; !strings.HasSuffix(got, ",0.5,7000") {
+	if got := filterHelpers(f, mark)["spoke1"]; !strings.HasPrefix(got, "10.210.0.3,02:42:0a:d2:00:02,0.5,7000") {
 		t.Errorf("spoke1's filter for a 0.5%% loss: %q", got)
 	}
 }
@@ -177,5 +177,68 @@ func TestPartitionSplits(t *testing.T) {
 		if strings.Join(fs[0].Split, "\n") != strings.Join(tc.want, "\n") {
 			t.Errorf("%s %v: split\n%s\nwant\n%s", tc.file, tc.groups, strings.Join(fs[0].Split, "\n"), strings.Join(tc.want, "\n"))
 		}
+	}
+}
+
+// TestImpairShapes: a rate holds for every process, by a tbf on each
+// interface whose links all have one (a point-to-point link's own, or
+// every link's on a shared segment); lifting it removes the tbf.
+func TestImpairShapes(t *testing.T) {
+	ctx := context.Background()
+	f := newFake()
+	o := fakeOrchestrator(f)
+	if _, err := o.Up(ctx, load(t, "../topologies/star.yaml"), orchestrator.UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		opts orchestrator.ImpairOptions
+		want map[string]string // filter helper arguments, by node
+	}{
+		{orchestrator.ImpairOptions{A: "hub", B: "spoke1", Rate: 1e6},
+			map[string]string{"hub": "shape:10.210.0.2,1000000", "spoke1": "shape:10.210.0.3,1000000"}},
+		{orchestrator.ImpairOptions{A: "hub", B: "spoke1", Delay: time.Millisecond}, map[string]string{}},
+		{orchestrator.ImpairOptions{A: "hub", B: "spoke1", Lift: []string{"rate"}},
+			map[string]string{"hub": "shape:10.210.0.2,0", "spoke1": "shape:10.210.0.3,0"}},
+		{orchestrator.ImpairOptions{All: true, Rate: 8000}, map[string]string{
+			"hub":    "shape:10.210.0.10,8000 shape:10.210.0.18,8000 shape:10.210.0.26,8000",
+			"spoke2": "shape:10.210.0.11,8000", "spoke3": "shape:10.210.0.19,8000", "spoke4": "shape:10.210.0.27,8000"}},
+	}
+	for i, s := range steps {
+		mark := len(f.helpers)
+		if _, err := o.Impair(ctx, "star", s.opts); err != nil {
+			t.Fatal(err)
+		}
+		if got := filterHelpers(f, mark); len(got) != len(s.want) {
+			t.Errorf("step %d %+v: filter helpers %q, want %q", i, s.opts, got, s.want)
+		} else {
+			for n, w := range s.want {
+				if got[n] != w {
+					t.Errorf("step %d %+v: %s's filter helper %q, want %q", i, s.opts, n, got[n], w)
+				}
+			}
+		}
+	}
+
+	// On a shared segment one link's rate is the agents' alone; every
+	// link's is the node's.
+	f = newFake()
+	o = fakeOrchestrator(f)
+	if _, err := o.Up(ctx, load(t, "../topologies/bus.yaml"), orchestrator.UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	mark := len(f.helpers)
+	if _, err := o.Impair(ctx, "bus", orchestrator.ImpairOptions{A: "alpha", B: "bravo", Rate: 1e6}); err != nil {
+		t.Fatal(err)
+	}
+	if got := filterHelpers(f, mark); len(got) != 0 {
+		t.Errorf("one link's rate on a bus: filter helpers %q, want none", got)
+	}
+	if _, err := o.Impair(ctx, "bus", orchestrator.ImpairOptions{All: true, Rate: 2e6}); err != nil {
+		t.Fatal(err)
+	}
+	// alpha–bravo keeps its own 1mbit: alpha and bravo send at the slower.
+	got := filterHelpers(f, mark)
+	if !strings.HasSuffix(got["alpha"], ",1000000") || !strings.HasSuffix(got["charlie"], ",2000000") || len(got) != 4 {
+		t.Errorf("every link's rate on a bus: filter helpers %q", got)
 	}
 }

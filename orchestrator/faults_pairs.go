@@ -84,9 +84,12 @@ func pairFaults(plan *topology.Plan, faults []Fault) map[pair]pairFault {
 // cut pair, each end drops what the other sends it on every segment they
 // share; for a lossy pair, a share of it, but for the agents' port, since
 // the agents lose their own frames themselves and count them.
-func filterRules(plan *topology.Plan, faults []Fault, macs map[string]map[string]string) map[string][]agent.FilterRule {
+func filterRules(plan *topology.Plan, faults []Fault, macs map[string]map[string]string) map[string]netnsRules {
 	pfs := pairFaults(plan, faults)
-	out := map[string][]agent.FilterRule{}
+	out := map[string]netnsRules{}
+	for n, shapes := range shapeRules(plan, pfs) {
+		out[n] = netnsRules{shapes: shapes}
+	}
 	for _, p := range slices.SortedFunc(maps.Keys(pfs), func(x, y pair) int { return strings.Compare(x[0]+" "+x[1], y[0]+" "+y[1]) }) {
 		pf := pfs[p]
 		percent, keep := 100.0, 0
@@ -102,10 +105,80 @@ func filterRules(plan *topology.Plan, faults []Fault, macs map[string]map[string
 			}
 			for _, end := range []pair{p, {p[1], p[0]}} {
 				self, _ := plan.Node(end[0])
-				out[end[0]] = append(out[end[0]], agent.FilterRule{
+				nr := out[end[0]]
+				nr.filters = append(nr.filters, agent.FilterRule{
 					Local: self.Addresses[s.Name].String(), PeerMAC: macs[end[1]][s.Name], Percent: percent, KeepPort: keep})
+				out[end[0]] = nr
 			}
 		}
+	}
+	return out
+}
+
+// netnsRules are what a node's filter helper installs in its network
+// namespace: the packet filter, and the shaping of the interfaces that
+// have a rate (and, with rate 0, of those whose rate is lifted).
+type netnsRules struct {
+	filters []agent.FilterRule
+	shapes  []agent.ShapeRule
+}
+
+func (r netnsRules) equal(o netnsRules) bool {
+	return slices.Equal(r.filters, o.filters) && slices.Equal(r.shapes, o.shapes)
+}
+
+// command is the helper's command line.
+func (r netnsRules) command() []string { return agent.FilterCommand(r.filters, r.shapes...) }
+
+// shapeRules are the rates at which each node's interfaces send, for
+// every process (a tbf in its namespace): an interface is shaped when
+// every link of the node on its segment that is not cut has a rate, at
+// the slowest of them. On a point-to-point segment that is the link's
+// rate; on a shared one the rate holds for all the node sends there, so
+// one link's rate alone is left to the agents' frames. Interfaces without
+// a rate are left out.
+func shapeRules(plan *topology.Plan, pfs map[pair]pairFault) map[string][]agent.ShapeRule {
+	out := map[string][]agent.ShapeRule{}
+	for _, n := range plan.Nodes {
+		for _, s := range plan.Segments {
+			addr, ok := n.Addresses[s.Name]
+			if !ok {
+				continue
+			}
+			var rate uint64
+			for _, peer := range s.Members {
+				pf := pfs[pairOf(n.Name, peer)]
+				if peer == n.Name || pf.cut != "" {
+					continue
+				}
+				if pf.imp == nil || pf.imp.Rate == 0 {
+					rate = 0
+					break
+				}
+				if rate == 0 || pf.imp.Rate < rate {
+					rate = pf.imp.Rate
+				}
+			}
+			if rate != 0 {
+				out[n.Name] = append(out[n.Name], agent.ShapeRule{Local: addr.String(), Rate: rate})
+			}
+		}
+	}
+	return out
+}
+
+// withUnshaping is now with a rate 0 for every interface whose rate in
+// old it no longer has, so that the helper removes that shaping.
+func withUnshaping(old, now map[string]netnsRules) map[string]netnsRules {
+	out := maps.Clone(now)
+	for n, o := range old {
+		nr := out[n]
+		for _, sh := range o.shapes {
+			if !slices.ContainsFunc(nr.shapes, func(x agent.ShapeRule) bool { return x.Local == sh.Local }) {
+				nr.shapes = append(slices.Clone(nr.shapes), agent.ShapeRule{Local: sh.Local})
+			}
+		}
+		out[n] = nr
 	}
 	return out
 }

@@ -48,9 +48,10 @@ type ImpairOptions struct {
 	// process, and the agents lose their own frames themselves, counted
 	// as loss.
 	LossPercent float64
-	// Delay ± Jitter and Rate (bits per second; 0: unlimited, else
-	// topology.MinRate at least) apply to the agents' frames: this
-	// engine's kernel has no netem.
+	// Delay ± Jitter apply to the agents' frames: this engine's kernel
+	// has no netem. Rate (bits per second; 0: unlimited, else
+	// topology.MinRate at least) applies to the agents' frames, and to
+	// every process's by a tbf where one can hold it (see shapeRules).
 	Delay, Jitter time.Duration
 	Rate          uint64
 	// Lift names settings ("loss", "delay", "jitter", "rate") to take
@@ -128,8 +129,8 @@ func (opts ImpairOptions) merge(in []Fault, ends []string) (f Fault, ok bool, er
 }
 
 // Impair impairs a link at runtime, or every link with All, in place of
-// what the file declared for it: loss for every process on its two ends,
-// delay, jitter and rate for the agents' frames. The settings given are
+// what the file declared for it: loss and rate for every process on its
+// two ends, delay and jitter for the agents' frames. The settings given are
 // merged into the runtime impairment in force on the link, unless Replace;
 // Clear lifts it, and the file's impairment applies again.
 func (o *Orchestrator) Impair(ctx context.Context, name string, opts ImpairOptions) ([]Fault, error) {

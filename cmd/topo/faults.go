@@ -101,17 +101,20 @@ percent too), --delay 100ms, --rate 1mbit (8kbit at least).
 
 What applies where: --loss makes the kernel lose that share of what crosses
 the link for every process on the two nodes (a packet filter), while topo's
-agents lose their own frames themselves and count them as loss. This
-engine's kernel has no netem, so --delay, --jitter and --rate apply to the
-agents' frames only: other processes are not delayed.`,
+agents lose their own frames themselves and count them as loss. --rate
+holds for every process too (a token bucket, tbf, on the interface): on a
+point-to-point link always, on a shared segment when every link of the node
+there has a rate (--all), else for the agents' frames only. This engine's
+kernel has no netem, so --delay and --jitter apply to the agents' frames
+only: other processes are not delayed.`,
 		"  topo impair hub spoke1 --delay 200ms --jitter 50ms\n  topo impair hub spoke1 --loss 0.5%\n  topo impair --all --rate 1mbit\n  topo impair hub spoke1 --loss 0\n  topo impair hub spoke1 --clear",
 		cobra.RangeArgs(0, 2),
 		func(cmd *cobra.Command, o *orchestrator.Orchestrator, name string, pos []string) ([]orchestrator.Fault, error) {
 			if len(pos) == 2 {
 				opts.A, opts.B = pos[0], pos[1]
 			}
-			if opts.Delay != 0 || opts.Jitter != 0 || opts.Rate != 0 {
-				fmt.Fprintln(a.stderr, "note: this engine's kernel has no netem: delay, jitter and rate apply to topo's agents' frames; other processes on the nodes are not delayed")
+			if opts.Delay != 0 || opts.Jitter != 0 {
+				fmt.Fprintln(a.stderr, "note: this engine's kernel has no netem: delay and jitter apply to topo's agents' frames only; other processes on the nodes are not delayed")
 			}
 			return o.Impair(cmd.Context(), name, opts)
 		})
@@ -120,7 +123,7 @@ agents' frames only: other processes are not delayed.`,
 	f.String("delay", "", "one-way delay of the agents' frames, e.g. 100ms (0 lifts it)")
 	f.String("jitter", "", "the delay varies by up to this much either way (0 lifts it)")
 	f.String("loss", "", "share of the frames lost for every process, e.g. 5% or 0.5% (0 lifts it)")
-	f.String("rate", "", "the agents' frames leave at most this fast, e.g. 1mbit, 500kbit (0 lifts it)")
+	f.String("rate", "", "what crosses leaves at most this fast, e.g. 1mbit, 500kbit (0 lifts it)")
 	f.BoolVar(&opts.Replace, "replace", false, "make the settings given the whole impairment, instead of merging them")
 	f.BoolVar(&opts.Clear, "clear", false, "lift the runtime impairment")
 	// The values are checked before the engine is asked anything, so that

@@ -5,6 +5,7 @@ package netns
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"runtime"
 )
 
@@ -33,3 +34,6 @@ func AllRPFilter() (int, error) { return 0, errUnsupported }
 
 // ReplaceFilter fails: nf_tables is Linux only.
 func ReplaceFilter([]Chain) error { return errUnsupported }
+
+// ReplaceShaping needs Linux.
+func ReplaceShaping([]Shape, map[netip.Addr]string) ([]string, error) { return nil, errUnsupported }

@@ -37,7 +37,7 @@ func TestIntegrationLinkFaults(t *testing.T) {
 	for _, step := range []struct {
 		name string
 		run  func(*testing.T, *topotest.Topology)
-	}{{"delay", checkRuntimeDelay}, {"cut", checkLinkCut}, {"restart", checkRestartedSpoke}, {"pause", checkPausedSpoke}} {
+	}{{"delay", checkRuntimeDelay}, {"cut", checkLinkCut}, {"restart", checkRestartedSpoke}, {"pause", checkPausedSpoke}, {"rate", checkRuntimeRate}} {
 		if !t.Run(step.name, func(t *testing.T) { step.run(t, top) }) {
 			return // a fault left in force would fail the steps after it
 		}
@@ -86,6 +86,33 @@ func checkLinkCut(t *testing.T, top *topotest.Topology) {
 func checkRestartedSpoke(t *testing.T, top *topotest.Topology) {
 	top.RestartNode(t, "spoke2")
 	eventually(t, "the hub's link to a restarted spoke", func() bool { return top.Send(t, "hub", "spoke2", "welcome back").Delivered })
+}
+
+// checkRuntimeRate limits a link's rate, merged into a loss in force: the
+// helper puts a tbf on both ends' interfaces in the nodes' namespaces (it
+// fails when the kernel refuses one), messages still cross, and lifting
+// the rate alone leaves the loss.
+func checkRuntimeRate(t *testing.T, top *topotest.Topology) {
+	ctx := context.Background()
+	o := top.Orchestrator()
+	impair := func(opts orchestrator.ImpairOptions) []orchestrator.Fault {
+		t.Helper()
+		opts.A, opts.B = "hub", "spoke1"
+		fs, err := o.Impair(ctx, top.Name, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fs
+	}
+	impair(orchestrator.ImpairOptions{LossPercent: 0.5})
+	if fs := impair(orchestrator.ImpairOptions{Rate: 1e6}); len(fs) != 1 || fs[0].String() != "link hub–spoke1 impaired: loss=0.5% rate=1000000bit/s" {
+		t.Errorf("faults after a rate merged into a loss: %v", fs)
+	}
+	eventually(t, "a message across the shaped link", func() bool { return top.Send(t, "hub", "spoke1", "slow but there").Delivered })
+	if fs := impair(orchestrator.ImpairOptions{Lift: []string{"rate"}}); len(fs) != 1 || fs[0].String() != "link hub–spoke1 impaired: loss=0.5%" {
+		t.Errorf("faults after the rate is lifted: %v", fs)
+	}
+	impair(orchestrator.ImpairOptions{Clear: true})
 }
 
 // checkPausedSpoke pauses a spoke: the faults in force (and status) list
