@@ -155,8 +155,8 @@ func faultLines(st *orchestrator.Status) []string {
 	named := map[string]bool{}
 	for _, f := range st.Faults {
 		out = append(out, f.String())
-		if len(f.Nodes) == 1 {
-			named[f.Nodes[0]] = true
+		if f.Kind == orchestrator.FaultNode {
+			named[f.Node] = true
 		}
 	}
 	for _, n := range st.Nodes {

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,5 +57,29 @@ func TestFeedBoundsASlowPage(t *testing.T) {
 	}
 	if _, _, ok := f.subscribe(); ok {
 		t.Error("a stopped feed took a page")
+	}
+}
+
+// TestFaultLines: the page lists every fault in force, whoever made it,
+// and each node that is not running, once.
+func TestFaultLines(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		st   orchestrator.Status
+		want string
+	}{
+		{"none", orchestrator.Status{Nodes: []orchestrator.NodeStatus{{Name: "hub", State: "running"}}}, ""},
+		{"a cut link and a stopped node", orchestrator.Status{
+			Nodes:  []orchestrator.NodeStatus{{Name: "hub", State: "running"}, {Name: "spoke1", State: "exited"}, {Name: "spoke2", State: "paused"}},
+			Faults: []orchestrator.Fault{{Kind: orchestrator.FaultLinkDown, Nodes: []string{"hub", "spoke2"}}},
+		}, "link hub–spoke2 down; node spoke1 exited; node spoke2 paused"},
+		{"a node fault names its node once", orchestrator.Status{
+			Nodes:  []orchestrator.NodeStatus{{Name: "spoke1", State: "exited"}},
+			Faults: []orchestrator.Fault{{Kind: orchestrator.FaultNode, Node: "spoke1", State: "exited", Action: "stop", By: "topo"}},
+		}, orchestrator.Fault{Kind: orchestrator.FaultNode, Node: "spoke1", State: "exited", Action: "stop", By: "topo"}.String()},
+	} {
+		if got := strings.Join(faultLines(&tc.st), "; "); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }

@@ -199,7 +199,7 @@ function animate(a) {
       move(dot, pts, 450, () => dot.remove());
     }
     if (a.kind === "token") {
-      document.querySelectorAll(".node.token").forEach((g) => g.classList.remove("token"));
+      document.querySelectorAll("#nodes .node.token").forEach((g) => g.classList.remove("token"));
       const g = document.querySelector(`.node[data-name="${a.to}"]`);
       if (g) g.classList.add("token");
       document.body.dataset.token = a.to;
