@@ -17,13 +17,14 @@ type Receipt struct {
 	// a broadcast always is.
 	Queued bool `json:"queued,omitempty"`
 	// Count is the messages of a burst (topo send --count) that left; the
-	// receipt is the last one's. PerSecond is Count over the time from the
-	// first one's leaving to the last one's arrival.
+	// receipt is the last one's. PerSecond is Arrived over the time from
+	// the first one's leaving to the last one's arrival.
 	Count     int     `json:"count,omitempty"`
 	PerSecond float64 `json:"per_second,omitempty"`
-	// Arrived is, for a burst, how many of its Count messages the
-	// destination had when the last one's receipt came back, or when the
-	// burst stopped; Delivered speaks of the last message alone.
+	// Arrived is, for a burst whose last message was delivered, how many
+	// of its Count messages the destination had by then (one sent again
+	// after a lost ack may still come after it); Delivered speaks of the
+	// last message alone.
 	Arrived int `json:"arrived,omitempty"`
 	// ReceiptLost is true for a message whose receipt did not come back in
 	// time while a node's log says what became of it: delivered (the

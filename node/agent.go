@@ -94,6 +94,8 @@ type Agent struct {
 	// spawnCtx runs a function of the running agent's context in its
 	// group: a link's shaper made at runtime.
 	spawnCtx func(func(context.Context) error)
+	// bursts counts the messages of the bursts arriving here (burst.go).
+	bursts burstTally
 
 	mu      sync.Mutex
 	pending map[uint64]*pending

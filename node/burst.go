@@ -2,8 +2,11 @@ package node
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/topo-dev/topo/agent"
@@ -18,8 +21,10 @@ const burstPause = 200 * time.Microsecond
 // the first hop takes them, and waits for the receipt of the last. The
 // nodes on the way count them but log none of them (FlagQuiet): one
 // `send` event says the burst began, and a `receipt` event here that its
-// last message arrived. The receipt's Count and PerSecond say how many were sent
-// and how fast the last arrived after the first left.
+// last message arrived. The receipt's Count says how many were sent,
+// Arrived how many of them the destination had when the last arrived, and
+// PerSecond how fast they arrived (Arrived over the time from the first's
+// leaving to the last's arrival).
 //
 // A burst does not overflow its own first hop: it waits while that queue
 // is half full. A message dropped further on is counted and logged there,
@@ -39,12 +44,13 @@ func (a *Agent) Burst(ctx context.Context, to, text string, n int) (agent.Receip
 	a.event(slog.LevelInfo, agent.EvSend, fmt.Sprintf("burst of %d to %s", n, to), peerAttr(to),
 		slog.Int(agent.FieldCount, n), bytesAttr(len(text)))
 	payload := []byte(text)
+	burst := a.newID()
 	for i := range n - 1 {
 		if err := a.waitRoom(ctx, to); err != nil {
 			return agent.Receipt{From: a.name, To: to, Reason: agent.ReasonTimeout, Count: i}, nil
 		}
 		f := a.newData(to, payload, false)
-		f.Quiet = true
+		burstFrame(f, burst)
 		if reason := a.originate(f); reason != "" {
 			return agent.Receipt{From: a.name, To: to, Reason: reason, DroppedAt: a.name, Count: i}, nil
 		}
@@ -55,7 +61,7 @@ func (a *Agent) Burst(ctx context.Context, to, text string, n int) (agent.Receip
 	lastSent := time.Now()
 	// The last is quiet too, so that the hops wait for room for it as
 	// for the rest; its receipt is logged here.
-	rc, err := a.send(ctx, to, text, true, true)
+	rc, err := a.send(ctx, to, text, true, burst)
 	if err != nil {
 		return rc, err
 	}
@@ -63,10 +69,74 @@ func (a *Agent) Burst(ctx context.Context, to, text string, n int) (agent.Receip
 	if rc.Delivered {
 		took := lastSent.Sub(start) + time.Duration(rc.OneWayMs*float64(time.Millisecond))
 		if took > 0 {
-			rc.PerSecond = float64(n) / took.Seconds()
+			rc.PerSecond = float64(rc.Arrived) / took.Seconds()
 		}
 	}
 	return rc, nil
+}
+
+// burstFrame makes f a message of the burst named burst (not 0): quiet,
+// and with Ref naming the burst, so that its destination counts how many
+// of the burst arrived (burstTally).
+func burstFrame(f *frame.Frame, burst uint64) {
+	if burst != 0 {
+		f.Quiet, f.Ref = true, burst
+	}
+}
+
+// burstTally counts the messages of each burst delivered here, by origin
+// and burst, so that the receipt of a burst's last message says how many
+// of them had arrived: "delivered" said only that the last one had, when
+// a third of them were lost on the way.
+type burstTally struct {
+	mu    sync.Mutex
+	n     map[ackKey]int
+	order []ackKey // oldest first, to forget the oldest beyond maxTallies
+}
+
+// maxTallies bounds the bursts a node counts at once.
+const maxTallies = 64
+
+// arrived counts f if it is a burst's message.
+func (t *burstTally) arrived(f *frame.Frame) {
+	if !f.Quiet || f.Ref == 0 {
+		return
+	}
+	k := ackKey{f.Source, f.Ref}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.n == nil {
+		t.n = map[ackKey]int{}
+	}
+	if _, ok := t.n[k]; !ok {
+		if len(t.order) >= maxTallies {
+			delete(t.n, t.order[0])
+			t.order = slices.Delete(t.order, 0, 1)
+		}
+		t.order = append(t.order, k)
+	}
+	t.n[k]++
+}
+
+// arrivedPayload is the payload of the receipt of f, delivered here: for
+// a burst's message, how many of its burst arrived here so far, as 8 bytes.
+func (t *burstTally) arrivedPayload(f *frame.Frame) []byte {
+	if !f.Quiet || f.Ref == 0 {
+		return nil
+	}
+	t.mu.Lock()
+	n := t.n[ackKey{f.Source, f.Ref}]
+	t.mu.Unlock()
+	return binary.BigEndian.AppendUint64(nil, uint64(n))
+}
+
+// arrivedOf reads arrivedPayload back from a receipt: 0 for a message
+// that was not a burst's.
+func arrivedOf(r *frame.Frame) int {
+	if len(r.Payload) != 8 {
+		return 0
+	}
+	return int(binary.BigEndian.Uint64(r.Payload))
 }
 
 // enqueueBurst is l.enqueue, except that a burst's frame waits for room

@@ -32,8 +32,8 @@ func TestBurst(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !r.Delivered || r.Count != n || r.PerSecond <= 0 || len(r.Path) != tc.hops+1 {
-				t.Fatalf("receipt %+v, want the last of %d delivered in %d hops, with a rate", r, n, tc.hops)
+			if !r.Delivered || r.Count != n || r.Arrived != n || r.PerSecond <= 0 || len(r.Path) != tc.hops+1 {
+				t.Fatalf("receipt %+v, want the last of %d delivered in %d hops, all %d arrived, with a rate", r, n, tc.hops, n)
 			}
 			waitCount(t, func() uint64 { return c.agent(tc.to).Stats().Counters.Delivered }, n)
 			if got := c.agent(tc.from).Stats().Counters.Originated; got != n {

@@ -53,8 +53,10 @@ func TestOppositeBurstsBalance(t *testing.T) {
 				t.Errorf("originated %d, delivered %d + dropped %d = %d: every message must end exactly once",
 					books.orig, books.delivered, books.dropped, books.delivered+books.dropped)
 			}
-			if tc.lossy == "" && books.dropped != 0 {
-				t.Errorf("%d dropped without a fault: %v", books.dropped, books.reasons)
+			if tc.lossy == "" && books.reasons[agent.ReasonUnacked] != 0 {
+				// What the issue saw: messages delivered, and dropped
+				// for want of an ack, lost in a socket buffer.
+				t.Errorf("%d dropped as unacked without a fault: %v", books.reasons[agent.ReasonUnacked], books.reasons)
 			}
 			if books.refused != 0 {
 				t.Errorf("%d genuine frames refused", books.refused)
@@ -62,8 +64,13 @@ func TestOppositeBurstsBalance(t *testing.T) {
 			for from, r := range receipts {
 				to := map[string]string{tc.x: tc.y, tc.y: tc.x}[from]
 				got := c.agent(to).Stats().Counters.Delivered
-				if uint64(r.Arrived) != got {
-					t.Errorf("burst %s → %s: receipt says %d arrived, %s delivered %d", from, to, r.Arrived, to, got)
+				// Arrived counts those that came before the last: one
+				// sent again may come after it, never more than got.
+				if !r.Delivered && tc.lossy != "" {
+					continue // the last message, or its receipt, was lost
+				}
+				if !r.Delivered || r.Arrived < 1 || uint64(r.Arrived) > got || r.Count != n {
+					t.Errorf("burst %s → %s: receipt %+v, want the last of %d delivered, and at most the %d %s had", from, to, r, n, got, to)
 				}
 			}
 		})
@@ -74,7 +81,7 @@ func TestOppositeBurstsBalance(t *testing.T) {
 // each burst's receipt by its origin.
 func oppositeBursts(t *testing.T, c *cluster, x, y string, n int) map[string]agent.Receipt {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var wg sync.WaitGroup
 	var mu sync.Mutex

@@ -154,6 +154,7 @@ func (a *Agent) deliver(f *frame.Frame) {
 		return
 	}
 	a.cnt.delivered.Add(1)
+	a.bursts.arrived(f)
 	if !f.Quiet {
 		a.event(slog.LevelInfo, agent.EvDeliver, "delivered from "+f.Source, peerAttr(f.Source), idAttr(f.ID),
 			bytesAttr(len(f.Payload)), pathAttr(f.Path), textAttr(f.Payload))

@@ -29,18 +29,18 @@ type pending struct {
 // its path's length. A frame forwarded further on that is too big for a
 // datagram all the same is dropped there as oversize.
 func (a *Agent) Send(ctx context.Context, to, text string, wantReceipt bool) (agent.Receipt, error) {
-	return a.send(ctx, to, text, wantReceipt, false)
+	return a.send(ctx, to, text, wantReceipt, 0)
 }
 
-// send is Send; a quiet message (a burst's) is counted but not logged on
-// its way.
-func (a *Agent) send(ctx context.Context, to, text string, wantReceipt, quiet bool) (agent.Receipt, error) {
+// send is Send; a burst's message (burst not 0) is counted but not logged
+// on its way, and names its burst (burstFrame).
+func (a *Agent) send(ctx context.Context, to, text string, wantReceipt bool, burst uint64) (agent.Receipt, error) {
 	if err := a.checkSend(to, text); err != nil {
 		return agent.Receipt{}, err
 	}
 	bcast := to == frame.Broadcast
 	f := a.newData(to, []byte(text), wantReceipt && !bcast)
-	f.Quiet = quiet
+	burstFrame(f, burst)
 	rc := agent.Receipt{ID: formatID(f.ID), From: a.name, To: to}
 	var p *pending
 	if f.WantReceipt {
@@ -165,6 +165,9 @@ func (a *Agent) answer(f *frame.Frame, delivered bool, reason string) {
 	r := &frame.Frame{Type: frame.Receipt, TTL: a.ttl, ID: a.newID(), Ref: f.ID, Sent: time.Now().UnixNano(),
 		Source: a.name, Destination: f.Source, Delivered: delivered, Reason: reason,
 		OrigPath: append([]string(nil), f.Path...), OrigSent: f.Sent, At: time.Now().UnixNano()}
+	if delivered {
+		r.Payload = a.bursts.arrivedPayload(f)
+	}
 	if f.Source == a.name {
 		a.resolve(r)
 		return
@@ -183,6 +186,7 @@ func (a *Agent) resolve(r *frame.Frame) {
 	if p != nil {
 		rc.To = p.to
 	}
+	rc.Arrived = arrivedOf(r)
 	if r.Delivered {
 		rc.RTTMs = ms(now.Sub(time.Unix(0, r.OrigSent)))
 		rc.OneWayMs = ms(time.Unix(0, r.At).Sub(time.Unix(0, r.OrigSent)))

@@ -85,7 +85,12 @@ func printReceipt(a *app, r *agent.Receipt, ref string, burst int) {
 		return
 	}
 	if burst > 1 {
-		if r.Delivered {
+		if r.Delivered && r.Arrived > 0 && r.Arrived < r.Count {
+			fmt.Fprintf(a.stdout, "burst of %d: %d arrived %s → %s in %s by the last one, %.0f messages a second; the other %d were "+
+				"dropped on the way or are still coming (`topo status` counts them); the last one's rtt %.2f ms\npath: %s\n",
+				r.Count, r.Arrived, r.From, r.To, plural(max(len(r.Path)-1, 0), "hop", "hops"), r.PerSecond, r.Count-r.Arrived,
+				r.RTTMs, strings.Join(r.Path, " → "))
+		} else if r.Delivered {
 			fmt.Fprintf(a.stdout, "burst of %d delivered %s → %s in %s: %.0f messages a second; the last one's rtt %.2f ms\npath: %s\n",
 				r.Count, r.From, r.To, plural(max(len(r.Path)-1, 0), "hop", "hops"), r.PerSecond, r.RTTMs, strings.Join(r.Path, " → "))
 		} else {

@@ -27,6 +27,9 @@ func TestPrintReceipt(t *testing.T) {
 		{"no id", agent.Receipt{From: "a", To: "b", Reason: "node_down"}, "", 1, "not delivered: a → b: node_down\n"},
 		{"burst", agent.Receipt{ID: "e5", From: "a", To: "b", Delivered: true, Path: []string{"a", "b"}, RTTMs: 0.25, Count: 1000, PerSecond: 51234.4}, "", 1000,
 			"burst of 1000 delivered a → b in 1 hop: 51234 messages a second; the last one's rtt 0.25 ms\npath: a → b\nid: e5 (`topo logs --id e5` shows its way)\n"},
+		{"burst, some lost", agent.Receipt{ID: "e6", From: "a", To: "f", Delivered: true, Path: []string{"a", "b", "f"}, RTTMs: 1.5, Count: 20000, Arrived: 15292, PerSecond: 14846.2}, "", 20000,
+			"burst of 20000: 15292 arrived a → f in 2 hops by the last one, 14846 messages a second; the other 4708 were dropped on the way " +
+				"or are still coming (`topo status` counts them); the last one's rtt 1.50 ms\npath: a → b → f\nid: e6 (`topo logs --id e6` shows its way)\n"},
 		{"receipt lost, delivered", agent.Receipt{ID: "f7", From: "spoke1", To: "spoke3", Delivered: true, ReceiptLost: true, WaitedMs: 5000,
 			Path: []string{"spoke1", "hub", "spoke3"}}, "", 1,
 			"delivered (receipt lost) spoke1 → spoke3 in 2 hops: spoke3 logged it, but no receipt came back within 5s\npath: spoke1 → hub → spoke3\n" +
