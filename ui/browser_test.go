@@ -65,7 +65,7 @@ func TestIntegrationBrowserStar(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nodes, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".node").length`))
+	nodes, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#nodes .node").length`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func TestIntegrationBrowserBus(t *testing.T) {
 		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 		t.Fatalf("no receipt on the page: %v", err)
 	}
-	lit, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll(".edge.path")].map((e) => e.dataset.from)`))
+	lit, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#edges .edge.path")].map((e) => e.dataset.from)`))
 	if err != nil {
 		t.Fatal(err)
 	}

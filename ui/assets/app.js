@@ -29,7 +29,9 @@ function api(path, params) {
 
 async function getJSON(url) {
   const r = await fetch(url);
-  const body = await r.json();
+  const text = await r.text();
+  // A refusal (no token, another Host) comes as plain text.
+  let body; try { body = JSON.parse(text); } catch (e) { body = {error: text.trim()}; }
   if (!r.ok) throw new Error(body.error || r.statusText);
   return body;
 }
@@ -157,7 +159,7 @@ function showFaults(lines) {
 }
 
 function edgesBetween(a, b) {
-  return [...document.querySelectorAll(".edge")].filter((e) =>
+  return [...document.querySelectorAll("#edges .edge")].filter((e) =>
     (e.dataset.from === a && e.dataset.to === b) || (e.dataset.from === b && e.dataset.to === a));
 }
 
@@ -166,7 +168,7 @@ function edgesBetween(a, b) {
 function hopEdges(a, b) {
   const direct = edgesBetween(a, b);
   if (direct.length) return direct;
-  const all = [...document.querySelectorAll(".edge")];
+  const all = [...document.querySelectorAll("#edges .edge")];
   const segs = new Set(all.filter((e) => e.dataset.from === a).map((e) => e.dataset.to));
   return all.filter((e) => (e.dataset.from === a || e.dataset.from === b) && segs.has(e.dataset.to) &&
     all.some((f) => f.dataset.from === (e.dataset.from === a ? b : a) && f.dataset.to === e.dataset.to));
@@ -288,7 +290,7 @@ function showLog() { $("panel-log").textContent = (logs[selected] || []).slice(-
 $("send").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   $("receipt").textContent = "sending…";
-  document.querySelectorAll(".edge.path").forEach((e) => e.classList.remove("path"));
+  document.querySelectorAll("#edges .edge.path").forEach((e) => e.classList.remove("path"));
   try {
     const r = await post("api/send", {from: $("send-from").value, to: $("send-to").value, text: $("send-text").value});
     const path = (r.path || []).join(" → ");
