@@ -104,7 +104,11 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	if slow.RTTMs < 500 {
 		t.Errorf("send across a link delayed 250ms each way: %+v", slow)
 	}
-	if bad := topo(t, nil, "impair", "-t", name, "hub", "spoke2").must(t, 2); !strings.Contains(bad.stderr, "give --delay, --loss or --rate") {
+	// A second impair adds to the first.
+	if out := topo(t, nil, "impair", "-t", name, "hub", "spoke2", "--loss", "0.5%").must(t, 0).stdout; !strings.Contains(out, "link hub–spoke2 impaired: delay=250ms loss=0.5%") {
+		t.Errorf("impair --loss after --delay: %s", out)
+	}
+	if bad := topo(t, nil, "impair", "-t", name, "hub", "spoke2").must(t, 2); !strings.Contains(bad.stderr, "give --delay, --jitter, --loss or --rate") {
 		t.Errorf("impair with nothing to do: %s", bad.stderr)
 	}
 	topo(t, nil, "impair", "-t", name, "--all", "--clear").must(t, 0)
@@ -167,6 +171,23 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	}
 	if c := topo(t, nil, "__complete", "send", "-t", name, "spoke1", "").must(t, 0).stdout; !strings.Contains(c, "spoke3\n") || !strings.Contains(c, "hub\n") {
 		t.Errorf("completion of send's TO:\n%s", c)
+	}
+
+	// A partition warns of a group that cannot reach itself; a paused node
+	// is a fault in force; unpausing a running one is one line, exit 2.
+	part := topo(t, nil, "partition", "-t", name, "spoke1,spoke2").must(t, 0)
+	if !strings.Contains(part.stderr, "warning: group spoke1,spoke2: spoke1 cannot reach spoke2: they connect only through hub, in another group") {
+		t.Errorf("partition of two spokes without their hub: %s", part.stderr)
+	}
+	topo(t, nil, "heal", "-t", name).must(t, 0)
+	if out := topo(t, nil, "node", "-t", name, "pause", "spoke3").must(t, 0).stdout; !strings.Contains(out, "node spoke3 paused by topo at ") {
+		t.Errorf("node pause: %s", out)
+	}
+	if bad := topo(t, nil, "node", "-t", name, "unpause", "spoke4").must(t, 2).stderr; bad != "topo: node unpause: node spoke4 is not paused (it is running)\n" {
+		t.Errorf("unpause of a running node: %q", bad)
+	}
+	if out := topo(t, nil, "node", "-t", name, "unpause", "spoke3").must(t, 0).stdout; !strings.Contains(out, "no faults in force") {
+		t.Errorf("node unpause: %s", out)
 	}
 
 	var tops []orchestrator.TopologyInfo
