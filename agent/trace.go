@@ -23,6 +23,19 @@ type TraceResult struct {
 	To      string     `json:"to"`
 	Hops    []TraceHop `json:"hops"`
 	Reached bool       `json:"reached"` // the last hop is the destination
+	// Stop, for a trace that ended short of To, says where and why: the
+	// node that answered unreachable (not listed again as a hop), or the
+	// last hop before a link the faults in force cut.
+	Stop *TraceStop `json:"stop,omitempty"`
+}
+
+// TraceStop is where and why a trace ended short of its destination.
+type TraceStop struct {
+	Addr string `json:"addr,omitempty"` // the address that answered, if one did
+	Node string `json:"node,omitempty"` // filled in by whoever knows the plan
+	// Why is the reason: "link hub–spoke1 is down" when the faults in
+	// force say so, else the ICMP answer ("host unreachable").
+	Why string `json:"why"`
 }
 
 // TraceHop is one hop of a trace: the address that answered the probe of

@@ -48,9 +48,8 @@ func cliTrace(ctx context.Context, args []string, _ Env, stdout, stderr io.Write
 		return fmt.Errorf("%s: interrupted", to)
 	case err != nil:
 		return err
-	case !res.Reached && len(res.Hops) > 0 && res.Hops[len(res.Hops)-1].Addr != "":
-		last := res.Hops[len(res.Hops)-1]
-		return fmt.Errorf("%s not reached: %s answered unreachable at ttl %d", to, last.Addr, last.TTL)
+	case !res.Reached && res.Stop != nil:
+		return fmt.Errorf("%s not reached: stops at %s: %s", to, res.Stop.Addr, res.Stop.Why)
 	case !res.Reached:
 		return fmt.Errorf("%s not reached in %d hops", to, len(res.Hops))
 	}

@@ -26,6 +26,8 @@ type fakeRuntime struct {
 	sends      int                              // agent send verbs run
 	sendCmds   [][]string                       // their command lines
 	sendOut    string                           // when set, what every send verb prints
+	traceCmds  [][]string                       // the trace verbs run
+	traceOut   string                           // what each prints; by default, nothing reached
 	// steps logs the helpers run and the agents told of faults, in order:
 	// "filter NODE ARGS" and "faults NODE JSON".
 	steps      []string
@@ -317,6 +319,16 @@ func (f *fakeRuntime) Exec(_ context.Context, id string, cmd []string, stdout, _
 		f.mu.Unlock()
 		fmt.Fprintf(stdout, `{"name":%q}`, c.Labels[engine.LabelNode])
 		return 0, nil
+	case "trace":
+		f.mu.Lock()
+		f.traceCmds = append(f.traceCmds, cmd)
+		out := f.traceOut
+		f.mu.Unlock()
+		if out == "" {
+			out = `{"to":"` + cmd[len(cmd)-1] + `","hops":[],"reached":false}`
+		}
+		fmt.Fprint(stdout, out)
+		return 1, nil
 	case "send":
 		f.mu.Lock()
 		f.sends++

@@ -25,7 +25,10 @@ type TraceOptions struct {
 // inside From's network namespace, with no privileges. A node that runs
 // topo's agent traces itself; for one that runs a user's image, a helper
 // from the node image joins its network namespace, as nobody and with no
-// capabilities.
+// capabilities. A trace that ends short of To says where and why in
+// Stop: at the near end of the first link on the way that the faults in
+// force cut (traced that far only, so at once), else where an ICMP error
+// other than port unreachable came from.
 func (o *Orchestrator) Trace(ctx context.Context, name string, opts TraceOptions) (*agent.TraceResult, error) {
 	if opts.MaxHops <= 0 {
 		opts.MaxHops = 30
@@ -49,17 +52,29 @@ func (o *Orchestrator) Trace(ctx context.Context, name string, opts TraceOptions
 	if !ok {
 		return nil, fmt.Errorf("trace: %s does not reach %s along the layout", opts.From, opts.To)
 	}
-	cmd := agent.TraceCommand(addr.String(), opts.MaxHops, opts.PerHop)
-	out, err := o.runIn(ctx, from, cmd)
+	run := func(maxHops int) (*agent.TraceResult, error) {
+		out, err := o.runIn(ctx, from, agent.TraceCommand(addr.String(), maxHops, opts.PerHop))
+		if err != nil {
+			return nil, fmt.Errorf("trace from %s: %w", opts.From, err)
+		}
+		var r agent.TraceResult
+		if err := json.Unmarshal(bytes.TrimSpace(out), &r); err != nil {
+			return nil, fmt.Errorf("trace from %s: %s", opts.From, strings.TrimSpace(string(out)))
+		}
+		nameHops(&r, plan)
+		return &r, nil
+	}
+	faults, err := o.Faults(ctx, name)
 	if err != nil {
-		return nil, fmt.Errorf("trace from %s: %w", opts.From, err)
+		return nil, fmt.Errorf("trace: %w", err)
 	}
-	var r agent.TraceResult
-	if err := json.Unmarshal(bytes.TrimSpace(out), &r); err != nil {
-		return nil, fmt.Errorf("trace from %s: %s", opts.From, strings.TrimSpace(string(out)))
+	if cut := cutOnPath(plan, faults, l, opts.From, opts.To); cut != nil && cut.at < opts.MaxHops {
+		r, ok, err := stopAtCut(run, addr.String(), cut)
+		if err != nil || ok {
+			return r, err
+		}
 	}
-	nameHops(&r, plan)
-	return &r, nil
+	return run(opts.MaxHops)
 }
 
 // runIn runs an agent command in a node's network namespace: in the node
@@ -101,5 +116,8 @@ func nameHops(r *agent.TraceResult, plan *topology.Plan) {
 	}
 	for i := range r.Hops {
 		r.Hops[i].Node = owner[r.Hops[i].Addr]
+	}
+	if r.Stop != nil && r.Stop.Node == "" {
+		r.Stop.Node = owner[r.Stop.Addr]
 	}
 }

@@ -68,7 +68,11 @@ func probe(ctx context.Context, to netip.Addr, ttl int, perHop time.Duration) (a
 	case err != nil:
 		return answer{}, err
 	}
-	return e.answer(rtt)
+	a, err := e.answer(rtt)
+	if la, ok := c.LocalAddr().(*net.UDPAddr); ok {
+		a.local = la.AddrPort().Addr().Unmap()
+	}
+	return a, err
 }
 
 func setsockopts(rc syscall.RawConn, ttl int) error {
@@ -156,10 +160,31 @@ func (e recvErr) answer(rtt time.Duration) (answer, error) {
 	case e.typ == icmpDestUnreach && e.code == icmpPortUnreach:
 		a.kind = portUnreach
 	default: // host or network unreachable, filtered, or stranger: the path ends there
-		a.kind = unreachable
+		a.kind, a.why = unreachable, unreachWhy(e.typ, e.code)
 	}
 	if !a.from.IsValid() {
 		return answer{}, fmt.Errorf("ICMP type %d code %d without the address that sent it", e.typ, e.code)
 	}
 	return a, nil
+}
+
+// unreachWhy says in words what an ICMP error other than time exceeded
+// and port unreachable means (RFC 792, RFC 1812).
+func unreachWhy(typ, code uint8) string {
+	if typ != icmpDestUnreach {
+		return fmt.Sprintf("ICMP type %d code %d", typ, code)
+	}
+	switch code {
+	case 0, 6, 11:
+		return "network unreachable"
+	case 1, 7, 12:
+		return "host unreachable"
+	case 2:
+		return "protocol unreachable"
+	case 4:
+		return "fragmentation needed"
+	case 9, 10, 13:
+		return "administratively prohibited"
+	}
+	return fmt.Sprintf("destination unreachable (code %d)", code)
 }

@@ -47,6 +47,11 @@ type answer struct {
 	kind kind
 	from netip.Addr // who answered, when someone did
 	rtt  time.Duration
+	// why is, for unreachable, what the answer said: "host unreachable".
+	why string
+	// local is the probe's own address: a node that cannot reach its
+	// next hop answers its own probe unreachable.
+	local netip.Addr
 }
 
 // prober sends one probe with the TTL and waits up to perHop for its
@@ -85,16 +90,42 @@ func run(ctx context.Context, to netip.Addr, o Options, p prober) (agent.TraceRe
 			hop.Addr = a.from.String()
 			hop.RTTMs = float64(a.rtt.Microseconds()) / 1000
 		}
-		res.Hops = append(res.Hops, hop)
-		switch a.kind {
-		case portUnreach:
-			res.Reached = true
+		if a.kind == unreachable {
+			stop(&res, hop, a)
 			return res, nil
-		case unreachable:
+		}
+		res.Hops = append(res.Hops, hop)
+		if a.kind == portUnreach {
+			res.Reached = true
 			return res, nil
 		}
 	}
 	return res, nil
+}
+
+// stop ends a trace at an unreachable answer. A router that answers the
+// probe of its own TTL that way is a hop, the last. One that answered an
+// earlier TTL already, or the source itself, is not a new hop: it tried
+// to pass the probe on and could not (its next hop did not answer its
+// neighbour discovery, which takes seconds), so listed again it would
+// read as a loop; the probes that went silent meanwhile were lost there
+// too, and go with it.
+func stop(res *agent.TraceResult, hop agent.TraceHop, a answer) {
+	res.Stop = &agent.TraceStop{Addr: hop.Addr, Why: a.why}
+	if res.Stop.Why == "" {
+		res.Stop.Why = "unreachable"
+	}
+	again := a.from == a.local
+	for _, h := range res.Hops {
+		again = again || h.Addr == hop.Addr
+	}
+	if !again {
+		res.Hops = append(res.Hops, hop)
+		return
+	}
+	for len(res.Hops) > 0 && res.Hops[len(res.Hops)-1].Addr == "" {
+		res.Hops = res.Hops[:len(res.Hops)-1]
+	}
 }
 
 // probesPerHop is how many probes a silent hop gets. Routers rate-limit

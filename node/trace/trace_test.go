@@ -9,6 +9,11 @@ import (
 	"time"
 )
 
+// ans is an answer of a kind, from an address, after rtt.
+func ans(k kind, from netip.Addr, rtt time.Duration) answer {
+	return answer{kind: k, from: from, rtt: rtt}
+}
+
 // path is a made-up route: the answer to each TTL, from 1.
 func path(answers ...answer) prober {
 	return func(_ context.Context, _ netip.Addr, ttl int, _ time.Duration) (answer, error) {
@@ -22,7 +27,9 @@ func path(answers ...answer) prober {
 func TestRun(t *testing.T) {
 	to := netip.MustParseAddr("10.0.0.9")
 	r1, r2 := netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.1.1")
+	src := netip.MustParseAddr("10.0.0.5")
 	ms := time.Millisecond
+	silence := answer{kind: silent}
 	cases := []struct {
 		name  string
 		o     Options
@@ -30,19 +37,28 @@ func TestRun(t *testing.T) {
 		want  string
 		isErr bool
 	}{
-		{"two routers, then there", Options{}, path(answer{timeExceeded, r1, 1500 * time.Microsecond}, answer{timeExceeded, r2, 2 * ms}, answer{portUnreach, to, 3 * ms}),
+		{"two routers, then there", Options{}, path(ans(timeExceeded, r1, 1500*time.Microsecond), ans(timeExceeded, r2, 2*ms), ans(portUnreach, to, 3*ms)),
 			`{"to":"10.0.0.9","hops":[{"ttl":1,"addr":"10.0.0.1","rtt_ms":1.5},{"ttl":2,"addr":"10.0.1.1","rtt_ms":2},{"ttl":3,"addr":"10.0.0.9","rtt_ms":3}],"reached":true}`, false},
-		{"a silent hop", Options{}, path(answer{kind: silent}, answer{portUnreach, to, ms}),
+		{"a silent hop", Options{}, path(answer{kind: silent}, ans(portUnreach, to, ms)),
 			`{"to":"10.0.0.9","hops":[{"ttl":1},{"ttl":2,"addr":"10.0.0.9","rtt_ms":1}],"reached":true}`, false},
 		{"all silent, up to max hops", Options{MaxHops: 3}, path(),
 			`{"to":"10.0.0.9","hops":[{"ttl":1},{"ttl":2},{"ttl":3}],"reached":false}`, false},
-		{"host unreachable ends it", Options{}, path(answer{timeExceeded, r1, ms}, answer{unreachable, r2, ms}),
-			`{"to":"10.0.0.9","hops":[{"ttl":1,"addr":"10.0.0.1","rtt_ms":1},{"ttl":2,"addr":"10.0.1.1","rtt_ms":1}],"reached":false}`, false},
+		{"host unreachable ends it", Options{}, path(ans(timeExceeded, r1, ms), ans(unreachable, r2, ms)),
+			`{"to":"10.0.0.9","hops":[{"ttl":1,"addr":"10.0.0.1","rtt_ms":1},{"ttl":2,"addr":"10.0.1.1","rtt_ms":1}],"reached":false,"stop":{"addr":"10.0.1.1","why":"unreachable"}}`, false},
+		// Across a cut link: the hub drops the probes it cannot pass on
+		// until its neighbour entry fails, then answers unreachable: not a
+		// hop again (a loop, to the eye), the place the trace stops.
+		{"the hub again, unreachable", Options{}, path(ans(timeExceeded, r1, ms), silence, silence, silence, silence, silence, silence,
+			answer{kind: unreachable, from: r1, rtt: ms, why: "host unreachable", local: src}),
+			`{"to":"10.0.0.9","hops":[{"ttl":1,"addr":"10.0.0.1","rtt_ms":1}],"reached":false,"stop":{"addr":"10.0.0.1","why":"host unreachable"}}`, false},
+		{"the source itself, unreachable", Options{}, path(silence, silence, silence, silence, silence, silence, silence, silence,
+			answer{kind: unreachable, from: src, rtt: ms, why: "host unreachable", local: src}),
+			`{"to":"10.0.0.9","hops":[],"reached":false,"stop":{"addr":"10.0.0.5","why":"host unreachable"}}`, false},
 		{"a probe fails", Options{}, func(_ context.Context, _ netip.Addr, ttl int, _ time.Duration) (answer, error) {
 			if ttl == 2 {
 				return answer{}, errors.New("network is unreachable")
 			}
-			return answer{timeExceeded, r1, ms}, nil
+			return ans(timeExceeded, r1, ms), nil
 		}, `{"to":"10.0.0.9","hops":[{"ttl":1,"addr":"10.0.0.1","rtt_ms":1}],"reached":false}`, true},
 		{"too many hops", Options{MaxHops: 256}, path(), `{"to":"10.0.0.9","hops":[],"reached":false}`, true},
 	}
@@ -81,9 +97,9 @@ func TestSilentHopGetsASecondProbe(t *testing.T) {
 		case ttl == 1 && calls[ttl] == 1:
 			return answer{kind: silent}, nil
 		case ttl == 1:
-			return answer{timeExceeded, router, time.Millisecond}, nil
+			return ans(timeExceeded, router, time.Millisecond), nil
 		}
-		return answer{portUnreach, to, time.Millisecond}, nil
+		return ans(portUnreach, to, time.Millisecond), nil
 	}
 	res, err := run(context.Background(), to, Options{}, p)
 	if err != nil || !res.Reached || len(res.Hops) != 2 || res.Hops[0].Addr != router.String() || calls[1] != 2 || calls[2] != 1 {
