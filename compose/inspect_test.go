@@ -161,12 +161,13 @@ func dockerJSON(t *testing.T, docker string, v any, args ...string) {
 	}
 }
 
-// withoutCompose leaves out compose's own labels, and topo.run, which
-// names the one `topo up` that made a resource and so differs by design.
+// withoutCompose leaves out compose's own labels, and topo.run and
+// topo.secret, which belong to the one `topo up` that made a resource and
+// so differ by design (an export carries no secret).
 func withoutCompose(labels map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range labels {
-		if !strings.HasPrefix(k, "com.docker.compose.") && k != engine.LabelRun {
+		if !strings.HasPrefix(k, "com.docker.compose.") && k != engine.LabelRun && k != engine.LabelSecret {
 			out[k] = v
 		}
 	}
@@ -181,8 +182,9 @@ func jsonOf(v any) string {
 	return string(b)
 }
 
-// withoutSecret drops the secret from a node config in env: topo up makes
-// a new one each time, and an export (a file anyone reads) has none.
+// withoutSecret drops the secret and the segment keys from a node config
+// in env: topo up makes a new secret each time, and an export (a file
+// anyone reads) has neither.
 func withoutSecret(t *testing.T, env []string) []string {
 	t.Helper()
 	out := slices.Clone(env)
@@ -196,6 +198,9 @@ func withoutSecret(t *testing.T, env []string) []string {
 			t.Fatalf("%s: %v", agent.ConfigEnv, err)
 		}
 		cfg.Secret = ""
+		for i := range cfg.Segments {
+			cfg.Segments[i].Key = "" // the agents' keys, derived from up's secret
+		}
 		b, err := json.Marshal(cfg)
 		if err != nil {
 			t.Fatal(err)

@@ -30,6 +30,7 @@ const (
 	LabelFault    = "topo.fault"    // fault markers: the fault in force, as JSON
 	LabelEvent    = "topo.event"    // containers that logged a step of a fault schedule
 	LabelRun      = "topo.run"      // containers and networks: the up that created them, so that its rollback removes only those
+	LabelSecret   = "topo.secret"   // networks: the topology's master secret, which its segment keys derive from; never seen from inside a node
 )
 
 // Sentinel errors a Runtime returns, wrapped, so that callers need not know

@@ -356,13 +356,6 @@ func boundedEach[T any](ctx context.Context, limit int, items []T, f func(ctx co
 // a timeout of its own, and boundedEach starts no new call once ctx ends.
 func uncancelled(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
-// newSecret is a topology's key: 32 random bytes, in hex.
-func newSecret() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // newRunID names one Apply, for the topo.run label.
 func newRunID() string {
 	b := make([]byte, 8)

@@ -28,9 +28,12 @@ type SpecOptions struct {
 	Image string // the node image, for nodes that run topo's agent
 	File  string // the topology file, for the topo.file label
 	Hash  string // the topology's Hash, for the topo.plan label; "" leaves it out
-	// Secret is handed to every node in its config: the key its agent
-	// proves its frames with. Up makes a new one each time; "" (as in a
-	// compose export, a file anyone can read) leaves the proof off.
+	// Secret is the topology's master secret (secret.go). It goes into a
+	// label on every network, never into a node's config: each node that
+	// runs topo's agent gets its segments' keys, derived from it, and a
+	// node that runs a user's own image gets nothing. Up makes a new one
+	// for a new topology; "" (as in a compose export, a file anyone can
+	// read) leaves the proof off.
 	Secret string
 	// ByName is for an engine that picks addresses (a swarm): each node's
 	// config names its peers (wiring.Options.ByName), and each network
@@ -56,11 +59,15 @@ func Specs(plan *topology.Plan, opts SpecOptions) ([]engine.NetworkSpec, []engin
 	}
 	nets := make([]engine.NetworkSpec, len(plan.Segments))
 	for i, s := range plan.Segments {
+		netLabels := map[string]string{engine.LabelSegment: s.Name, engine.LabelOrder: strconv.Itoa(i)}
+		if opts.Secret != "" {
+			netLabels[engine.LabelSecret] = opts.Secret
+		}
 		nets[i] = engine.NetworkSpec{
 			Name:    engine.NetworkName(plan.Name, s.Name),
 			Subnet:  s.Subnet,
 			Gateway: s.Gateway,
-			Labels:  labels(map[string]string{engine.LabelSegment: s.Name, engine.LabelOrder: strconv.Itoa(i)}),
+			Labels:  labels(netLabels),
 			// Without routes, a segment must stand alone: a default route
 			// to the host would reach every other segment whenever the
 			// host's firewall lets it.

@@ -1,12 +1,9 @@
 package orchestrator_test
 
 import (
-	"context"
 	"slices"
-	"strings"
 	"testing"
 
-	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/orchestrator"
 	"github.com/topo-dev/topo/topology"
 )
@@ -33,46 +30,6 @@ func TestUserImagePrivileges(t *testing.T) {
 	}
 	if len(legacy.CapDrop)+len(legacy.CapAdd) != 0 || legacy.NoNewPrivileges || legacy.MemoryBytes != 0 || legacy.PidsLimit != 0 {
 		t.Errorf("a privileged user's image is confined: %+v", legacy)
-	}
-}
-
-// Every up hands its nodes one secret of its own; the specs without one
-// (a compose export) carry none.
-func TestUpHandsOutASecret(t *testing.T) {
-	secretOf := func(f *fakeRuntime, container string) string {
-		for _, kv := range f.specs[container].Env {
-			if v, ok := strings.CutPrefix(kv, agent.ConfigEnv+"="); ok {
-				cfg, err := agent.ParseConfig([]byte(v))
-				if err != nil {
-					t.Fatal(err)
-				}
-				return cfg.Secret
-			}
-		}
-		return ""
-	}
-	var secrets []string
-	for range 2 {
-		f := newFake()
-		if _, err := fakeOrchestrator(f).Up(context.Background(), load(t, "../topologies/star.yaml"), orchestrator.UpOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		hub, spoke := secretOf(f, "star-hub"), secretOf(f, "star-spoke3")
-		if len(hub) != 64 || hub != spoke {
-			t.Fatalf("secrets %q and %q, want one of 64 hex digits", hub, spoke)
-		}
-		secrets = append(secrets, hub)
-	}
-	if secrets[0] == secrets[1] {
-		t.Error("two ups share a secret")
-	}
-	p, err := topology.BuildPlan(load(t, "../topologies/star.yaml"), topology.PlanOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, cons, err := orchestrator.Specs(p, orchestrator.SpecOptions{})
-	if err != nil || strings.Contains(strings.Join(cons[0].Env, " "), `"secret"`) {
-		t.Errorf("specs without a secret: %v, %v", cons[0].Env, err)
 	}
 }
 
