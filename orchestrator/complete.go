@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -143,9 +144,14 @@ func (u *upRun) waitChanged(ctx context.Context, nodes []string) error {
 	})
 }
 
-// topologySecret is the key the running nodes share, which a node made
-// again must have too; a topology of which no node is left gets a new one.
+// topologySecret is the master secret the running nodes' keys derive
+// from, which a node made again must have too: from the networks' labels,
+// or from a node's config where an older topo put it there. A topology of
+// which none is left gets a new one.
 func (o *Orchestrator) topologySecret(ctx context.Context, ob *observed) (string, error) {
+	if s, ok := secretFromNetworks(slices.Collect(maps.Values(ob.networks))); ok {
+		return s, nil
+	}
 	for _, node := range sortedKeys(ob.containers) {
 		full, err := o.rt.ContainerByName(ctx, ob.containers[node].Name)
 		if errors.Is(err, engine.ErrNotFound) {

@@ -132,8 +132,11 @@ func checkWhole(t *testing.T, f *fakeRuntime, before map[string]string, lines []
 			t.Errorf("%s was made again, though nothing lacked", c.Name)
 		}
 	}
-	if nodes != 5 || len(f.networks) != 4 || len(secrets) != 1 {
-		t.Errorf("%d nodes, %d networks, %d keys; want 5, 4, 1", nodes, len(f.networks), len(secrets))
+	for _, n := range f.networks {
+		secrets["network "+n.Labels[engine.LabelSecret]] = true
+	}
+	if nodes != 5 || len(f.networks) != 4 || len(secrets) != 2 {
+		t.Errorf("%d nodes, %d networks, %d keys (in configs, on networks); want 5, 4, 2", nodes, len(f.networks), len(secrets))
 	}
 }
 
