@@ -78,17 +78,37 @@ func NodeConfig(p *topology.Plan, name string, opts Options) (*agent.Config, err
 		},
 	}
 
+	cfg.Segments, cfg.Port = segments(p, pn, secret, opts, addr)
+
+	for _, nb := range pn.Neighbors {
+		a, port := addr(nb.Name, nb.Segment, nb.Addr)
+		cfg.Neighbors = append(cfg.Neighbors, agent.Neighbor{
+			Name: nb.Name, Addr: a, Segment: nb.Segment, Dial: nb.Dial, Port: port,
+		})
+	}
+
+	if p.Layout == topology.Ring {
+		cfg.Ring = ringOf(p, pn)
+	}
+	return cfg, nil
+}
+
+// addrFunc names the address at which a node is reached on a segment, and
+// the port when the node is remapped (0 otherwise).
+type addrFunc func(nodeName, seg string, a netip.Addr) (string, int)
+
+// segments returns the node's segments as its agent sees them, and the port
+// it listens on when remapped.
+func segments(p *topology.Plan, pn *topology.PlanNode, secret []byte, opts Options, addr addrFunc) (segs []agent.Segment, listen int) {
 	for _, seg := range p.Segments {
 		own, ok := pn.Addresses[seg.Name]
 		if !ok {
 			continue
 		}
 		a, port := addr(pn.Name, seg.Name, own)
-		if port != 0 {
+		if port != 0 && listen == 0 {
 			// Remapped nodes listen on the port of their first segment.
-			if cfg.Port == 0 {
-				cfg.Port = port
-			}
+			listen = port
 		}
 		s := agent.Segment{Name: seg.Name, Addr: a, Subnet: seg.Subnet.String(), Shared: seg.Shared,
 			Impairment: impairment(seg.Impairment)}
@@ -108,20 +128,9 @@ func NodeConfig(p *topology.Plan, name string, opts Options) (*agent.Config, err
 				s.Members = append(s.Members, agent.Neighbor{Name: m, Addr: ma, Segment: seg.Name, Port: mport})
 			}
 		}
-		cfg.Segments = append(cfg.Segments, s)
+		segs = append(segs, s)
 	}
-
-	for _, nb := range pn.Neighbors {
-		a, port := addr(nb.Name, nb.Segment, nb.Addr)
-		cfg.Neighbors = append(cfg.Neighbors, agent.Neighbor{
-			Name: nb.Name, Addr: a, Segment: nb.Segment, Dial: nb.Dial, Port: port,
-		})
-	}
-
-	if p.Layout == topology.Ring {
-		cfg.Ring = ringOf(p, pn)
-	}
-	return cfg, nil
+	return segs, listen
 }
 
 // agentSecret is the secret to derive a node's segment keys from: nil for
