@@ -126,7 +126,11 @@ func (u *upRun) completeNode(ctx context.Context, c *completion, ob *observed, n
 	switch {
 	case slices.Contains(c.create, n) || slices.Contains(c.replace, n):
 		u.created = true
-		return u.startNode(ctx, n, spec, image)
+		err := u.startNode(ctx, n, spec, image)
+		if errors.Is(err, engine.ErrConflict) && u.removeLateCreate(ctx, spec.Name) {
+			err = u.startNode(ctx, n, spec, image)
+		}
+		return err
 	case slices.Contains(c.start, n):
 		if err := u.o.rt.StartContainer(ctx, ob.containers[n].ID); err != nil {
 			return fmt.Errorf("start %s: %w", ob.containers[n].Name, err)
@@ -175,4 +179,17 @@ func idleNotices(name string, idle []string) []string {
 		out = append(out, fmt.Sprintf("node %s: up leaves it so; `topo node start -t %s %s` starts it", s, name, node))
 	}
 	return out
+}
+
+// removeLateCreate removes a container of this topology that was never
+// started and that this run did not make, and says whether it did. An up
+// killed while the engine was still making a node leaves one: the engine
+// finishes the create after the client is gone, so it may appear after
+// this run looked and found the node missing.
+func (u *upRun) removeLateCreate(ctx context.Context, name string) bool {
+	c, err := u.o.rt.ContainerByName(ctx, name)
+	if err != nil || c.State != "created" || c.Labels[engine.LabelTopology] != u.name || c.Labels[engine.LabelRun] == u.runID {
+		return false
+	}
+	return u.o.rt.RemoveContainer(ctx, c.ID) == nil
 }
