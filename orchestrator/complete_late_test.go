@@ -66,3 +66,42 @@ func TestCompletionTakesOverALateCreate(t *testing.T) {
 		})
 	}
 }
+
+// A route helper that ran to success and stayed, as a compose project
+// keeps it (exited 0), leaves its node ready and the topology complete; one
+// that exited with an error, or never ran, leaves the node not ready.
+func TestAFinishedRouteHelperIsNoLeftover(t *testing.T) {
+	for _, tt := range []struct {
+		state     string
+		exit      int
+		wantReady bool
+	}{
+		{state: "exited", exit: 0, wantReady: true},
+		{state: "exited", exit: 1},
+		{state: "created"},
+	} {
+		f := newFake()
+		o := fakeOrchestrator(f)
+		ctx := context.Background()
+		star := load(t, "../topologies/star.yaml")
+		if _, err := o.Up(ctx, star, orchestrator.UpOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		leaveHelper(t, f, "spoke1")
+		h := f.containerNamed("star-spoke1-routes")
+		h.State, h.ExitCode = tt.state, tt.exit
+		st, err := o.Status(ctx, "star", orchestrator.StatusOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range st.Nodes {
+			if n.Name == "spoke1" && n.Ready != tt.wantReady {
+				t.Errorf("helper %s (exit %d): spoke1 ready %v, want %v (%s)", tt.state, tt.exit, n.Ready, tt.wantReady, n.Error)
+			}
+		}
+		res, err := o.Up(ctx, star, orchestrator.UpOptions{})
+		if err != nil || res.AlreadyRunning != tt.wantReady {
+			t.Errorf("helper %s (exit %d): up again = %+v, %v; want nothing to do: %v", tt.state, tt.exit, res, err, tt.wantReady)
+		}
+	}
+}

@@ -47,11 +47,22 @@ func (o *Orchestrator) observe(ctx context.Context, name string) (*observed, err
 	}
 	for _, h := range hs {
 		node := h.Labels[engine.LabelNode]
-		if isRouteHelper(name, node, h) {
+		if isRouteHelper(name, node, h) && !o.helperDone(ctx, h) {
 			ob.helpers[node] = h
 		}
 	}
 	return ob, nil
+}
+
+// helperDone reports whether a route helper ran to success: a compose
+// project keeps its route helpers so, exited 0, with the routes in place;
+// topo up removes its own once they have.
+func (o *Orchestrator) helperDone(ctx context.Context, h engine.ContainerInfo) bool {
+	if h.State != "exited" {
+		return false
+	}
+	full, err := o.rt.ContainerByName(ctx, h.Name)
+	return err == nil && full.ExitCode == 0
 }
 
 // isRouteHelper tells a node's route helper from fault markers, event
