@@ -48,15 +48,25 @@ type runtime interface {
 	Close() error
 }
 
+// CheckEngine says what is wrong with an engine's name, if anything: one
+// that Open does not know is ErrUnknownEngine, wrapped. Empty is docker.
+func CheckEngine(name string) error {
+	switch name {
+	case "", EngineDocker, EngineSwarm:
+		return nil
+	}
+	return fmt.Errorf("engine %q: want %s or %s: %w", name, EngineDocker, EngineSwarm, ErrUnknownEngine)
+}
+
 // openRuntime connects to the engine named.
 func openRuntime(ctx context.Context, name string, log *slog.Logger) (runtime, error) {
-	switch name {
-	case "", EngineDocker:
-		return docker.New(ctx, docker.WithLogger(log))
-	case EngineSwarm:
+	if err := CheckEngine(name); err != nil {
+		return nil, err
+	}
+	if name == EngineSwarm {
 		return docker.NewSwarm(ctx, docker.WithLogger(log))
 	}
-	return nil, fmt.Errorf("engine %q: want %s or %s: %w", name, EngineDocker, EngineSwarm, ErrUnknownEngine)
+	return docker.New(ctx, docker.WithLogger(log))
 }
 
 // Open connects to the Docker engine (DOCKER_HOST is respected), or to the

@@ -25,6 +25,24 @@ const (
 	VerbTraffic = "traffic"
 )
 
+// Broadcast is the destination, and the next hop, that reaches every node.
+const Broadcast = "*"
+
+// DefaultSendTimeout is how long a send waits for its receipt when it is
+// given no timeout.
+const DefaultSendTimeout = 5 * time.Second
+
+// Exit codes of the agent's command line, which topo reads from the
+// commands it runs in a node.
+const (
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
+	// ExitNoAgent: no agent answers on the control socket (it has not
+	// started yet, or it is gone).
+	ExitNoAgent = 3
+)
+
 // TrafficCommand is the command line that turns the node's background
 // traffic on or off; messages already under way go on.
 func TrafficCommand(on bool) []string {

@@ -15,9 +15,10 @@ import (
 
 // Exit codes of the topo-node command.
 const (
-	ExitOK      = 0
-	ExitFailure = 1
-	ExitUsage   = 2
+	ExitOK      = agent.ExitOK
+	ExitFailure = agent.ExitFailure
+	ExitUsage   = agent.ExitUsage
+	ExitNoAgent = agent.ExitNoAgent
 )
 
 // Env is how the CLI reads its environment; os.Getenv in production.
@@ -46,29 +47,29 @@ Flags may come before, between or after the arguments; everything after
 
 // Main runs the topo-node command line and returns its exit code.
 func Main(ctx context.Context, args []string, env Env, stdout, stderr io.Writer) int {
-	verb := "run"
+	verb := agent.VerbRun
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		verb, args = args[0], args[1:]
 	}
 	var run func(context.Context, []string, Env, io.Writer, io.Writer) error
 	switch verb {
-	case "run":
+	case agent.VerbRun:
 		run = cliRun
-	case "send":
+	case agent.VerbSend:
 		run = cliSend
-	case "stats":
+	case agent.VerbStats:
 		run = cliStats
-	case "ready":
+	case agent.VerbReady:
 		run = cliReady
-	case "dial":
+	case agent.VerbDial:
 		run = cliDial
-	case "say":
+	case agent.VerbSay:
 		run = cliSay
 	case agent.VerbTraffic:
 		run = cliTraffic
 	case agent.VerbFaults:
 		run = cliFaults
-	case "idle":
+	case agent.VerbIdle:
 		run = cliIdle
 	case agent.VerbTrace:
 		run = cliTrace
@@ -93,6 +94,9 @@ func Main(ctx context.Context, args []string, env Env, stdout, stderr io.Writer)
 		return ExitUsage
 	case errors.Is(err, errSilent):
 		return ExitFailure
+	case errors.Is(err, ErrNoAgent):
+		fmt.Fprintf(stderr, "topo-node %s: %v\n", verb, err)
+		return ExitNoAgent
 	default:
 		fmt.Fprintf(stderr, "topo-node %s: %v\n", verb, err)
 		return ExitFailure

@@ -116,7 +116,7 @@ func TestCLI(t *testing.T) {
 	if code, _, _ := runCLI(t, nil, "send", "--socket", sock, "only-one-arg"); code != 2 {
 		t.Errorf("send with one argument: exit %d, want 2", code)
 	}
-	if code, _, stderr := runCLI(t, nil, "stats", "--socket", filepath.Join(dir, "nope.sock")); code != 1 || !strings.Contains(stderr, "is the agent running") {
+	if code, _, stderr := runCLI(t, nil, "stats", "--socket", filepath.Join(dir, "nope.sock")); code != node.ExitNoAgent || !strings.Contains(stderr, "is the agent running") {
 		t.Errorf("stats without agent: exit %d, %s", code, stderr)
 	}
 }

@@ -28,7 +28,7 @@ const (
 )
 
 // DefaultSendTimeout is how long a control send waits for its receipt.
-const DefaultSendTimeout = 5 * time.Second
+const DefaultSendTimeout = agent.DefaultSendTimeout
 
 // Bounds of the control channel. A request is read only up to
 // MaxControlRequest bytes: a text of frame.MaxPayload bytes, even with
@@ -178,6 +178,11 @@ func (a *Agent) control(ctx context.Context, c net.Conn, req ControlRequest) Con
 	}
 }
 
+// ErrNoAgent is returned, wrapped, when no agent answers on the control
+// socket: it has not started yet, or it is gone. The command line exits
+// with agent.ExitNoAgent for it.
+var ErrNoAgent = errors.New("no agent answers (is the agent running?)")
+
 // Client talks to an agent's control channel.
 type Client struct {
 	Socket string
@@ -188,7 +193,7 @@ func (c Client) Do(ctx context.Context, req ControlRequest) (ControlResponse, er
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "unix", c.Socket)
 	if err != nil {
-		return ControlResponse{}, fmt.Errorf("control socket %s: %w (is the agent running?)", c.Socket, err)
+		return ControlResponse{}, fmt.Errorf("control socket %s: %w: %w", c.Socket, ErrNoAgent, err)
 	}
 	defer conn.Close()
 	if dl, ok := ctx.Deadline(); ok {

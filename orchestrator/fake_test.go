@@ -41,6 +41,9 @@ type fakeRuntime struct {
 	failCreate func(spec engine.ContainerSpec) error
 	// failNetwork, when set, is asked before each network create.
 	failNetwork func(spec engine.NetworkSpec) error
+	// faultsExits are the exit codes the agents' faults commands give, in
+	// turn, before they succeed.
+	faultsExits []int
 	// failRemove, when set, is asked before each container removal.
 	failRemove func(id string) error
 	// ready is the exit code of `topo-node ready`; an agent logs its
@@ -316,6 +319,12 @@ func (f *fakeRuntime) Exec(_ context.Context, id string, cmd []string, stdout, _
 	case "faults":
 		f.mu.Lock()
 		f.steps = append(f.steps, "faults "+c.Labels[engine.LabelNode]+" "+cmd[2])
+		if len(f.faultsExits) > 0 {
+			code := f.faultsExits[0]
+			f.faultsExits = f.faultsExits[1:]
+			f.mu.Unlock()
+			return code, nil
+		}
 		f.mu.Unlock()
 		fmt.Fprintf(stdout, `{"name":%q}`, c.Labels[engine.LabelNode])
 		return 0, nil

@@ -83,10 +83,11 @@ func (o *Orchestrator) execAgent(ctx context.Context, c engine.ContainerInfo, cm
 		if err == nil && code == 0 {
 			return nil
 		}
-		if err == nil {
-			err = o.helperFailed("the agent", strings.Join(cmd, " "), code, errOut.Bytes())
+		if err != nil {
+			return err
 		}
-		if !strings.Contains(errOut.String(), "is the agent running") || time.Now().After(deadline) {
+		err = o.helperFailed("the agent", strings.Join(cmd, " "), code, errOut.Bytes())
+		if code != agent.ExitNoAgent || time.Now().After(deadline) {
 			return err
 		}
 		select {

@@ -27,7 +27,7 @@ type SendOptions struct {
 
 // DefaultSendTimeout is how long Send waits for a receipt, unless the
 // topology is a ring long enough to need ringSendPerNode a node.
-const DefaultSendTimeout = 5 * time.Second
+const DefaultSendTimeout = agent.DefaultSendTimeout
 
 // ringSendPerNode is how long a receipt may take per node of a ring: a
 // message leaves when the token comes by (a round of the ring, at least
@@ -76,7 +76,7 @@ func (o *Orchestrator) Send(ctx context.Context, name string, opts SendOptions) 
 	if err != nil {
 		return nil, fmt.Errorf("send: %w", err)
 	}
-	if to != broadcast {
+	if to != agent.Broadcast {
 		dst, err := findNode(cs, name, to)
 		if err != nil {
 			return nil, fmt.Errorf("send: %w", err)
@@ -105,7 +105,7 @@ func (o *Orchestrator) Send(ctx context.Context, name string, opts SendOptions) 
 	if r.To == "" {
 		r.To = to
 	}
-	if !r.Delivered && r.Reason == agent.ReasonTimeout && r.ID != "" && opts.Count <= 1 && to != broadcast {
+	if !r.Delivered && r.Reason == agent.ReasonTimeout && r.ID != "" && opts.Count <= 1 && to != agent.Broadcast {
 		o.settle(ctx, name, &r, start, timeout) // a burst's messages are not logged one by one
 	}
 	if r.Path == nil {
@@ -123,14 +123,11 @@ func checkBurst(opts SendOptions) error {
 	switch {
 	case opts.Count < 0 || opts.Count > agent.MaxBurst:
 		return fmt.Errorf("%w: %d messages; send 1 to %d", ErrBadBurst, opts.Count, agent.MaxBurst)
-	case opts.Count > 1 && opts.To == broadcast:
+	case opts.Count > 1 && opts.To == agent.Broadcast:
 		return fmt.Errorf("%w: a burst goes to one node, not to every node (*)", ErrBadBurst)
 	}
 	return nil
 }
-
-// broadcast is the destination that reaches every node.
-const broadcast = "*"
 
 // ErrNoNode is returned, wrapped, for a node name the topology lacks; the
 // message lists the nodes it has.

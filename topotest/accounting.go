@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/topo-dev/topo/agent"
-	"github.com/topo-dev/topo/node/frame"
 )
 
 // Accounting is what the nodes' logs say became of every data message the
@@ -45,7 +44,7 @@ func account(events []Event) Accounting {
 		}
 		switch ev.Event {
 		case agent.EvSend:
-			if ev.Peer != frame.Broadcast {
+			if ev.Peer != agent.Broadcast {
 				if _, seen := sends[ev.ID]; !seen {
 					order = append(order, ev.ID)
 				}

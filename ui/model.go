@@ -51,7 +51,7 @@ func (m *model) animate(ev agent.Event) (Anim, bool) {
 	switch ev.Event {
 	case agent.EvSend:
 		nh := m.routes[ev.Node][ev.Peer]
-		if nh == "" || ev.Peer == "*" {
+		if nh == "" || ev.Peer == agent.Broadcast {
 			return Anim{}, false
 		}
 		return Anim{Kind: AnimHop, ID: ev.ID, From: ev.Node, To: nh, Source: ev.Node, Dest: ev.Peer}, true

@@ -15,8 +15,8 @@ func (a *app) open(ctx context.Context, withProgress bool) (*orchestrator.Orches
 	if a.engine == "" { // an app made in Go, not by the command line
 		a.engine = topolib.EngineDocker
 	}
-	if a.engine != topolib.EngineDocker && a.engine != topolib.EngineSwarm {
-		return nil, func() {}, usageError{fmt.Errorf("--engine %q: want %s or %s", a.engine, topolib.EngineDocker, topolib.EngineSwarm)}
+	if err := topolib.CheckEngine(a.engine); err != nil {
+		return nil, func() {}, usageError{fmt.Errorf("--%w", err)}
 	}
 	opts := topolib.Options{Logger: a.logger(), Engine: a.engine}
 	if withProgress {

@@ -1,6 +1,10 @@
 package frame
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/topo-dev/topo/agent"
+)
 
 // Version is the wire format version this package writes and reads.
 const Version = 1
@@ -16,8 +20,9 @@ const (
 	MaxFrame = 70 * 1024
 )
 
-// Broadcast is the destination (and next hop) meaning every node.
-const Broadcast = "*"
+// Broadcast is the destination (and next hop) meaning every node: the
+// agent's contract, on the wire.
+const Broadcast = agent.Broadcast
 
 // Type says what a frame is for.
 type Type uint8
