@@ -106,7 +106,7 @@ func shellWords(s string) []string {
 
 // Every topo command the README and docs/ show is one topo takes: the
 // command exists, and its flags and arguments parse. (What the quick start
-// does is run for real by the end-to-end tests.)
+// does is run for real, command by command, by TestIntegrationQuickStart.)
 func TestDocsCommandsParse(t *testing.T) {
 	cmds := docCommands(t)
 	if len(cmds) < 20 {
