@@ -6,9 +6,12 @@ import "time"
 // a frame. They are counted in Counters.Malformed, not as drops.
 const ReasonMalformed = "malformed"
 
-// ReasonRefused is the reason logged for frames heard without a valid proof
-// of the topology's secret (Config.Secret), or heard again (a replay).
-// They are counted in Counters.Refused, not as drops.
+// ReasonRefused is the reason logged for hellos and frames heard on a
+// segment without a valid seal of that segment's key (Segment.Key, see
+// keys.go), addressed to another segment, from another address than their
+// sender's planned one there, heard again (a replay), or a hello that does
+// not answer its connection's challenge. They are counted in
+// Counters.Refused, not as drops.
 const ReasonRefused = "refused"
 
 // Reasons a data message is dropped.
@@ -32,8 +35,10 @@ const (
 	// ReasonNoAgent: the destination, or the next hop toward it, runs a
 	// user's own image, which takes no frames (see Config.Foreign).
 	ReasonNoAgent = "no_agent"
-	// ReasonUnacked: the frame was sent, but the next hop never
-	// acknowledged it, while the link stayed up: it was lost in the network.
+	// ReasonUnacked: the frame was sent (on a datagram link, sent again
+	// when its ack was late, up to a few times in all), but the next hop
+	// never acknowledged it, while the link stayed up: it was lost in the
+	// network.
 	ReasonUnacked = "unacked"
 	// ReasonPartition: the link to the next hop is cut by a partition
 	// (topo partition).
@@ -74,9 +79,9 @@ type Stats struct {
 // one of them is delivered at many nodes. Malformed counts what was heard
 // on the node's sockets but did not decode as a frame (a port scan, a
 // corrupt stream); no agent originated it, so it is not a drop. Refused
-// counts, when the topology has a secret, the hellos and frames heard that
-// decoded but lacked a valid proof of it, or were heard before (a replay):
-// neither delivered, forwarded nor counted otherwise.
+// counts, on segments that have a key, the hellos and frames heard that
+// decoded but were refused (see ReasonRefused): neither delivered,
+// forwarded nor counted otherwise.
 //
 // The invariant holds across faults too, once what is in flight has
 // settled (Stats.InFlight is 0 everywhere): every data frame sent to a
@@ -85,9 +90,13 @@ type Stats struct {
 // node_down after the neighbour's bye) or after a while with the link up
 // (unacked). An acknowledgement that comes after the drop was counted (a
 // paused neighbour that wakes, a TCP link that comes back) takes the drop
-// back: Revoked counts those. What remains unseen is a frame delivered
-// whose acknowledgement is lost for good (the neighbour killed right after
-// it, or the link cut both ways in that instant): counted twice.
+// back: Revoked counts those. A datagram or its acknowledgement lost now
+// and then while the link stays up is not counted twice: the frame is sent
+// again (a few times at most), and a copy is acknowledged again without
+// being handled twice. What remains unseen is a frame
+// delivered whose acknowledgement is lost for good (the neighbour killed
+// right after it, or the link cut both ways in that instant): counted as
+// delivered and as dropped.
 //
 // Fields that are zero or empty and rarely set are left out of the JSON.
 type Counters struct {
