@@ -64,8 +64,8 @@ type Status struct {
 	File     string          `json:"file,omitempty"`
 	Nodes    []NodeStatus    `json:"nodes"`
 	Segments []SegmentStatus `json:"segments"`
-	// Faults are the faults in force: links down or lossy, a partition.
-	// Stopped and paused nodes show in their state.
+	// Faults are the faults in force: links down or lossy, a partition,
+	// and nodes stopped, killed or paused (which show in their state too).
 	Faults []Fault `json:"faults,omitempty"`
 }
 

@@ -32,7 +32,9 @@ pulled), creates one Docker network per segment and one container per node,
 starts them, and waits until every node reports all its links up.
 
 On any failure, timeout or Ctrl-C it removes everything it created, unless
---retain is given. Running up again on a running topology changes nothing.
+--retain is given. Running up again on a running topology changes nothing;
+on one that runs in part (an up killed mid-way, a node removed behind
+topo's back) it makes what is missing and prints what it did.
 
 --dry-run plans the topology against the engine, with the subnets up would
 take now, prints that plan, and creates nothing.`,
