@@ -1,7 +1,6 @@
 package livetest
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -59,25 +58,8 @@ func Busybox(t testing.TB, rt engine.Runtime) string {
 // with another's build.
 func busyboxContext(t testing.TB, bin []byte, tag string) *bytes.Buffer {
 	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, f := range []struct {
-		name string
-		mode int64
-		data []byte
-	}{
+	return scratchContext(t, []contextFile{
 		{"Dockerfile", 0o644, []byte("FROM scratch\nCOPY busybox /bin/busybox\nLABEL topo.busybox-test=\"" + tag + "\"\n")},
 		{"busybox", 0o755, bin},
-	} {
-		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data)), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write(f.data); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return &buf
+	})
 }

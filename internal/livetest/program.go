@@ -1,0 +1,118 @@
+package livetest
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/topo-dev/topo/engine"
+)
+
+// Program builds an image of its own for t that holds one program of this
+// module, pkg (a path from the module's root, e.g.
+// "./orchestrator/testdata/forger"), compiled as a static Linux binary: a
+// user's own software on a topology, written in Go and free to import
+// topo's packages. The binary is /<pkg's last element>, and the image's
+// command. Like Busybox's, the image is removed when t ends; call Program
+// before bringing a topology up, so that the topology is down by then.
+func Program(t testing.TB, rt engine.Runtime, pkg string) string {
+	t.Helper()
+	Require(t)
+	_, file, _, ok := runtime.Caller(0)
+	if !ok || !filepath.IsAbs(file) {
+		t.Fatal("livetest: cannot locate the checkout to build " + pkg + " in")
+	}
+	name := path.Base(pkg)
+	out := filepath.Join(t.TempDir(), name)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-o", out, pkg)
+	cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..")
+	cmd.Env = staticEnv(os.Environ())
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("livetest: go build %s: %v\n%s", pkg, err, b)
+	}
+	bin, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	tag := "topo-program-test:" + name + "-" + hex.EncodeToString(b)
+	dockerfile := "FROM scratch\nCOPY " + name + " /" + name + "\nCMD [\"/" + name + "\"]\n" +
+		"LABEL topo.program-test=\"" + tag + "\"\n"
+	bctx := scratchContext(t, []contextFile{{"Dockerfile", 0o644, []byte(dockerfile)}, {name, 0o755, bin}})
+	if err := rt.BuildImage(ctx, bctx, []string{tag}, map[string]string{engine.LabelImage: "program-test"}); err != nil {
+		t.Fatalf("livetest: build %s: %v", tag, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := rt.RemoveImage(ctx, tag); err != nil && !ignorable(err) {
+			t.Errorf("livetest: remove %s: %v", tag, err)
+		}
+	})
+	return tag
+}
+
+// staticEnv is env for a static Linux binary of the host's architecture,
+// without GOFLAGS that would change what gets built (-race, -cover and
+// the like: a binary for an empty image must not need cgo); module-mode
+// flags stay, as nodeimage keeps them.
+func staticEnv(env []string) []string {
+	out := make([]string, 0, len(env)+4)
+	var goflags []string
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "CGO_ENABLED", "GOOS", "GOARCH":
+			continue
+		case "GOFLAGS":
+			for _, f := range strings.Fields(v) {
+				if strings.HasPrefix(f, "-mod=") || f == "-modcacherw" {
+					goflags = append(goflags, f)
+				}
+			}
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out, "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH, "GOFLAGS="+strings.Join(goflags, " "))
+}
+
+// contextFile is one file of a build context.
+type contextFile struct {
+	name string
+	mode int64
+	data []byte
+}
+
+// scratchContext is a build context of files, a Dockerfile among them:
+// images FROM scratch need nothing else.
+func scratchContext(t testing.TB, files []contextFile) *bytes.Buffer {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write(f.data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return &buf
+}
