@@ -28,6 +28,9 @@ type Options struct {
 	// Engine is EngineDocker (the default when empty), or EngineSwarm:
 	// the swarm that the Docker endpoint manages.
 	Engine string
+	// Labels go on every container and network the orchestrator creates
+	// (orchestrator.WithLabels); topotest names its test run with them.
+	Labels map[string]string
 }
 
 // The engines Open knows.
@@ -96,6 +99,7 @@ func Open(ctx context.Context, opts Options) (*orchestrator.Orchestrator, func()
 	}
 	oo := []orchestrator.Option{
 		orchestrator.WithLogger(opts.Logger),
+		orchestrator.WithLabels(opts.Labels),
 		orchestrator.WithNodeImage(func(ctx context.Context) (string, error) {
 			ref, _, err := nodeimage.Ensure(ctx, cli, imgOpts)
 			return ref, err

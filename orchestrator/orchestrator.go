@@ -39,6 +39,7 @@ type Orchestrator struct {
 	log       *slog.Logger
 	nodeImage func(ctx context.Context) (string, error)
 	progress  func(Progress)
+	labels    map[string]string // WithLabels
 }
 
 // Option configures an Orchestrator.
@@ -68,6 +69,7 @@ func New(rt engine.Runtime, opts ...Option) *Orchestrator {
 	for _, opt := range opts {
 		opt(o)
 	}
+	o.rt = stamp(rt, o.labels)
 	return o
 }
 

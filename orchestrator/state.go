@@ -25,6 +25,11 @@ type TopologyInfo struct {
 	Running int       `json:"running"`
 	Created time.Time `json:"created"`
 	File    string    `json:"file"`
+	// Version is the topo that created it (engine.LabelVersion); "" for
+	// one created before topo labelled its version.
+	Version string `json:"version,omitempty"`
+	// Leftover is set when a test run created it and is gone.
+	Leftover *Leftover `json:"leftover,omitempty"`
 }
 
 // List returns the topologies that have containers, by name.
@@ -34,13 +39,15 @@ func (o *Orchestrator) List(ctx context.Context) ([]TopologyInfo, error) {
 		return nil, fmt.Errorf("ls: %w", err)
 	}
 	by := map[string]*TopologyInfo{}
+	labels := map[string][]map[string]string{}
 	for _, c := range cs {
 		name := c.Labels[engine.LabelTopology]
 		t := by[name]
 		if t == nil {
-			t = &TopologyInfo{Name: name, Layout: c.Labels[engine.LabelLayout], File: c.Labels[engine.LabelFile], Created: c.Created}
+			t = &TopologyInfo{Name: name, Layout: c.Labels[engine.LabelLayout], File: c.Labels[engine.LabelFile], Created: c.Created, Version: c.Labels[engine.LabelVersion]}
 			by[name] = t
 		}
+		labels[name] = append(labels[name], c.Labels)
 		t.Nodes++
 		if c.State == "running" {
 			t.Running++
@@ -50,7 +57,9 @@ func (o *Orchestrator) List(ctx context.Context) ([]TopologyInfo, error) {
 		}
 	}
 	out := make([]TopologyInfo, 0, len(by))
+	left := newLeftovers(TestRunOver)
 	for _, k := range sortedKeys(by) {
+		by[k].Leftover = left.of(labels[k])
 		out = append(out, *by[k])
 	}
 	return out, nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"text/tabwriter"
@@ -58,6 +59,11 @@ func printTopologies(a *app, tops []orchestrator.TopologyInfo) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Name, t.Layout, nodes, age(t.Created), t.File)
 	}
 	tw.Flush()
+	for _, t := range tops {
+		if l := t.Leftover; l != nil {
+			fmt.Fprintf(a.stdout, "%s: leftover of a killed test run (%s, pid %d); `%s down %s` removes it\n", t.Name, l.Binary, l.PID, cmp.Or(a.self, "topo"), t.Name)
+		}
+	}
 }
 
 func age(t time.Time) string {
