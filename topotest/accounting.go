@@ -95,7 +95,7 @@ func (a Accounting) String() string {
 // Traffic turns the agents' background traffic on or off.
 func (top *Topology) Traffic(t testing.TB, on bool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	if _, err := top.o.Traffic(ctx, top.Name, on); err != nil {
 		t.Fatalf("topotest: %v", err)
@@ -115,7 +115,11 @@ func (top *Topology) Settle(t testing.TB, timeout time.Duration) {
 		if time.Now().After(deadline) {
 			t.Fatalf("topotest: %s not at rest within %v: %v", top.Name, timeout, top.unsettled(t))
 		}
-		time.Sleep(500 * time.Millisecond)
+		select {
+		case <-t.Context().Done():
+			t.Fatalf("topotest: settle %s: %v", top.Name, t.Context().Err())
+		case <-time.After(500 * time.Millisecond):
+		}
 		if len(top.unsettled(t)) == 0 {
 			calm++
 		} else {

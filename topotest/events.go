@@ -21,7 +21,7 @@ func ParseEvent(node, line string) Event { return agent.ParseEvent(node, line) }
 // when none is named), in time order.
 func (top *Topology) Logs(t testing.TB, nodes ...string) []Event {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	var out []Event
 	err := top.o.Logs(ctx, top.Name, orchestrator.LogsOptions{Nodes: nodes}, func(l orchestrator.LogLine) error {
@@ -40,7 +40,7 @@ var errFound = errors.New("found")
 // for an event, and returns that event. It fails the test after timeout.
 func (top *Topology) WaitFor(t testing.TB, node string, match func(Event) bool, timeout time.Duration) Event {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
 	defer cancel()
 	var found Event
 	err := top.o.Logs(ctx, top.Name, orchestrator.LogsOptions{Nodes: []string{node}, Follow: true}, func(l orchestrator.LogLine) error {

@@ -119,7 +119,7 @@ func (top *Topology) fault(t testing.TB, what string, do func(ctx context.Contex
 			}
 		})
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	if err := do(ctx); err != nil {
 		t.Fatalf("topotest: %s: %v", what, err)
@@ -129,7 +129,7 @@ func (top *Topology) fault(t testing.TB, what string, do func(ctx context.Contex
 // startSchedule runs the file's fault schedule from now on, until it ends
 // or the test does.
 func (top *Topology) startSchedule(t testing.TB, spec *topology.Topology) {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	t.Cleanup(cancel)
 	top.schedule = make(chan error, 1)
 	start := time.Now()

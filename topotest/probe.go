@@ -11,6 +11,7 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/wait"
 	"github.com/topo-dev/topo/agent"
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/orchestrator"
 )
 
@@ -32,18 +33,22 @@ func (top *Topology) Probe(t testing.TB, segment string) *Probe {
 	if _, ok := top.Plan.Segment(segment); !ok {
 		t.Fatalf("topotest: %s has no segment %q", top.Name, segment)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	image, err := top.o.NodeImage(ctx)
 	if err != nil {
 		t.Fatalf("topotest: %v", err)
 	}
+	probeEnv(ctx, top.o.Runtime())
+	labels := runLabels()
+	labels[LabelProbe] = top.Name
+	labels[engine.LabelVersion] = orchestrator.Version()
 	req := testcontainers.GenericContainerRequest{
 		ContainerRequest: testcontainers.ContainerRequest{
 			Image:      image,
 			Cmd:        []string{"idle"},
 			Networks:   []string{top.Network(segment)},
-			Labels:     map[string]string{LabelProbe: top.Name},
+			Labels:     labels,
 			WaitingFor: wait.ForLog("idle").WithStartupTimeout(30 * time.Second),
 		},
 		Started: true,
@@ -88,7 +93,7 @@ func dial(t testing.TB, exec func(ctx context.Context, cmd []string) (int, strin
 	if !strings.Contains(addr, ":") {
 		addr += ":7000"
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	code, out, err := exec(ctx, agent.DialCommand(addr, 2*time.Second))
 	if err != nil {

@@ -12,16 +12,23 @@
 // t.Parallel. When a test fails, the topology's logs are written to the
 // test output before it is taken down.
 //
-// It needs a Docker engine. testcontainers-go, used for probe containers,
-// needs TESTCONTAINERS_RYUK_DISABLED=true where its reaper image cannot be
-// pulled; topotest sets that, and TESTCONTAINERS_HOST_OVERRIDE=localhost,
-// when they are unset.
+// It needs a Docker engine, or the swarm it manages when TOPO_ENGINE is
+// swarm. Everything it creates is labelled with the test process
+// (engine.LabelTestRun): the first Up of a process removes what a killed
+// run of the same test binary left behind (RemoveLeftovers), and `topo ls`
+// marks it. Calls that wait end with the test (t.Context).
+//
+// testcontainers-go, used for probe containers, needs
+// TESTCONTAINERS_RYUK_DISABLED=true where its reaper image is not on the
+// engine and cannot be pulled; the first Probe sets that, and
+// TESTCONTAINERS_HOST_OVERRIDE=localhost, when they are unset.
 package topotest
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"os"
@@ -91,18 +98,15 @@ func Up(t testing.TB, file string, opts ...Option) *Topology {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	SetTestcontainersDefaults()
 	top := &Topology{Name: cfg.name, opts: cfg}
 	if top.Name == "" {
 		top.Name = uniqueName(t, file)
 	}
 	t.Cleanup(top.down(t))
 
-	o, closeFn, err := topo.Open(context.Background(), topo.Options{})
-	if err != nil {
-		t.Fatalf("topotest: %v", err)
-	}
-	t.Cleanup(closeFn)
+	ctx, cancel := context.WithTimeout(t.Context(), cfg.timeout)
+	defer cancel()
+	o := open(ctx, t)
 	top.o = o
 
 	spec, err := topology.Load(file)
@@ -118,8 +122,6 @@ func Up(t testing.TB, file string, opts ...Option) *Topology {
 	if cfg.interval != nil {
 		spec.Traffic.Interval = *cfg.interval
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.timeout)
-	defer cancel()
 	res, err := o.Up(ctx, spec, orchestrator.UpOptions{Name: top.Name, Timeout: cfg.timeout})
 	if err != nil {
 		t.Fatalf("topotest: %v", err)
@@ -136,6 +138,23 @@ func Up(t testing.TB, file string, opts ...Option) *Topology {
 	return top
 }
 
+// open connects to the engine TOPO_ENGINE names (docker by default), with
+// this test process's labels, and at the first call of the process removes
+// what killed runs of the test binary left.
+func open(ctx context.Context, t testing.TB) *orchestrator.Orchestrator {
+	t.Helper()
+	o, closeFn, err := topo.Open(ctx, topo.Options{Engine: os.Getenv(topo.EngineEnv), Labels: runLabels()})
+	if errors.Is(err, topo.ErrUnknownEngine) {
+		t.Fatalf("topotest: $%s: %v", topo.EngineEnv, err)
+	}
+	if err != nil {
+		t.Fatalf("topotest: %v", err)
+	}
+	t.Cleanup(closeFn)
+	reap(ctx, t, o)
+	return o
+}
+
 // down returns the cleanup that dumps logs of a failed test and removes
 // the topology.
 func (top *Topology) down(t testing.TB) func() {
@@ -146,6 +165,7 @@ func (top *Topology) down(t testing.TB) func() {
 		if t.Failed() {
 			top.dumpLogs(t)
 		}
+		// t.Context is done by now: cleanups run after it ends.
 		ctx, cancel := context.WithTimeout(context.Background(), top.opts.timeout)
 		defer cancel()
 		if _, err := top.o.Down(ctx, top.Name, orchestrator.DownOptions{}); err != nil {
@@ -173,7 +193,7 @@ func (top *Topology) Orchestrator() *orchestrator.Orchestrator { return top.o }
 // Receipt.Delivered. Sending to "*" broadcasts.
 func (top *Topology) Send(t testing.TB, from, to, text string) *agent.Receipt {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	r, err := top.o.Send(ctx, top.Name, orchestrator.SendOptions{From: from, To: to, Text: text, Timeout: 10 * time.Second})
 	if err != nil {
@@ -185,7 +205,7 @@ func (top *Topology) Send(t testing.TB, from, to, text string) *agent.Receipt {
 // Status returns the same data as `topo status -o json`.
 func (top *Topology) Status(t testing.TB) *orchestrator.Status {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	st, err := top.o.Status(ctx, top.Name, orchestrator.StatusOptions{})
 	if err != nil {
@@ -198,7 +218,7 @@ func (top *Topology) Status(t testing.TB) *orchestrator.Status {
 // combined output.
 func (top *Topology) Exec(t testing.TB, node string, cmd ...string) (int, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	var out strings.Builder
 	code, err := top.o.Exec(ctx, top.Name, orchestrator.ExecOptions{Node: node, Cmd: cmd, Stdout: &out, Stderr: &out})
@@ -239,7 +259,9 @@ func uniqueName(t testing.TB, file string) string {
 }
 
 // SetTestcontainersDefaults sets the environment testcontainers-go needs
-// on a machine without registry access, where each variable is unset.
+// on a machine without registry access, where each variable is unset: it
+// turns testcontainers' reaper off for the whole process. topo's own tests
+// call it; Probe does less (see probeEnv).
 func SetTestcontainersDefaults() {
 	for k, v := range map[string]string{
 		"TESTCONTAINERS_RYUK_DISABLED": "true",
