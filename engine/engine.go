@@ -29,6 +29,9 @@ const (
 	LabelHelper   = "topo.helper"   // helper containers (short-lived ones, fault markers): the topology they act on
 	LabelFault    = "topo.fault"    // fault markers: the fault in force, as JSON
 	LabelEvent    = "topo.event"    // containers that logged a step of a fault schedule
+	LabelSchedule = "topo.schedule" // the marker of a running fault schedule: when the schedule started (RFC 3339)
+	LabelPID      = "topo.pid"      // schedule markers: the process that runs the schedule
+	LabelBoot     = "topo.boot"     // schedule markers: the host's boot id and pid namespace, where that pid is that process
 	LabelRun      = "topo.run"      // containers and networks: the up that created them, so that its rollback removes only those
 	LabelSecret   = "topo.secret"   // networks: the topology's master secret, which its segment keys derive from; never seen from inside a node
 )

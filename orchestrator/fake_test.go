@@ -162,7 +162,7 @@ func (f *fakeRuntime) CreateContainer(_ context.Context, spec engine.ContainerSp
 		return "", fmt.Errorf("image %s: %w", spec.Image, engine.ErrNotFound)
 	}
 	for _, c := range f.containers {
-		if c.Name == spec.Name {
+		if spec.Name != "" && c.Name == spec.Name { // an engine names an unnamed one itself
 			return "", fmt.Errorf("container %s: %w", spec.Name, engine.ErrConflict)
 		}
 	}

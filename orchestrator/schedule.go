@@ -48,6 +48,9 @@ func (o *Orchestrator) RunSchedule(ctx context.Context, name string, faults []to
 		}
 		note(s.what, time.Now())
 		if err := s.do(ctx); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err() // stopped mid-step, by a down: its topology goes, with any record of the step
+			}
 			note(s.what+": failed: "+err.Error(), time.Now())
 			return fmt.Errorf("fault schedule of %s: %s: %w", name, s.what, err)
 		}

@@ -80,10 +80,12 @@ func (a *app) down(ctx context.Context, ref string, f downFlags) error {
 				return err
 			}
 		}
-		names, err := o.DownAll(ctx, orchestrator.DownOptions{MaxWorkers: f.maxWorkers})
-		for _, n := range names {
-			stopSchedule(n)
+		if tops, err := o.List(ctx); err == nil {
+			for _, t := range tops {
+				a.stopSchedule(ctx, o, t.Name) // a fault schedule must not act on what goes
+			}
 		}
+		names, err := o.DownAll(ctx, orchestrator.DownOptions{MaxWorkers: f.maxWorkers})
 		if len(names) == 0 && err == nil {
 			fmt.Fprintln(a.stdout, "nothing to remove")
 		}
@@ -106,7 +108,7 @@ func (a *app) down(ctx context.Context, ref string, f downFlags) error {
 	case err != nil:
 		return err
 	}
-	stopSchedule(name) // a fault schedule must not act on what goes
+	a.stopSchedule(ctx, o, name) // a fault schedule must not act on what goes
 	res, err := o.Down(ctx, name, orchestrator.DownOptions{MaxWorkers: f.maxWorkers})
 	if err != nil {
 		return err

@@ -1,12 +1,16 @@
+//go:build unix
+
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/internal/livetest"
 )
 
@@ -36,15 +40,24 @@ func TestIntegrationUpRunsTheSchedule(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	pid, err := schedulePidFile(name)
-	if err != nil {
-		t.Fatal(err)
+	// The runner is found through its marker, on this host, as down finds it.
+	o := livetest.Engine(t)
+	procs := hostProcs{host: hostID()}
+	rs, err := o.ScheduleRunners(context.Background(), name)
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("schedule markers: %+v, %v; want one", rs, err)
 	}
-	if _, err := os.Stat(pid); err != nil {
-		t.Fatalf("no schedule runs: %v", err)
+	if rs[0].Host != procs.host || !procs.IsRunner(rs[0].PID, name) {
+		t.Fatalf("the marker (pid %d on %q) does not lead to a runner of %s on this host (%q)", rs[0].PID, rs[0].Host, name, procs.host)
 	}
 	topo(t, nil, "down", name).must(t, 0)
-	if _, err := os.Stat(pid); !os.IsNotExist(err) {
-		t.Errorf("the schedule still runs after down: %v", err)
+	if procs.IsRunner(rs[0].PID, name) {
+		t.Errorf("the schedule (pid %d) still runs after down", rs[0].PID)
+	}
+	if left, err := o.ScheduleRunners(context.Background(), name); err != nil || len(left) != 0 {
+		t.Errorf("schedule markers after down: %+v, %v", left, err)
+	}
+	if hs, err := o.Runtime().ListContainers(context.Background(), map[string]string{engine.LabelHelper: name}); err != nil || len(hs) != 0 {
+		t.Errorf("helpers after down: %+v, %v", hs, err)
 	}
 }

@@ -3,11 +3,14 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/topo-dev/topo/orchestrator"
 	"github.com/topo-dev/topo/topology"
 )
 
@@ -15,8 +18,14 @@ func newScheduleCmd(*app) *cobra.Command {
 	return &cobra.Command{Use: "faults-run", Hidden: true}
 }
 
-func (a *app) startSchedule(string, string, []topology.ScheduledFault, time.Time) error {
+func (a *app) startSchedule(context.Context, *orchestrator.Orchestrator, string, string, []topology.ScheduledFault, time.Time) error {
 	return errors.New("fault schedules run on Unix only")
 }
 
-func stopSchedule(string) {}
+// stopSchedule removes the markers of schedules run elsewhere, which stops
+// them.
+func (a *app) stopSchedule(ctx context.Context, o *orchestrator.Orchestrator, name string) {
+	if _, err := o.StopSchedule(ctx, name, nil); err != nil {
+		fmt.Fprintf(a.stderr, "warning: %v\n", err)
+	}
+}

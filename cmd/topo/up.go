@@ -104,7 +104,7 @@ func (a *app) up(ctx context.Context, file string, opts orchestrator.UpOptions, 
 	printUpSummary(a, res, time.Since(start))
 	printNotices(a, res.Notices)
 	if len(res.Plan.Faults) > 0 {
-		return a.startSchedule(res.Name, file, res.Plan.Faults, time.Now())
+		return a.startSchedule(ctx, o, res.Name, file, res.Plan.Faults, time.Now())
 	}
 	return nil
 }
