@@ -161,13 +161,15 @@ func dockerJSON(t *testing.T, docker string, v any, args ...string) {
 	}
 }
 
-// withoutCompose leaves out compose's own labels, and topo.run and
-// topo.secret, which belong to the one `topo up` that made a resource and
-// so differ by design (an export carries no secret).
+// withoutCompose leaves out compose's own labels, and topo.run,
+// topo.secret and topo.version, which belong to the one `topo up` that
+// made a resource and so differ by design (an export carries no secret,
+// and names no version, so that a committed export does not change with
+// every commit of topo).
 func withoutCompose(labels map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range labels {
-		if !strings.HasPrefix(k, "com.docker.compose.") && k != engine.LabelRun && k != engine.LabelSecret {
+		if !strings.HasPrefix(k, "com.docker.compose.") && k != engine.LabelRun && k != engine.LabelSecret && k != engine.LabelVersion {
 			out[k] = v
 		}
 	}
