@@ -68,56 +68,26 @@ func (o *Orchestrator) Plan(ctx context.Context, t *topology.Topology, opts Plan
 }
 
 // planBesideItself plans t so that segments of it that run already keep
-// their subnets. The topology's own networks are not in its way: a plan
-// that avoided them would differ from the one running (and, with a pool of
-// the file's, fail as an overlap with itself). Without a pool of the
-// file's, a gap that has opened below a running subnet since (another
-// topology went down) would draw the segment into it, so each subnet the
-// plan puts where the topology does not run is avoided in turn until the
-// plan is the running one, or cannot be: then up says what differs.
+// their subnets (topology.PlanOptions.Keep), and the rest steer clear of
+// every other network. The topology's own networks are not in its way: a
+// plan that avoided them would differ from the one running (and, with a
+// pool of the file's, fail as an overlap with itself). A segment that can
+// no longer keep its subnet (it grew, or the pool changed) gets another,
+// and up says what differs.
 func (o *Orchestrator) planBesideItself(ctx context.Context, t *topology.Topology, name string, opts topology.PlanOptions) (*topology.Plan, error) {
 	nets, err := o.rt.ListNetworks(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
-	running := map[string]netip.Prefix{} // by segment
+	opts.Keep = map[string]netip.Prefix{} // by segment
 	for _, n := range nets {
 		if n.Labels[engine.LabelTopology] == name && len(n.Subnets) > 0 {
-			running[n.Labels[engine.LabelSegment]] = n.Subnets[0]
+			opts.Keep[n.Labels[engine.LabelSegment]] = n.Subnets[0]
 			continue
 		}
 		opts.Avoid = append(opts.Avoid, n.Subnets...)
 	}
-	for range 4*len(running) + 16 { // one gap block a turn; bounded, the plan is cheap
-		p, err := topology.BuildPlan(t, opts)
-		if err != nil || t.Network.PoolSet {
-			return p, err
-		}
-		moved, ok := firstMoved(p, running)
-		if !ok {
-			return p, nil
-		}
-		opts.Avoid = append(opts.Avoid, moved)
-	}
 	return topology.BuildPlan(t, opts)
-}
-
-// firstMoved is the first subnet of p, in plan order, that lies where no
-// segment of it runs, while some segment of it runs elsewhere.
-func firstMoved(p *topology.Plan, running map[string]netip.Prefix) (netip.Prefix, bool) {
-	for _, s := range p.Segments {
-		r, ok := running[s.Name]
-		if !ok || r == s.Subnet {
-			continue
-		}
-		for _, other := range running {
-			if other.Overlaps(s.Subnet) {
-				return netip.Prefix{}, false // a size or an order changed: not a gap
-			}
-		}
-		return s.Subnet, true
-	}
-	return netip.Prefix{}, false
 }
 
 // errStalePlan marks a deployment whose subnets another network took

@@ -107,4 +107,11 @@ type PlanOptions struct {
 	// a swarm, whose load balancer takes one on every host that runs a
 	// member. Subnets grow to hold them.
 	EngineAddrs int
+	// Keep pins segments that run already to their subnets, by segment
+	// name, so that a changed file planned beside its running topology
+	// leaves what stays where it is: a segment named here keeps its subnet
+	// while that is still its size and inside the pool, and no other
+	// segment is put on any subnet named here (one of a segment that goes
+	// still exists while a new one is made).
+	Keep map[string]netip.Prefix
 }

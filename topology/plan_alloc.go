@@ -1,8 +1,10 @@
 package topology
 
 import (
+	"maps"
 	"math/bits"
 	"net/netip"
+	"slices"
 	"sort"
 )
 
@@ -65,20 +67,29 @@ func fromU(v uint64, bits int) netip.Prefix {
 }
 
 // allocate gives each segment, in order, the first free aligned block of
-// its size in the pool. When the file set no pool of its own, it steers
-// clear of the subnets in avoid; when it did, it reports an overlap.
-func allocate(t *Topology, segs []seg, avoid []netip.Prefix, engineAddrs int, e *errs) ([]netip.Prefix, bool) {
+// its size in the pool, or the subnet opts.Keep pins it to. When the file
+// set no pool of its own, it steers clear of the subnets in opts.Avoid;
+// when it did, it reports an overlap.
+func allocate(t *Topology, segs []seg, opts PlanOptions, e *errs) ([]netip.Prefix, bool) {
+	engineAddrs := max(opts.EngineAddrs, 0)
 	ps := toSpan(t.pool.prefix)
-	used := inUse(avoid)
+	used := inUse(opts.Avoid)
 	var busy spans
 	if !t.Network.PoolSet {
 		for _, a := range used {
 			busy.add(toSpan(a))
 		}
 	}
+	for _, k := range inUse(slices.Collect(maps.Values(opts.Keep))) {
+		busy.add(toSpan(k))
+	}
 	out := make([]netip.Prefix, len(segs))
 	for i, s := range segs {
 		b := segBits(s, engineAddrs)
+		if k, ok := kept(opts.Keep, s.name, b, ps); ok {
+			out[i] = k
+			continue
+		}
 		size := uint64(1) << (32 - b)
 		lo, ok := busy.fit(ps.lo, ps.hi, size)
 		if !ok {
@@ -92,6 +103,18 @@ func allocate(t *Topology, segs []seg, avoid []netip.Prefix, engineAddrs int, e 
 		overlaps(t, segs, out, used, e)
 	}
 	return out, true
+}
+
+// kept is the subnet keep pins a segment to, while it still has the
+// segment's size (bits) and lies in the pool.
+func kept(keep map[string]netip.Prefix, name string, bits int, pool span) (netip.Prefix, bool) {
+	k, ok := keep[name]
+	if !ok || !k.Addr().Is4() || k.Bits() != bits {
+		return netip.Prefix{}, false
+	}
+	k = k.Masked()
+	sp := toSpan(k)
+	return k, sp.lo >= pool.lo && sp.hi <= pool.hi
 }
 
 // inUse keeps the IPv4 subnets of avoid (IPv4-mapped IPv6 ones too), masked.

@@ -2,7 +2,6 @@ package topology
 
 import (
 	"errors"
-	"net/netip"
 	"slices"
 	"sort"
 	"strconv"
@@ -34,7 +33,7 @@ func BuildPlan(t *Topology, opts PlanOptions) (*Plan, error) {
 	if err := e.err(); err != nil {
 		return nil, err
 	}
-	p := plan(&c, opts.Avoid, max(opts.EngineAddrs, 0), e)
+	p := plan(&c, opts, e)
 	if err := e.err(); err != nil {
 		return nil, err
 	}
@@ -63,10 +62,10 @@ func checkForPlan(c *Topology, name string, e *errs) {
 }
 
 // plan derives the Plan of a valid, normalized topology. Only allocation
-// can still fail, against the subnets in avoid.
-func plan(t *Topology, avoid []netip.Prefix, engineAddrs int, e *errs) *Plan {
+// can still fail, against the subnets in opts.Avoid.
+func plan(t *Topology, opts PlanOptions, e *errs) *Plan {
 	sh := wire(t)
-	subnets, ok := allocate(t, sh.segs, avoid, engineAddrs, e)
+	subnets, ok := allocate(t, sh.segs, opts, e)
 	if !ok {
 		return nil
 	}
