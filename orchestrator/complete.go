@@ -12,13 +12,18 @@ import (
 )
 
 // complete brings a topology that runs in part up to its plan: what an
-// interrupted up, or a `docker rm` behind topo's back, left out. Nodes that
-// run as planned are not touched. It changes nothing, and says so, when
+// interrupted up, or a `docker rm` behind topo's back, left out; and it
+// recreates the nodes whose own settings the file changed, where nothing
+// else changed (changeToApply). Nodes that run as planned are not touched. It changes nothing, and says so, when
 // nothing is missing; it refuses, saying what differs and what to run,
 // when the running part cannot be completed in place.
 func (o *Orchestrator) complete(ctx context.Context, d *Deployment, ob *observed, opts ApplyOptions) (*UpResult, error) {
 	name := d.Plan.Name
-	if err := ob.sameSource(name, d.File, d.Hash); err != nil {
+	if err := ob.sameFile(name, d.File); err != nil {
+		return &UpResult{Name: name}, err
+	}
+	ch, err := o.changeToApply(ctx, d, ob)
+	if err != nil {
 		return &UpResult{Name: name}, err
 	}
 	c := diff(d.Plan, ob)
@@ -26,6 +31,8 @@ func (o *Orchestrator) complete(ctx context.Context, d *Deployment, ob *observed
 		return &UpResult{Name: name}, c.blockedError(name, d.File)
 	}
 	notices := idleNotices(name, c.idle)
+	completed := c.lines(name)
+	c.recreate(ch.Recreated())
 	if c.empty() {
 		return &UpResult{Name: name, AlreadyRunning: true, Notices: notices}, nil
 	}
@@ -36,7 +43,7 @@ func (o *Orchestrator) complete(ctx context.Context, d *Deployment, ob *observed
 	if err != nil {
 		return &UpResult{Name: name, Timings: u.timings}, fmt.Errorf("up %s: %w", name, err)
 	}
-	res := &UpResult{Name: name, Plan: d.Plan, Completed: c.lines(name), Notices: notices}
+	res := &UpResult{Name: name, Plan: d.Plan, Completed: completed, Changed: ch.Lines(), Notices: notices}
 	if err := u.completeRun(ctx, c, ob, image); err != nil {
 		res.Timings = u.timings
 		return res, u.fail(ctx, err)
@@ -63,7 +70,7 @@ func (u *upRun) completeRun(ctx context.Context, c *completion, ob *observed, im
 			return fmt.Errorf("remove %s to recreate it: %w", ob.containers[n].Name, err)
 		}
 	}
-	nets, cons, err := Specs(u.d.Plan, SpecOptions{Image: image, File: u.d.File, Hash: u.d.Hash, Secret: secret,
+	nets, cons, err := Specs(u.d.Plan, SpecOptions{Image: image, File: u.d.File, Hash: u.d.Hash, Parts: true, Secret: secret,
 		ByName: !u.o.Capabilities().FixedAddresses})
 	if err != nil {
 		return err

@@ -73,16 +73,13 @@ func isRouteHelper(name, node string, h engine.ContainerInfo) bool {
 	return !fault && !event && node != "" && h.Name == engine.ContainerName(name, node)+"-routes"
 }
 
-// sameSource fails when what runs under the name came from another file
-// or another version of this one: up does not change a topology in place.
-func (ob *observed) sameSource(name, file, hash string) error {
+// sameFile fails when what runs under the name came from another file. A
+// topology from another version of the same file is changed in place
+// where up can (changeToApply).
+func (ob *observed) sameFile(name, file string) error {
 	for _, node := range sortedKeys(ob.containers) {
-		c := ob.containers[node]
-		if f := c.Labels[engine.LabelFile]; f != file {
+		if f := ob.containers[node].Labels[engine.LabelFile]; f != file {
 			return fmt.Errorf("up %s: %w from %s; run `topo down %s` first, or pick another name with --name", name, ErrAlreadyRunning, f, name)
-		}
-		if c.Labels[engine.LabelPlan] != hash {
-			return fmt.Errorf("up %s: %w from an earlier version of %s; run `topo down %s` first", name, ErrAlreadyRunning, file, name)
 		}
 	}
 	for _, seg := range sortedKeys(ob.networks) {

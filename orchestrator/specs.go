@@ -39,6 +39,10 @@ type SpecOptions struct {
 	// config names its peers (wiring.Options.ByName), and each network
 	// attachment carries the node's alias on it instead of an address.
 	ByName bool
+	// Parts labels each resource with hashes of the parts of the plan it
+	// is made from (engine.LabelSpec), which an up of a changed file
+	// compares. The compose export leaves them off.
+	Parts bool
 }
 
 // Specs returns the networks and containers that make up a plan, in plan
@@ -88,6 +92,9 @@ func Specs(plan *topology.Plan, opts SpecOptions) ([]engine.NetworkSpec, []engin
 			engine.LabelNode: n.Name, engine.LabelRole: n.Role, engine.LabelAgent: strconv.FormatBool(n.Image == ""), engine.LabelOrder: strconv.Itoa(i),
 		})
 		cons[i] = c
+	}
+	if opts.Parts {
+		labelParts(plan, nets, cons)
 	}
 	return nets, cons, nil
 }

@@ -28,7 +28,11 @@ type UpResult struct {
 	// Completed says, one line a step, what Up added to a topology that
 	// ran in part (`+ node spoke2`); empty for a new topology.
 	Completed []string
-	Timings   []PhaseTiming
+	// Changed says, one line an operation, what Up changed of a topology
+	// that ran from an earlier version of the file (`! recreate node web:
+	// command changed`); empty when it changed nothing.
+	Changed []string
+	Timings []PhaseTiming
 	// Notices say where the engine runs the topology otherwise than one
 	// Docker engine would (see Deployment.Notices).
 	Notices []string

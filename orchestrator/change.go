@@ -1,0 +1,199 @@
+package orchestrator
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// OpKind is what an operation does to a running topology.
+type OpKind string
+
+// Operations, as the first column of their line has them.
+const (
+	OpAdd      OpKind = "+"
+	OpRemove   OpKind = "-"
+	OpChange   OpKind = "~" // in place, without restarting anything
+	OpRecreate OpKind = "!" // the node's container is removed and made again
+)
+
+// What an operation acts on.
+const (
+	OnNode     = "node"
+	OnSegment  = "segment"   // a shared segment, or a point-to-point one being added or removed
+	OnLink     = "link"      // a point-to-point segment that stays
+	OnTraffic  = "traffic"   // the background traffic of every node
+	OnLogLevel = "log_level" // the agents' log level
+	OnFaults   = "faults"    // the file's fault schedule
+	OnConfig   = "config"    // a node's config, where no other operation says why it changes
+)
+
+// An Operation is one step of changing a running topology into what its
+// edited file plans, as `topo up --dry-run` prints it (Text) and -o json
+// gives it.
+type Operation struct {
+	Op     OpKind `json:"op"`
+	On     string `json:"on"`             // OnNode, OnSegment, ...
+	Name   string `json:"name,omitempty"` // the node or segment; a link's two ends joined by "–"
+	Subnet string `json:"subnet,omitempty"`
+	// Fields are what changes: for a recreated node its settings, for a
+	// link its impairment, for a config what in it changes. From and To
+	// are empty where what runs does not tell (a user's env is hashed).
+	Fields []FieldChange `json:"fields,omitempty"`
+	Text   string        `json:"text"`
+}
+
+// FieldChange is one setting that changes.
+type FieldChange struct {
+	Field string `json:"field"`
+	From  string `json:"from,omitempty"`
+	To    string `json:"to,omitempty"`
+}
+
+// String is "delay 5ms → 20ms", or the field alone.
+func (f FieldChange) String() string {
+	if f.From == "" && f.To == "" {
+		return f.Field
+	}
+	return fmt.Sprintf("%s %s → %s", f.Field, orNone(f.From), orNone(f.To))
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// text renders an operation as one line: "+ segment hub-spoke5
+// 10.210.0.40/29", "~ link hub–spoke2 delay 5ms → 20ms", "! recreate node
+// web: image changed".
+func (op Operation) text() string {
+	fields := make([]string, len(op.Fields))
+	for i, f := range op.Fields {
+		fields[i] = f.String()
+	}
+	switch {
+	case op.Op == OpRecreate:
+		for i, f := range op.Fields {
+			fields[i] = f.Field + " changed"
+			if f.From != "" || f.To != "" {
+				fields[i] += fmt.Sprintf(" (%s → %s)", orNone(f.From), orNone(f.To))
+			}
+		}
+		return fmt.Sprintf("! recreate node %s: %s", op.Name, strings.Join(fields, ", "))
+	case op.On == OnConfig:
+		return fmt.Sprintf("~ config of %s: %s", op.Name, strings.Join(fields, ", "))
+	case op.On == OnLogLevel:
+		return "~ log " + strings.Join(fields, ", ") // "~ log level info → debug"
+	case op.On == OnFaults:
+		return "~ faults: the schedule changed"
+	}
+	line := strings.Join(append([]string{string(op.Op), op.On}, nonEmpty(op.Name, op.Subnet)...), " ")
+	if len(fields) > 0 {
+		line += " " + strings.Join(fields, ", ")
+	}
+	return line
+}
+
+func nonEmpty(ss ...string) []string {
+	return slices.DeleteFunc(ss, func(s string) bool { return s == "" })
+}
+
+// A Change is the difference between a running topology and what its
+// edited file plans: the operations that turn one into the other, in the
+// order they run (segments made, nodes made, changes in place, nodes
+// removed, segments removed, nodes recreated), and what stops them.
+type Change struct {
+	Name       string      `json:"name"`
+	File       string      `json:"file"`
+	Operations []Operation `json:"operations"`
+	// Refused says why the change can never be applied in place (the
+	// layout or the pool changed, an untouched node's address would move):
+	// the topology must be brought down and up again.
+	Refused []string `json:"refused,omitempty"`
+	// Reconfigure are the nodes that stay and keep running, but whose
+	// config changes (neighbours, routes, segments): each must take a new
+	// config while it runs.
+	Reconfigure []string `json:"reconfigure,omitempty"`
+	// Completes says what up also makes of a topology that runs in part
+	// (`+ node spoke2`), as UpResult.Completed.
+	Completes []string `json:"completes,omitempty"`
+}
+
+// Empty reports whether nothing changes.
+func (c *Change) Empty() bool {
+	return len(c.Operations)+len(c.Refused)+len(c.Reconfigure) == 0
+}
+
+// Lines are the operations, one a line, in order.
+func (c *Change) Lines() []string {
+	out := make([]string, len(c.Operations))
+	for i, op := range c.Operations {
+		out[i] = op.Text
+	}
+	return out
+}
+
+// Recreated are the nodes the change recreates, in order.
+func (c *Change) Recreated() []string {
+	var out []string
+	for _, op := range c.Operations {
+		if op.Op == OpRecreate {
+			out = append(out, op.Name)
+		}
+	}
+	return out
+}
+
+// Applies reports whether up applies the change in place, as this topo
+// can: it recreates nodes whose own settings changed, and nothing else
+// changes, not even another node's config. Changes that need a running
+// agent to take a new config (nodes, links or segments added or removed,
+// impairments, traffic) are not supported yet.
+func (c *Change) Applies() bool {
+	return len(c.Refused) == 0 && len(c.Reconfigure) == 0 && len(c.Recreated()) == len(c.Operations)
+}
+
+// ChangeError is Up's answer to a file that changed since its topology
+// was brought up, where the difference cannot be applied in place (yet).
+// Nothing was touched. It wraps ErrAlreadyRunning.
+type ChangeError struct {
+	Change *Change
+}
+
+// maxErrorLines bounds how many operations a ChangeError quotes;
+// `topo up --dry-run` lists them all.
+const maxErrorLines = 20
+
+func (e *ChangeError) Error() string {
+	c := e.Change
+	var b strings.Builder
+	fmt.Fprintf(&b, "up %s: %s changed since %s was brought up", c.Name, c.File, c.Name)
+	lines := c.Lines()
+	if len(lines) > 0 {
+		b.WriteString(":")
+	}
+	for i, l := range lines {
+		if i == maxErrorLines {
+			fmt.Fprintf(&b, "\n  … and %d more (`topo up --dry-run %s` lists them all)", len(lines)-i, c.File)
+			break
+		}
+		b.WriteString("\n  " + l)
+	}
+	b.WriteString("\n")
+	if len(c.Refused) > 0 {
+		fmt.Fprintf(&b, "it cannot be applied in place: %s", strings.Join(c.Refused, "; "))
+	} else {
+		b.WriteString("applying it in place is not supported yet: topo up recreates a node whose own settings changed " +
+			"(image, command, env, capabilities, privileges) while no other node's config changes, and nothing else")
+		if len(c.Reconfigure) > 0 {
+			fmt.Fprintf(&b, " (the configs of %s change)", strings.Join(c.Reconfigure, ", "))
+		}
+	}
+	fmt.Fprintf(&b, ";\nrun `topo down %s && topo up %s` to start it afresh from the file (counters and logs start over)", c.Name, c.File)
+	return b.String()
+}
+
+// Unwrap makes a ChangeError an ErrAlreadyRunning.
+func (e *ChangeError) Unwrap() error { return ErrAlreadyRunning }
