@@ -181,7 +181,17 @@ func (e *ChangeError) Error() string {
 		}
 		b.WriteString("\n  " + l)
 	}
-	b.WriteString("\n")
+	b.WriteString("\n" + c.Why())
+	return b.String()
+}
+
+// Why says why up does not apply the change in place, and what to run
+// instead; "" when it does.
+func (c *Change) Why() string {
+	if c.Applies() {
+		return ""
+	}
+	var b strings.Builder
 	if len(c.Refused) > 0 {
 		fmt.Fprintf(&b, "it cannot be applied in place: %s", strings.Join(c.Refused, "; "))
 	} else {

@@ -36,8 +36,16 @@ On any failure, timeout or Ctrl-C it removes everything it created, unless
 on one that runs in part (an up killed mid-way, a node removed behind
 topo's back) it makes what is missing and prints what it did.
 
+On a topology that runs from an earlier version of FILE, up recreates a
+node whose own settings changed (image, command, env, capabilities,
+privileges) and touches no other node. Any other change (nodes, links or
+segments added or removed, impairments, traffic) it refuses, printing the
+difference and the command to run; nothing is touched.
+
 --dry-run plans the topology against the engine, with the subnets up would
-take now, prints that plan, and creates nothing.`,
+take now, prints that plan, and creates nothing. On a running topology it
+prints instead what up would change, one operation a line in the order it
+would run (-o json: typed), and whether up would refuse it.`,
 		Example: `  topo up topologies/star.yaml
   topo up --name lab2 topologies/ring.yaml
   topo up --timeout 5m --max-workers 4 big.yaml
@@ -62,7 +70,7 @@ take now, prints that plan, and creates nothing.`,
 	fl.IntVar(&opts.MaxWorkers, "max-workers", orchestrator.DefaultMaxWorkers, "nodes created and started at once (networks are made two at a time beside them)")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "give up (and roll back) after this long (default 2m, or 4s a node above 30 nodes)")
 	fl.BoolVar(&opts.Retain, "retain", false, "keep what was created when up fails, for debugging")
-	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan up would apply, with the subnets it would take, and create nothing")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan up would apply, with the subnets it would take (of a running topology, what up would change), and create nothing")
 	outputFlag(cmd, &f.output, "text", "text", "json")
 	return cmd
 }
@@ -95,6 +103,10 @@ func (a *app) up(ctx context.Context, file string, opts orchestrator.UpOptions, 
 		printNotices(a, res.Notices)
 		return nil
 	}
+	if len(res.Changed) > 0 {
+		printChanged(a, res, time.Since(start))
+		return nil
+	}
 	if len(res.Completed) > 0 {
 		// It ran in part: say what was added, not the whole table again.
 		fmt.Fprintf(a.stdout, "completed %s in %s:\n  %s\n", res.Name, time.Since(start).Round(10*time.Millisecond), strings.Join(res.Completed, "\n  "))
@@ -114,6 +126,13 @@ func (a *app) dryRun(ctx context.Context, o *orchestrator.Orchestrator, t *topol
 	d, err := o.Plan(ctx, t, orchestrator.PlanOptions{Name: opts.Name})
 	if err != nil {
 		return err
+	}
+	c, err := o.Preview(ctx, d)
+	if err != nil {
+		return err
+	}
+	if c != nil {
+		return a.dryRunChange(c, output)
 	}
 	if err := printPlan(a, d.Plan, output); err != nil {
 		return err
