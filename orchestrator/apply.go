@@ -176,7 +176,7 @@ func (u *upRun) prepare(ctx context.Context, image string) ([]engine.NetworkSpec
 	if err := u.o.preflight(ctx, plan, others); err != nil {
 		return fail(err)
 	}
-	nets, cons, err := Specs(plan, SpecOptions{Image: image, File: u.d.File, Hash: u.d.Hash, Parts: true, Secret: newSecret(),
+	nets, cons, err := Specs(plan, SpecOptions{Image: image, File: u.d.File, Hash: u.d.Hash, Secret: newSecret(),
 		ByName: !u.o.Capabilities().FixedAddresses})
 	if err != nil {
 		return fail(err)

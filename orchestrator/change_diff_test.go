@@ -107,7 +107,7 @@ func readBack(t *testing.T, p *topology.Plan) *topology.Plan {
 // labelledRunning is what runs as this topo makes it: every resource
 // labelled with the parts of the plan it was made from.
 func labelledRunning(made, applied *topology.Plan) running {
-	nets, cons, err := Specs(made, SpecOptions{Image: "topo-node:x", Parts: true})
+	nets, cons, err := Specs(made, SpecOptions{Image: "topo-node:x", Hash: "h"})
 	if err != nil {
 		panic(err)
 	}

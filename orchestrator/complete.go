@@ -70,7 +70,7 @@ func (u *upRun) completeRun(ctx context.Context, c *completion, ob *observed, im
 			return fmt.Errorf("remove %s to recreate it: %w", ob.containers[n].Name, err)
 		}
 	}
-	nets, cons, err := Specs(u.d.Plan, SpecOptions{Image: image, File: u.d.File, Hash: u.d.Hash, Parts: true, Secret: secret,
+	nets, cons, err := Specs(u.d.Plan, SpecOptions{Image: image, File: u.d.File, Hash: u.d.Hash, Secret: secret,
 		ByName: !u.o.Capabilities().FixedAddresses})
 	if err != nil {
 		return err

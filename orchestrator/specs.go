@@ -27,7 +27,11 @@ const (
 type SpecOptions struct {
 	Image string // the node image, for nodes that run topo's agent
 	File  string // the topology file, for the topo.file label
-	Hash  string // the topology's Hash, for the topo.plan label; "" leaves it out
+	// Hash is the topology's Hash, for the topo.plan label; with it, each
+	// resource is also labelled with hashes of the parts of the plan it is
+	// made from (topo.spec), which an up of a changed file compares. ""
+	// leaves both out.
+	Hash string
 	// Secret is the topology's master secret (secret.go). It goes into a
 	// label on every network, never into a node's config: each node that
 	// runs topo's agent gets its segments' keys, derived from it, and a
@@ -39,10 +43,6 @@ type SpecOptions struct {
 	// config names its peers (wiring.Options.ByName), and each network
 	// attachment carries the node's alias on it instead of an address.
 	ByName bool
-	// Parts labels each resource with hashes of the parts of the plan it
-	// is made from (engine.LabelSpec), which an up of a changed file
-	// compares. The compose export leaves them off.
-	Parts bool
 }
 
 // Specs returns the networks and containers that make up a plan, in plan
@@ -93,7 +93,7 @@ func Specs(plan *topology.Plan, opts SpecOptions) ([]engine.NetworkSpec, []engin
 		})
 		cons[i] = c
 	}
-	if opts.Parts {
+	if opts.Hash != "" {
 		labelParts(plan, nets, cons)
 	}
 	return nets, cons, nil
