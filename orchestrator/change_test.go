@@ -147,26 +147,43 @@ func TestUpRefusesAChangeItCannotApply(t *testing.T) {
 	}
 }
 
-// A node with a fault in force on one of its links is not recreated: the
-// fault's filters would not hold on its new container.
+// A node under a fault (stopped, or a fault in force on one of its links)
+// is not recreated: recreating it would end the fault, or leave its
+// filters behind with the old container.
 func TestUpDoesNotRecreateAFaultedNode(t *testing.T) {
-	f := newFake()
-	o := fakeOrchestrator(f)
-	ctx := context.Background()
-	e := newEdit(t)
-	if _, err := o.Up(ctx, e.to(clientServer), orchestrator.UpOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := o.Link(ctx, "cs", orchestrator.LinkOptions{A: "server", B: "web", Down: true}); err != nil {
-		t.Fatal(err)
-	}
-	before := ids(f)
-	_, err := o.Up(ctx, e.to(strings.Replace(clientServer, `"1000"`, `"2000"`, 1)), orchestrator.UpOptions{})
-	if err == nil || !strings.Contains(err.Error(), "topo faults clear -t cs") {
-		t.Fatalf("up: %v; want a refusal that says how to lift the fault", err)
-	}
-	if !maps.Equal(before, ids(f)) {
-		t.Errorf("a refused change touched the topology")
+	for _, tc := range []struct {
+		name  string
+		fault func(ctx context.Context, o *orchestrator.Orchestrator) error
+		want  string
+	}{
+		{"a link down", func(ctx context.Context, o *orchestrator.Orchestrator) error {
+			_, err := o.Link(ctx, "cs", orchestrator.LinkOptions{A: "server", B: "web", Down: true})
+			return err
+		}, "topo faults clear -t cs"},
+		{"stopped", func(ctx context.Context, o *orchestrator.Orchestrator) error {
+			return o.NodeAction(ctx, "cs", orchestrator.NodeActionOptions{Action: engine.ActionStop, Nodes: []string{"web"}})
+		}, "topo node start -t cs web"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake()
+			o := fakeOrchestrator(f)
+			ctx := context.Background()
+			e := newEdit(t)
+			if _, err := o.Up(ctx, e.to(clientServer), orchestrator.UpOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.fault(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+			before := ids(f)
+			_, err := o.Up(ctx, e.to(strings.Replace(clientServer, `"1000"`, `"2000"`, 1)), orchestrator.UpOptions{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("up: %v; want a refusal that says %q", err, tc.want)
+			}
+			if !maps.Equal(before, ids(f)) {
+				t.Errorf("a refused change touched the topology")
+			}
+		})
 	}
 }
 

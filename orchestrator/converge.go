@@ -136,10 +136,17 @@ func (o *Orchestrator) Preview(ctx context.Context, d *Deployment) (*Change, err
 	return c, nil
 }
 
-// checkNoFaultsOn refuses to recreate nodes that a fault in force on links
-// involves: the packet filters in their network namespaces, and what
-// their agents were told, would go with their containers.
-func (o *Orchestrator) checkNoFaultsOn(ctx context.Context, name string, nodes []string) error {
+// checkNoFaultsOn refuses to recreate nodes under a fault: one stopped or
+// paused (a node fault, which recreating would end), or one a fault in
+// force on links involves (the packet filters in its network namespace,
+// and what its agent was told, would go with its container).
+func (o *Orchestrator) checkNoFaultsOn(ctx context.Context, ob *observed, name string, nodes []string) error {
+	for _, n := range nodes {
+		if st := ob.containers[n].State; st != "running" {
+			return fmt.Errorf("up %s: node %s would be recreated, but it is %s, which recreating it would undo; "+
+				"`topo node start -t %s %s` starts it, then run up again", name, n, st, name, n)
+		}
+	}
 	if len(nodes) == 0 {
 		return nil
 	}
@@ -185,7 +192,7 @@ func (o *Orchestrator) changeToApply(ctx context.Context, d *Deployment, ob *obs
 	if !c.Applies() {
 		return nil, &ChangeError{Change: c}
 	}
-	if err := o.checkNoFaultsOn(ctx, name, c.Recreated()); err != nil {
+	if err := o.checkNoFaultsOn(ctx, ob, name, c.Recreated()); err != nil {
 		return nil, err
 	}
 	return c, nil
