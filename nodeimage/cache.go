@@ -50,7 +50,7 @@ func sourceKey(ctx context.Context, opts Options) (string, error) {
 	pkg, arch := opts.pkg(), opts.arch()
 	h := sha256.New()
 	fmt.Fprintf(h, "topo node image v1\x00%s\x00%s\x00%s\x00%s\x00", version, arch, pkg, dockerfile)
-	for _, kv := range buildEnv(os.Environ(), arch) {
+	for _, kv := range BuildEnv(os.Environ(), arch) {
 		if k, _, _ := strings.Cut(kv, "="); slices.Contains(binarySettings, k) {
 			fmt.Fprintf(h, "%s\x00", kv)
 		}

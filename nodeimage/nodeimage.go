@@ -185,7 +185,7 @@ func Build(ctx context.Context, opts Options) (*Image, error) {
 		"-trimpath", "-buildvcs=false", "-ldflags=-s -w",
 		"-o", out, pkg)
 	cmd.Dir = root
-	cmd.Env = buildEnv(os.Environ(), arch)
+	cmd.Env = BuildEnv(os.Environ(), arch)
 	if opts.embedded() {
 		// The extracted module needs nothing but the standard library.
 		cmd.Env = append(cmd.Env, "GOWORK=off", "GOPROXY=off")
@@ -217,10 +217,10 @@ func Build(ctx context.Context, opts Options) (*Image, error) {
 // its own toolchain first on PATH, so this is the one running us.
 func goTool() string { return "go" }
 
-// buildEnv is env with the cross-compilation settings for a static Linux
+// BuildEnv is env with the cross-compilation settings for a static Linux
 // binary, and without GOFLAGS that would change what gets built (-race,
 // -cover, -tags and the like). Only module-mode flags are kept.
-func buildEnv(env []string, arch string) []string {
+func BuildEnv(env []string, arch string) []string {
 	out := make([]string, 0, len(env)+4)
 	var goflags []string
 	for _, kv := range env {

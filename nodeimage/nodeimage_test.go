@@ -83,7 +83,7 @@ func readTar(t *testing.T, im *Image) map[string]string {
 }
 
 func TestBuildEnv(t *testing.T) {
-	env := buildEnv([]string{
+	env := BuildEnv([]string{
 		"HOME=/root", "CGO_ENABLED=1", "GOOS=darwin", "GOARCH=386",
 		"GOFLAGS=-race -mod=mod -tags=foo -cover -modcacherw",
 	}, "arm64")

@@ -106,17 +106,8 @@ func checkQuickStep(t *testing.T, verb, name string, r result) {
 // checkFollowedLogs runs logs -f until it has printed lines of two nodes.
 func checkFollowedLogs(t *testing.T, args []string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, topoBinary(t), args...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cancel(); _ = cmd.Wait() }()
+	out, stop := startTopo(t, args)
+	defer stop()
 	seen := map[string]bool{}
 	sc := bufio.NewScanner(out)
 	for sc.Scan() && len(seen) < 2 {
@@ -132,17 +123,8 @@ func checkFollowedLogs(t *testing.T, args []string) {
 // checkUI starts the live view, fetches the page it prints, and stops it.
 func checkUI(t *testing.T, args []string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, topoBinary(t), args...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cancel(); _ = cmd.Wait() }()
+	out, stop := startTopo(t, args)
+	defer stop()
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		t.Fatalf("topo ui printed no URL: %v", err)
@@ -157,4 +139,22 @@ func checkUI(t *testing.T, args []string) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "<html") {
 		t.Errorf("GET %s: %s\n%.300s", url, resp.Status, body)
 	}
+}
+
+// startTopo starts the built binary with args for at most 30 s, and returns
+// its standard output and what stops it.
+func startTopo(t *testing.T, args []string) (io.Reader, func()) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	cmd := exec.CommandContext(ctx, topoBinary(t), args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	return out, func() { cancel(); _ = cmd.Wait() }
 }

@@ -38,16 +38,7 @@ func Busybox(t testing.TB, rt engine.Runtime) string {
 	tag := "topo-busybox-test:" + hex.EncodeToString(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := rt.BuildImage(ctx, busyboxContext(t, bin, tag), []string{tag}, map[string]string{engine.LabelImage: "busybox-test"}); err != nil {
-		t.Fatalf("livetest: build %s: %v", tag, err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := rt.RemoveImage(ctx, tag); err != nil && !ignorable(err) {
-			t.Errorf("livetest: remove %s: %v", tag, err)
-		}
-	})
+	buildImage(ctx, t, rt, busyboxContext(t, bin, tag), tag, "busybox-test")
 	return tag
 }
 

@@ -6,16 +6,17 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/nodeimage"
 )
 
 // Program builds an image of its own for t that holds one program of this
@@ -38,7 +39,7 @@ func Program(t testing.TB, rt engine.Runtime, pkg string) string {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-o", out, pkg)
 	cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..")
-	cmd.Env = staticEnv(os.Environ())
+	cmd.Env = nodeimage.BuildEnv(os.Environ(), runtime.GOARCH)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("livetest: go build %s: %v\n%s", pkg, err, b)
 	}
@@ -52,42 +53,8 @@ func Program(t testing.TB, rt engine.Runtime, pkg string) string {
 	dockerfile := "FROM scratch\nCOPY " + name + " /" + name + "\nCMD [\"/" + name + "\"]\n" +
 		"LABEL topo.program-test=\"" + tag + "\"\n"
 	bctx := scratchContext(t, []contextFile{{"Dockerfile", 0o644, []byte(dockerfile)}, {name, 0o755, bin}})
-	if err := rt.BuildImage(ctx, bctx, []string{tag}, map[string]string{engine.LabelImage: "program-test"}); err != nil {
-		t.Fatalf("livetest: build %s: %v", tag, err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := rt.RemoveImage(ctx, tag); err != nil && !ignorable(err) {
-			t.Errorf("livetest: remove %s: %v", tag, err)
-		}
-	})
+	buildImage(ctx, t, rt, bctx, tag, "program-test")
 	return tag
-}
-
-// staticEnv is env for a static Linux binary of the host's architecture,
-// without GOFLAGS that would change what gets built (-race, -cover and
-// the like: a binary for an empty image must not need cgo); module-mode
-// flags stay, as nodeimage keeps them.
-func staticEnv(env []string) []string {
-	out := make([]string, 0, len(env)+4)
-	var goflags []string
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		switch k {
-		case "CGO_ENABLED", "GOOS", "GOARCH":
-			continue
-		case "GOFLAGS":
-			for _, f := range strings.Fields(v) {
-				if strings.HasPrefix(f, "-mod=") || f == "-modcacherw" {
-					goflags = append(goflags, f)
-				}
-			}
-			continue
-		}
-		out = append(out, kv)
-	}
-	return append(out, "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH, "GOFLAGS="+strings.Join(goflags, " "))
 }
 
 // contextFile is one file of a build context.
@@ -115,4 +82,20 @@ func scratchContext(t testing.TB, files []contextFile) *bytes.Buffer {
 		t.Fatal(err)
 	}
 	return &buf
+}
+
+// buildImage builds a test's image from bctx under tag, labelled as kind,
+// and removes it when t ends.
+func buildImage(ctx context.Context, t testing.TB, rt engine.Runtime, bctx io.Reader, tag, kind string) {
+	t.Helper()
+	if err := rt.BuildImage(ctx, bctx, []string{tag}, map[string]string{engine.LabelImage: kind}); err != nil {
+		t.Fatalf("livetest: build %s: %v", tag, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := rt.RemoveImage(ctx, tag); err != nil && !ignorable(err) {
+			t.Errorf("livetest: remove %s: %v", tag, err)
+		}
+	})
 }
