@@ -10,11 +10,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 
 	"github.com/topo-dev/topo/engine"
 
 	"github.com/topo-dev/topo/docker"
-	"github.com/topo-dev/topo/nodeimage"
+	"github.com/topo-dev/topo/internal/nodeimage"
 	"github.com/topo-dev/topo/orchestrator"
 )
 
@@ -100,14 +101,39 @@ func Open(ctx context.Context, opts Options) (*orchestrator.Orchestrator, func()
 	oo := []orchestrator.Option{
 		orchestrator.WithLogger(opts.Logger),
 		orchestrator.WithLabels(opts.Labels),
-		orchestrator.WithNodeImage(func(ctx context.Context) (string, error) {
-			ref, _, err := nodeimage.Ensure(ctx, cli, imgOpts)
-			return ref, err
-		}),
+		orchestrator.WithNodeImage(nodeImageOnce(cli, imgOpts)),
 	}
 	if opts.Progress != nil {
 		oo = append(oo, orchestrator.WithProgress(opts.Progress))
 	}
 	o := orchestrator.New(cli, oo...)
 	return o, func() { _ = cli.Close() }, nil
+}
+
+// nodeImageOnce ensures the node image the first time it is asked for,
+// and after that hands back the same reference while the engine still has
+// that image: a command that runs many helpers (topo test: a probe helper
+// a node, a helper and a log container a fault step) keys the agent's
+// source (a `go env` and a hash of every file) and says so once, not each
+// time. The source of one process does not change under it.
+func nodeImageOnce(cli engine.Runtime, opts nodeimage.Options) func(context.Context) (string, error) {
+	var mu sync.Mutex
+	var known string
+	return func(ctx context.Context) (string, error) {
+		mu.Lock()
+		last := known
+		mu.Unlock()
+		if last != "" {
+			if ok, err := cli.ImageExists(ctx, last); err == nil && ok {
+				return last, nil
+			}
+		}
+		mu.Lock() // one Ensure at a time: concurrent first asks build once
+		defer mu.Unlock()
+		ref, _, err := nodeimage.Ensure(ctx, cli, opts)
+		if err == nil {
+			known = ref
+		}
+		return ref, err
+	}
 }

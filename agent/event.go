@@ -33,6 +33,9 @@ const (
 	// one comes up, again after any went down and came back. `topo up`
 	// waits for it in the node's log rather than asking each agent.
 	EvReady = "ready"
+	// EvReconfig says that the agent took a new config as it ran (see
+	// VerbReconfig): the links added and removed.
+	EvReconfig = "reconfig"
 )
 
 // Field names of a log line. Every line is one JSON object with at least

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -17,38 +18,58 @@ import (
 // A lossy rule may keep a port: TCP and UDP packets to or from KeepPort
 // (the agent's) are not lost by the kernel, since the agent loses its own
 // frames itself and counts them; a cut (Percent 100) keeps nothing.
+//
+// A rule of a link cut one way keeps ARP (KeepARP): the way that carries
+// on needs the neighbour's ARP replies to go on resolving its address.
 type FilterRule struct {
 	Local    string  // e.g. "10.210.0.2"
 	PeerMAC  string  // e.g. "02:42:0a:d2:00:03"
 	Percent  float64 // above 0, up to 100; at most MinFilterPercent's precision
 	KeepPort int     // 0: none; with Percent below 100 only
+	KeepARP  bool    // ARP from PeerMAC is not dropped
 }
 
+// keepARP ends the String of a rule that keeps ARP.
+const keepARP = ",arp"
+
 // String is the rule as FilterCommand passes it: "LOCAL,MAC,PERCENT", and
-// ",PORT" when it keeps one.
+// ",PORT" when it keeps one, ",arp" when it keeps ARP.
 func (r FilterRule) String() string {
 	s := r.Local + "," + r.PeerMAC + "," + strconv.FormatFloat(r.Percent, 'f', -1, 64)
 	if r.KeepPort != 0 {
 		s += "," + strconv.Itoa(r.KeepPort)
+	}
+	if r.KeepARP {
+		s += keepARP
 	}
 	return s
 }
 
 // ParseFilterRule reads a rule written by String.
 func ParseFilterRule(s string) (FilterRule, error) {
+	rest, arp := strings.CutSuffix(s, keepARP)
+	r, err := parseFilterRule(rest)
+	if err != nil {
+		return FilterRule{}, fmt.Errorf("filter rule %q: %w", s, err)
+	}
+	r.KeepARP = arp
+	return r, nil
+}
+
+func parseFilterRule(s string) (FilterRule, error) {
 	parts := strings.Split(s, ",")
 	if len(parts) != 3 && len(parts) != 4 {
-		return FilterRule{}, fmt.Errorf("filter rule %q: want LOCAL,MAC,PERCENT[,PORT]", s)
+		return FilterRule{}, errors.New("want LOCAL,MAC,PERCENT[,PORT][,arp]")
 	}
 	p, err := strconv.ParseFloat(parts[2], 64)
 	if err != nil || !(p >= MinFilterPercent && p <= 100) {
-		return FilterRule{}, fmt.Errorf("filter rule %q: percent %q, want %v to 100", s, parts[2], MinFilterPercent)
+		return FilterRule{}, fmt.Errorf("percent %q, want %v to 100", parts[2], MinFilterPercent)
 	}
 	r := FilterRule{Local: parts[0], PeerMAC: parts[1], Percent: p}
 	if len(parts) == 4 {
 		port, err := strconv.Atoi(parts[3])
 		if err != nil || port < 1 || port > 65535 || p == 100 {
-			return FilterRule{}, fmt.Errorf("filter rule %q: port %q, want 1 to 65535, on a rule below 100%%", s, parts[3])
+			return FilterRule{}, fmt.Errorf("port %q, want 1 to 65535, on a rule below 100%%", parts[3])
 		}
 		r.KeepPort = port
 	}

@@ -43,6 +43,10 @@ const (
 	// ReasonPartition: the link to the next hop is cut by a partition
 	// (topo partition).
 	ReasonPartition = "partition"
+	// ReasonRemoved: the link to the next hop was taken out while the
+	// frame was queued on it or in flight across it, by a new config
+	// that no longer has that neighbour (topo up of a changed file).
+	ReasonRemoved = "removed"
 )
 
 // StateForeign is the state of a link to a node that runs a user's own
@@ -122,7 +126,7 @@ type NeighborStats struct {
 	Addr      string    `json:"addr"`
 	Segment   string    `json:"segment"`
 	Transport string    `json:"transport"` // tcp, udp or shared
-	State     string    `json:"state"`     // up or down
+	State     string    `json:"state"`     // up, down or one-way (LinkOneWay)
 	Since     time.Time `json:"since"`
 	Queued    int       `json:"queued"`
 	// QueuedBytes is what the link's queue holds, counted as in

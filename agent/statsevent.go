@@ -37,6 +37,7 @@ type StatsSummary struct {
 	Links       []string          `json:"links"`             // the neighbours, in config order
 	Foreign     []string          `json:"foreign,omitempty"` // neighbours that run a user's image: no link
 	Down        []string          `json:"down,omitempty"`    // neighbours whose link is not up
+	OneWay      []string          `json:"one_way,omitempty"` // of Down, those whose link is one-way
 	Faults      map[string]string `json:"faults,omitempty"`  // neighbour -> runtime fault
 }
 
@@ -52,6 +53,9 @@ func (s Stats) Summary() StatsSummary {
 		sum.Links = append(sum.Links, n.Name)
 		if n.State != "up" {
 			sum.Down = append(sum.Down, n.Name)
+		}
+		if n.State == LinkOneWay {
+			sum.OneWay = append(sum.OneWay, n.Name)
 		}
 		if n.Fault != "" {
 			if sum.Faults == nil {

@@ -19,27 +19,56 @@ import (
 // busyboxTag is the image the kernel's side of -hops pings from.
 const busyboxTag = "topo-bench-busybox:latest"
 
-// hops measures, in one run, a message's one-way time per hop across a
-// star's hub, in containers, against the kernel's: half the round trip of
-// a ping between two containers on one bridge (busybox's, from Debian's
-// busybox-static). A receipt comes back the way its message went, so a
-// round trip across the hub is four hops.
-func hops(ctx context.Context, o *orchestrator.Orchestrator, n int) error {
+// hopFigures are a message's one-way time per hop, in seconds, medians
+// of one run: the kernel's (half the round trip of a ping between two
+// containers on one bridge), topo's agents' with and without an event per
+// hop, and a bare Go echo's (bench/echo), the floor of any hop a process
+// makes.
+type hopFigures struct{ kernel, topo, quiet, echo float64 }
+
+// measureHops times n messages a round, in containers: across a star's
+// hub against the kernel's ping (busybox's, from Debian's
+// busybox-static) and the bare echo. A receipt comes back the way its
+// message went, so a round trip across the hub is four hops.
+func measureHops(ctx context.Context, o *orchestrator.Orchestrator, n, rounds int) (hopFigures, error) {
 	kernel, err := kernelRTTs(ctx, o, n)
 	if err != nil {
-		return fmt.Errorf("kernel: %w", err)
+		return hopFigures{}, fmt.Errorf("kernel: %w", err)
 	}
-	agents, err := topoRTTs(ctx, o, n)
-	if err != nil {
-		return fmt.Errorf("topo: %w", err)
+	// The agents with and without an event per hop, interleaved, so that
+	// the engine's load, which changes by the minute here, weighs on both.
+	var agents, quiet []float64
+	for range rounds {
+		a, err := topoRTTs(ctx, o, n, "")
+		if err != nil {
+			return hopFigures{}, fmt.Errorf("topo: %w", err)
+		}
+		q, err := topoRTTs(ctx, o, n, "log: {level: warn}\n")
+		if err != nil {
+			return hopFigures{}, fmt.Errorf("topo, log level warn: %w", err)
+		}
+		agents, quiet = append(agents, a...), append(quiet, q...)
 	}
 	echo, err := echoRTTs(ctx, o, n)
 	if err != nil {
-		return fmt.Errorf("echo: %w", err)
+		return hopFigures{}, fmt.Errorf("echo: %w", err)
 	}
-	k, t, e := median(kernel)/2, median(agents)/4, median(echo)/2
+	const ms = 1e-3
+	return hopFigures{kernel: median(kernel) / 2 * ms, topo: median(agents) / 4 * ms,
+		quiet: median(quiet) / 4 * ms, echo: median(echo) / 2 * ms}, nil
+}
+
+// hops prints measureHops' figures, then times bursts through one link.
+func hops(ctx context.Context, o *orchestrator.Orchestrator, n int) error {
+	h, err := measureHops(ctx, o, n, hopRounds)
+	if err != nil {
+		return err
+	}
+	k, t, q, e := h.kernel*1e3, h.topo*1e3, h.quiet*1e3, h.echo*1e3
 	fmt.Printf("one way per hop, medians of %d: kernel %.3f ms (half a ping's round trip), topo %.3f ms (a receipt's round trip across a hub / 4): %.1f× the kernel\n",
 		n, k, t, t/k)
+	fmt.Printf("topo with its agents at log level warn (no event per hop; %d rounds of %d interleaved with the above): %.3f ms, %.1f× the kernel; the hop's events cost %.3f ms (%.0f%%)\n",
+		hopRounds, n, q, q/k, t-q, 100*(t-q)/t)
 	fmt.Printf("a bare Go TCP echo between two containers (bench/echo, no work per message): %.3f ms one way, %.1f× the kernel; topo's hop is %.2f× it\n",
 		e, e/k, t/e)
 	rates, err := burstRates(ctx, o)
@@ -50,6 +79,9 @@ func hops(ctx context.Context, o *orchestrator.Orchestrator, n int) error {
 		len(rates), burstSize, len(burstText), median(rates))
 	return nil
 }
+
+// hopRounds is how many times the agents' hops are timed each way.
+const hopRounds = 3
 
 // burstSize and burstText make the bursts that measure how many small
 // messages one link carries a second.
@@ -91,8 +123,10 @@ func up(ctx context.Context, o *orchestrator.Orchestrator, src string) (func(), 
 	return func() { _, _ = o.Down(context.WithoutCancel(ctx), t.Name, orchestrator.DownOptions{}) }, nil
 }
 
-func topoRTTs(ctx context.Context, o *orchestrator.Orchestrator, n int) ([]float64, error) {
-	down, err := up(ctx, o, "name: bench-hops\nlayout: star\nnodes: 3\ntraffic: {interval: 0}\n")
+// topoRTTs times n receipts' round trips from one spoke of a star to
+// another, across the hub; extra is more of the topology's YAML.
+func topoRTTs(ctx context.Context, o *orchestrator.Orchestrator, n int, extra string) ([]float64, error) {
+	down, err := up(ctx, o, "name: bench-hops\nlayout: star\nnodes: 3\ntraffic: {interval: 0}\n"+extra)
 	if err != nil {
 		return nil, err
 	}
@@ -167,13 +201,19 @@ func pairExec(ctx context.Context, o *orchestrator.Orchestrator, p pair) (string
 // scratchContext is a build context: one static binary at path in an
 // empty image.
 func scratchContext(path string, bin []byte) *bytes.Buffer {
+	return imageContext("FROM scratch\n", path, bin)
+}
+
+// imageContext is a build context: one static binary at path on the image
+// of from (a Dockerfile's FROM line).
+func imageContext(from, path string, bin []byte) *bytes.Buffer {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, f := range []struct {
 		name string
 		mode int64
 		data []byte
-	}{{"Dockerfile", 0o644, []byte("FROM scratch\nCOPY bin " + path + "\n")}, {"bin", 0o755, bin}} {
+	}{{"Dockerfile", 0o644, []byte(from + "COPY bin " + path + "\n")}, {"bin", 0o755, bin}} {
 		_ = tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data)), Typeflag: tar.TypeReg})
 		_, _ = tw.Write(f.data)
 	}
@@ -182,12 +222,12 @@ func scratchContext(path string, bin []byte) *bytes.Buffer {
 }
 
 // runHops opens the engine and runs hops.
-func runHops(n int) error {
-	ctx := context.Background()
+func runHops(ctx context.Context, n int) error {
 	o, closeEngine, err := topo.Open(ctx, topo.Options{})
 	if err != nil {
 		return err
 	}
 	defer closeEngine()
+	defer sweep(ctx, o)
 	return hops(ctx, o, n)
 }

@@ -35,19 +35,11 @@ func benchSwarm(nodes, workers int) int {
 }
 
 func runSwarm(ctx context.Context, nodes, workers int) error {
-	o, closeEngine, err := topo.Open(ctx, topo.Options{Engine: topo.EngineSwarm})
+	o, t, image, closeEngine, err := openSwarmRing(ctx, nodes)
 	if err != nil {
 		return err
 	}
 	defer closeEngine()
-	t, err := benchRing(nodes)
-	if err != nil {
-		return err
-	}
-	image, err := o.NodeImage(ctx)
-	if err != nil {
-		return err
-	}
 	fmt.Printf("swarm, ring of %d (%d overlay networks, %d services), %d workers\n", nodes, nodes, nodes, workers)
 	for _, w := range []int{1, workers} {
 		if err := rawSwarm(ctx, o, t, image, w); err != nil {
@@ -127,4 +119,21 @@ func rawSwarm(ctx context.Context, o *orchestrator.Orchestrator, t *topology.Top
 		return fmt.Errorf("left behind: %v %v", left, err)
 	}
 	return nil
+}
+
+// openSwarmRing opens the swarm the engine manages, with the bench's ring
+// of nodes and the node image built for it. close closes the engine.
+func openSwarmRing(ctx context.Context, nodes int) (o *orchestrator.Orchestrator, t *topology.Topology, image string, close func(), err error) {
+	o, close, err = topo.Open(ctx, topo.Options{Engine: topo.EngineSwarm})
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	if t, err = benchRing(nodes); err == nil {
+		image, err = o.NodeImage(ctx)
+	}
+	if err != nil {
+		close()
+		return nil, nil, "", nil, err
+	}
+	return o, t, image, close, nil
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,7 +13,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/topo-dev/topo/compose"
+	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/internal/compose"
 	"github.com/topo-dev/topo/orchestrator"
 	"github.com/topo-dev/topo/topology"
 )
@@ -20,6 +23,27 @@ import (
 // calls, as few as can be, starts them, and removes them: what any tool
 // must at least spend on this engine.
 func floor(ctx context.Context, o *orchestrator.Orchestrator, t *topology.Topology, image string, workers int) (timing, error) {
+	return replanned(func() (timing, error) { return floorOnce(ctx, o, t, image, workers) })
+}
+
+// replanTries bounds replanned: other test runs on this engine take and
+// free subnets of the same pool all the time, and a ring of 30 needs 30.
+const replanTries = 10
+
+// replanned runs once, which plans and times a way, again while it fails
+// on a subnet that another user of the engine took since the plan was
+// made (engine.ErrOverlap), up to replanTries times in all.
+func replanned(once func() (timing, error)) (timing, error) {
+	for range replanTries - 1 {
+		tm, err := once()
+		if !errors.Is(err, engine.ErrOverlap) {
+			return tm, err
+		}
+	}
+	return once()
+}
+
+func floorOnce(ctx context.Context, o *orchestrator.Orchestrator, t *topology.Topology, image string, workers int) (timing, error) {
 	d, err := o.Plan(ctx, t, orchestrator.PlanOptions{Name: "bench-floor"})
 	if err != nil {
 		return timing{}, err
@@ -32,12 +56,19 @@ func floor(ctx context.Context, o *orchestrator.Orchestrator, t *topology.Topolo
 	start := time.Now()
 	var netIDs, conIDs []string
 	var mu sync.Mutex
-	keep := func(ids *[]string, id string) { mu.Lock(); *ids = append(*ids, id); mu.Unlock() }
+	keep := func(ids *[]string, id string) {
+		if id != "" {
+			mu.Lock()
+			*ids = append(*ids, id)
+			mu.Unlock()
+		}
+	}
 	err = each(ctx, workers, len(nets), func(ctx context.Context, i int) error {
 		id, err := rt.CreateNetwork(ctx, nets[i])
 		keep(&netIDs, id)
 		return err
 	})
+	fmt.Printf("    floor: networks %.2fs", time.Since(start).Seconds())
 	if err == nil {
 		err = each(ctx, workers, len(cons), func(ctx context.Context, i int) error {
 			id, err := rt.CreateContainer(ctx, cons[i])
@@ -49,9 +80,13 @@ func floor(ctx context.Context, o *orchestrator.Orchestrator, t *topology.Topolo
 		})
 	}
 	up := time.Since(start)
+	fmt.Printf(", then containers: up in %.2fs\n", up.Seconds())
 	start = time.Now()
-	rmErr := each(ctx, workers, len(conIDs), func(ctx context.Context, i int) error { return rt.RemoveContainer(ctx, conIDs[i]) })
-	rmErr2 := each(ctx, workers, len(netIDs), func(ctx context.Context, i int) error { return rt.RemoveNetwork(ctx, netIDs[i]) })
+	// Every removal is tried, whatever fails, and after Ctrl-C too: a
+	// failure must not leave the rest behind.
+	ctx = context.WithoutCancel(ctx)
+	rmErr := eachAll(ctx, workers, len(conIDs), func(ctx context.Context, i int) error { return rt.RemoveContainer(ctx, conIDs[i]) })
+	rmErr2 := eachAll(ctx, workers, len(netIDs), func(ctx context.Context, i int) error { return rt.RemoveNetwork(ctx, netIDs[i]) })
 	if err == nil {
 		err = rmErr
 	}
@@ -63,6 +98,10 @@ func floor(ctx context.Context, o *orchestrator.Orchestrator, t *topology.Topolo
 
 // composeWay runs docker-compose up -d and down on topo's export.
 func composeWay(ctx context.Context, o *orchestrator.Orchestrator, t *topology.Topology, dir string) (timing, error) {
+	return replanned(func() (timing, error) { return composeOnce(ctx, o, t, dir) })
+}
+
+func composeOnce(ctx context.Context, o *orchestrator.Orchestrator, t *topology.Topology, dir string) (timing, error) {
 	d, err := o.Plan(ctx, t, orchestrator.PlanOptions{Name: "bench-compose"})
 	if err != nil {
 		return timing{}, err
@@ -79,42 +118,75 @@ func composeWay(ctx context.Context, o *orchestrator.Orchestrator, t *topology.T
 	if err := os.WriteFile(file, out, 0o644); err != nil {
 		return timing{}, err
 	}
-	dc := func(args ...string) error {
+	dc := func(ctx context.Context, args ...string) error {
 		cmd := exec.CommandContext(ctx, "docker-compose", append([]string{"-f", file, "-p", "benchcompose"}, args...)...)
-		if b, err := cmd.CombinedOutput(); err != nil {
+		b, err := cmd.CombinedOutput()
+		if err != nil && bytes.Contains(b, []byte("Pool overlaps")) {
+			err = fmt.Errorf("%w: %w", engine.ErrOverlap, err)
+		}
+		if err != nil {
 			return fmt.Errorf("docker-compose %v: %w\n%s", args, err, b)
 		}
 		return nil
 	}
 	start := time.Now()
-	err = dc("up", "-d")
+	err = dc(ctx, "up", "-d")
 	up := time.Since(start)
 	start = time.Now()
-	if derr := dc("down"); err == nil {
+	if derr := dc(context.WithoutCancel(ctx), "down"); err == nil {
 		err = derr
 	}
 	return timing{up, time.Since(start)}, err
 }
 
-// topoWay is topo up, until every node is ready, and topo down.
+// topoWay is topo up, until every node is ready, and topo down. It says
+// how long up's phases took: the containers' (created, started, routed)
+// and the wait for readiness after the last of them.
 func topoWay(ctx context.Context, o *orchestrator.Orchestrator, t *topology.Topology, workers int) (timing, error) {
 	start := time.Now()
-	_, err := o.Up(ctx, t, orchestrator.UpOptions{Name: "bench-topo", MaxWorkers: workers})
+	res, err := o.Up(ctx, t, orchestrator.UpOptions{Name: "bench-topo", MaxWorkers: workers})
 	up := time.Since(start)
+	if res != nil {
+		for _, p := range res.Timings {
+			fmt.Printf("    %s %.2fs", p.Phase, p.Duration.Seconds())
+		}
+		fmt.Println()
+	}
 	start = time.Now()
-	_, derr := o.Down(ctx, "bench-topo", orchestrator.DownOptions{MaxWorkers: workers})
+	_, derr := o.Down(context.WithoutCancel(ctx), "bench-topo", orchestrator.DownOptions{MaxWorkers: workers})
 	if err == nil {
 		err = derr
 	}
 	return timing{up, time.Since(start)}, err
 }
 
-// each runs f for 0..n-1, at most limit at once.
-func each(ctx context.Context, limit, n int, f func(ctx context.Context, i int) error) error {
-	g, ctx := errgroup.WithContext(ctx)
+// eachAll runs f for 0..n-1, at most limit at once, every one whatever
+// the others return, and joins their errors.
+func eachAll(ctx context.Context, limit, n int, f func(ctx context.Context, i int) error) error {
+	errs := make([]error, n)
+	var g errgroup.Group
 	g.SetLimit(limit)
 	for i := range n {
-		g.Go(func() error { return f(ctx, i) })
+		g.Go(func() error { errs[i] = f(ctx, i); return nil })
+	}
+	_ = g.Wait()
+	return errors.Join(errs...)
+}
+
+// each runs f for 0..n-1, at most limit at once, and starts no more
+// after one fails. The ones started are not cut short: a create the
+// client gave up on would still be made by the engine, unknown to the
+// removal after.
+func each(ctx context.Context, limit, n int, f func(ctx context.Context, i int) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(limit)
+	for i := range n {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			return f(context.WithoutCancel(ctx), i)
+		})
 	}
 	return g.Wait()
 }

@@ -271,6 +271,9 @@ func (c *Client) withConfig(ctx context.Context, op string, ci engine.ContainerI
 	if full.State != nil {
 		ci.ExitCode, ci.OOMKilled = full.State.ExitCode, full.State.OOMKilled
 	}
+	if full.HostConfig != nil {
+		ci.ExtraHosts = full.HostConfig.ExtraHosts
+	}
 	if full.NetworkSettings != nil {
 		ci.MACs = map[string]string{}
 		for name, ep := range full.NetworkSettings.Networks {

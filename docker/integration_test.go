@@ -16,7 +16,7 @@ import (
 	"github.com/topo-dev/topo/docker"
 	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/internal/livetest"
-	"github.com/topo-dev/topo/nodeimage"
+	"github.com/topo-dev/topo/internal/nodeimage"
 	"github.com/topo-dev/topo/orchestrator"
 )
 

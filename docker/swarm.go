@@ -24,6 +24,10 @@ var (
 type Swarm struct {
 	c      *Client
 	nodeID string // the swarm node of the engine we talk to
+	hosts  *hostEngines
+	// helpers: every host's engine is reachable (EngineLabel), so that a
+	// helper can run next to any node.
+	helpers bool
 }
 
 // NewSwarm connects like New and checks that the engine is a manager of
@@ -45,17 +49,26 @@ func NewSwarm(ctx context.Context, opts ...Option) (*Swarm, error) {
 		return nil, fmt.Errorf("--engine swarm: the Docker engine at %s is not a manager of an active swarm (it is %q); "+
 			"run `docker swarm init` there (or point DOCKER_HOST at a manager), or use --engine docker", c.host, info.Swarm.LocalNodeState)
 	}
-	return &Swarm{c: c, nodeID: info.Swarm.NodeID}, nil
+	s := &Swarm{c: c, nodeID: info.Swarm.NodeID, hosts: &hostEngines{opts: opts}}
+	if s.helpers, err = s.everyHostReached(ctx); err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
-// Close releases the client's connections.
-func (s *Swarm) Close() error { return s.c.Close() }
+// Close releases the connections, to every host's engine.
+func (s *Swarm) Close() error {
+	s.hosts.close()
+	return s.c.Close()
+}
 
 // Capabilities: Swarm picks addresses itself (services cannot have fixed
-// ones), cannot put a helper into a node's network namespace on another
-// host, and its overlay networks do not carry broadcasts.
+// ones), and its overlay networks do not carry broadcasts. It puts a
+// helper into a node's network namespace on the node's host when it can
+// reach every host's engine (EngineLabel), as on a single-node swarm.
 func (s *Swarm) Capabilities() engine.Capabilities {
-	return engine.Capabilities{Engine: "swarm", EngineAddrs: 1}
+	return engine.Capabilities{Engine: "swarm", EngineAddrs: 1, NetnsHelpers: s.helpers}
 }
 
 // Ping checks that the engine answers.
@@ -141,12 +154,6 @@ func (s *Swarm) ListNetworks(ctx context.Context, labels map[string]string) ([]e
 // overlay when the caller set no deadline: the tasks on it go first, and a
 // host takes a while with many.
 const networkGoneWait = 2 * time.Minute
-
-// RunToCompletion would run a helper, which on a swarm cannot join a node's
-// network namespace on another host.
-func (s *Swarm) RunToCompletion(_ context.Context, spec engine.ContainerSpec, _, _ io.Writer) (int, error) {
-	return -1, fmt.Errorf("helper %q: swarm cannot run a helper container in a node's network namespace on another host: %w", spec.Name, engine.ErrUnsupported)
-}
 
 // errNoTask is a service with no task running, for Exec.
 var errNoTask = errors.New("no task running")

@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/topo-dev/topo/engine"
 )
@@ -25,6 +27,14 @@ type fakeSwarm struct {
 	services map[string]swarm.Service
 	tasks    []swarm.Task
 	registry []string // images it was asked to look up in a registry
+	nodes    []swarm.Node
+	paused   map[string]bool // task containers paused, by ID
+}
+
+// fakeNodes are the fake swarm's hosts.
+var fakeNodes = []swarm.Node{
+	{ID: "n1", Description: swarm.NodeDescription{Hostname: "h1"}},
+	{ID: "n2", Description: swarm.NodeDescription{Hostname: "h2"}, Status: swarm.NodeStatus{State: swarm.NodeStateReady}},
 }
 
 var versioned = regexp.MustCompile(`^/v[0-9.]+`)
@@ -45,6 +55,22 @@ func (f *fakeSwarm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			state = swarm.LocalNodeStateActive
 		}
 		reply(map[string]any{"Swarm": map[string]any{"LocalNodeState": state, "ControlAvailable": f.manager, "NodeID": "n1"}})
+	case path == "/nodes": // n1 is the manager; n2, where tasks run, has no EngineLabel unless a test gives it one
+		reply(f.nodes)
+	case path == "/nodes/n2":
+		reply(f.nodes[1])
+	case strings.HasSuffix(path, "/pause") || strings.HasSuffix(path, "/unpause"):
+		id := strings.TrimPrefix(path[:strings.LastIndex(path, "/")], "/containers/")
+		f.paused[id] = strings.HasSuffix(path, "/pause")
+		w.WriteHeader(http.StatusNoContent)
+	case path == "/containers/json": // the paused ones: what Swarm asks
+		var out []container.Summary
+		for id, p := range f.paused {
+			if p {
+				out = append(out, container.Summary{ID: id, State: "paused", Labels: map[string]string{swarmTaskLabel: "t" + strings.TrimPrefix(id, "c")}})
+			}
+		}
+		reply(out)
 	case path == "/services/create":
 		var spec swarm.ServiceSpec
 		_ = json.NewDecoder(r.Body).Decode(&spec)
@@ -59,8 +85,9 @@ func (f *fakeSwarm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewDecoder(r.Body).Decode(&svc.Spec)
 		f.services[id] = svc
 		if *svc.Spec.Mode.Replicated.Replicas == 1 {
-			f.tasks = append(f.tasks, swarm.Task{ID: "t" + id, ServiceID: id, NodeID: "n1",
-				DesiredState: swarm.TaskStateRunning, Status: swarm.TaskStatus{State: swarm.TaskStateRunning},
+			f.tasks = append(f.tasks, swarm.Task{ID: "t" + id, ServiceID: id, NodeID: "n2",
+				DesiredState: swarm.TaskStateRunning, Status: swarm.TaskStatus{State: swarm.TaskStateRunning,
+					ContainerStatus: &swarm.ContainerStatus{ContainerID: "c" + id}},
 				NetworksAttachments: []swarm.NetworkAttachment{{
 					Network:   swarm.Network{Spec: swarm.NetworkSpec{Annotations: swarm.Annotations{Name: "lab-a"}}},
 					Addresses: []string{"10.210.0.5/29"}}}})
@@ -95,7 +122,7 @@ func (f *fakeSwarm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func fakeSwarmEngine(t *testing.T, manager bool) (*fakeSwarm, string) {
-	f := &fakeSwarm{manager: manager, services: map[string]swarm.Service{}}
+	f := &fakeSwarm{manager: manager, services: map[string]swarm.Service{}, nodes: slices.Clone(fakeNodes), paused: map[string]bool{}}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	return f, "tcp://" + strings.TrimPrefix(srv.URL, "http://")
@@ -113,7 +140,7 @@ func TestSwarmAgainstAFakeEngine(t *testing.T) {
 	}
 	defer s.Close()
 	if caps := engine.CapabilitiesOf(s); caps.FixedAddresses || caps.NetnsHelpers || caps.Broadcast {
-		t.Errorf("capabilities %+v: a swarm can do none of these", caps)
+		t.Errorf("capabilities %+v: a swarm with a host whose engine it cannot reach can do none of these", caps)
 	}
 	id, err := s.CreateContainer(ctx, nodeSpec())
 	if err != nil {
@@ -132,7 +159,8 @@ func TestSwarmAgainstAFakeEngine(t *testing.T) {
 	if err != nil || len(cs) != 1 {
 		t.Fatalf("list: %v, %v", cs, err)
 	}
-	if c := cs[0]; c.Name != "lab-hub" || c.State != "running" || c.Networks["lab-a"].String() != "10.210.0.5" || c.Labels[engine.LabelNode] != "hub" {
+	if c := cs[0]; c.Name != "lab-hub" || c.State != "running" || c.Networks["lab-a"].String() != "10.210.0.5" || c.Labels[engine.LabelNode] != "hub" ||
+		c.Host != "h2" || c.MACs["lab-a"] != "02:42:0a:d2:00:05" {
 		t.Errorf("the node's service as a container: %+v", c)
 	}
 	full, err := s.ContainerByName(ctx, "lab-hub")
@@ -143,10 +171,66 @@ func TestSwarmAgainstAFakeEngine(t *testing.T) {
 		t.Errorf("a missing service: %v, want ErrNotFound", err)
 	}
 	if err := s.ControlContainer(ctx, id, engine.ActionPause); !errors.Is(err, engine.ErrUnsupported) {
-		t.Errorf("pause: %v, want ErrUnsupported", err)
+		t.Errorf("pause on a host whose engine topo cannot reach: %v, want ErrUnsupported", err)
 	}
-	if _, err := s.RunToCompletion(ctx, engine.ContainerSpec{Name: "h"}, nil, nil); !errors.Is(err, engine.ErrUnsupported) {
-		t.Errorf("a helper: %v, want ErrUnsupported", err)
+	// Next to a node on a host without EngineLabel, no helper and no exec,
+	// and the error says how to label the host.
+	_, err = s.RunToCompletion(ctx, engine.ContainerSpec{Name: "h", JoinNetworkOf: "lab-hub"}, nil, nil)
+	if !errors.Is(err, engine.ErrUnsupported) || !strings.Contains(err.Error(), "--label-add "+EngineLabel+"=") {
+		t.Errorf("a helper: %v, want ErrUnsupported saying how to label h2", err)
+	}
+	// A helper that rewrites a node's hosts file runs on the node's host
+	// too, where the file is.
+	_, err = s.RunToCompletion(ctx, engine.ContainerSpec{Name: "h", HostsOf: "lab-hub"}, nil, nil)
+	if !errors.Is(err, engine.ErrUnsupported) || !strings.Contains(err.Error(), "h2") {
+		t.Errorf("a hosts helper: %v, want ErrUnsupported naming the node's host h2", err)
+	}
+	if _, err := s.Exec(ctx, "lab-hub", []string{"true"}, nil, nil); !errors.Is(err, engine.ErrUnsupported) {
+		t.Errorf("exec: %v, want ErrUnsupported", err)
+	}
+}
+
+// A node on a host whose engine topo reaches (EngineLabel) is paused and
+// unpaused there, and reads back as paused in between, though Swarm says
+// its task runs.
+func TestSwarmPausesOnTheNodesHost(t *testing.T) {
+	f, host := fakeSwarmEngine(t, true)
+	f.nodes[1].Spec.Labels = map[string]string{EngineLabel: host} // n2's engine: the fake again
+	ctx := context.Background()
+	s, err := NewSwarm(ctx, WithHost(host))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	id, err := s.CreateContainer(ctx, nodeSpec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.StartContainer(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		action engine.Action
+		state  string
+	}{{engine.ActionPause, "paused"}, {engine.ActionUnpause, "running"}} {
+		if err := s.ControlContainer(ctx, id, step.action); err != nil {
+			t.Fatalf("%s: %v", step.action, err)
+		}
+		if !f.paused["c"+id] != (step.state == "running") {
+			t.Errorf("%s: the engine of n2 has the task's container paused: %v", step.action, f.paused["c"+id])
+		}
+		cs, err := s.ListContainers(ctx, map[string]string{engine.LabelTopology: "lab"})
+		if err != nil || len(cs) != 1 || cs[0].State != step.state || cs[0].HostDown {
+			t.Errorf("after %s: %+v, %v; want it %s, its host up", step.action, cs, err, step.state)
+		}
+	}
+	// n2's engine stops answering before the manager notices: its node's
+	// host reads as down.
+	f.mu.Lock()
+	f.nodes[1].Spec.Labels[EngineLabel] = "tcp://127.0.0.1:1"
+	f.mu.Unlock()
+	if cs, err := s.ListContainers(ctx, map[string]string{engine.LabelTopology: "lab"}); err != nil || len(cs) != 1 || !cs[0].HostDown {
+		t.Errorf("with n2's engine silent: %+v, %v; want its host down", cs, err)
 	}
 }
 

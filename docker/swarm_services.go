@@ -60,8 +60,9 @@ func (s *Swarm) startTask(ctx context.Context, id string, force bool) error {
 }
 
 // ControlContainer maps the actions on a node onto its service: stop and
-// kill scale it to none, start to one, restart replaces its task. A task
-// cannot be paused.
+// kill scale it to none, start to one, restart replaces its task. Pause
+// and unpause act on the task's container through the engine of its host
+// (Swarm has no such verb, and keeps a paused task running), as exec does.
 func (s *Swarm) ControlContainer(ctx context.Context, id string, action engine.Action) error {
 	switch action {
 	case engine.ActionStop, engine.ActionKill:
@@ -77,8 +78,14 @@ func (s *Swarm) ControlContainer(ctx context.Context, id string, action engine.A
 		return s.StartContainer(ctx, id)
 	case engine.ActionRestart:
 		return s.startTask(ctx, id, true)
+	case engine.ActionPause, engine.ActionUnpause:
+		c, cid, err := s.taskHost(ctx, id)
+		if err != nil {
+			return fmt.Errorf("%s %q: %w", action, id, err)
+		}
+		return c.ControlContainer(ctx, cid, action)
 	}
-	return fmt.Errorf("%s %q: a swarm task cannot be paused: %w", action, id, engine.ErrUnsupported)
+	return fmt.Errorf("service %q: unknown action %q", id, action)
 }
 
 // scale sets a service's replicas; force replaces its task even when the
@@ -168,9 +175,28 @@ func (s *Swarm) infos(ctx context.Context, svcs []swarm.Service) ([]engine.Conta
 	if err != nil {
 		return nil, err
 	}
+	nodes, err := s.nodes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	current := make([]*swarm.Task, len(svcs))
+	for i, svc := range svcs {
+		current[i] = currentTask(tasks, svc.ID)
+	}
+	paused, silent := s.pausedTasks(ctx, current, nodes)
 	out := make([]engine.ContainerInfo, len(svcs))
 	for i, svc := range svcs {
-		out[i] = serviceInfo(svc, currentTask(tasks, svc.ID))
+		t := current[i]
+		out[i] = serviceInfo(svc, t)
+		if t == nil {
+			continue
+		}
+		n := nodes[t.NodeID]
+		out[i].Host = n.Description.Hostname
+		out[i].HostDown = n.Status.State != swarm.NodeStateReady || n.Spec.Availability == swarm.NodeAvailabilityDrain || silent[t.NodeID]
+		if paused[t.ID] && out[i].State == "running" {
+			out[i].State = "paused"
+		}
 	}
 	return out, nil
 }

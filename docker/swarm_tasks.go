@@ -81,55 +81,16 @@ func serviceInfo(svc swarm.Service, t *swarm.Task) engine.ContainerInfo {
 	if ci.State != "running" {
 		return ci // an ended task's addresses are free for others
 	}
+	ci.MACs = map[string]string{}
 	for _, na := range t.NetworksAttachments {
 		for _, a := range na.Addresses {
 			if p, err := netip.ParsePrefix(a); err == nil {
 				ci.Networks[na.Network.Spec.Name] = p.Addr()
+				ci.MACs[na.Network.Spec.Name] = overlayMAC(p.Addr())
 			}
 		}
 	}
 	return ci
-}
-
-// localTask finds the running task of a service (its ID or name) and
-// returns its container's ID when it runs on the engine we talk to. A
-// task on another host is an error that names the host: exec and logs of
-// a container go through the engine that runs it.
-func (s *Swarm) localTask(ctx context.Context, id string) (string, error) {
-	cctx, cancel := s.c.call(ctx)
-	defer cancel()
-	svc, _, err := s.c.api.ServiceInspectWithRaw(cctx, id, swarm.ServiceInspectOptions{})
-	if err != nil {
-		return "", wrap(fmt.Sprintf("service %q", id), err)
-	}
-	tasks, err := s.tasks(cctx, []string{svc.ID})
-	if err != nil {
-		return "", err
-	}
-	t := currentTask(tasks, svc.ID)
-	if t == nil || t.Status.State != swarm.TaskStateRunning || t.Status.ContainerStatus == nil {
-		return "", fmt.Errorf("service %s: %w (it is %s)", svc.Spec.Name, errNoTask, taskContainerState(t))
-	}
-	if t.NodeID != s.nodeID {
-		host := t.NodeID
-		if n, _, err := s.c.api.NodeInspectWithRaw(cctx, t.NodeID); err == nil {
-			host = n.Description.Hostname
-		}
-		return "", fmt.Errorf("service %s runs on swarm host %s, and topo execs only in tasks on the host it talks to; "+
-			"run the command with DOCKER_HOST set to %s's engine: %w", svc.Spec.Name, host, host, engine.ErrUnsupported)
-	}
-	return t.Status.ContainerStatus.ContainerID, nil
-}
-
-// Exec runs a command in a node's task, on this host. The task is a
-// container of this host's engine, so input and a terminal work as they do
-// there.
-func (s *Swarm) Exec(ctx context.Context, id string, cmd []string, stdout, stderr io.Writer, in ...engine.ExecInput) (int, error) {
-	cid, err := s.localTask(ctx, id)
-	if err != nil {
-		return -1, fmt.Errorf("exec %q in %q: %w", cmd, id, err)
-	}
-	return s.c.Exec(ctx, cid, cmd, stdout, stderr, in...)
 }
 
 // Logs streams a node's service log, from every task on any host, merged

@@ -68,6 +68,15 @@ type Runtime interface {
 	CreateNetwork(ctx context.Context, spec NetworkSpec) (id string, err error)
 	// RemoveNetwork removes a network by ID or name. ErrNotFound if it is gone.
 	RemoveNetwork(ctx context.Context, id string) error
+	// ConnectNetwork attaches a container, running or not, to a network at
+	// addr (where the engine picks one when addr is not valid), as a
+	// topology changed in place gives a node that stays a new segment.
+	// ErrUnsupported where the engine cannot (a swarm's services).
+	ConnectNetwork(ctx context.Context, network, container string, addr netip.Addr) error
+	// DisconnectNetwork detaches a container from a network, as a topology
+	// changed in place takes a segment away from a node that stays.
+	// ErrNotFound when either is gone.
+	DisconnectNetwork(ctx context.Context, network, container string) error
 	// ListNetworks lists networks carrying all the labels given; with no
 	// labels it lists every network (to find subnets already in use).
 	// In every List method a label with an empty value matches any value.
@@ -95,6 +104,12 @@ type Runtime interface {
 	// copies its output to stdout and stderr, removes it, and returns its
 	// exit code: a short-lived helper.
 	RunToCompletion(ctx context.Context, spec ContainerSpec, stdout, stderr io.Writer) (exitCode int, err error)
+	// RunStream runs a short-lived helper whose output is copied as it
+	// comes, byte for byte (a packet capture), until it exits. When ctx
+	// ends it stops the helper (SIGTERM, then SIGKILL after a grace) and
+	// copies the rest of its output; it removes the helper whatever
+	// happened, and returns its exit code. ctx ending is not an error.
+	RunStream(ctx context.Context, spec ContainerSpec, stdout, stderr io.Writer) (exitCode int, err error)
 
 	// Exec runs a command in a running container, copies its output to
 	// stdout and stderr, and returns its exit code. An ExecInput, at most
@@ -182,11 +197,21 @@ type ContainerSpec struct {
 	// container (its ID or name) instead of on networks of its own; Network
 	// must then be empty.
 	JoinNetworkOf string
+	// HostsOf, for RunToCompletion alone, mounts the /etc/hosts of another
+	// container (its ID or name), writable, at HostsMount in this
+	// one: a hosts helper rewrites a running node's hosts file through it,
+	// which the engine's copy into a container cannot (it refuses a
+	// read-only root, and cannot replace a file that is a mount).
+	HostsOf string
 	// Placement constrains where a cluster engine may run the container,
 	// in Swarm's syntax ("node.labels.rack==a"); one engine has nowhere
 	// else to put it and ignores them.
 	Placement []string
 }
+
+// HostsMount is where a container made with HostsOf has the other's
+// /etc/hosts.
+const HostsMount = "/topo-hosts"
 
 // NetworkAttachment puts a container on a network at a fixed address, or,
 // on an engine without FixedAddresses, at an address it picks, under the
@@ -210,6 +235,10 @@ type ContainerInfo struct {
 	// Env (KEY=value) and Cmd are set by ContainerByName only.
 	Env []string
 	Cmd []string
+	// ExtraHosts are the container's /etc/hosts entries ("name:address")
+	// as it was made, which the engine writes again at each start; set by
+	// ContainerByName only.
+	ExtraHosts []string
 	// ExitCode and OOMKilled say how a container that is not running
 	// ended; set by ContainerByName only.
 	ExitCode  int
@@ -217,6 +246,12 @@ type ContainerInfo struct {
 	// MACs maps network name to the container's link-layer address on it;
 	// set by ContainerByName only.
 	MACs map[string]string
+	// Host names the host that runs it, on an engine of several hosts (a
+	// swarm node's hostname); "" on one engine.
+	Host string
+	// HostDown: that host is down, unreachable or drained, so State is
+	// only the last its engine reported.
+	HostDown bool
 }
 
 // Every container topo creates keeps a bounded log: LogFiles files of

@@ -11,7 +11,7 @@ import (
 
 	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/node"
-	"github.com/topo-dev/topo/node/frame"
+	"github.com/topo-dev/topo/node/internal/frame"
 )
 
 // closedByPeer reports whether the other end has closed c.

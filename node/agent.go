@@ -1,22 +1,19 @@
 package node
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"math"
 	"math/rand/v2"
-	"net"
-	"net/netip"
 	"slices"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/topo-dev/topo/agent"
-	"github.com/topo-dev/topo/node/frame"
+	"github.com/topo-dev/topo/node/internal/ring"
+	"github.com/topo-dev/topo/node/internal/transport"
 )
 
 // Layout names as they appear in Config.Layout.
@@ -41,67 +38,31 @@ var ErrNotRunning = errors.New("node: agent is not running")
 
 // Agent is one running node. Make it with New, start it with Run.
 type Agent struct {
-	cfg      *agent.Config
-	o        options
-	log      *slog.Logger
-	name     string
-	port     int
-	routes   map[string]string
-	segs     []*segment
-	links    map[string]*link // by neighbour name
-	linkList []*link          // in config order
-	ring     *ring            // ring layout only
-	targets  []string         // background traffic destinations
-	// foreign holds the nodes that run a user's own image; foreignLinks
-	// are the neighbours among them, as stats shows them.
-	foreign      map[string]bool
-	foreignLinks []agent.NeighborStats
-	ttl          uint8 // hop budget of the messages it originates
+	cfg  *agent.Config
+	o    options
+	log  *slog.Logger
+	name string
+	net  *transport.Net // the links to the neighbours
+	ring *ring.Ring     // ring layout only
+	// tb is what the config says of the rest of the topology (routes,
+	// foreign nodes): read on every frame without a lock, replaced whole
+	// by Reconfigure (reconfig.go).
+	tb atomic.Pointer[table]
+	// cur is the config the agent runs now; Reconfigure holds reconf.
+	cur    atomic.Pointer[agent.Config]
+	reconf sync.Mutex
 
 	cnt     counters
-	queued  budget // the bytes all queues hold, against Options' total
-	idBase  uint64
-	idSeq   atomic.Uint64
+	ids     ids
 	started atomic.Bool
 	running atomic.Bool
-	linksUp atomic.Int32 // links up now, for the ready event (ready.go)
+	ready   readiness // links up now, for the ready event (ready.go)
 	traffic atomic.Bool
-	// ledgers wakes the ack loop when a ledger gets a frame while it
-	// sleeps (ackArmed false): see ackLoop.
-	ledgers  chan struct{}
-	ackArmed atomic.Bool
-	// controlSends holds a token per control send waiting for its receipt.
-	controlSends chan struct{}
-	// malformedLog summarizes, at most a line a second, the undecodable
-	// frames anyone on a segment can send in bulk.
-	malformedLog *refusalLog
-	// Each segment's key seals what the agent sends and checks what it
-	// hears there (seal.go); refusedLog summarizes what lacks its proof,
-	// and replay keeps the datagrams heard from being heard again.
-	refusedLog *refusalLog
-	replay     replayFilter
-	// noHelloLog and strangerLog summarize the connections rejected for
-	// want of a hello, and those from nodes that are not neighbours that
-	// dial this one.
-	noHelloLog, strangerLog *refusalLog
-
-	// byeMu orders hellos and byes: once said is set, no hello leaves, so
-	// that none can bring a neighbour's link back after the bye.
-	byeMu sync.Mutex
-	said  bool
-	heard atomic.Int64 // when a frame was last heard on any link, unix ns
-
-	// spawnCtx runs a function of the running agent's context in its
-	// group: a link's shaper made at runtime.
-	spawnCtx func(func(context.Context) error)
 	// bursts counts the messages of the bursts arriving here (burst.go).
 	bursts burstTally
 
-	mu      sync.Mutex
-	pending map[uint64]*pending
-	seen    dedup
-	conns   map[net.Conn]struct{}
-	closing bool
+	receipts receipts // the Sends waiting for receipts
+	seen     dedup    // the broadcasts had
 }
 
 // New checks cfg and prepares an agent; nothing is bound until Run.
@@ -114,43 +75,25 @@ func New(cfg *agent.Config, opts ...Option) (*Agent, error) {
 	}
 	o := resolveOptions(cfg, opts)
 	a := &Agent{
-		cfg:          cfg,
-		o:            o,
-		log:          o.logger.With(agent.FieldNode, cfg.Name),
-		name:         cfg.Name,
-		port:         cfg.PortOrDefault(),
-		routes:       cfg.Routes,
-		links:        map[string]*link{},
-		idBase:       rand.Uint64(),
-		pending:      map[uint64]*pending{},
-		controlSends: make(chan struct{}, maxControlSends),
-		ledgers:      make(chan struct{}, 1),
+		cfg:  cfg,
+		o:    o,
+		log:  o.logger.With(agent.FieldNode, cfg.Name),
+		name: cfg.Name,
+		ids:  ids{base: rand.Uint64()},
 	}
-	a.ackArmed.Store(true) // the ack loop starts ticking
-	a.malformedLog = &refusalLog{emit: func(n int, from, detail string) {
-		a.event(slog.LevelWarn, agent.EvDrop, fmt.Sprintf("dropped: malformed (%d)", n), peerAttr(from),
-			reasonAttr(agent.ReasonMalformed), slog.String(agent.FieldError, detail), slog.Int("count", n))
-	}}
-	a.refusedLog = a.newRefusedLog()
-	a.noHelloLog, a.strangerLog = a.newRejectLogs()
-	a.queued.limit = o.queueTotal
 	a.traffic.Store(true)
-	if a.routes == nil {
-		a.routes = map[string]string{}
-	}
-	a.foreign = foreignNodes(cfg)
-	byName, err := a.addSegments()
-	if err != nil {
+	a.cur.Store(cfg)
+	foreign := foreignNodes(cfg)
+	var err error
+	if a.net, err = transport.New(cfg, o.Options, a.log, host{a}, foreign); err != nil {
 		return nil, err
 	}
-	if err := a.addLinks(byName); err != nil {
-		return nil, err
-	}
+	a.tb.Store(a.newTable(cfg, foreign))
+	a.ready.links.Store(int32(len(a.net.Links())))
+	a.ready.event = func() { readyEvent(a) }
 	if err := a.addRing(); err != nil {
 		return nil, err
 	}
-	a.targets = a.trafficTargets()
-	a.ttl = hopBudget(cfg, len(a.routes))
 	return a, nil
 }
 
@@ -170,101 +113,8 @@ func resolveOptions(cfg *agent.Config, opts []Option) options {
 	if o.tokenHold == 0 {
 		o.tokenHold = agent.DefaultTokenHold
 	}
-	if o.queueSize <= 0 {
-		o.queueSize = 1
-	}
-	def := defaultOptions()
-	if o.queueBytes <= 0 {
-		o.queueBytes = def.queueBytes
-	}
-	if o.queueTotal <= 0 {
-		o.queueTotal = def.queueTotal
-	}
-	// Intervals of zero would panic the tickers and random waits they feed.
-	if o.backoffStart <= 0 {
-		o.backoffStart = def.backoffStart
-	}
-	o.backoffMax = max(o.backoffMax, o.backoffStart)
-	if o.helloDown <= 0 {
-		o.helloDown = def.helloDown
-	}
-	if o.helloUp <= 0 {
-		o.helloUp = def.helloUp
-	}
-	if o.handshake <= 0 {
-		o.handshake = def.handshake
-	}
-	if o.heartbeat <= 0 {
-		o.heartbeat = def.heartbeat
-	}
-	if o.deadAfter <= 0 {
-		o.deadAfter = def.deadAfter
-	}
-	if o.ackWait <= 0 {
-		o.ackWait = def.ackWait
-	}
-	o.deadAfter = max(o.deadAfter, 2*o.heartbeat)
+	o.Options = o.Options.Filled()
 	return o
-}
-
-// addSegments makes the agent's segments from its config and returns them
-// by name.
-func (a *Agent) addSegments() (map[string]*segment, error) {
-	byName := map[string]*segment{}
-	for _, s := range a.cfg.Segments {
-		seg, err := newSegment(s, a.port)
-		if err != nil {
-			return nil, fmt.Errorf("node %q: %w", a.cfg.Name, err)
-		}
-		seg.self = a.name
-		if k := a.cfg.SegmentKeyBytes(s); k != nil {
-			seg.key = frame.NewKey(k)
-		}
-		if !a.o.namedAddrs {
-			seg.planned = map[string]netip.Addr{}
-			for _, m := range s.Members {
-				if ma, err := netip.ParseAddr(m.Addr); err == nil {
-					seg.planned[m.Name] = ma.Unmap()
-				}
-			}
-		}
-		seg.seq.Store(uint64(time.Now().UnixNano()))
-		if !s.Impairment.IsZero() {
-			seg.shaper = newShaper(a, seg, s.Impairment)
-		}
-		a.segs = append(a.segs, seg)
-		byName[s.Name] = seg
-	}
-	return byName, nil
-}
-
-// addLinks makes a link to each neighbour, on the segment it is on.
-func (a *Agent) addLinks(byName map[string]*segment) error {
-	cfg := a.cfg
-	for _, nb := range cfg.Neighbors {
-		if a.foreign[nb.Name] {
-			a.foreignLinks = append(a.foreignLinks, foreignLink(nb))
-			continue
-		}
-		seg, err := a.segmentFor(nb, byName)
-		if err != nil {
-			return fmt.Errorf("node %q: neighbour %q: %w", cfg.Name, nb.Name, err)
-		}
-		if _, dup := a.links[nb.Name]; dup {
-			return fmt.Errorf("node %q: neighbour %q listed twice", cfg.Name, nb.Name)
-		}
-		l, err := newLink(a, nb, seg)
-		if err != nil {
-			return fmt.Errorf("node %q: neighbour %q: %w", cfg.Name, nb.Name, err)
-		}
-		a.links[nb.Name] = l
-		a.linkList = append(a.linkList, l)
-		seg.links = append(seg.links, l)
-		if seg.planned != nil {
-			seg.planned[nb.Name] = l.peer.Addr().Unmap()
-		}
-	}
-	return nil
 }
 
 // addRing sets up the token ring in the ring layout, once the links exist.
@@ -276,17 +126,23 @@ func (a *Agent) addRing() error {
 	if cfg.Ring == nil {
 		return fmt.Errorf("node %q: ring layout without ring settings", cfg.Name)
 	}
-	if a.foreign[cfg.Ring.Successor] || a.foreign[cfg.Ring.Predecessor] {
+	if a.tab().foreign[cfg.Ring.Successor] || a.tab().foreign[cfg.Ring.Predecessor] {
 		// No token can pass a node that runs a user's image: messages go
 		// by their routes, and stop where the ring does, as no_agent.
 		a.event(slog.LevelWarn, agent.EvToken, "no token ring: a neighbour runs its own image")
 		return nil
 	}
-	succ := a.links[cfg.Ring.Successor]
+	succ := a.net.Link(cfg.Ring.Successor)
 	if succ == nil {
 		return fmt.Errorf("node %q: ring successor %q is not a neighbour", cfg.Name, cfg.Ring.Successor)
 	}
-	a.ring = newRing(a, succ)
+	c := ring.Config{Name: a.name, Nodes: len(a.tab().routes) + 1, Succ: succ, Leader: cfg.Ring.Leader,
+		Hold: a.o.tokenHold, Timeout: ring.Timeout(len(a.tab().routes)+1, a.o.tokenHold, cfg.Segments),
+		QueueSize: a.o.QueueSize, Overhead: transport.HeldOverhead, Log: a.log}
+	if pred := a.net.Link(cfg.Ring.Predecessor); pred != nil {
+		c.Pred = pred // a nil *Link would make a Hop that is not nil
+	}
+	a.ring = ring.New(c, ringHost{a})
 	return nil
 }
 
@@ -301,30 +157,6 @@ func hopBudget(cfg *agent.Config, routes int) uint8 {
 	return uint8(min(max(DefaultTTL, known+2), math.MaxUint8))
 }
 
-// segmentFor finds the segment a neighbour is on: by name, else the one
-// whose subnet holds its address, else the only one.
-func (a *Agent) segmentFor(nb agent.Neighbor, byName map[string]*segment) (*segment, error) {
-	if nb.Segment != "" {
-		if s, ok := byName[nb.Segment]; ok {
-			return s, nil
-		}
-		return nil, fmt.Errorf("segment %q is not one of this node's", nb.Segment)
-	}
-	addr, err := netip.ParseAddr(nb.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("addr %q: %w", nb.Addr, err)
-	}
-	for _, s := range a.segs {
-		if s.subnet.IsValid() && s.subnet.Contains(addr) {
-			return s, nil
-		}
-	}
-	if len(a.segs) == 1 {
-		return a.segs[0], nil
-	}
-	return nil, fmt.Errorf("no segment holds %s", addr)
-}
-
 // Name is the node's name.
 func (a *Agent) Name() string { return a.name }
 
@@ -332,23 +164,35 @@ func (a *Agent) Name() string { return a.name }
 // Config.Traffic.Interval is set.
 func (a *Agent) SetTraffic(on bool) { a.traffic.Store(on) }
 
-func (a *Agent) newID() uint64 { return a.idBase + a.idSeq.Add(1) }
-
-func (a *Agent) isServer() bool {
-	return a.cfg.Layout == LayoutClientServer && a.cfg.Role == "server"
+// ids numbers the frames a node originates: from a random base, so that
+// a restarted node's IDs do not repeat the last one's.
+type ids struct {
+	base uint64
+	seq  atomic.Uint64
 }
 
-func (a *Agent) trafficTargets() []string {
-	all := slices.Sorted(maps.Keys(a.routes))
-	all = slices.DeleteFunc(all, func(n string) bool { return n == a.name || a.foreign[n] })
-	switch a.cfg.Layout {
+func (i *ids) next() uint64 { return i.base + i.seq.Add(1) }
+
+// isServer reports whether cfg's node is the server of a client-server
+// layout, which greets every client.
+func isServer(cfg *agent.Config) bool {
+	return cfg.Layout == LayoutClientServer && cfg.Role == "server"
+}
+
+// trafficTargets are the destinations of cfg's node's background traffic:
+// the nodes it has routes to (but those that run their own image), and of
+// a spoke or client only those it has no direct link to, if any.
+func trafficTargets(cfg *agent.Config, routes map[string]string, foreign map[string]bool, direct func(string) bool) []string {
+	all := slices.Sorted(maps.Keys(routes))
+	all = slices.DeleteFunc(all, func(n string) bool { return n == cfg.Name || foreign[n] })
+	switch cfg.Layout {
 	case LayoutStar, LayoutClientServer:
-		if a.cfg.Role == "hub" || a.cfg.Role == "server" {
+		if cfg.Role == "hub" || cfg.Role == "server" {
 			return all
 		}
 		var far []string
 		for _, n := range all {
-			if _, direct := a.links[n]; !direct {
+			if !direct(n) {
 				far = append(far, n)
 			}
 		}

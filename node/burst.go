@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/topo-dev/topo/agent"
-	"github.com/topo-dev/topo/node/frame"
+	"github.com/topo-dev/topo/node/internal/evlog"
+	"github.com/topo-dev/topo/node/internal/frame"
+	"github.com/topo-dev/topo/node/internal/transport"
 )
 
 // burstPause is how long a burst waits when its first hop's queue is
@@ -41,10 +43,10 @@ func (a *Agent) Burst(ctx context.Context, to, text string, n int) (agent.Receip
 		return agent.Receipt{}, err
 	}
 	start := time.Now()
-	a.event(slog.LevelInfo, agent.EvSend, fmt.Sprintf("burst of %d to %s", n, to), peerAttr(to),
-		slog.Int(agent.FieldCount, n), bytesAttr(len(text)))
+	a.event(slog.LevelInfo, agent.EvSend, fmt.Sprintf("burst of %d to %s", n, to), evlog.Peer(to),
+		slog.Int(agent.FieldCount, n), evlog.Bytes(len(text)))
 	payload := []byte(text)
-	burst := a.newID()
+	burst := a.ids.next()
 	for i := range n - 1 {
 		if err := a.waitRoom(ctx, to); err != nil {
 			return agent.Receipt{From: a.name, To: to, Reason: agent.ReasonTimeout, Count: i}, nil
@@ -90,8 +92,14 @@ func burstFrame(f *frame.Frame, burst uint64) {
 // a third of them were lost on the way.
 type burstTally struct {
 	mu    sync.Mutex
-	n     map[ackKey]int
-	order []ackKey // oldest first, to forget the oldest beyond maxTallies
+	n     map[burstKey]int
+	order []burstKey // oldest first, to forget the oldest beyond maxTallies
+}
+
+// burstKey names a burst: its origin and the ID of its first message.
+type burstKey struct {
+	src string
+	id  uint64
 }
 
 // maxTallies bounds the bursts a node counts at once.
@@ -102,11 +110,11 @@ func (t *burstTally) arrived(f *frame.Frame) {
 	if !f.Quiet || f.Ref == 0 {
 		return
 	}
-	k := ackKey{f.Source, f.Ref}
+	k := burstKey{f.Source, f.Ref}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.n == nil {
-		t.n = map[ackKey]int{}
+		t.n = map[burstKey]int{}
 	}
 	if _, ok := t.n[k]; !ok {
 		if len(t.order) >= maxTallies {
@@ -125,7 +133,7 @@ func (t *burstTally) arrivedPayload(f *frame.Frame) []byte {
 		return nil
 	}
 	t.mu.Lock()
-	n := t.n[ackKey{f.Source, f.Ref}]
+	n := t.n[burstKey{f.Source, f.Ref}]
 	t.mu.Unlock()
 	return binary.BigEndian.AppendUint64(nil, uint64(n))
 }
@@ -144,11 +152,11 @@ func arrivedOf(r *frame.Frame) int {
 // reader that forwards it stops reading, and TCP's own flow control slows
 // the burst's origin to what the slowest hop takes. Other frames are
 // dropped as queue_full, as a router's are.
-func (a *Agent) enqueueBurst(l *link, f *frame.Frame) string {
-	r := l.enqueue(f)
-	for waited := time.Duration(0); r == agent.ReasonQueueFull && f.Quiet && waited < a.o.queueWait; waited += burstPause {
+func enqueueBurst(l *transport.Link, f *frame.Frame, wait time.Duration) string {
+	r := l.Enqueue(f)
+	for waited := time.Duration(0); r == agent.ReasonQueueFull && f.Quiet && waited < wait; waited += burstPause {
 		time.Sleep(burstPause)
-		r = l.enqueue(f)
+		r = l.Enqueue(f)
 	}
 	return r
 }
@@ -156,7 +164,7 @@ func (a *Agent) enqueueBurst(l *link, f *frame.Frame) string {
 // waitRoom waits while the queue of the first hop toward `to` (a ring's:
 // its outbox) is half full, or until ctx is done.
 func (a *Agent) waitRoom(ctx context.Context, to string) error {
-	for a.firstHopBacklog(to) >= a.o.queueSize/2 {
+	for a.firstHopBacklog(to) >= a.o.QueueSize/2 {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -168,20 +176,11 @@ func (a *Agent) waitRoom(ctx context.Context, to string) error {
 
 func (a *Agent) firstHopBacklog(to string) int {
 	if a.ring != nil {
-		return a.ring.waitingLen()
+		return a.ring.Waiting()
 	}
-	l := a.links[a.routes[to]]
+	l := a.net.Link(a.tab().routes[to])
 	if l == nil {
 		return 0 // originate drops it, and says why
 	}
-	l.mu.Lock()
-	n, sh := len(l.q), l.shaperNow()
-	l.mu.Unlock()
-	if sh != nil { // an impaired link holds frames there, not in its queue
-		n += sh.backlog()
-	}
-	if l.kind != kindTCP { // and a datagram link's window, frames not yet acked
-		n += l.inFlight()
-	}
-	return n
+	return l.Backlog()
 }

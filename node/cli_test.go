@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,12 +12,13 @@ import (
 
 	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/node"
+	"github.com/topo-dev/topo/node/internal/cli"
 )
 
 func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := node.Main(context.Background(), args, func(k string) string { return env[k] }, &out, &errb)
+	code := cli.Main(context.Background(), args, func(k string) string { return env[k] }, &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -116,7 +118,7 @@ func TestCLI(t *testing.T) {
 	if code, _, _ := runCLI(t, nil, "send", "--socket", sock, "only-one-arg"); code != 2 {
 		t.Errorf("send with one argument: exit %d, want 2", code)
 	}
-	if code, _, stderr := runCLI(t, nil, "stats", "--socket", filepath.Join(dir, "nope.sock")); code != node.ExitNoAgent || !strings.Contains(stderr, "is the agent running") {
+	if code, _, stderr := runCLI(t, nil, "stats", "--socket", filepath.Join(dir, "nope.sock")); code != agent.ExitNoAgent || !strings.Contains(stderr, "is the agent running") {
 		t.Errorf("stats without agent: exit %d, %s", code, stderr)
 	}
 }
@@ -130,7 +132,7 @@ func TestCLIRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
-		done <- node.Main(ctx, []string{"run"}, func(k string) string {
+		done <- cli.Main(ctx, []string{"run"}, func(k string) string {
 			if k == agent.ConfigEnv {
 				return string(b)
 			}
@@ -162,7 +164,7 @@ func TestCLIRun(t *testing.T) {
 // --no-receipt.
 func TestSendReceiptFlagGone(t *testing.T) {
 	code, _, stderr := runCLI(t, nil, "send", "--socket", filepath.Join(t.TempDir(), "none.sock"), "--receipt", "b", "x")
-	if code != node.ExitUsage || !strings.Contains(stderr, "-receipt") {
+	if code != agent.ExitUsage || !strings.Contains(stderr, "-receipt") {
 		t.Errorf("send --receipt: exit %d, %s", code, stderr)
 	}
 }
@@ -197,5 +199,48 @@ func TestCLITraffic(t *testing.T) {
 	eventually(t, 5*time.Second, "traffic again", func() bool { return p1.Stats().Counters.Originated > before })
 	if code, _, _ := runCLI(t, nil, "traffic", "--socket", sock, "sideways"); code != 2 {
 		t.Errorf("traffic sideways: exit %d, want 2", code)
+	}
+}
+
+// TestCLIDialAgent checks that probing a running agent over UDP leaves its
+// counters alone.
+func TestCLIDialAgent(t *testing.T) {
+	c := startSpec(t, p2pSpec("udp", 2))
+	c.waitReady()
+	addr := net.JoinHostPort(c.cfgs["p1"].Segments[0].Addr, "7000")
+	if code, _, stderr := runCLI(t, nil, "dial", "--udp", "--timeout", "100ms", addr); code != 0 {
+		t.Fatalf("dial --udp %s: exit %d, %s", addr, code, stderr)
+	}
+	if code, _, stderr := runCLI(t, nil, "dial", addr); code != 0 {
+		t.Fatalf("dial %s: exit %d, %s", addr, code, stderr)
+	}
+	if st := c.agent("p1").Stats().Counters; st.Dropped != 0 || st.Ignored != 0 {
+		t.Errorf("a probe changed the counters: %+v", st)
+	}
+}
+
+func TestCLIIdle(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &logBuf{}
+	done := make(chan int, 1)
+	go func() { done <- cli.Main(ctx, []string{"idle"}, func(string) string { return "" }, out, out) }()
+	eventually(t, 5*time.Second, "the idle line", func() bool { return len(out.events("idle")) == 1 })
+	line := out.String()
+	if strings.Count(line, "\n") != 1 || !strings.Contains(line, "idle") {
+		t.Errorf("idle printed %q, want one line", line)
+	}
+	select {
+	case code := <-done:
+		t.Fatalf("idle returned %d before it was stopped", code)
+	case <-time.After(50 * time.Millisecond):
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("idle exited %d after a stop, want 0", code)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("idle did not stop")
 	}
 }

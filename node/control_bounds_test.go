@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/topo-dev/topo/node"
+	"github.com/topo-dev/topo/node/internal/control"
 )
 
 // The control channel reads a bounded request, refuses timeouts that would
@@ -21,7 +22,7 @@ func TestControlBounds(t *testing.T) {
 	cfgs := p2pSpec("tcp", 2).configs()
 	sock := filepath.Join(t.TempDir(), "control.sock")
 	startConfigs(t, cfgs, []string{"p1"}, node.WithControlSocket(sock)) // p2 absent: sends wait
-	cl := node.Client{Socket: sock}
+	cl := control.Client{Socket: sock}
 	eventually(t, 10*time.Second, "the control socket", func() bool {
 		_, err := cl.Stats(context.Background())
 		return err == nil
@@ -35,17 +36,17 @@ func TestControlBounds(t *testing.T) {
 	}
 	defer conn.Close()
 	go func() {
-		_, _ = conn.Write([]byte(`{"op":"send","to":"p2","text":"` + strings.Repeat("x", 4*node.MaxControlRequest) + `"}`))
+		_, _ = conn.Write([]byte(`{"op":"send","to":"p2","text":"` + strings.Repeat("x", 4*control.MaxRequest) + `"}`))
 	}()
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	var resp node.ControlResponse
+	var resp control.Response
 	if err := json.NewDecoder(conn).Decode(&resp); err != nil || !strings.Contains(resp.Error, "bad request") {
 		t.Errorf("oversized request: %+v, %v", resp, err)
 	}
 
 	cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer ccancel()
-	if _, err := cl.Do(cctx, node.ControlRequest{Op: node.OpSend, To: "p2", Text: "x", Receipt: true, Timeout: 1 << 62}); err == nil || !strings.Contains(err.Error(), "longer than") {
+	if _, err := cl.Do(cctx, control.Request{Op: control.OpSend, To: "p2", Text: "x", Receipt: true, Timeout: 1 << 62}); err == nil || !strings.Contains(err.Error(), "longer than") {
 		t.Errorf("a timeout of a century: %v, want it refused", err)
 	}
 
@@ -56,7 +57,7 @@ func TestControlBounds(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := cl.Do(context.Background(), node.ControlRequest{Op: node.OpSend, To: "p2", Text: "x", Receipt: true, Timeout: 10 * 1e9})
+			_, err := cl.Do(context.Background(), control.Request{Op: control.OpSend, To: "p2", Text: "x", Receipt: true, Timeout: 10 * 1e9})
 			busy <- err
 		}()
 	}

@@ -3,15 +3,19 @@ package node
 import (
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/topo-dev/topo/agent"
-	"github.com/topo-dev/topo/node/frame"
+	"github.com/topo-dev/topo/node/internal/evlog"
+	"github.com/topo-dev/topo/node/internal/frame"
+	"github.com/topo-dev/topo/node/internal/transport"
 )
 
 // dedup remembers broadcast ids recently seen, in two generations so that
 // memory stays bounded without a sweep.
 type dedup struct {
+	mu       sync.Mutex
 	cur, old map[dedupKey]struct{}
 	rotated  time.Time
 }
@@ -23,8 +27,10 @@ type dedupKey struct {
 
 const dedupGeneration = 4096
 
-// firstSight records (src, id) and reports whether it is new. Call with a.mu held.
+// firstSight records (src, id) and reports whether it is new.
 func (d *dedup) firstSight(src string, id uint64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	k := dedupKey{src, id}
 	if _, ok := d.cur[k]; ok {
 		return false
@@ -39,23 +45,17 @@ func (d *dedup) firstSight(src string, id uint64) bool {
 	return true
 }
 
-func (a *Agent) sawFirst(f *frame.Frame) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.seen.firstSight(f.Source, f.ID)
-}
-
 // receiveFlood delivers a broadcast once and passes it on.
-func (a *Agent) receiveFlood(f *frame.Frame, from *link, seg *segment) {
-	if !a.sawFirst(f) {
+func (a *Agent) receiveFlood(f *frame.Frame, from *transport.Link, seg *transport.Segment) {
+	if !a.seen.firstSight(f.Source, f.ID) {
 		return
 	}
 	a.cnt.bcastDelivered.Add(1)
 	got := f.Clone()
 	got.Path = append(got.Path, a.name)
-	a.event(slog.LevelInfo, agent.EvDeliver, "broadcast delivered from "+f.Source, peerAttr(f.Sender()), idAttr(f.ID),
-		bytesAttr(len(f.Payload)), pathAttr(got.Path), slog.String("to", frame.Broadcast))
-	a.notify(got)
+	a.event(slog.LevelInfo, agent.EvDeliver, "broadcast delivered from "+f.Source, evlog.Peer(f.Sender()), evlog.ID(f.ID),
+		evlog.Bytes(len(f.Payload)), evlog.Path(got.Path), slog.String("to", frame.Broadcast))
+	notify(a.o.onDeliver, got)
 	if a.flood(f, from, seg) > 0 {
 		a.cnt.forwarded.Add(1)
 	}
@@ -64,28 +64,28 @@ func (a *Agent) receiveFlood(f *frame.Frame, from *link, seg *segment) {
 // flood sends f to every neighbour except the one it came from: once per
 // shared segment, once per other link; in a ring only to the successor.
 // It returns how many copies went out.
-func (a *Agent) flood(f *frame.Frame, from *link, in *segment) int {
+func (a *Agent) flood(f *frame.Frame, from *transport.Link, in *transport.Segment) int {
 	if f.TTL <= 1 {
 		return 0
 	}
 	f.TTL--
 	f.Path = append(f.Path, a.name)
 	sent := 0
-	out := a.linkList
+	out := a.net.Links()
 	if a.ring != nil {
-		out = []*link{a.ring.succ}
+		out = []*transport.Link{a.net.Link(a.cfg.Ring.Successor)}
 	}
 	for _, l := range out {
-		if l == from || l.name() == f.Source || (l.kind == kindShared && a.ring == nil) {
+		if l == from || l.Name() == f.Source || (l.Shared() && a.ring == nil) {
 			continue
 		}
 		// The queue keeps only the encoding, so the copy may share the
 		// payload.
 		c := *f
 		c.Path = slices.Clone(f.Path)
-		c.NextHop = l.name()
-		if r := l.enqueue(&c); r != "" {
-			a.dropQueued(held{hdr: &c, size: len(c.Payload)}, l, r, nil)
+		c.NextHop = l.Name()
+		if r := l.Enqueue(&c); r != "" {
+			host{a}.DropQueued(&c, len(c.Payload), l, r, nil)
 			continue
 		}
 		sent++
@@ -93,36 +93,5 @@ func (a *Agent) flood(f *frame.Frame, from *link, in *segment) int {
 	if a.ring != nil {
 		return sent
 	}
-	for _, s := range a.segs {
-		if !s.shared || s == in || len(s.links) == 0 {
-			continue
-		}
-		c := f.Clone()
-		c.NextHop = frame.Broadcast
-		if a.putFlood(s, c) {
-			sent++
-		}
-	}
-	return sent
-}
-
-// putFlood puts a broadcast copy on a shared segment, through its shaper
-// when it has one. It reports whether the copy went out.
-func (a *Agent) putFlood(s *segment, c *frame.Frame) bool {
-	b, err := frame.Encode(c)
-	if err == nil && s.shaper != nil {
-		if r := s.shaper.push(shaped{held: hold(c, b)}, true); r != "" {
-			a.event(slog.LevelWarn, agent.EvDrop, "broadcast on "+s.name+" dropped: "+r, idAttr(c.ID), reasonAttr(r))
-			return false
-		}
-		return true
-	}
-	if err == nil {
-		err = s.put(b)
-	}
-	if err != nil {
-		a.event(slog.LevelWarn, agent.EvDrop, "broadcast on "+s.name+" failed", idAttr(c.ID), errAttr(err))
-		return false
-	}
-	return true
+	return sent + a.net.PutFlood(f, in)
 }

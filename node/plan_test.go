@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/topo-dev/topo/agent"
+	"github.com/topo-dev/topo/internal/wiring"
 	"github.com/topo-dev/topo/topology"
-	"github.com/topo-dev/topo/wiring"
 )
 
 // planConfigs builds the node configs the orchestrator would, from a

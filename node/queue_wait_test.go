@@ -16,8 +16,8 @@ import (
 // hub's queue for the link to come back, and are dropped there as
 // link_down in time for the receipt to say so, rather than timeout.
 func TestQueueWaitShorterThanSendTimeout(t *testing.T) {
-	if node.DefaultQueueWait >= node.DefaultSendTimeout {
-		t.Fatalf("DefaultQueueWait %v is not shorter than DefaultSendTimeout %v", node.DefaultQueueWait, node.DefaultSendTimeout)
+	if node.DefaultQueueWait >= agent.DefaultSendTimeout {
+		t.Fatalf("DefaultQueueWait %v is not shorter than DefaultSendTimeout %v", node.DefaultQueueWait, agent.DefaultSendTimeout)
 	}
 	for _, proto := range []string{"tcp", "udp"} {
 		t.Run(proto, func(t *testing.T) {
@@ -29,7 +29,7 @@ func TestQueueWaitShorterThanSendTimeout(t *testing.T) {
 			var wg sync.WaitGroup
 			for _, from := range []string{"hub", "spoke1"} {
 				wg.Go(func() {
-					ctx, cancel := context.WithTimeout(context.Background(), node.DefaultSendTimeout)
+					ctx, cancel := context.WithTimeout(context.Background(), agent.DefaultSendTimeout)
 					defer cancel()
 					start := time.Now()
 					r, err := c.agent(from).Send(ctx, "spoke2", "are you there", true)

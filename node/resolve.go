@@ -6,10 +6,10 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"strconv"
 	"time"
 
 	"github.com/topo-dev/topo/agent"
+	"github.com/topo-dev/topo/node/internal/transport"
 )
 
 // On an engine that picks addresses itself (a swarm), a node's config
@@ -161,21 +161,10 @@ func peerNames(cfg *agent.Config) map[string]string {
 			if out == nil {
 				out = map[string]string{}
 			}
-			out[peerKey(nb.Name, nb.Segment)] = nb.Addr
+			out[transport.PeerKey(nb.Name, nb.Segment)] = nb.Addr
 		}
 	}
 	return out
-}
-
-func peerKey(name, segment string) string { return name + "\x00" + segment }
-
-// dialTarget is where a link dials its neighbour: by name when it has one
-// (resolved again at every dial), else at its address.
-func (a *Agent) dialTarget(l *link) string {
-	if name, ok := a.o.peerNames[peerKey(l.nb.Name, l.seg.name)]; ok {
-		return net.JoinHostPort(name, strconv.Itoa(int(l.peer.Port())))
-	}
-	return l.peer.String()
 }
 
 // systemInterfaceAddrs is net.InterfaceAddrs as prefixes.
@@ -194,4 +183,11 @@ func systemInterfaceAddrs() ([]netip.Prefix, error) {
 		}
 	}
 	return out, nil
+}
+
+// ResolveNames returns cfg with every address name replaced by the address
+// this host's interfaces and the engine's DNS give it, or cfg itself when
+// it names none; WithNamesOf(cfg) then lets the agent dial by name.
+func ResolveNames(ctx context.Context, cfg *agent.Config, log *slog.Logger) (*agent.Config, error) {
+	return resolveNames(ctx, cfg, net.DefaultResolver, systemInterfaceAddrs, log)
 }

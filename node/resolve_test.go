@@ -104,22 +104,3 @@ func TestResolveNamesGivesUp(t *testing.T) {
 		t.Errorf("no interface in the subnet: %v", err)
 	}
 }
-
-// A neighbour known by name is dialled by name, so that every redial asks
-// the engine's DNS again; one known by address, at that address.
-func TestDialTargetByName(t *testing.T) {
-	cfg := &agent.Config{Neighbors: []agent.Neighbor{
-		{Name: "s1", Addr: "lab-a-s1", Segment: "a", Dial: true},
-		{Name: "s2", Addr: "10.210.0.11", Segment: "b", Dial: true},
-	}}
-	a := &Agent{o: options{peerNames: peerNames(cfg)}}
-	seg := &segment{name: "a"}
-	named := &link{nb: agent.Neighbor{Name: "s1"}, seg: seg, peer: netip.MustParseAddrPort("10.210.0.3:7000")}
-	plain := &link{nb: agent.Neighbor{Name: "s2"}, seg: &segment{name: "b"}, peer: netip.MustParseAddrPort("10.210.0.11:7000")}
-	if got := a.dialTarget(named); got != "lab-a-s1:7000" {
-		t.Errorf("dial %s, want the name", got)
-	}
-	if got := a.dialTarget(plain); got != "10.210.0.11:7000" {
-		t.Errorf("dial %s, want the address", got)
-	}
-}

@@ -5,52 +5,25 @@ import (
 	"time"
 
 	"github.com/topo-dev/topo/agent"
-	"github.com/topo-dev/topo/node/frame"
+	"github.com/topo-dev/topo/node/internal/evlog"
+	"github.com/topo-dev/topo/node/internal/frame"
+	"github.com/topo-dev/topo/node/internal/ring"
+	"github.com/topo-dev/topo/node/internal/transport"
 )
 
-// receive handles a frame heard on link l (tcp) or on segment seg
-// (datagrams; l is then nil).
-func (a *Agent) receive(f *frame.Frame, l *link, seg *segment) {
-	a.heard.Store(time.Now().UnixNano())
+// receive handles a frame heard on link l or segment seg that the links
+// do not keep to themselves (transport.Host.Receive).
+func (a *Agent) receive(f *frame.Frame, l *transport.Link, seg *transport.Segment) {
 	sender := f.Sender()
-	if sender == a.name {
-		return // our own broadcast, looped back
-	}
-	if f.Type == frame.Bye {
-		if l == nil {
-			l = a.links[sender]
-		}
-		if l != nil {
-			l.sawBye()
-		}
-		return
-	}
-	if l == nil {
-		if l = a.links[sender]; l != nil && l.kind != kindTCP {
-			if l.heardFrom(f.Type == frame.Hello) {
-				a.linkCameUp(l)
-			}
-		}
-	}
-	if seg == nil && l != nil {
-		seg = l.seg
-	}
 	switch f.Type {
-	case frame.Hello:
-		return
 	case frame.Greeting:
 		if f.Destination == a.name {
-			a.event(slog.LevelInfo, agent.EvGreeting, "received: "+string(f.Payload), peerAttr(sender))
+			a.event(slog.LevelInfo, agent.EvGreeting, "received: "+string(f.Payload), evlog.Peer(sender))
 		}
 		return
 	case frame.Token:
 		if f.NextHop == a.name && a.ring != nil {
-			a.ring.receive(f)
-		}
-		return
-	case frame.Ack:
-		if f.NextHop == a.name && l != nil {
-			l.acked(ackKey{string(f.Payload), f.Ref})
+			a.ring.Receive(f)
 		}
 		return
 	}
@@ -60,8 +33,8 @@ func (a *Agent) receive(f *frame.Frame, l *link, seg *segment) {
 			if f.Quiet {
 				return
 			}
-			a.event(a.ignoredLevel(), agent.EvIgnored, "ignored frame for "+f.NextHop, peerAttr(sender), idAttr(f.ID),
-				slog.String("to", f.Destination), slog.String("next_hop", f.NextHop), bytesAttr(len(f.Payload)))
+			a.event(ignoredLevel(len(a.tab().routes)), agent.EvIgnored, "ignored frame for "+f.NextHop, evlog.Peer(sender), evlog.ID(f.ID),
+				slog.String("to", f.Destination), slog.String("next_hop", f.NextHop), evlog.Bytes(len(f.Payload)))
 		}
 		return
 	}
@@ -71,32 +44,18 @@ func (a *Agent) receive(f *frame.Frame, l *link, seg *segment) {
 		}
 		return
 	}
-	if f.NextHop == a.name && !a.ack(f, l) {
+	if f.NextHop == a.name && !a.net.Ack(f, l) {
 		return // a copy sent again, acknowledged again: handled once
 	}
 	a.route(f, false)
 }
 
-// linkCameUp runs when a datagram link comes up: answer at once so the
-// neighbour sees us too, and greet a client.
-func (a *Agent) linkCameUp(l *link) {
-	if l.kind == kindUDP {
-		a.sendHello(l)
-	} else if l.seg.mayAnswerHello(a.o) {
-		a.putHello(l.seg)
-	}
-	l.reack()
-	if a.isServer() {
-		a.greet(l, l.peer.String())
-	}
-}
-
-func (a *Agent) greet(l *link, remote string) {
-	a.event(slog.LevelInfo, agent.EvConnection, "got connection from "+remote, peerAttr(l.name()), addrAttr(remote))
-	g := &frame.Frame{Type: frame.Greeting, ID: a.newID(), Sent: time.Now().UnixNano(), Source: a.name,
-		Destination: l.name(), NextHop: l.name(), Path: []string{a.name}, Payload: []byte(GreetingText)}
-	if r := l.enqueue(g); r != "" {
-		a.event(slog.LevelWarn, agent.EvDrop, "greeting to "+l.name()+" dropped", peerAttr(l.name()), reasonAttr(r))
+func (a *Agent) greet(l *transport.Link, remote string) {
+	a.event(slog.LevelInfo, agent.EvConnection, "got connection from "+remote, evlog.Peer(l.Name()), evlog.Addr(remote))
+	g := &frame.Frame{Type: frame.Greeting, ID: a.ids.next(), Sent: time.Now().UnixNano(), Source: a.name,
+		Destination: l.Name(), NextHop: l.Name(), Path: []string{a.name}, Payload: []byte(GreetingText)}
+	if r := l.Enqueue(g); r != "" {
+		a.event(slog.LevelWarn, agent.EvDrop, "greeting to "+l.Name()+" dropped", evlog.Peer(l.Name()), evlog.Reason(r))
 	}
 }
 
@@ -107,14 +66,14 @@ func (a *Agent) route(f *frame.Frame, origin bool) string {
 		a.deliver(f)
 		return ""
 	}
-	nh, ok := a.routes[f.Destination]
+	nh, ok := a.tab().routes[f.Destination]
 	if !ok {
 		return a.drop(f, agent.ReasonNoRoute, nil)
 	}
-	if a.foreign[f.Destination] || a.foreign[nh] {
+	if a.tab().foreign[f.Destination] || a.tab().foreign[nh] {
 		return a.drop(f, agent.ReasonNoAgent, nil)
 	}
-	l := a.links[nh]
+	l := a.net.Link(nh)
 	if l == nil {
 		return a.drop(f, agent.ReasonNoRoute, nil)
 	}
@@ -130,14 +89,14 @@ func (a *Agent) route(f *frame.Frame, origin bool) string {
 	if counted {
 		a.cnt.forwarded.Add(1)
 	}
-	if r := a.enqueueBurst(l, f); r != "" {
+	if r := enqueueBurst(l, f, a.o.QueueWait); r != "" {
 		if counted {
 			a.cnt.forwarded.Add(^uint64(0))
 		}
 		return a.drop(f, r, nil)
 	}
 	if counted && !f.Quiet {
-		a.event(slog.LevelInfo, agent.EvForward, "forward to "+nh, peerAttr(nh), idAttr(f.ID), bytesAttr(len(f.Payload)),
+		a.event(slog.LevelInfo, agent.EvForward, "forward to "+nh, evlog.Peer(nh), evlog.ID(f.ID), evlog.Bytes(len(f.Payload)),
 			slog.String("from", f.Source), slog.String("to", f.Destination))
 	}
 	return ""
@@ -156,20 +115,21 @@ func (a *Agent) deliver(f *frame.Frame) {
 	a.cnt.delivered.Add(1)
 	a.bursts.arrived(f)
 	if !f.Quiet {
-		a.event(slog.LevelInfo, agent.EvDeliver, "delivered from "+f.Source, peerAttr(f.Source), idAttr(f.ID),
-			bytesAttr(len(f.Payload)), pathAttr(f.Path), textAttr(f.Payload))
+		a.event(slog.LevelInfo, agent.EvDeliver, "delivered from "+f.Source, evlog.Peer(f.Source), evlog.ID(f.ID),
+			evlog.Bytes(len(f.Payload)), evlog.Path(f.Path), evlog.Text(f.Payload))
 	}
-	a.notify(f)
+	notify(a.o.onDeliver, f)
 	if f.WantReceipt {
 		a.answer(f, true, "")
 	}
 }
 
-func (a *Agent) notify(f *frame.Frame) {
-	if a.o.onDeliver == nil {
+// notify hands f, delivered here, to fn (WithOnDeliver), if any.
+func notify(fn func(Message), f *frame.Frame) {
+	if fn == nil {
 		return
 	}
-	a.o.onDeliver(Message{ID: formatID(f.ID), From: f.Source, To: f.Destination, Path: append([]string(nil), f.Path...),
+	fn(Message{ID: evlog.FormatID(f.ID), From: f.Source, To: f.Destination, Path: append([]string(nil), f.Path...),
 		Payload: f.Payload, Sent: time.Unix(0, f.Sent)})
 }
 
@@ -183,7 +143,7 @@ func (a *Agent) drop(f *frame.Frame, reason string, err error) string {
 // frame's header without its payload.
 func (a *Agent) dropSized(f *frame.Frame, size int, reason string, err error) string {
 	if f.Type != frame.Data {
-		a.event(slog.LevelWarn, agent.EvDrop, f.Type.String()+" dropped: "+reason, idAttr(f.ID), reasonAttr(reason),
+		a.event(slog.LevelWarn, agent.EvDrop, f.Type.String()+" dropped: "+reason, evlog.ID(f.ID), evlog.Reason(reason),
 			slog.String("to", f.Destination))
 		return reason
 	}
@@ -194,10 +154,10 @@ func (a *Agent) dropSized(f *frame.Frame, size int, reason string, err error) st
 	if f.Quiet { // a burst's: counted, as its deliveries are, not logged
 		return reason
 	}
-	attrs := []slog.Attr{idAttr(f.ID), reasonAttr(reason), bytesAttr(size),
-		slog.String("from", f.Source), slog.String("to", f.Destination), pathAttr(f.Path)}
+	attrs := []slog.Attr{evlog.ID(f.ID), evlog.Reason(reason), evlog.Bytes(size),
+		slog.String("from", f.Source), slog.String("to", f.Destination), evlog.Path(f.Path)}
 	if err != nil {
-		attrs = append(attrs, errAttr(err))
+		attrs = append(attrs, evlog.Err(err))
 	}
 	a.event(slog.LevelWarn, agent.EvDrop, "dropped: "+reason, attrs...)
 	if f.WantReceipt && reason != agent.ReasonStopped {
@@ -206,31 +166,11 @@ func (a *Agent) dropSized(f *frame.Frame, size int, reason string, err error) st
 	return reason
 }
 
-// dropQueued drops a frame that left (or never left) a link's queue.
-func (a *Agent) dropQueued(h held, l *link, reason string, err error) {
-	f := h.hdr
-	if f == nil {
-		return // a hello
-	}
-	if f.Type == frame.Data && f.Destination == frame.Broadcast {
-		a.event(slog.LevelWarn, agent.EvDrop, "broadcast copy dropped: "+reason, peerAttr(l.name()), idAttr(f.ID), reasonAttr(reason))
-		return
-	}
-	a.dropSized(f, h.size, reason, err)
-}
-
-// malformed counts and logs something heard that is not a frame. It is
-// counted apart from the drops, since no agent originated it.
-func (a *Agent) malformed(from string, err error) {
-	a.cnt.malformed.Add(1)
-	a.malformedLog.add(from, err.Error())
-}
-
 // ignoredLevel is the level of the frames a node sees on a shared segment
 // and ignores: info in a small topology, debug in a larger one, where every
 // member would log what every other member sends.
-func (a *Agent) ignoredLevel() slog.Level {
-	if len(a.routes) < smallRing {
+func ignoredLevel(routes int) slog.Level {
+	if routes < ring.SmallRing {
 		return slog.LevelInfo
 	}
 	return slog.LevelDebug

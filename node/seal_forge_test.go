@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/topo-dev/topo/agent"
-	"github.com/topo-dev/topo/node/frame"
+	"github.com/topo-dev/topo/node/internal/frame"
 )
 
 // segKey is segment seg's key under the topology's secret, as an agent

@@ -4,15 +4,47 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/topo-dev/topo/agent"
-	"github.com/topo-dev/topo/node/frame"
+	"github.com/topo-dev/topo/node/internal/evlog"
+	"github.com/topo-dev/topo/node/internal/frame"
 )
 
+// pending is a Send waiting for its receipt.
 type pending struct {
 	to string
 	ch chan agent.Receipt
+}
+
+// receipts are the Sends waiting for their receipts, by message ID.
+type receipts struct {
+	mu sync.Mutex
+	m  map[uint64]*pending
+}
+
+// wait registers a Send of message id to to; done takes it off.
+func (r *receipts) wait(id uint64, to string) (p *pending, done func()) {
+	p = &pending{to: to, ch: make(chan agent.Receipt, 1)}
+	r.mu.Lock()
+	if r.m == nil {
+		r.m = map[uint64]*pending{}
+	}
+	r.m[id] = p
+	r.mu.Unlock()
+	return p, func() {
+		r.mu.Lock()
+		delete(r.m, id)
+		r.mu.Unlock()
+	}
+}
+
+// get is the Send waiting for message id; nil if none.
+func (r *receipts) get(id uint64) *pending {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.m[id]
 }
 
 // Send originates a message with text as its payload. To is a node name or
@@ -41,19 +73,13 @@ func (a *Agent) send(ctx context.Context, to, text string, wantReceipt bool, bur
 	bcast := to == frame.Broadcast
 	f := a.newData(to, []byte(text), wantReceipt && !bcast)
 	burstFrame(f, burst)
-	rc := agent.Receipt{ID: formatID(f.ID), From: a.name, To: to}
+	rc := agent.Receipt{ID: evlog.FormatID(f.ID), From: a.name, To: to}
 	var p *pending
 	if f.WantReceipt {
 		id := f.ID // not f: the wait must not keep the payload alive
-		p = &pending{to: to, ch: make(chan agent.Receipt, 1)}
-		a.mu.Lock()
-		a.pending[id] = p
-		a.mu.Unlock()
-		defer func() {
-			a.mu.Lock()
-			delete(a.pending, id)
-			a.mu.Unlock()
-		}()
+		var done func()
+		p, done = a.receipts.wait(id, to)
+		defer done()
 	}
 	if !a.running.Load() { // stopped since the check above
 		return agent.Receipt{}, ErrNotRunning
@@ -103,19 +129,19 @@ func (a *Agent) checkSend(to, text string) error {
 // is a broadcast and one of the links it floods to is.
 func (a *Agent) leavesAsDatagram(to string) bool {
 	if to == frame.Broadcast {
-		for _, l := range a.linkList {
-			if l.kind != kindTCP {
+		for _, l := range a.net.Links() {
+			if l.Datagram() {
 				return true
 			}
 		}
 		return false
 	}
-	l := a.links[a.routes[to]]
-	return to != a.name && l != nil && l.kind != kindTCP
+	l := a.net.Link(a.tab().routes[to])
+	return to != a.name && l != nil && l.Datagram()
 }
 
 func (a *Agent) newData(to string, payload []byte, wantReceipt bool) *frame.Frame {
-	return &frame.Frame{Type: frame.Data, WantReceipt: wantReceipt, TTL: a.ttl, ID: a.newID(),
+	return &frame.Frame{Type: frame.Data, WantReceipt: wantReceipt, TTL: a.tab().ttl, ID: a.ids.next(),
 		Sent: time.Now().UnixNano(), Source: a.name, Destination: to, Payload: payload}
 }
 
@@ -130,23 +156,23 @@ func (a *Agent) originate(f *frame.Frame) string {
 			a.cnt.originated.Add(1)
 		}
 		if !f.Quiet {
-			a.event(slog.LevelInfo, agent.EvSend, "send to "+f.Destination, peerAttr(f.Destination), idAttr(f.ID),
-				bytesAttr(len(f.Payload)), slog.Bool("receipt", f.WantReceipt))
+			a.event(slog.LevelInfo, agent.EvSend, "send to "+f.Destination, evlog.Peer(f.Destination), evlog.ID(f.ID),
+				evlog.Bytes(len(f.Payload)), slog.Bool("receipt", f.WantReceipt))
 		}
 	}
 	if bcast {
-		a.sawFirst(f)
+		a.seen.firstSight(f.Source, f.ID)
 	}
 	if a.ring != nil && f.Destination != a.name {
 		if !bcast {
-			if _, ok := a.routes[f.Destination]; !ok {
+			if _, ok := a.tab().routes[f.Destination]; !ok {
 				return a.drop(f, agent.ReasonNoRoute, nil)
 			}
-			if a.foreign[f.Destination] {
+			if a.tab().foreign[f.Destination] {
 				return a.drop(f, agent.ReasonNoAgent, nil)
 			}
 		}
-		return a.ring.post(f)
+		return a.ring.Post(f)
 	}
 	return a.transmit(f)
 }
@@ -162,7 +188,7 @@ func (a *Agent) transmit(f *frame.Frame) string {
 
 // answer sends the origin of f a receipt.
 func (a *Agent) answer(f *frame.Frame, delivered bool, reason string) {
-	r := &frame.Frame{Type: frame.Receipt, TTL: a.ttl, ID: a.newID(), Ref: f.ID, Sent: time.Now().UnixNano(),
+	r := &frame.Frame{Type: frame.Receipt, TTL: a.tab().ttl, ID: a.ids.next(), Ref: f.ID, Sent: time.Now().UnixNano(),
 		Source: a.name, Destination: f.Source, Delivered: delivered, Reason: reason,
 		OrigPath: append([]string(nil), f.Path...), OrigSent: f.Sent, At: time.Now().UnixNano()}
 	if delivered {
@@ -177,12 +203,10 @@ func (a *Agent) answer(f *frame.Frame, delivered bool, reason string) {
 
 // resolve hands a receipt to the Send waiting for it.
 func (a *Agent) resolve(r *frame.Frame) {
-	a.mu.Lock()
-	p := a.pending[r.Ref]
-	a.mu.Unlock()
+	p := a.receipts.get(r.Ref)
 	now := time.Now()
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	rc := agent.Receipt{ID: formatID(r.Ref), From: a.name, Delivered: r.Delivered, Reason: r.Reason, Path: r.OrigPath}
+	rc := agent.Receipt{ID: evlog.FormatID(r.Ref), From: a.name, Delivered: r.Delivered, Reason: r.Reason, Path: r.OrigPath}
 	if p != nil {
 		rc.To = p.to
 	}
@@ -193,11 +217,11 @@ func (a *Agent) resolve(r *frame.Frame) {
 	} else {
 		rc.DroppedAt = r.Source
 	}
-	attrs := []slog.Attr{peerAttr(r.Source), idAttr(r.Ref), slog.Bool("delivered", r.Delivered), pathAttr(r.OrigPath)}
+	attrs := []slog.Attr{evlog.Peer(r.Source), evlog.ID(r.Ref), slog.Bool("delivered", r.Delivered), evlog.Path(r.OrigPath)}
 	if r.Delivered {
 		attrs = append(attrs, slog.Float64("rtt_ms", rc.RTTMs), slog.Float64("one_way_ms", rc.OneWayMs))
 	} else {
-		attrs = append(attrs, reasonAttr(r.Reason))
+		attrs = append(attrs, evlog.Reason(r.Reason))
 	}
 	a.event(slog.LevelInfo, agent.EvReceipt, "receipt from "+r.Source, attrs...)
 	if p == nil {
@@ -209,13 +233,14 @@ func (a *Agent) resolve(r *frame.Frame) {
 	}
 }
 
-// failPending answers every Send still waiting when the agent stops.
-func (a *Agent) failPending() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for id, p := range a.pending {
+// stop answers every Send still waiting, of node from, when the agent
+// stops.
+func (r *receipts) stop(from string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id, p := range r.m {
 		select {
-		case p.ch <- agent.Receipt{ID: formatID(id), From: a.name, To: p.to, Reason: agent.ReasonStopped}:
+		case p.ch <- agent.Receipt{ID: evlog.FormatID(id), From: from, To: p.to, Reason: agent.ReasonStopped}:
 		default:
 		}
 	}

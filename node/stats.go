@@ -67,30 +67,30 @@ func (a *Agent) Stats() agent.Stats {
 		Role:        a.cfg.Role,
 		Layout:      a.cfg.Layout,
 		Counters:    a.cnt.snapshot(),
-		Neighbors:   make([]agent.NeighborStats, 0, len(a.linkList)),
+		Neighbors:   make([]agent.NeighborStats, 0, len(a.net.Links())),
 		Ready:       true,
 		RSSBytes:    rssBytes(),
-		QueuedBytes: a.queued.used.Load(),
+		QueuedBytes: a.net.Queued(),
 	}
 	if a.ring != nil {
-		s.Outbox = a.ring.waitingLen()
+		s.Outbox = a.ring.Waiting()
 	}
-	for _, l := range a.linkList {
-		ns := l.stats()
-		if ns.State != "up" {
-			s.Ready = false
+	for _, l := range a.net.Links() {
+		ns := l.Stats()
+		if ns.State != "up" && ns.State != agent.LinkOneWay {
+			s.Ready = false // a link one-way is there, if broken
 		}
 		s.Neighbors = append(s.Neighbors, ns)
-		s.InFlight += l.inFlight()
+		s.InFlight += l.InFlight()
 	}
-	s.Neighbors = append(s.Neighbors, a.foreignLinks...)
+	s.Neighbors = append(s.Neighbors, a.tab().foreignLinks...)
 	return s
 }
 
 // Ready reports whether every neighbour link is up.
 func (a *Agent) Ready() bool {
-	for _, l := range a.linkList {
-		if !l.isUp() {
+	for _, l := range a.net.Links() {
+		if !l.IsUp() {
 			return false
 		}
 	}

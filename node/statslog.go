@@ -6,24 +6,25 @@ import (
 	"time"
 
 	"github.com/topo-dev/topo/agent"
+	"github.com/topo-dev/topo/node/internal/evlog"
 )
 
 // statsEvery is how often the agent logs its stats event: every
 // agent.StatsEvery in a topology of agent.StatsNodes nodes or more, where
 // `topo status` reads the event instead of asking each agent; never in a
 // smaller one, whose log people read line by line.
-func (a *Agent) statsEvery() time.Duration {
-	if a.o.statsEvery > 0 {
-		return a.o.statsEvery
+func statsEvery(o options, routes int) time.Duration {
+	if o.statsEvery > 0 {
+		return o.statsEvery
 	}
-	if len(a.routes)+1 >= agent.StatsNodes {
+	if routes+1 >= agent.StatsNodes {
 		return agent.StatsEvery
 	}
 	return 0
 }
 
-// statsLoop logs the stats event every d until ctx is done.
-func (a *Agent) statsLoop(ctx context.Context, d time.Duration) error {
+// statsLoop logs the stats event of stats every d until ctx is done.
+func statsLoop(ctx context.Context, d time.Duration, log *slog.Logger, stats func() agent.Stats) error {
 	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
@@ -31,12 +32,12 @@ func (a *Agent) statsLoop(ctx context.Context, d time.Duration) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
-			a.statsEvent()
+			statsEvent(log, stats())
 		}
 	}
 }
 
-// statsEvent logs the node's stats, summarised.
-func (a *Agent) statsEvent() {
-	a.event(slog.LevelInfo, agent.EvStats, "stats", slog.Any(agent.FieldStats, a.Stats().Summary()))
+// statsEvent logs the node's stats s, summarised.
+func statsEvent(log *slog.Logger, s agent.Stats) {
+	evlog.Event(log, slog.LevelInfo, agent.EvStats, "stats", slog.Any(agent.FieldStats, s.Summary()))
 }

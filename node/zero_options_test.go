@@ -8,6 +8,7 @@ import (
 
 	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/node"
+	"github.com/topo-dev/topo/node/internal/control"
 )
 
 // TestZeroIntervals gives the agent zero backoff and hello intervals: it
@@ -42,7 +43,7 @@ func TestSendTimeoutZero(t *testing.T) {
 	sock := filepath.Join(t.TempDir(), "control.sock")
 	// p2 absent: the message waits, for longer than the send timeout.
 	startConfigs(t, cfgs, []string{"p1"}, node.WithControlSocket(sock), node.WithQueue(256, time.Minute))
-	cl := node.Client{Socket: sock}
+	cl := control.Client{Socket: sock}
 	eventually(t, 10*time.Second, "the control socket", func() bool {
 		_, err := cl.Stats(context.Background())
 		return err == nil
@@ -55,7 +56,7 @@ func TestSendTimeoutZero(t *testing.T) {
 	if r.Delivered || r.Reason != agent.ReasonTimeout {
 		t.Errorf("receipt %+v, want reason timeout", r)
 	}
-	if d := time.Since(start); d < node.DefaultSendTimeout {
-		t.Errorf("answered after %v, before the default timeout %v", d, node.DefaultSendTimeout)
+	if d := time.Since(start); d < agent.DefaultSendTimeout {
+		t.Errorf("answered after %v, before the default timeout %v", d, agent.DefaultSendTimeout)
 	}
 }

@@ -8,8 +8,8 @@ import (
 
 	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/internal/wiring"
 	"github.com/topo-dev/topo/topology"
-	"github.com/topo-dev/topo/wiring"
 )
 
 // AppliedPlan reads back the plan a running topology was created from: its
@@ -31,6 +31,10 @@ func (o *Orchestrator) AppliedPlan(ctx context.Context, name string) (*topology.
 type live struct {
 	plan       *topology.Plan
 	containers []engine.ContainerInfo
+	nodes      []wiring.Running // what each container runs, from its config, in the order of containers
+	// fileImp are the file's impairments that agents apply in place of
+	// their config's, by node and neighbour: an up changed them in place.
+	fileImp map[string]map[string]agent.Impairment
 }
 
 // container is a node's inspected container.
@@ -75,11 +79,25 @@ func (o *Orchestrator) readLive(ctx context.Context, name string) (*live, error)
 	if err != nil {
 		return nil, fmt.Errorf("plan of %s: %w", name, err)
 	}
+	st, err := o.readApplied(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("plan of %s: %w", name, err)
+	}
+	if err := st.configsOf(cs, nodes); err != nil {
+		return nil, fmt.Errorf("plan of %s: %w", name, err)
+	}
 	plan, err := wiring.PlanOf(name, cs[0].Labels[engine.LabelFile], nodes, segs)
 	if err != nil {
 		return nil, err
 	}
-	return &live{plan: plan, containers: cs}, nil
+	l := &live{plan: plan, containers: cs, nodes: nodes}
+	if st != nil {
+		l.withImpairments(st.Impairments, st.ImpairFrom)
+		if st.Traffic != nil {
+			l.plan.Traffic = *st.Traffic
+		}
+	}
+	return l, nil
 }
 
 // inspectNode reads a container in full, and from it the node's config,
@@ -100,14 +118,42 @@ func (o *Orchestrator) inspectNode(ctx context.Context, c engine.ContainerInfo) 
 	if cfg == nil {
 		return wiring.Running{}, c, fmt.Errorf("container %s has no %s", c.Name, agent.ConfigEnv)
 	}
-	r := wiring.Running{Config: cfg, Addrs: map[string]netip.Addr{}}
-	for _, s := range cfg.Segments { // the engine's addresses, for a config that names them
-		if a, ok := full.Networks[engine.NetworkName(cfg.Topology, s.Name)]; ok {
-			r.Addrs[s.Name] = a
-		}
-	}
+	r := wiring.Running{Config: cfg, Addrs: addrsOf(cfg, full)}
 	if c.Labels[engine.LabelAgent] != "true" {
 		r.Image, r.Command = full.Image, full.Cmd
 	}
 	return r, full, nil
+}
+
+// addrsOf are the engine's addresses of a container on the segments of
+// its config, for a config that names them.
+func addrsOf(cfg *agent.Config, c engine.ContainerInfo) map[string]netip.Addr {
+	out := map[string]netip.Addr{}
+	for _, s := range cfg.Segments {
+		if a, ok := c.Networks[engine.NetworkName(cfg.Topology, s.Name)]; ok {
+			out[s.Name] = a
+		}
+	}
+	return out
+}
+
+// configsOf puts in nodes, read from the containers cs, the configs that
+// their agents took as they ran, which the marker keeps: their
+// containers' environment still says the ones they were made with.
+func (st *appliedState) configsOf(cs []engine.ContainerInfo, nodes []wiring.Running) error {
+	if st == nil {
+		return nil
+	}
+	for i, c := range cs {
+		r, ok := st.Configs[c.Labels[engine.LabelNode]]
+		if !ok || r.ID != c.ID {
+			continue
+		}
+		cfg, err := agent.ParseConfig([]byte(r.Spec))
+		if err != nil {
+			return fmt.Errorf("marker: config of %s: %w", c.Name, err)
+		}
+		nodes[i].Config, nodes[i].Addrs = cfg, addrsOf(cfg, c)
+	}
+	return nil
 }

@@ -19,13 +19,12 @@ const (
 
 // What an operation acts on.
 const (
-	OnNode     = "node"
-	OnSegment  = "segment"   // a shared segment, or a point-to-point one being added or removed
-	OnLink     = "link"      // a point-to-point segment that stays
-	OnTraffic  = "traffic"   // the background traffic of every node
-	OnLogLevel = "log_level" // the agents' log level
-	OnFaults   = "faults"    // the file's fault schedule
-	OnConfig   = "config"    // a node's config, where no other operation says why it changes
+	OnNode    = "node"
+	OnSegment = "segment" // a shared segment, or a point-to-point one being added or removed
+	OnLink    = "link"    // a point-to-point segment that stays
+	OnTraffic = "traffic" // the background traffic of every node, turned off
+	OnFaults  = "faults"  // the file's fault schedule
+	OnConfig  = "config"  // a node's config, where no other operation says why it changes
 )
 
 // An Operation is one step of changing a running topology into what its
@@ -84,8 +83,6 @@ func (op Operation) text() string {
 		return fmt.Sprintf("! recreate node %s: %s", op.Name, strings.Join(fields, ", "))
 	case op.On == OnConfig:
 		return fmt.Sprintf("~ config of %s: %s", op.Name, strings.Join(fields, ", "))
-	case op.On == OnLogLevel:
-		return "~ log " + strings.Join(fields, ", ") // "~ log level info → debug"
 	case op.On == OnFaults:
 		return "~ faults: the schedule changed"
 	}
@@ -119,6 +116,26 @@ type Change struct {
 	// Completes says what up also makes of a topology that runs in part
 	// (`+ node spoke2`), as UpResult.Completed.
 	Completes []string `json:"completes,omitempty"`
+	// configChanges say, by node of Reconfigure, what in its config
+	// changes.
+	configChanges map[string][]FieldChange
+}
+
+// needs names each node to reconfigure with what in its config changes:
+// "server (neighbours, routes)".
+func (c *Change) needs() []string {
+	out := make([]string, len(c.Reconfigure))
+	for i, n := range c.Reconfigure {
+		out[i] = n
+		if fs := c.configChanges[n]; len(fs) > 0 {
+			names := make([]string, len(fs))
+			for j, f := range fs {
+				names[j] = f.Field
+			}
+			out[i] += " (" + strings.Join(names, ", ") + ")"
+		}
+	}
+	return out
 }
 
 // Empty reports whether nothing changes.
@@ -147,12 +164,62 @@ func (c *Change) Recreated() []string {
 }
 
 // Applies reports whether up applies the change in place, as this topo
-// can: it recreates nodes whose own settings changed, and nothing else
-// changes, not even another node's config. Changes that need a running
-// agent to take a new config (nodes, links or segments added or removed,
-// impairments, traffic) are not supported yet.
+// can: it recreates nodes whose own settings changed (and every node for
+// a change of traffic or log level, which an agent reads once, at start),
+// changes impairments of links and segments that stay, the fault
+// schedule, and turns background traffic off, without restarting
+// anything; it adds and removes nodes and segments, and hands the nodes
+// that stay and whose wiring changes their new config as they run
+// (Reconfigure). What it refuses (Refused) it does not apply.
 func (c *Change) Applies() bool {
-	return len(c.Refused) == 0 && len(c.Reconfigure) == 0 && len(c.Recreated()) == len(c.Operations)
+	if len(c.Refused) > 0 {
+		return false
+	}
+	for _, op := range c.Operations {
+		if !op.applies() {
+			return false
+		}
+	}
+	return true
+}
+
+// applies reports whether up applies op: every kind does, but a change of
+// a kind it does not know.
+func (op Operation) applies() bool {
+	switch op.Op {
+	case OpRecreate, OpAdd, OpRemove:
+		return true
+	case OpChange:
+		return slices.Contains([]string{OnFaults, OnTraffic, OnLink, OnSegment, OnConfig}, op.On)
+	}
+	return false
+}
+
+// inPlace reports whether op is a change of an impairment, the traffic or
+// the fault schedule, which up applies by telling the agents.
+func (op Operation) inPlace() bool {
+	switch {
+	case op.Op != OpChange:
+		return false
+	case op.On == OnFaults || op.On == OnTraffic:
+		return true
+	case op.On == OnLink || op.On == OnSegment:
+		return slices.ContainsFunc(op.Fields, func(f FieldChange) bool { return f.Field != "members" })
+	}
+	return false
+}
+
+// InPlace lists the operations up applies to what runs without
+// restarting anything: impairments, traffic turned off and the fault
+// schedule.
+func (c *Change) InPlace() []Operation {
+	var out []Operation
+	for _, op := range c.Operations {
+		if op.inPlace() {
+			out = append(out, op)
+		}
+	}
+	return out
 }
 
 // ChangeError is Up's answer to a file that changed since its topology
@@ -195,11 +262,7 @@ func (c *Change) Why() string {
 	if len(c.Refused) > 0 {
 		fmt.Fprintf(&b, "it cannot be applied in place: %s", strings.Join(c.Refused, "; "))
 	} else {
-		b.WriteString("applying it in place is not supported yet: topo up recreates a node whose own settings changed " +
-			"(image, command, env, capabilities, privileges) while no other node's config changes, and nothing else")
-		if len(c.Reconfigure) > 0 {
-			fmt.Fprintf(&b, " (the configs of %s change)", strings.Join(c.Reconfigure, ", "))
-		}
+		b.WriteString("this topo does not know how to apply it in place")
 	}
 	fmt.Fprintf(&b, ";\nrun `topo down %s && topo up %s` to start it afresh from the file (counters and logs start over)", c.Name, c.File)
 	return b.String()

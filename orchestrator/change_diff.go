@@ -34,7 +34,8 @@ type diffOptions struct {
 type planDiff struct {
 	old     running
 	want    *topology.Plan
-	parts   map[string]parts // the new plan's, by node
+	parts   map[string]parts                 // the new plan's, by node
+	reach   map[string]map[string]netip.Addr // the new plan's Reachable(); nil for routing none
 	opts    diffOptions
 	groups  [6][]Operation // in the order they run: see Change
 	refused []string
@@ -43,6 +44,16 @@ type planDiff struct {
 	// poolChanged is set when the pool changed, which is then the one
 	// reason given for the segments it moves.
 	poolChanged bool
+	// restart are the topology-wide settings that changed which a node
+	// takes only when it starts: every node that stays is recreated.
+	restart []FieldChange
+	// trafficOff is set when the background traffic is turned off, and
+	// nothing else of it changes: the agents take that at runtime.
+	trafficOff bool
+	// wantOld is the new plan with what up changes in place as it runs
+	// (the impairments of the segments that stay, traffic turned off): a
+	// node whose wiring differs only by those takes no new config.
+	wantOld *topology.Plan
 }
 
 // The groups of operations, in the order they run: a node's networks
@@ -62,18 +73,18 @@ const (
 // It is pure: the orchestrator reads what runs, and executes the result.
 func diffPlans(old running, want *topology.Plan, opts diffOptions) *Change {
 	d := &planDiff{old: old, want: want, opts: opts, parts: map[string]parts{}, touched: map[string]bool{}, moved: map[string]bool{}}
-	var reach map[string]map[string]netip.Addr
 	if want.Routing != topology.RoutingNone {
-		reach = want.Reachable()
+		d.reach = want.Reachable()
 	}
 	for i := range want.Nodes {
-		d.parts[want.Nodes[i].Name] = nodeParts(want, &want.Nodes[i], reach)
+		d.parts[want.Nodes[i].Name] = nodeParts(want, &want.Nodes[i], d.reach)
 	}
 	d.topologyWide()
 	d.segments()
 	d.nodes()
 	c := &Change{Name: want.Name, File: want.File, Refused: d.refused}
-	c.Reconfigure = d.configs()
+	c.Reconfigure, c.configChanges = d.configs()
+	c.Refused = append(c.Refused, d.unreconfigurable(c.Reconfigure)...)
 	for _, g := range d.groups {
 		c.Operations = append(c.Operations, g...)
 	}
@@ -100,19 +111,27 @@ func (d *planDiff) topologyWide() {
 		d.poolChanged = true
 		d.refused = append(d.refused, fmt.Sprintf("network.pool changed (to %s)", want.Pool))
 	}
-	var traffic []FieldChange
-	traffic = changed(traffic, "protocol", old.Traffic.Protocol, want.Traffic.Protocol)
-	traffic = changed(traffic, "interval", topology.FormatDuration(old.Traffic.Interval), topology.FormatDuration(want.Traffic.Interval))
-	traffic = changed(traffic, "size", fmt.Sprint(old.Traffic.Size), fmt.Sprint(want.Traffic.Size))
-	if len(traffic) > 0 {
-		d.add(groupChanges, Operation{Op: OpChange, On: OnTraffic, Fields: traffic})
+	// An agent reads its traffic and log level once, at start: a change
+	// of either recreates every node, whose config carries both; but
+	// traffic turned off, which the agents take at runtime.
+	if ot, wt := old.Traffic, want.Traffic; ot.Interval > 0 && wt.Interval == 0 && ot.Protocol == wt.Protocol && ot.Size == wt.Size {
+		d.trafficOff = true
+		d.add(groupChanges, Operation{Op: OpChange, On: OnTraffic, Fields: changed(nil, "interval", topology.FormatDuration(ot.Interval), "0")})
+	} else {
+		d.restart = restartTraffic(d.restart, ot, wt)
 	}
-	if lv := changed(nil, "level", logLevel(old.LogLevel), logLevel(want.LogLevel)); len(lv) > 0 {
-		d.add(groupChanges, Operation{Op: OpChange, On: OnLogLevel, Fields: lv})
-	}
+	d.restart = changed(d.restart, "log level", logLevel(old.LogLevel), logLevel(want.LogLevel))
 	if len(d.old.topology.differ(wantTop, []string{partFaults})) > 0 {
 		d.add(groupChanges, Operation{Op: OpChange, On: OnFaults})
 	}
+}
+
+// restartTraffic adds to out the settings of the traffic that changed, which
+// an agent takes when it starts.
+func restartTraffic(out []FieldChange, old, want topology.Traffic) []FieldChange {
+	out = changed(out, "traffic protocol", old.Protocol, want.Protocol)
+	out = changed(out, "traffic interval", topology.FormatDuration(old.Interval), topology.FormatDuration(want.Interval))
+	return changed(out, "traffic size", fmt.Sprint(old.Size), fmt.Sprint(want.Size))
 }
 
 // segments compares segments by name: made, removed, or changed in place
@@ -134,6 +153,7 @@ func (d *planDiff) segments() {
 			}
 		}
 		fields := impairmentChanges(os.Impairment, s.Impairment)
+		fields = changed(fields, "from", fromText(*os), fromText(s))
 		fields = changed(fields, "members", strings.Join(os.Members, ","), strings.Join(s.Members, ","))
 		if len(fields) == 0 {
 			continue
@@ -171,11 +191,13 @@ func (d *planDiff) nodes() {
 		if !ok {
 			d.add(groupAddNodes, Operation{Op: OpAdd, On: OnNode, Name: n.Name})
 			d.touch(n.Name)
+			d.refused = append(d.refused, takesAddress(old, want, n)...)
 			continue
 		}
 		own := d.old.nodes[n.Name].differ(d.parts[n.Name], ownParts)
-		if len(own) > 0 {
-			d.add(groupRecreates, Operation{Op: OpRecreate, On: OnNode, Name: n.Name, Fields: ownChanges(on, n, own)})
+		if len(own)+len(d.restart) > 0 {
+			fields := append(ownChanges(on, n, own), d.restart...)
+			d.add(groupRecreates, Operation{Op: OpRecreate, On: OnNode, Name: n.Name, Fields: fields})
 			continue
 		}
 		if !d.opts.fixedAddrs {
@@ -193,6 +215,25 @@ func (d *planDiff) nodes() {
 			d.touch(on.Name)
 		}
 	}
+}
+
+// takesAddress says where node n, added, would take the address of a node
+// removed in the same change, which holds it until it is removed, after
+// n is made.
+func takesAddress(old, want *topology.Plan, n *topology.PlanNode) []string {
+	var out []string
+	for _, on := range old.Nodes {
+		if _, stays := want.Node(on.Name); stays {
+			continue
+		}
+		for _, seg := range sortedKeys(n.Addresses) {
+			if a, ok := on.Addresses[seg]; ok && a == n.Addresses[seg] {
+				out = append(out, fmt.Sprintf("node %s would take %s on %s, which %s, removed, holds until after %s is made; "+
+					"remove %s in one up and add %s in the next", n.Name, a, seg, on.Name, n.Name, on.Name, n.Name))
+			}
+		}
+	}
+	return out
 }
 
 // ownChanges names a node's own settings that changed, with the old and
@@ -231,52 +272,13 @@ func (d *planDiff) touch(nodes ...string) {
 	}
 }
 
-// configs lists the nodes that stay, are not recreated, and whose wiring
-// changes: each must take a new config while it runs. A node whose change
-// no other operation explains gets one of its own, which says what in its
-// config changes.
-func (d *planDiff) configs() []string {
-	recreated := map[string]bool{}
-	for _, op := range d.groups[groupRecreates] {
-		recreated[op.Name] = true
+// fromText says which end of a link its impairment holds for: "both
+// ends" where it holds both ways (or there is none).
+func fromText(s topology.PlanSegment) string {
+	if f := impairFrom(s); f != "" {
+		return f
 	}
-	explained := len(d.groups[groupChanges]) > 0 || len(d.refused) > 0 // every node's config, or none applies
-	var out []string
-	for i := range d.want.Nodes {
-		n := &d.want.Nodes[i]
-		on, ok := d.old.plan.Node(n.Name)
-		if !ok || recreated[n.Name] || len(d.old.nodes[n.Name].differ(d.parts[n.Name], []string{partWiring})) == 0 {
-			continue
-		}
-		out = append(out, n.Name)
-		if !explained && !d.touched[n.Name] {
-			d.add(groupChanges, Operation{Op: OpChange, On: OnConfig, Name: n.Name, Fields: wiringChanges(d.old.plan, on, d.want, n)})
-		}
-	}
-	return out
-}
-
-// wiringChanges names what in a node's wiring differs between two plans.
-func wiringChanges(op *topology.Plan, on *topology.PlanNode, wp *topology.Plan, wn *topology.PlanNode) []FieldChange {
-	a, b := wiringOf(op, on, nil), wiringOf(wp, wn, nil)
-	var out []FieldChange
-	for _, f := range []struct {
-		name string
-		x, y any
-	}{
-		{"addresses", a.Addresses, b.Addresses}, {"neighbours", a.Neighbors, b.Neighbors},
-		{"routes", a.Routes, b.Routes}, {"kernel routes", a.IPRoutes, b.IPRoutes},
-		{"segments", a.Segments, b.Segments}, {"nodes that run their own image", a.Foreign, b.Foreign},
-		{"ring leader", a.Leader, b.Leader},
-	} {
-		if hashOf(f.x) != hashOf(f.y) {
-			out = append(out, FieldChange{Field: f.name})
-		}
-	}
-	if len(out) == 0 {
-		out = append(out, FieldChange{Field: "hosts"}) // what is left: where its traffic reaches others
-	}
-	return out
+	return "both ends"
 }
 
 // impairmentChanges lists how a segment's impairment changes.

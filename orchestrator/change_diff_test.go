@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/internal/wiring"
 	"github.com/topo-dev/topo/topology"
-	"github.com/topo-dev/topo/wiring"
 )
 
 var updateChanges = flag.Bool("update", false, "rewrite the golden files in testdata/change")
@@ -129,7 +129,7 @@ func changeText(c *Change) string {
 		b.WriteString(l + "\n")
 	}
 	if len(c.Reconfigure) > 0 {
-		b.WriteString("reconfigure: " + strings.Join(c.Reconfigure, ", ") + "\n")
+		b.WriteString("reconfigure: " + strings.Join(c.needs(), ", ") + "\n")
 	}
 	for _, r := range c.Refused {
 		b.WriteString("refused: " + r + "\n")

@@ -13,8 +13,9 @@ import (
 
 // complete brings a topology that runs in part up to its plan: what an
 // interrupted up, or a `docker rm` behind topo's back, left out; and it
-// recreates the nodes whose own settings the file changed, where nothing
-// else changed (changeToApply). Nodes that run as planned are not touched. It changes nothing, and says so, when
+// applies what changed in the file where it can (changeToApply): it
+// recreates the nodes whose own settings changed, then changes
+// impairments, traffic and the fault schedule in place (applyInPlace). Nodes that run as planned are not touched. It changes nothing, and says so, when
 // nothing is missing; it refuses, saying what differs and what to run,
 // when the running part cannot be completed in place.
 func (o *Orchestrator) complete(ctx context.Context, d *Deployment, ob *observed, opts ApplyOptions) (*UpResult, error) {
@@ -27,13 +28,15 @@ func (o *Orchestrator) complete(ctx context.Context, d *Deployment, ob *observed
 		return &UpResult{Name: name}, err
 	}
 	c := diff(d.Plan, ob)
+	r := reconfigurationOf(ch, d.Plan, ob)
+	c.adopt(r)
 	if len(c.blocked) > 0 {
 		return &UpResult{Name: name}, c.blockedError(name, d.File)
 	}
 	notices := idleNotices(name, c.idle)
 	completed := c.lines(name)
 	c.recreate(ch.Recreated())
-	if c.empty() {
+	if c.empty() && len(ch.Operations) == 0 {
 		return &UpResult{Name: name, AlreadyRunning: true, Notices: notices}, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
@@ -43,20 +46,31 @@ func (o *Orchestrator) complete(ctx context.Context, d *Deployment, ob *observed
 	if err != nil {
 		return &UpResult{Name: name, Timings: u.timings}, fmt.Errorf("up %s: %w", name, err)
 	}
-	res := &UpResult{Name: name, Plan: d.Plan, Completed: completed, Changed: ch.Lines(), Notices: notices}
-	if err := u.completeRun(ctx, c, ob, image); err != nil {
-		res.Timings = u.timings
-		return res, u.fail(ctx, err)
+	res := &UpResult{Name: name, Plan: d.Plan, Completed: completed, Changed: ch.Lines(), Notices: notices,
+		ScheduleChanged: ch.scheduleChanged()}
+	if !c.empty() || !r.empty() {
+		if err := u.completeRun(ctx, c, ob, image, r); err != nil {
+			res.Timings = u.timings
+			return res, u.fail(ctx, err)
+		}
 	}
 	res.Timings = u.timings
+	if err := u.applyInPlace(ctx, ch, image); err != nil {
+		return res, fmt.Errorf("up %s: %w", name, err)
+	}
 	return res, nil
 }
 
 // completeRun executes a completion: stale helpers and containers go,
-// missing networks and containers are made, and the nodes it touched are
-// routed and waited for.
-func (u *upRun) completeRun(ctx context.Context, c *completion, ob *observed, image string) error {
+// missing networks and containers are made, the nodes that stay are
+// reconfigured (r), the nodes made are routed and waited for, and what
+// the change removes goes.
+func (u *upRun) completeRun(ctx context.Context, c *completion, ob *observed, image string, r *reconfiguration) error {
 	secret, err := u.o.topologySecret(ctx, ob) // before a node it is read from may go
+	if err != nil {
+		return err
+	}
+	was, err := u.o.beforeReconfigure(ctx, u.name, r)
 	if err != nil {
 		return err
 	}
@@ -88,6 +102,29 @@ func (u *upRun) completeRun(ctx context.Context, c *completion, ob *observed, im
 	})
 	if err != nil {
 		return err
+	}
+	// The nodes that stay learn of the new ones once those run: a failure
+	// before leaves them as they were, one until the new ones are ready
+	// hands them back what they had (undoReconfigure).
+	if err := u.reconfigureAndWait(ctx, c, r, ob, specs, image); err != nil {
+		u.undoReconfigure(uncancelled(ctx), was, r, c.create, image)
+		u.undoConnects(uncancelled(ctx), r, ob)
+		return err
+	}
+	return u.removeGone(ctx, r, ob)
+}
+
+// reconfigureAndWait reconfigures the nodes that stay, then routes (on an
+// engine that picks addresses) and waits for what the completion made.
+func (u *upRun) reconfigureAndWait(ctx context.Context, c *completion, r *reconfiguration, ob *observed,
+	specs map[string]engine.ContainerSpec, image string) error {
+	if err := u.reconfigure(ctx, r, ob, specs, image); err != nil {
+		return err
+	}
+	if len(c.changed(u.d.Plan)) > 0 {
+		if err := u.routes(ctx, image); err != nil {
+			return err
+		}
 	}
 	return u.waitChanged(ctx, c.changed(u.d.Plan))
 }

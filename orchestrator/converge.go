@@ -131,6 +131,7 @@ func (o *Orchestrator) Preview(ctx context.Context, d *Deployment) (*Change, err
 		}
 	}
 	comp := diff(d.Plan, ob)
+	comp.adopt(reconfigurationOf(c, d.Plan, ob))
 	c.Refused = append(c.Refused, comp.blocked...)
 	c.Completes = comp.lines(name)
 	return c, nil

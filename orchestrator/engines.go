@@ -17,27 +17,27 @@ func (o *Orchestrator) Capabilities() engine.Capabilities { return engine.Capabi
 // routing, which the file did not ask for, is left off with a notice.
 // The topology is never changed in place.
 func forEngine(t *topology.Topology, caps engine.Capabilities) (*topology.Topology, []string, error) {
+	var notices []string
+	if !caps.FixedAddresses {
+		notices = append(notices, fmt.Sprintf("addresses: %s picks each node's address inside the plan's subnets; nodes find each other by name (<topology>-<segment>-<node>), and status shows the addresses they got", caps.Engine))
+	}
 	if caps.NetnsHelpers {
-		return t, nil, nil
+		return t, notices, nil
 	}
 	if len(t.Faults) > 0 {
 		f := t.Faults[0]
-		return nil, nil, fmt.Errorf("%s:%d:%d: faults: a fault needs a helper container in its nodes' network namespaces, which %s cannot place next to a node on another host; remove faults: from the file or use --engine docker: %w",
+		return nil, nil, fmt.Errorf("%s:%d:%d: faults: a fault needs a helper container in its nodes' network namespaces, which %s cannot place next to a node on a host whose engine topo cannot reach (docs/multi-host.md); remove faults: from the file or use --engine docker: %w",
 			t.File, f.Pos.Line, f.Pos.Col, caps.Engine, engine.ErrUnsupported)
 	}
-	var notices []string
 	if t.Network.Routing == topology.RoutingIP {
 		if t.Network.RoutingSet {
-			return nil, nil, fmt.Errorf("%s: network.routing: ip installs kernel routes from a helper container in each node's network namespace, which %s cannot place next to a node on another host; set network.routing: none or use --engine docker: %w",
+			return nil, nil, fmt.Errorf("%s: network.routing: ip installs kernel routes from a helper container in each node's network namespace, which %s cannot place next to a node on a host whose engine topo cannot reach (docs/multi-host.md); set network.routing: none or use --engine docker: %w",
 				t.File, caps.Engine, engine.ErrUnsupported)
 		}
 		c := *t
 		c.Network.Routing = topology.RoutingNone
 		t = &c
-		notices = append(notices, fmt.Sprintf("routing: none on %s: the default, ip, needs a helper in each node's network namespace, which %s cannot place; agents still carry messages along the layout (write network.routing: none to say so in the file)", caps.Engine, caps.Engine))
-	}
-	if !caps.FixedAddresses {
-		notices = append(notices, fmt.Sprintf("addresses: %s picks each node's address inside the plan's subnets; nodes find each other by name (<topology>-<segment>-<node>), and status shows the addresses they got", caps.Engine))
+		notices = append([]string{fmt.Sprintf("routing: none on %s: the default, ip, needs a helper in each node's network namespace, which %s cannot place; agents still carry messages along the layout (write network.routing: none to say so in the file)", caps.Engine, caps.Engine)}, notices...)
 	}
 	return t, notices, nil
 }
@@ -48,7 +48,7 @@ func (o *Orchestrator) unsupported(what string, ok func(engine.Capabilities) boo
 	if ok(caps) {
 		return nil
 	}
-	return fmt.Errorf("%s needs a helper container in a node's network namespace, which %s cannot place next to a node on another host; use --engine docker: %w", what, caps.Engine, engine.ErrUnsupported)
+	return fmt.Errorf("%s needs a helper container in a node's network namespace, which %s cannot place next to a node on a host whose engine topo cannot reach (label each host with topo.engine, docs/multi-host.md); use --engine docker: %w", what, caps.Engine, engine.ErrUnsupported)
 }
 
 // needsHelpers is the check of unsupported for netns helpers.

@@ -11,8 +11,8 @@ import (
 
 	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/internal/wiring"
 	"github.com/topo-dev/topo/orchestrator"
-	"github.com/topo-dev/topo/wiring"
 )
 
 // swarmLike is the fake runtime as an engine that picks addresses and

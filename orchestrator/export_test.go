@@ -2,3 +2,6 @@ package orchestrator
 
 // ReadyEvery lets tests report a wait for readiness sooner.
 var ReadyEvery = &readyEvery
+
+// FollowHostsEvery lets tests see a lost host in a follow sooner.
+var FollowHostsEvery = &followHostsEvery

@@ -23,13 +23,19 @@ type fakeRuntime struct {
 	actions    []string                         // "action container", in order
 	helpers    []engine.ContainerSpec           // helpers run, in order
 	failHelper func(engine.ContainerSpec) error // when set, asked before each helper; an error exits it with 1
+	reconfigs  map[string][]string              // by node, the configs reconfig handed its agent
 	sends      int                              // agent send verbs run
 	sendCmds   [][]string                       // their command lines
 	sendOut    string                           // when set, what every send verb prints
 	traceCmds  [][]string                       // the trace verbs run
 	traceOut   string                           // what each prints; by default, nothing reached
-	// steps logs the helpers run and the agents told of faults, in order:
-	// "filter NODE ARGS" and "faults NODE JSON".
+	streams    []engine.ContainerSpec           // streaming helpers run (captures), in order
+	streamOut  string                           // what each writes to stdout
+	streamErr  string                           // and to stderr
+	streamExit int                              // and its exit code
+	// steps logs the helpers run and the agents told of faults or to turn
+	// their traffic on or off, in order: "filter NODE ARGS", "faults NODE
+	// JSON" and "traffic NODE on|off".
 	steps      []string
 	mu         sync.Mutex
 	nextID     int
@@ -174,7 +180,7 @@ func (f *fakeRuntime) CreateContainer(_ context.Context, spec engine.ContainerSp
 	f.specs[spec.Name] = spec
 	id := f.id()
 	c := &engine.ContainerInfo{ID: id, Name: spec.Name, Image: spec.Image, State: "created", Labels: maps.Clone(spec.Labels), Networks: map[string]netip.Addr{},
-		Env: slices.Clone(spec.Env), Cmd: slices.Clone(spec.Cmd)}
+		Env: slices.Clone(spec.Env), Cmd: slices.Clone(spec.Cmd), ExtraHosts: slices.Clone(spec.ExtraHosts)}
 	c.MACs = map[string]string{}
 	for _, a := range spec.Network {
 		if !a.IP.IsValid() { // an engine that picks addresses (a swarm)
@@ -275,7 +281,12 @@ func (f *fakeRuntime) RunToCompletion(_ context.Context, spec engine.ContainerSp
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.helpers = append(f.helpers, spec)
-	f.steps = append(f.steps, strings.Join(append([]string{spec.Cmd[1], spec.Labels[engine.LabelNode]}, spec.Cmd[2:]...), " "))
+	if spec.HostsOf != "" { // "hosts NODE NAME:ADDRESS ..."
+		entries := spec.Cmd[slices.Index(spec.Cmd, "--")+1:]
+		f.steps = append(f.steps, strings.Join(append([]string{"hosts", spec.Labels[engine.LabelNode]}, entries...), " "))
+	} else {
+		f.steps = append(f.steps, strings.Join(append([]string{spec.Cmd[1], spec.Labels[engine.LabelNode]}, spec.Cmd[2:]...), " "))
+	}
 	if f.failHelper != nil {
 		if err := f.failHelper(spec); err != nil {
 			fmt.Fprintln(stderr, err)
@@ -283,6 +294,16 @@ func (f *fakeRuntime) RunToCompletion(_ context.Context, spec engine.ContainerSp
 		}
 	}
 	return 0, nil
+}
+
+func (f *fakeRuntime) RunStream(_ context.Context, spec engine.ContainerSpec, stdout, stderr io.Writer) (int, error) {
+	f.mu.Lock()
+	f.streams = append(f.streams, spec)
+	out, errOut, code := f.streamOut, f.streamErr, f.streamExit
+	f.mu.Unlock()
+	io.WriteString(stdout, out)
+	io.WriteString(stderr, errOut)
+	return code, nil
 }
 
 func (f *fakeRuntime) Exec(_ context.Context, id string, cmd []string, stdout, _ io.Writer, _ ...engine.ExecInput) (int, error) {
@@ -338,6 +359,21 @@ func (f *fakeRuntime) Exec(_ context.Context, id string, cmd []string, stdout, _
 		}
 		fmt.Fprint(stdout, out)
 		return 1, nil
+	case "reconfig":
+		f.mu.Lock()
+		f.steps = append(f.steps, "reconfig "+c.Labels[engine.LabelNode])
+		if f.reconfigs == nil {
+			f.reconfigs = map[string][]string{}
+		}
+		f.reconfigs[c.Labels[engine.LabelNode]] = append(f.reconfigs[c.Labels[engine.LabelNode]], cmd[len(cmd)-1])
+		f.mu.Unlock()
+		fmt.Fprint(stdout, `{"routes":1}`)
+		return 0, nil
+	case "traffic":
+		f.mu.Lock()
+		f.steps = append(f.steps, "traffic "+c.Labels[engine.LabelNode]+" "+cmd[2])
+		f.mu.Unlock()
+		return 0, nil
 	case "send":
 		f.mu.Lock()
 		f.sends++

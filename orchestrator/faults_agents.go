@@ -11,42 +11,12 @@ import (
 
 	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/orchestrator/internal/faults"
 )
 
 // agentWait is how long an agent that has just started may take to answer
 // on its control socket.
 const agentWait = 10 * time.Second
-
-// downNodes are the nodes whose containers do not run: stopped, killed or
-// paused.
-func downNodes(l *live) map[string]bool {
-	down := map[string]bool{}
-	for _, c := range l.containers {
-		if c.State != "running" {
-			down[c.Labels[engine.LabelNode]] = true
-		}
-	}
-	return down
-}
-
-// withCuts is want with the cuts of had added: while faults change, a link
-// cut before or after the change is cut, so that the agents hear of a new
-// cut before the packet filter makes it, and of a lifted one after.
-func withCuts(had, want map[string]map[string]agent.LinkFault) map[string]map[string]agent.LinkFault {
-	out := map[string]map[string]agent.LinkFault{}
-	for n, w := range want {
-		m := maps.Clone(w)
-		for nb, h := range had[n] {
-			if h.Cut != "" && m[nb].Cut == "" {
-				lf := m[nb]
-				lf.Cut = h.Cut
-				m[nb] = lf
-			}
-		}
-		out[n] = m
-	}
-	return out
-}
 
 // tellAgents tells the running agents whose link faults differ between had
 // and want what want says, from a command in each node.
@@ -54,7 +24,7 @@ func (o *Orchestrator) tellAgents(ctx context.Context, l *live, had, want map[st
 	var nodes []engine.ContainerInfo
 	for _, n := range slices.Sorted(maps.Keys(want)) {
 		c, ok := l.container(n)
-		if !ok || !runsAgent(c) || sameFaults(had[n], want[n]) {
+		if !ok || !runsAgent(c) || faults.SameFaults(had[n], want[n]) {
 			continue
 		}
 		nodes = append(nodes, c)
@@ -96,11 +66,4 @@ func (o *Orchestrator) execAgent(ctx context.Context, c engine.ContainerInfo, cm
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-}
-
-func sameFaults(a, b map[string]agent.LinkFault) bool {
-	return maps.EqualFunc(a, b, func(x, y agent.LinkFault) bool {
-		return x.Cut == y.Cut && (x.Impairment == nil) == (y.Impairment == nil) &&
-			(x.Impairment == nil || *x.Impairment == *y.Impairment)
-	})
 }

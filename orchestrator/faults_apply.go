@@ -1,21 +1,20 @@
 package orchestrator
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 
+	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/orchestrator/internal/faults"
 	"github.com/topo-dev/topo/topology"
 )
 
 // changeFaults brings a topology from the faults on links in force to
-// those change makes of them, and returns every fault in force after: it
-// keeps the new set in marker containers, and rewrites
-// the packet filters of every running node whose filters differ.
+// those change makes of them (faults.Change), and returns every fault in
+// force after.
 func (o *Orchestrator) changeFaults(ctx context.Context, name string, change func(plan *topology.Plan, in []Fault) ([]Fault, error)) ([]Fault, error) {
 	if err := o.unsupported("a fault", needsHelpers); err != nil {
 		return nil, err
@@ -24,76 +23,77 @@ func (o *Orchestrator) changeFaults(ctx context.Context, name string, change fun
 	if err != nil {
 		return nil, err
 	}
-	plan := l.plan
-	before, marks, err := o.faultMarkers(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	after, err := change(plan, slices.Clone(before))
-	if err != nil {
-		return nil, err
-	}
-	image, err := o.NodeImage(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := o.keepFaults(ctx, name, image, before, after); err != nil {
-		return nil, err
-	}
-	// The agents hear of new cuts before the filters make them, and of
-	// lifted ones after, so that they count what a cut drops, at once.
-	down := downNodes(l)
-	had, want := agentFaults(plan, before, down), agentFaults(plan, after, down)
-	during := withCuts(had, want)
-	if err := o.tellAgents(ctx, l, had, during); err != nil {
-		return nil, err
-	}
-	m := macs(l)
-	old, now := filterRules(plan, before, m), filterRules(plan, after, m)
-	var changed []string
-	for _, n := range plan.Nodes {
-		if !old[n.Name].equal(now[n.Name]) {
-			changed = append(changed, n.Name)
-		}
-	}
-	if err := o.applyFilters(ctx, l, image, changed, withUnshaping(old, now)); err != nil {
-		return nil, err
-	}
-	// What is in force after: the faults on links, and the nodes that do
-	// not run, as they were (no link fault changes a node).
-	inForce := sortFaults(append(slices.Clone(after), nodeFaults(l.containers, marks)...))
-	return inForce, o.tellAgents(ctx, l, during, want)
+	return faults.Change(ctx, &faultsLive{o: o, l: l, name: name}, change)
 }
 
-// keepFaults makes the markers say after: it removes those of faults
-// lifted and creates those of faults new.
-func (o *Orchestrator) keepFaults(ctx context.Context, name, image string, before, after []Fault) error {
-	keys := func(fs []Fault) map[string]Fault {
-		m := map[string]Fault{}
-		for _, f := range fs {
-			m[f.key()] = f
-		}
-		return m
+// faultsLive is a running topology as the faults act on it: markers are
+// containers never started, agents hear from a command in their node, and
+// filters go in from a helper in the node's network namespace.
+type faultsLive struct {
+	o     *Orchestrator
+	l     *live
+	name  string
+	image string // the node image, of markers and helpers, once read
+}
+
+func (f *faultsLive) Plan() *topology.Plan               { return f.l.plan }
+func (f *faultsLive) Containers() []engine.ContainerInfo { return f.l.containers }
+func (f *faultsLive) FileImpairments() map[string]map[string]agent.Impairment {
+	return f.l.fileImp
+}
+
+func (f *faultsLive) Markers(ctx context.Context) ([]Fault, map[string]Fault, error) {
+	return f.o.faultMarkers(ctx, f.name)
+}
+
+func (f *faultsLive) Keep(ctx context.Context, lifted, added []Fault) error {
+	image, err := f.nodeImage(ctx)
+	if err != nil {
+		return err
 	}
-	was, is := keys(before), keys(after)
-	for k, f := range was {
-		if g, ok := is[k]; ok && faultEqual(f, g) {
-			continue
+	return f.o.keepFaults(ctx, f.name, image, lifted, added)
+}
+
+func (f *faultsLive) TellAgents(ctx context.Context, had, want map[string]map[string]agent.LinkFault) error {
+	return f.o.tellAgents(ctx, f.l, had, want)
+}
+
+func (f *faultsLive) Filter(ctx context.Context, nodes []string, rules map[string]faults.Rules) error {
+	image, err := f.nodeImage(ctx)
+	if err != nil {
+		return err
+	}
+	return f.o.applyFilters(ctx, f.l, image, nodes, rules)
+}
+
+// nodeImage is the node image, read once: Keep reads it before anything
+// is kept, as a change did before it was told apart.
+func (f *faultsLive) nodeImage(ctx context.Context) (string, error) {
+	if f.image == "" {
+		image, err := f.o.NodeImage(ctx)
+		if err != nil {
+			return "", err
 		}
-		err := o.rt.RemoveContainer(ctx, markerName(name, k))
+		f.image = image
+	}
+	return f.image, nil
+}
+
+// keepFaults makes the markers say what changed: it removes those of
+// faults lifted, then creates those of faults added.
+func (o *Orchestrator) keepFaults(ctx context.Context, name, image string, lifted, added []Fault) error {
+	for _, f := range lifted {
+		err := o.rt.RemoveContainer(ctx, faults.MarkerName(name, f.Key()))
 		if err != nil && !errors.Is(err, engine.ErrNotFound) {
 			return fmt.Errorf("lift %s: %w", f, err)
 		}
 	}
-	for k, f := range is {
-		if g, ok := was[k]; ok && faultEqual(f, g) {
-			continue
-		}
+	for _, f := range added {
 		js, err := json.Marshal(f)
 		if err != nil {
 			return err
 		}
-		spec := engine.ContainerSpec{Name: markerName(name, k), Hostname: "fault", Image: image,
+		spec := engine.ContainerSpec{Name: faults.MarkerName(name, f.Key()), Hostname: "fault", Image: image,
 			Labels: map[string]string{engine.LabelHelper: name, engine.LabelFault: string(js)}}
 		if _, err := o.rt.CreateContainer(ctx, spec); err != nil {
 			return fmt.Errorf("keep %s: %w", f, err)
@@ -102,38 +102,14 @@ func (o *Orchestrator) keepFaults(ctx context.Context, name, image string, befor
 	return nil
 }
 
-func faultEqual(a, b Fault) bool {
-	x, _ := json.Marshal(a)
-	y, _ := json.Marshal(b)
-	return bytes.Equal(x, y)
-}
-
-// markerName is the container that keeps a fault: never started.
-func markerName(topology, key string) string { return topology + "-fault-" + key }
-
-// macs are every node's link-layer addresses, by segment.
-func macs(l *live) map[string]map[string]string {
-	out := map[string]map[string]string{}
-	for _, c := range l.containers {
-		bySeg := map[string]string{}
-		for _, s := range l.plan.Segments {
-			if mac, ok := c.MACs[engine.NetworkName(l.plan.Name, s.Name)]; ok {
-				bySeg[s.Name] = mac
-			}
-		}
-		out[c.Labels[engine.LabelNode]] = bySeg
-	}
-	return out
-}
-
 // applyFilters makes rules the packet filter and shaping of each of nodes
 // that runs, from a helper in its network namespace.
-func (o *Orchestrator) applyFilters(ctx context.Context, l *live, image string, nodes []string, rules map[string]netnsRules) error {
+func (o *Orchestrator) applyFilters(ctx context.Context, l *live, image string, nodes []string, rules map[string]faults.Rules) error {
 	return boundedEach(ctx, DefaultMaxWorkers, nodes, func(ctx context.Context, n string) error {
 		if c, ok := l.container(n); !ok || c.State != "running" {
 			return nil // its filters go on when it starts again
 		}
-		spec := netnsHelper(l.plan.Name, n, image, agentArgs(rules[n].command()))
+		spec := netnsHelper(l.plan.Name, n, image, agentArgs(rules[n].Command()))
 		return o.runHelper(ctx, spec, "packet filter of "+n)
 	})
 }

@@ -22,7 +22,7 @@ import (
 const genuineSends = 3
 
 // TestIntegrationForger (#31 item 1): a node that runs a user's own image,
-// the forger (testdata/forger), shares a client-server LAN with the server
+// the forger (node/internal/forger), shares a client-server LAN with the server
 // and two clients. It claims to be client1 to the server, and to be the
 // server passing frames on from client1 to client2, over TCP and UDP:
 // hellos naming them and a few hundred data frames from client1 to client2
@@ -43,7 +43,7 @@ const genuineSends = 3
 func TestIntegrationForger(t *testing.T) {
 	t.Parallel()
 	o := livetest.Engine(t)
-	image := livetest.Program(t, o.Runtime(), "./orchestrator/testdata/forger")
+	image := livetest.Program(t, o.Runtime(), "./node/internal/forger")
 	for _, proto := range []string{"tcp", "udp"} {
 		t.Run(proto, func(t *testing.T) {
 			t.Parallel()

@@ -62,3 +62,8 @@ func (l labelled) RunToCompletion(ctx context.Context, spec engine.ContainerSpec
 	spec.Labels = l.with(spec.Labels)
 	return l.Runtime.RunToCompletion(ctx, spec, stdout, stderr)
 }
+
+func (l labelled) RunStream(ctx context.Context, spec engine.ContainerSpec, stdout, stderr io.Writer) (int, error) {
+	spec.Labels = l.with(spec.Labels)
+	return l.Runtime.RunStream(ctx, spec, stdout, stderr)
+}

@@ -3,7 +3,6 @@ package orchestrator
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -111,11 +110,14 @@ func (o *Orchestrator) Logs(ctx context.Context, name string, opts LogsOptions, 
 	if len(opts.Nodes) == 0 {
 		picked = cs
 	}
+	if picked, err = o.readable(picked); err != nil {
+		return fmt.Errorf("logs %s: %w", name, err)
+	}
 
 	ro := opts.engineOptions()
 	keep := opts.keep
 	if opts.Follow {
-		return o.follow(ctx, picked, ro, keep, emit)
+		return o.follow(ctx, name, picked, ro, keep, emit)
 	}
 
 	var mu sync.Mutex
@@ -146,86 +148,6 @@ func (o *Orchestrator) Logs(ctx context.Context, name string, opts LogsOptions, 
 		if err := emit(l); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// followWindow is how long a followed line waits for earlier lines of
-// other nodes that are still on their way.
-const followWindow = 300 * time.Millisecond
-
-// follow streams every picked node's log at once (the node count bounds
-// the streams) and emits the lines in time order, each after it has waited
-// followWindow. It returns nil when ctx ends.
-func (o *Orchestrator) follow(ctx context.Context, picked []engine.ContainerInfo, ro engine.LogOptions, keep func(agent.Event) bool, emit func(LogLine) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type arrived struct {
-		LogLine
-		at time.Time
-	}
-	var mu sync.Mutex
-	var pending []arrived
-	// flush emits, in time order, the lines stamped before cutoff: by then
-	// every line stamped earlier has arrived too. A line whose stamp is off
-	// (an engine clock ahead of ours) goes out once it has waited long enough.
-	flush := func(cutoff time.Time) error {
-		mu.Lock()
-		var ready []LogLine
-		keep := pending[:0]
-		for _, a := range pending {
-			if a.Time.Before(cutoff) || a.at.Before(cutoff.Add(-5*followWindow)) {
-				ready = append(ready, a.LogLine)
-			} else {
-				keep = append(keep, a)
-			}
-		}
-		pending = keep
-		mu.Unlock()
-		sortLines(ready)
-		for _, l := range ready {
-			if err := emit(l); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-
-	flushed := make(chan error, 1)
-	go func() {
-		tick := time.NewTicker(followWindow / 3)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				flushed <- nil
-				return
-			case now := <-tick.C:
-				if err := flush(now.Add(-followWindow)); err != nil {
-					cancel()
-					flushed <- err
-					return
-				}
-			}
-		}
-	}()
-	err := boundedEach(ctx, len(picked), picked, func(ctx context.Context, c engine.ContainerInfo) error {
-		return o.readLogs(ctx, c, ro, keep, func(l LogLine) error {
-			mu.Lock()
-			defer mu.Unlock()
-			pending = append(pending, arrived{l, time.Now()})
-			return nil
-		})
-	})
-	cancel()
-	if ferr := <-flushed; ferr != nil {
-		return ferr
-	}
-	if err := flush(time.Now().Add(time.Hour)); err != nil { // the rest
-		return err
-	}
-	if err != nil && !errors.Is(err, context.Canceled) {
-		return fmt.Errorf("logs: %w", err)
 	}
 	return nil
 }
@@ -268,6 +190,25 @@ func (o *Orchestrator) readLogs(ctx context.Context, c engine.ContainerInfo, ro 
 		return fmt.Errorf("%s: %w", c.Name, err)
 	}
 	return nil
+}
+
+// readable leaves out the nodes whose host is down, with a warning each:
+// their logs are on that host, which the manager of a swarm cannot reach
+// (it answered at once, without an error, in the live test: the reader
+// would not know what it missed). Only such nodes is an error.
+func (o *Orchestrator) readable(cs []engine.ContainerInfo) ([]engine.ContainerInfo, error) {
+	var lost []string
+	out := slices.DeleteFunc(slices.Clone(cs), func(c engine.ContainerInfo) bool {
+		if c.HostDown {
+			lost = append(lost, c.Labels[engine.LabelNode])
+			o.log.Warn("log not read: the node's host is down", "node", c.Labels[engine.LabelNode], "host", c.Host)
+		}
+		return c.HostDown
+	})
+	if len(out) == 0 && len(lost) > 0 {
+		return nil, fmt.Errorf("%s: on a host that is down, with their logs", strings.Join(lost, ", "))
+	}
+	return out, nil
 }
 
 func nodeLabels(cs []engine.ContainerInfo) []string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -206,5 +207,39 @@ func TestLogsTailAndFilters(t *testing.T) {
 	want := []string{"peer1 send m2", "peer2 deliver m2"}
 	if got := collect(t, o, orchestrator.LogsOptions{Follow: true, ID: "m2"}, len(want)); !slices.Equal(got, want) {
 		t.Errorf("follow --id m2: %q, want %q", got, want)
+	}
+}
+
+// TestLogsSkipAHostThatIsDown: the log of a node whose host is down is
+// left out, with a warning naming it, and the others are read; logs of
+// only such nodes is an error.
+func TestLogsSkipAHostThatIsDown(t *testing.T) {
+	f := newFake()
+	var warned strings.Builder
+	o := orchestrator.New(f, orchestrator.WithNodeImage(func(context.Context) (string, error) { return "topo-node:fake", nil }),
+		orchestrator.WithLogger(slog.New(slog.NewTextHandler(&warned, nil))))
+	ctx := context.Background()
+	if _, err := o.Up(ctx, parse(t, "name: lg\nlayout: p2p\nnodes: 2\n"), orchestrator.UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	for _, c := range f.containers {
+		f.logs[c.ID] = "2026-11-21T05:00:01Z from " + c.Labels[engine.LabelNode] + "\n"
+		if c.Labels[engine.LabelNode] == "peer2" {
+			c.Host, c.HostDown = "h2", true
+		}
+	}
+	f.mu.Unlock()
+	var got []string
+	err := o.Logs(ctx, "lg", orchestrator.LogsOptions{}, func(l orchestrator.LogLine) error {
+		got = append(got, l.Text)
+		return nil
+	})
+	if err != nil || !slices.Equal(got, []string{"from peer1"}) || !strings.Contains(warned.String(), "node=peer2 host=h2") {
+		t.Errorf("logs with peer2's host down: %q, %v, warned %q; want peer1's only, and peer2 named", got, err, warned.String())
+	}
+	err = o.Logs(ctx, "lg", orchestrator.LogsOptions{Nodes: []string{"peer2"}}, func(orchestrator.LogLine) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "peer2: on a host that is down") {
+		t.Errorf("logs of peer2 alone, its host down: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/orchestrator/internal/faults"
 )
 
 // NodeActionOptions say what NodeAction does to which nodes.
@@ -29,24 +30,36 @@ func (o *Orchestrator) NodeAction(ctx context.Context, name string, opts NodeAct
 		return fmt.Errorf("node %s: %w", opts.Action, err)
 	}
 	var picked []engine.ContainerInfo
+	renew := map[string]bool{} // by container ID
 	for _, n := range opts.Nodes {
 		c, err := findNode(cs, name, n)
 		if err != nil {
 			return fmt.Errorf("node %s: %w", opts.Action, o.ifMissing(ctx, cs, n, err))
 		}
-		if err := checkNodeState(c, opts.Action); err != nil {
+		if err := faults.CheckNodeState(c, opts.Action); err != nil {
 			return fmt.Errorf("node %s: %w", opts.Action, err)
 		}
-		if err := o.checkWired(ctx, c, opts.Action); err != nil {
+		again, err := o.checkWired(ctx, c, opts.Action)
+		if err != nil {
 			return fmt.Errorf("node %s: %w", opts.Action, err)
 		}
+		renew[c.ID] = again
 		picked = append(picked, c)
 	}
 	if err := o.tellGoing(ctx, name, opts); err != nil {
 		return fmt.Errorf("node %s: %w", opts.Action, err)
 	}
 	err = boundedEach(ctx, DefaultMaxWorkers, picked, func(ctx context.Context, c engine.ContainerInfo) error {
-		if err := o.rt.ControlContainer(ctx, c.ID, opts.Action); err != nil {
+		if renew[c.ID] { // see change_renew.go
+			if c.State == "running" { // its agent says goodbye to its neighbours
+				if err := o.rt.ControlContainer(ctx, c.ID, engine.ActionStop); err != nil {
+					return err
+				}
+			}
+			if _, err := o.renew(ctx, name, c.Labels[engine.LabelNode]); err != nil {
+				return err
+			}
+		} else if err := o.rt.ControlContainer(ctx, c.ID, opts.Action); err != nil {
 			return err
 		}
 		if opts.Action == engine.ActionStart || opts.Action == engine.ActionRestart {
@@ -75,16 +88,16 @@ func (o *Orchestrator) tellGoing(ctx context.Context, name string, opts NodeActi
 	default:
 		return nil
 	}
-	l, faults, err := o.liveFaults(ctx, name)
+	l, fs, err := o.liveFaults(ctx, name)
 	if err != nil {
 		return err
 	}
-	down := downNodes(l)
-	had := agentFaults(l.plan, faults, down)
+	down := faults.Down(l.containers)
+	had := faults.ForAgents(l.plan, fs, down, l.fileImp)
 	for _, n := range opts.Nodes {
 		down[n] = true
 	}
-	return o.tellAgents(ctx, l, had, agentFaults(l.plan, faults, down))
+	return o.tellAgents(ctx, l, had, faults.ForAgents(l.plan, fs, down, l.fileImp))
 }
 
 // tellBack tells the neighbours of nodes that started, restarted or were
@@ -95,19 +108,28 @@ func (o *Orchestrator) tellBack(ctx context.Context, name string, opts NodeActio
 	if !fresh && opts.Action != engine.ActionUnpause {
 		return nil
 	}
-	l, faults, err := o.liveFaults(ctx, name)
+	l, fs, err := o.liveFaults(ctx, name)
 	if err != nil {
 		return err
 	}
-	down := downNodes(l)
-	want := agentFaults(l.plan, faults, down)
+	down := faults.Down(l.containers)
+	want := faults.ForAgents(l.plan, fs, down, l.fileImp)
 	for _, n := range opts.Nodes {
 		down[n] = true
 	}
-	had := agentFaults(l.plan, faults, down)
+	had := faults.ForAgents(l.plan, fs, down, l.fileImp)
 	if fresh {
 		for _, n := range opts.Nodes {
 			had[n] = nil // a new agent knows of no fault
+		}
+		if err := o.keepTrafficOff(ctx, l, opts.Nodes); err != nil {
+			return err
+		}
+		if err := o.giveBackConfigs(ctx, l, opts.Nodes); err != nil {
+			return err
+		}
+		if err := o.rewriteHostsAtStart(ctx, l, opts.Nodes); err != nil {
+			return err
 		}
 	}
 	return o.tellAgents(ctx, l, had, want)
@@ -119,11 +141,14 @@ func (o *Orchestrator) liveFaults(ctx context.Context, name string) (*live, []Fa
 	if err != nil {
 		return nil, nil, err
 	}
-	faults, err := o.Faults(ctx, name)
-	return l, faults, err
+	fs, err := o.Faults(ctx, name)
+	return l, fs, err
 }
 
 // rewire installs a restarted node's IP routes and packet filters again.
+// On an engine that picks addresses (a swarm), the node came back at a new
+// address, which its neighbours' routes, filters and hosts files name:
+// every node that runs gets them again.
 func (o *Orchestrator) rewire(ctx context.Context, name, node string) error {
 	l, err := o.readLive(ctx, name)
 	if err != nil {
@@ -133,14 +158,19 @@ func (o *Orchestrator) rewire(ctx context.Context, name, node string) error {
 	if err != nil {
 		return err
 	}
-	if spec, ok := RouteHelper(l.plan, node, image); ok {
-		if err := o.runHelper(ctx, spec, "routes of "+node); err != nil {
-			return err
-		}
+	nodes := []string{node}
+	if !o.Capabilities().FixedAddresses {
+		nodes = runningNodes(l)
 	}
-	faults, err := o.Faults(ctx, name)
-	if err != nil || len(faults) == 0 {
+	if err := o.installRoutesOf(ctx, l, image, nodes, ""); err != nil {
 		return err
 	}
-	return o.applyFilters(ctx, l, image, []string{node}, filterRules(l.plan, faults, macs(l)))
+	if err := o.nameAll(ctx, l, nodes, image, ""); err != nil {
+		return err
+	}
+	fs, err := o.Faults(ctx, name)
+	if err != nil || len(fs) == 0 {
+		return err
+	}
+	return o.applyFilters(ctx, l, image, nodes, faults.FilterRules(l.plan, fs, faults.MACs(l.plan, l.containers)))
 }

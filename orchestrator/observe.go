@@ -46,6 +46,14 @@ func (o *Orchestrator) observe(ctx context.Context, name string) (*observed, err
 		ob.networks[n.Labels[engine.LabelSegment]] = n
 	}
 	for _, h := range hs {
+		if _, ok := h.Labels[engine.LabelApplied]; ok {
+			st, err := parseApplied(h)
+			if err != nil {
+				return nil, err
+			}
+			st.apply(ob)
+			continue
+		}
 		node := h.Labels[engine.LabelNode]
 		if isRouteHelper(name, node, h) && !o.helperDone(ctx, h) {
 			ob.helpers[node] = h
@@ -196,34 +204,6 @@ func miswired(topology string, want map[string]string, c engine.ContainerInfo) [
 	return out
 }
 
-// checkWired refuses to start a node that is not on its networks as
-// planned: its agent could not reach its neighbours, nor its route helper
-// install its routes, and it would die saying "network is unreachable".
-func (o *Orchestrator) checkWired(ctx context.Context, c engine.ContainerInfo, action engine.Action) error {
-	if action != engine.ActionStart && action != engine.ActionRestart {
-		return nil
-	}
-	full, err := o.rt.ContainerByName(ctx, c.Name)
-	if err != nil {
-		return err
-	}
-	cfg := nodeConfig(full)
-	if cfg == nil {
-		return nil
-	}
-	want := map[string]string{}
-	for _, s := range cfg.Segments {
-		want[s.Name] = s.Addr
-	}
-	bad := miswired(cfg.Topology, want, full)
-	if len(bad) == 0 {
-		return nil
-	}
-	return fmt.Errorf("node %s is %s (changed outside topo), so it cannot reach its neighbours; "+
-		"`docker network connect --ip ADDRESS NETWORK %s` puts it back, or `topo up %s` recreates it",
-		cfg.Name, strings.Join(bad, ", "), c.Name, c.Labels[engine.LabelFile])
-}
-
 // lines says what the completion does, one line a step, as up prints it.
 func (c *completion) lines(name string) []string {
 	var out []string
@@ -269,12 +249,16 @@ func (o *Orchestrator) missingNodes(ctx context.Context, cs []engine.ContainerIn
 	for _, c := range cs {
 		have[c.Labels[engine.LabelNode]] = true
 	}
+	var st *appliedState
+	if len(cs) > 0 {
+		st, _ = o.readApplied(ctx, cs[0].Labels[engine.LabelTopology]) // without it, the configs the containers were made with
+	}
 	for _, c := range cs {
 		full, err := o.rt.ContainerByName(ctx, c.Name)
 		if err != nil {
 			continue
 		}
-		cfg := nodeConfig(full)
+		cfg := st.configOf(full)
 		if cfg == nil {
 			continue
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -362,6 +363,35 @@ func TestUpTimeout(t *testing.T) {
 	for n, want := range map[int]time.Duration{1: 2 * time.Minute, 30: 2 * time.Minute, 100: 400 * time.Second, 250: 1000 * time.Second} {
 		if got := orchestrator.UpTimeout(n); got != want {
 			t.Errorf("UpTimeout(%d) = %v, want %v", n, got, want)
+		}
+	}
+}
+
+// A subnet the engine refuses though no network lists it (one being
+// removed holds its pool a moment longer) is planned around, not tried
+// again on every attempt.
+func TestUpPlansAroundASubnetTheEngineRefuses(t *testing.T) {
+	f := newFake()
+	var refused netip.Prefix
+	var mu sync.Mutex
+	f.failNetwork = func(s engine.NetworkSpec) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if !refused.IsValid() {
+			refused = s.Subnet
+		}
+		if s.Subnet.Overlaps(refused) {
+			return fmt.Errorf("create network %s: %w", s.Name, engine.ErrOverlap)
+		}
+		return nil
+	}
+	res, err := fakeOrchestrator(f).Up(context.Background(), load(t, "../topologies/ring.yaml"), orchestrator.UpOptions{MaxWorkers: 1})
+	if err != nil {
+		t.Fatalf("up = %v, want success after planning around %s", err, refused)
+	}
+	for _, s := range res.Plan.Segments {
+		if s.Subnet.Overlaps(refused) {
+			t.Errorf("segment %s got %s, which the engine refused", s.Name, s.Subnet)
 		}
 	}
 }

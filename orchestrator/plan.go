@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"path/filepath"
+	"slices"
 
 	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/topology"
@@ -37,6 +38,8 @@ func (d *Deployment) String() string { return d.Plan.String() }
 // PlanOptions adjust Plan.
 type PlanOptions struct {
 	Name string // overrides the topology's name
+	// avoid are subnets the engine refused though no network lists them.
+	avoid []netip.Prefix
 }
 
 // Plan plans t against the engine: its subnets steer clear of those the
@@ -55,7 +58,7 @@ func (o *Orchestrator) Plan(ctx context.Context, t *topology.Topology, opts Plan
 	if name == "" {
 		name = t.Name
 	}
-	p, err := o.planBesideItself(ctx, t, name, topology.PlanOptions{Name: opts.Name, EngineAddrs: caps.EngineAddrs})
+	p, err := o.planBesideItself(ctx, t, name, topology.PlanOptions{Name: opts.Name, EngineAddrs: caps.EngineAddrs, Avoid: slices.Clone(opts.avoid)})
 	if err != nil {
 		return nil, err
 	}
@@ -134,4 +137,20 @@ func (o *Orchestrator) subnetsBesides(ctx context.Context, name string) ([]netip
 		out = append(out, n.Subnets...)
 	}
 	return out, nil
+}
+
+func segmentNames(plan *topology.Plan) []string {
+	out := make([]string, len(plan.Segments))
+	for i, s := range plan.Segments {
+		out[i] = s.Name
+	}
+	return out
+}
+
+func nodeNames(plan *topology.Plan) []string {
+	out := make([]string, len(plan.Nodes))
+	for i, n := range plan.Nodes {
+		out[i] = n.Name
+	}
+	return out
 }

@@ -76,7 +76,7 @@ func TestApplyRefusesAStalePlan(t *testing.T) {
 // what no container keeps: the pool and the env of users' images.
 func TestAppliedPlanReadsBackTheAppliedPlan(t *testing.T) {
 	for _, file := range []string{"../topologies/star.yaml", "../topologies/ring.yaml", "../topologies/bus.yaml",
-		"../topologies/custom.yaml", "../compose/testdata/own-image.yaml"} {
+		"../topologies/custom.yaml", "../internal/compose/testdata/own-image.yaml"} {
 		t.Run(file, func(t *testing.T) {
 			f := newFake()
 			f.images["registry.example:5000/probe:v$1"] = true

@@ -1,31 +1,45 @@
 package orchestrator
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/orchestrator/internal/faults"
 	"github.com/topo-dev/topo/topology"
 )
 
-// step is one moment of a fault schedule: a fault applied or lifted.
-type step struct {
-	at   time.Duration
-	what string
-	do   func(ctx context.Context) error
+// StepDone is one step of a fault schedule as it ran: the fault (its index
+// in the schedule) applied or lifted, when that was planned, and when it
+// began and ended. A fault is in force from the Done of its apply step to
+// the Began of its lift step; in between Began and Done it is underway.
+type StepDone struct {
+	Fault   int
+	Lift    bool
+	What    string
+	Planned time.Duration // after the schedule's start
+	Began   time.Time
+	Done    time.Time
+	Err     error
 }
 
 // RunSchedule applies a topology's fault schedule: each fault at start
-// plus its At, lifted For later when For is set. It returns when the last
+// plus its At, lifted For later when For is set (For after it took effect,
+// when its step was late: see liftAt). It returns when the last
 // step is done, when one fails, or when ctx ends. Each step is logged as a
 // "fault" event under the node "faults", which `topo logs` shows among the
 // nodes' own events.
-func (o *Orchestrator) RunSchedule(ctx context.Context, name string, faults []topology.ScheduledFault, start time.Time) error {
+func (o *Orchestrator) RunSchedule(ctx context.Context, name string, schedule []topology.ScheduledFault, start time.Time) error {
+	return o.RunTimeline(ctx, name, schedule, start, nil)
+}
+
+// RunTimeline is RunSchedule that also tells observe (when not nil) about
+// each step as it ends, for topo test to know when each fault was in
+// force.
+func (o *Orchestrator) RunTimeline(ctx context.Context, name string, schedule []topology.ScheduledFault, start time.Time, observe func(StepDone)) error {
 	if err := needName(name); err != nil {
 		return fmt.Errorf("schedule: %w", err)
 	}
@@ -38,71 +52,79 @@ func (o *Orchestrator) RunSchedule(ctx context.Context, name string, faults []to
 		notes.Add(1)
 		go func() { defer notes.Done(); o.noteStep(context.WithoutCancel(ctx), name, msg, at) }()
 	}
-	for _, s := range o.steps(name, faults) {
-		t := time.NewTimer(time.Until(start.Add(s.at)))
+	applied := map[int]time.Time{} // when each fault's step was done
+	for _, s := range faults.Steps(scheduleVerbs{o, name}, schedule) {
+		t := time.NewTimer(time.Until(liftAt(start, s, schedule, applied)))
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return ctx.Err()
 		case <-t.C:
 		}
-		note(s.what, time.Now())
-		if err := s.do(ctx); err != nil {
+		began := time.Now()
+		note(s.What, began)
+		err := s.Do(ctx)
+		if !s.Lift {
+			applied[s.Fault] = time.Now()
+		}
+		if observe != nil {
+			observe(StepDone{Fault: s.Fault, Lift: s.Lift, What: s.What, Planned: s.At, Began: began, Done: time.Now(), Err: err})
+		}
+		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err() // stopped mid-step, by a down: its topology goes, with any record of the step
 			}
-			note(s.what+": failed: "+err.Error(), time.Now())
-			return fmt.Errorf("fault schedule of %s: %s: %w", name, s.what, err)
+			note(s.What+": failed: "+err.Error(), time.Now())
+			return fmt.Errorf("fault schedule of %s: %s: %w", name, s.What, err)
 		}
 	}
 	return nil
 }
 
-// steps turns a schedule into its steps, in time order.
-func (o *Orchestrator) steps(name string, faults []topology.ScheduledFault) []step {
-	var out []step
-	add := func(at time.Duration, what string, do func(ctx context.Context) error) {
-		out = append(out, step{at, what, do})
-	}
-	for _, f := range faults {
-		apply, lift := o.faultFuncs(name, f)
-		add(f.At, f.String(), apply)
-		if f.For > 0 && lift != nil {
-			add(f.At+f.For, "lifted: "+f.String(), lift)
+// liftAt is when step s runs: at its time on the schedule, and a lift no
+// sooner than its fault's duration after the fault took effect. A busy
+// engine takes seconds to start the helper that makes a fault; lifted on
+// the schedule's time, "down for 4s" would then hold for no time at all.
+// The steps after a late lift run late, as after any slow step.
+func liftAt(start time.Time, s faults.Step, schedule []topology.ScheduledFault, applied map[int]time.Time) time.Time {
+	at := start.Add(s.At)
+	if done, ok := applied[s.Fault]; ok && s.Lift {
+		if held := done.Add(schedule[s.Fault].For); held.After(at) {
+			return held
 		}
 	}
-	slices.SortStableFunc(out, func(a, b step) int { return cmp.Compare(a.at, b.at) })
-	return out
+	return at
 }
 
-// faultFuncs are what applies a scheduled fault and what lifts it (nil for
-// a node action, which nothing lifts).
-func (o *Orchestrator) faultFuncs(name string, f topology.ScheduledFault) (apply, lift func(context.Context) error) {
-	ignore := func(_ []Fault, err error) error { return err }
-	switch {
-	case len(f.Link) == 2 && f.Down:
-		link := func(down bool) func(context.Context) error {
-			return func(ctx context.Context) error {
-				return ignore(o.Link(ctx, name, LinkOptions{A: f.Link[0], B: f.Link[1], Down: down}))
-			}
-		}
-		return link(true), link(false)
-	case len(f.Link) == 2:
-		impair := func(clear bool) func(context.Context) error {
-			return func(ctx context.Context) error {
-				return ignore(o.Impair(ctx, name, ImpairOptions{A: f.Link[0], B: f.Link[1], LossPercent: float64(f.LossPercent),
-					Delay: f.Delay, Jitter: f.Jitter, Rate: f.Rate, Clear: clear, Replace: true}))
-			}
-		}
-		return impair(false), impair(true)
-	case len(f.Partition) > 0:
-		return func(ctx context.Context) error { return ignore(o.Partition(ctx, name, f.Partition)) },
-			func(ctx context.Context) error { return ignore(o.Heal(ctx, name)) }
-	default:
-		return func(ctx context.Context) error {
-			return o.NodeAction(ctx, name, NodeActionOptions{Action: engine.Action(f.Action), Nodes: []string{f.Node}, By: "schedule"})
-		}, nil
-	}
+// scheduleVerbs are the fault verbs on one topology, as its schedule's
+// steps call them.
+type scheduleVerbs struct {
+	o    *Orchestrator
+	name string
+}
+
+func (v scheduleVerbs) Link(ctx context.Context, a, b, from string, down bool) error {
+	_, err := v.o.Link(ctx, v.name, LinkOptions{A: a, B: b, Down: down, From: from})
+	return err
+}
+
+func (v scheduleVerbs) Impair(ctx context.Context, opts ImpairOptions) error {
+	_, err := v.o.Impair(ctx, v.name, opts)
+	return err
+}
+
+func (v scheduleVerbs) Partition(ctx context.Context, groups [][]string) error {
+	_, err := v.o.Partition(ctx, v.name, groups)
+	return err
+}
+
+func (v scheduleVerbs) Heal(ctx context.Context) error {
+	_, err := v.o.Heal(ctx, v.name)
+	return err
+}
+
+func (v scheduleVerbs) NodeAction(ctx context.Context, node string, act engine.Action) error {
+	return v.o.NodeAction(ctx, v.name, NodeActionOptions{Action: act, Nodes: []string{node}, By: "schedule"})
 }
 
 // noteStep logs a step, and a failure to log it as a diagnostic.

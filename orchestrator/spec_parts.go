@@ -117,8 +117,19 @@ func networkParts(p *topology.Plan, s *topology.PlanSegment) parts {
 	return parts{
 		partNetwork: hashOf(struct{ N, S, G, Sealed any }{s.Name, s.Subnet, s.Gateway, p.Routing == topology.RoutingNone}),
 		partPool:    hashOf(p.Pool.String()),
-		partFaults:  hashOf(noEmpty(p.Faults)),
+		partFaults:  hashOf(noEmpty(unnamed(p.Faults))),
 	}
+}
+
+// unnamed are a schedule's faults without the names of their steps: a
+// name only lets topo test's expectations refer to a step, so renaming
+// one changes no schedule (and unnamed faults hash as they always did).
+func unnamed(fs []topology.ScheduledFault) []topology.ScheduledFault {
+	out := slices.Clone(fs)
+	for i := range out {
+		out[i].Name = ""
+	}
+	return out
 }
 
 // wiredNode is what a node's config, routes and hosts file say of the
@@ -147,6 +158,10 @@ type wiredSegment struct {
 	Shared     bool
 	Members    []string
 	Impairment topology.Impairment
+	// ImpairFrom is the one end whose frames the impairment holds for, or
+	// "" (both ends): omitted when empty, so that the hash of a link
+	// impaired both ways is what it was before it was hashed.
+	ImpairFrom string `json:",omitempty"`
 }
 
 // wiringOf is node n's wiring in p; reach is where its traffic reaches
@@ -159,7 +174,7 @@ func wiringOf(p *topology.Plan, n *topology.PlanNode, reach map[string]netip.Add
 	}
 	for _, s := range p.Segments {
 		if _, ok := n.Addresses[s.Name]; ok {
-			w.Segments = append(w.Segments, wiredSegment{s.Name, s.Subnet, s.Shared, noEmpty(s.Members), s.Impairment})
+			w.Segments = append(w.Segments, wiredSegment{s.Name, s.Subnet, s.Shared, noEmpty(s.Members), s.Impairment, impairFrom(s)})
 		}
 	}
 	for _, m := range p.Nodes {
@@ -171,6 +186,15 @@ func wiringOf(p *topology.Plan, n *topology.PlanNode, reach map[string]netip.Add
 		w.Hosts = hosts(p, reach)
 	}
 	return w
+}
+
+// impairFrom is the end of a link whose frames alone its impairment
+// holds for; "" for both ends, or for a link that carries none.
+func impairFrom(s topology.PlanSegment) string {
+	if s.Impairment.IsZero() {
+		return ""
+	}
+	return s.ImpairFrom
 }
 
 // labelParts puts each resource's parts on its topo.spec label.

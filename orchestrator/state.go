@@ -30,6 +30,9 @@ type TopologyInfo struct {
 	Version string `json:"version,omitempty"`
 	// Leftover is set when a test run created it and is gone.
 	Leftover *Leftover `json:"leftover,omitempty"`
+	// Hosts are the hosts its nodes run on, sorted, on an engine of
+	// several hosts (a swarm); nil on one engine.
+	Hosts []string `json:"hosts,omitempty"`
 }
 
 // List returns the topologies that have containers, by name.
@@ -49,6 +52,10 @@ func (o *Orchestrator) List(ctx context.Context) ([]TopologyInfo, error) {
 		}
 		labels[name] = append(labels[name], c.Labels)
 		t.Nodes++
+		if c.Host != "" && !slices.Contains(t.Hosts, c.Host) {
+			t.Hosts = append(t.Hosts, c.Host)
+			slices.Sort(t.Hosts)
+		}
 		if c.State == "running" {
 			t.Running++
 		}
@@ -80,9 +87,15 @@ type Status struct {
 
 // NodeStatus is one node of a Status.
 type NodeStatus struct {
-	Name      string            `json:"name"`
-	Role      string            `json:"role,omitempty"`
-	Container string            `json:"container"`
+	Name      string `json:"name"`
+	Role      string `json:"role,omitempty"`
+	Container string `json:"container"`
+	// Host is the host that runs the node, on an engine of several hosts
+	// (a swarm); "" on one engine.
+	Host string `json:"host,omitempty"`
+	// HostDown: the host is down, unreachable or drained; State is the
+	// last its engine reported.
+	HostDown  bool              `json:"host_down,omitempty"`
 	State     string            `json:"state"`
 	Ready     bool              `json:"ready"`
 	Addresses map[string]string `json:"addresses"`
@@ -181,7 +194,7 @@ func (o *Orchestrator) Status(ctx context.Context, name string, opts StatusOptio
 		nodeName := c.Labels[engine.LabelNode]
 		st.Layout, st.File = c.Labels[engine.LabelLayout], c.Labels[engine.LabelFile]
 		n := NodeStatus{
-			Name: nodeName, Role: c.Labels[engine.LabelRole], Container: c.Name, State: c.State,
+			Name: nodeName, Role: c.Labels[engine.LabelRole], Container: c.Name, Host: c.Host, HostDown: c.HostDown, State: c.State,
 			Addresses: map[string]string{}, Neighbors: []string{},
 		}
 		for net, ip := range c.Networks {
@@ -214,10 +227,20 @@ func (o *Orchestrator) Status(ctx context.Context, name string, opts StatusOptio
 	if err := o.markIncomplete(ctx, name, cs, st); err != nil {
 		return nil, fmt.Errorf("status %s: %w", name, err)
 	}
-	if st.Faults, err = o.Faults(ctx, name); err != nil {
+	if err := o.statusFaults(ctx, name, st); err != nil {
 		return nil, fmt.Errorf("status %s: %w", name, err)
 	}
 	return st, nil
+}
+
+// statusFaults adds the faults in force to st, and takes off its links
+// what is no fault but the file's impairment changed in place.
+func (o *Orchestrator) statusFaults(ctx context.Context, name string, st *Status) error {
+	var err error
+	if st.Faults, err = o.Faults(ctx, name); err != nil {
+		return err
+	}
+	return o.hideFileImpairments(ctx, name, st)
 }
 
 // StateMissing is the state of a planned node that has no container: it

@@ -2,6 +2,7 @@ package orchestrator
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/topo-dev/topo/agent"
@@ -67,7 +68,10 @@ func fillLoggedStats(n *NodeStatus, sum agent.StatsSummary, at time.Time) {
 	}
 	for _, nb := range sum.Links {
 		state := "up"
-		if down[nb] {
+		switch {
+		case slices.Contains(sum.OneWay, nb):
+			state = agent.LinkOneWay
+		case down[nb]:
 			state = "down"
 		}
 		n.Neighbors = append(n.Neighbors, nb)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/topo-dev/topo/agent"
 	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/orchestrator/internal/faults"
 	"github.com/topo-dev/topo/topology"
 )
 
@@ -22,19 +23,19 @@ type traceCut struct {
 // until the near node gives up on its neighbour (seconds), and the near
 // node's late "host unreachable" would read as a loop; knowing the cut,
 // the trace stops at the near node, at once, and says why.
-func cutOnPath(plan *topology.Plan, faults []Fault, l *live, from, to string) *traceCut {
+func cutOnPath(plan *topology.Plan, fs []Fault, l *live, from, to string) *traceCut {
 	path, ok := plan.Path(from, to)
 	if !ok {
 		return nil
 	}
-	pfs := pairFaults(plan, faults)
+	pfs := faults.PairFaults(plan, fs)
 	state := map[string]string{}
 	for _, c := range l.containers {
 		state[c.Labels[engine.LabelNode]] = c.State
 	}
 	for i := 0; i+1 < len(path); i++ {
 		a, b := path[i], path[i+1]
-		switch cut := pfs[pairOf(a, b)].cut; {
+		switch cut := pfs[faults.PairOf(a, b)].Cut; {
 		case cut == agent.ReasonLinkDown:
 			return &traceCut{at: i, node: a, why: fmt.Sprintf("link %s–%s is down", a, b)}
 		case cut != "":

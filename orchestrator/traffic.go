@@ -20,7 +20,7 @@ func (o *Orchestrator) Traffic(ctx context.Context, name string, on bool) ([]str
 	}
 	var agents []engine.ContainerInfo
 	for _, c := range cs {
-		if runsAgent(c) {
+		if runsAgent(c) && !c.HostDown { // a lost host's agents cannot be asked
 			agents = append(agents, c)
 		}
 	}

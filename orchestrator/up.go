@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/topo-dev/topo/engine"
@@ -32,7 +34,12 @@ type UpResult struct {
 	// that ran from an earlier version of the file (`! recreate node web:
 	// command changed`); empty when it changed nothing.
 	Changed []string
-	Timings []PhaseTiming
+	// ScheduleChanged says that the file's fault schedule changed: the
+	// caller stops the schedule that runs (StopSchedule) and starts the
+	// file's from now, as it does after an up of a new topology. Faults
+	// the old schedule put in force stay until lifted.
+	ScheduleChanged bool
+	Timings         []PhaseTiming
 	// Notices say where the engine runs the topology otherwise than one
 	// Docker engine would (see Deployment.Notices).
 	Notices []string
@@ -51,15 +58,26 @@ var ErrAlreadyRunning = errors.New("already running")
 // maxPlanAttempts bounds re-planning when another topo races us for a subnet.
 const maxPlanAttempts = 5
 
-// readyMargin is how much earlier than Up's deadline a node's ready wait ends.
-const readyMargin = 2 * time.Second
-
-// Up plans t against the engine and applies the plan: networks,
-// containers, start, then it waits until every node is ready. When a subnet
-// of the plan is taken meanwhile (another topo, another machine on the same
-// engine) and the file left the pool to topo, it plans again. On failure,
-// timeout or cancellation it removes what it created unless opts.Retain is
-// set.
+// Up plans t against the engine and applies the plan. Bringing a
+// topology up goes in these steps, in order, each in its own file:
+//
+//  1. plan (plan.go): addresses and subnets against the engine's networks;
+//     Up plans again when a subnet of the plan is taken meanwhile (another
+//     topo, another machine on the same engine) and the file left the pool
+//     to topo;
+//  2. image (up_prepare.go): the node image, if a node needs it;
+//  3. prepare (up_prepare.go): the network lock, the plan checked against
+//     what the engine has (names, subnets), the specs;
+//  4. networks and nodes, overlapped (up_build.go): each node is created,
+//     started and routed as soon as its networks exist;
+//  5. routes (up_routes.go): on an engine that picks addresses, every
+//     node's routes once all run;
+//  6. ready (up_ready.go): every node reports its links up.
+//
+// On failure, timeout or cancellation it removes what it created
+// (up_rollback.go) unless opts.Retain is set. A topology that runs in
+// whole or in part is completed to the plan instead (complete.go), with
+// the same steps. The fault schedule is the caller's to start after.
 func (o *Orchestrator) Up(ctx context.Context, t *topology.Topology, opts UpOptions) (*UpResult, error) {
 	if t == nil {
 		return nil, errors.New("up: no topology")
@@ -77,8 +95,9 @@ func (o *Orchestrator) Up(ctx context.Context, t *topology.Topology, opts UpOpti
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 	apply := ApplyOptions{MaxWorkers: opts.MaxWorkers, Timeout: opts.Timeout, Retain: opts.Retain}
+	var taken []netip.Prefix // refused by the engine, though no network lists them
 	for attempt := 1; ; attempt++ {
-		d, err := o.Plan(ctx, t, PlanOptions{Name: opts.Name})
+		d, err := o.Plan(ctx, t, PlanOptions{Name: opts.Name, avoid: taken})
 		if err != nil {
 			return &UpResult{Name: name}, fmt.Errorf("up %s: %w", name, err)
 		}
@@ -90,58 +109,97 @@ func (o *Orchestrator) Up(ctx context.Context, t *topology.Topology, opts UpOpti
 		if err == nil || !errors.Is(err, engine.ErrOverlap) || d.PoolFixed || attempt >= maxPlanAttempts || ctx.Err() != nil {
 			return res, err
 		}
-		o.log.Info("subnet taken meanwhile, planning again", "topology", name, "attempt", attempt)
-	}
-}
-
-// errConcurrentUp marks a topology that another up started between our
-// first look and taking the network lock.
-var errConcurrentUp = fmt.Errorf("another `topo up` of it is under way or just finished: %w", ErrAlreadyRunning)
-
-// existing lists the containers and networks labelled with a topology.
-func (o *Orchestrator) existing(ctx context.Context, name string) ([]engine.ContainerInfo, []engine.NetworkInfo, error) {
-	if err := needName(name); err != nil {
-		return nil, nil, err
-	}
-	sel := map[string]string{engine.LabelTopology: name}
-	cs, err := o.rt.ListContainers(ctx, sel)
-	if err != nil {
-		return nil, nil, err
-	}
-	ns, err := o.rt.ListNetworks(ctx, sel)
-	return cs, ns, err
-}
-
-// needsNodeImage reports whether a node runs topo's agent, or gets routes
-// installed by a helper from the node image.
-func needsNodeImage(p *topology.Plan) bool {
-	for _, n := range p.Nodes {
-		if n.Image == "" || len(n.IPRoutes) > 0 {
-			return true
+		var te *subnetTakenError
+		if errors.As(err, &te) && te.subnet.IsValid() {
+			taken = append(taken, te.subnet)
 		}
+		o.log.Info("subnet taken meanwhile, planning again", "topology", name, "attempt", attempt, "err", err)
 	}
-	return false
 }
 
-func segmentNames(plan *topology.Plan) []string {
-	out := make([]string, len(plan.Segments))
-	for i, s := range plan.Segments {
-		out[i] = s.Name
-	}
-	return out
+// ApplyOptions adjust Apply.
+type ApplyOptions struct {
+	MaxWorkers int           // nodes created and started at once (networks go two at a time beside them); DefaultMaxWorkers when 0
+	Timeout    time.Duration // for the whole of Apply; UpTimeout of its nodes when 0
+	Retain     bool          // keep what was created when Apply fails
 }
 
-func nodeNames(plan *topology.Plan) []string {
-	out := make([]string, len(plan.Nodes))
-	for i, n := range plan.Nodes {
-		out[i] = n.Name
+// Apply creates a deployment: it makes sure the node image exists, creates
+// the networks and containers, starts them, and waits until every node is
+// ready. When the topology already runs from the same file and version it
+// changes nothing. On failure, timeout or cancellation it removes what it
+// created, unless opts.Retain is set; a subnet taken since d was planned
+// fails it with engine.ErrOverlap before anything is created.
+func (o *Orchestrator) Apply(ctx context.Context, d *Deployment, opts ApplyOptions) (*UpResult, error) {
+	if d == nil || d.Plan == nil {
+		return nil, errors.New("apply: no plan")
 	}
-	return out
+	name := d.Plan.Name
+	if opts.Timeout == 0 {
+		opts.Timeout = UpTimeout(len(d.Plan.Nodes))
+	}
+	if opts.MaxWorkers <= 0 {
+		opts.MaxWorkers = DefaultMaxWorkers
+	}
+	release, err := claimUp(name)
+	if err != nil {
+		return &UpResult{Name: name}, fmt.Errorf("up %s: %w", name, err)
+	}
+	defer release()
+	ob, err := o.observe(ctx, name)
+	if err != nil {
+		return &UpResult{Name: name}, fmt.Errorf("up %s: %w", name, err)
+	}
+	if !ob.empty() { // it runs, in whole or in part: complete it to the plan
+		return o.complete(ctx, d, ob, opts)
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+
+	u := &upRun{o: o, opts: opts, d: d, name: name, runID: newRunID()}
+	// The image comes first: it may take a while, and creates nothing to
+	// roll back.
+	image, err := u.image(ctx)
+	if err != nil {
+		return &UpResult{Name: name, Timings: u.timings}, fmt.Errorf("up %s: %w", name, err)
+	}
+	res, err := u.run(ctx, image)
+	if err == nil {
+		return res, nil
+	}
+	return res, u.fail(ctx, err)
 }
 
-func shortID(id string) string {
-	if len(id) > 12 {
-		return id[:12]
+// upRun is one Apply.
+type upRun struct {
+	o       *Orchestrator
+	opts    ApplyOptions
+	d       *Deployment
+	name    string
+	runID   string     // the topo.run label of everything this Apply creates
+	created bool       // a create was sent to the engine, so there may be something to roll back
+	mu      sync.Mutex // guards timings: the networks and containers phases overlap
+	timings []PhaseTiming
+	// configs are the configs the agents of nodes that stay took as they
+	// ran (reconfigure), for the marker of what changed in place.
+	configs map[string]appliedResource
+}
+
+// run brings a new topology up after its image: the steps below, in
+// order, each in its own file. A failure ends it, and Apply rolls back.
+func (u *upRun) run(ctx context.Context, image string) (*UpResult, error) {
+	res := &UpResult{Name: u.name, Plan: u.d.Plan}
+	defer func() { res.Timings = u.timings }()
+
+	nets, specs, unlock, err := u.prepare(ctx, image) // up_prepare.go
+	if err != nil {
+		return res, err
 	}
-	return id
+	if err := u.build(ctx, nets, specs, unlock, image); err != nil { // up_build.go
+		return res, err
+	}
+	if err := u.routes(ctx, image); err != nil { // up_routes.go
+		return res, err
+	}
+	return res, u.ready(ctx) // up_ready.go
 }

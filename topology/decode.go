@@ -53,7 +53,7 @@ func Load(path string) (*Topology, error) {
 // Decoding is strict: an unknown field is an error. Every problem is
 // collected into the returned ErrorList, sorted by position.
 func Parse(file string, data []byte) (*Topology, error) {
-	d := &decoder{e: errs{file: file}, data: data}
+	d := &decoder{e: errs{file: file}, data: data, badSteps: map[string]bool{}}
 	t := d.topology(data)
 	if t != nil {
 		t.File = file
@@ -90,6 +90,11 @@ type decoder struct {
 	// times, so the total is capped, not just the depth.
 	merged    int
 	mergeOver bool // the cap was reported
+
+	// Fault steps whose names expectations may refer to, but that were
+	// reported and left out: badSteps by name, faultsBad all of them.
+	badSteps  map[string]bool
+	faultsBad bool
 }
 
 // maxMergedEntries bounds the entries merge keys may copy in one file: far
@@ -162,7 +167,7 @@ func (d *decoder) topology(data []byte) *Topology {
 		Traffic: Traffic{Protocol: TCP, Interval: DefaultInterval, Size: DefaultSize},
 		src:     source{parsed: true, top: pos(root)},
 	}
-	f, _ := d.fields(root, "topology", "name", "layout", "nodes", "traffic", "link", "links", "network", "log", "faults")
+	f, _ := d.fields(root, "topology", "name", "layout", "nodes", "traffic", "link", "links", "network", "log", "faults", "expect")
 
 	if v, ok := f.val["name"]; ok {
 		t.src.name = pos(v)
@@ -202,6 +207,10 @@ func (d *decoder) topology(data []byte) *Topology {
 	}
 	if v, ok := f.val["faults"]; ok {
 		d.faults(t, v)
+	}
+	// expect: refers to the nodes and to the fault steps, read above.
+	if v, ok := f.val["expect"]; ok {
+		d.expect(t, v)
 	}
 	return t
 }

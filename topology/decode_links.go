@@ -2,6 +2,8 @@ package topology
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -39,7 +41,7 @@ var impairmentFields = []string{"delay", "jitter", "loss", "rate"}
 func (d *decoder) impairment(v *yaml.Node, what string, withEndpoints bool) (impSpec, fieldSet) {
 	known := impairmentFields
 	if withEndpoints {
-		known = append([]string{"endpoints"}, impairmentFields...)
+		known = append([]string{"endpoints", "from"}, impairmentFields...)
 	}
 	var s impSpec
 	f, ok := d.fields(v, what, known...)
@@ -101,14 +103,14 @@ func (d *decoder) links(t *Topology, v *yaml.Node) {
 		item = resolve(item)
 		what := fmt.Sprintf("links[%d]", i)
 		l := Link{Pos: pos(item), Impairment: t.Link}
-		var eps *yaml.Node
+		var eps, from *yaml.Node
 		switch item.Kind {
 		case yaml.SequenceNode:
 			eps = item
 		case yaml.MappingNode:
 			spec, f := d.impairment(item, what, true)
 			l.Impairment = spec.over(t.Link)
-			eps = f.val["endpoints"]
+			eps, from = f.val["endpoints"], f.val["from"]
 			if eps == nil {
 				d.e.add(pos(item), "%s: endpoints: is missing: list the nodes it connects, like endpoints: [a, b, c]", what)
 				t.src.linksBad = true
@@ -134,9 +136,31 @@ func (d *decoder) links(t *Topology, v *yaml.Node) {
 				good = false
 			}
 		}
+		if from != nil && good {
+			good = d.linkFrom(from, &l, what)
+		}
 		if !good {
 			t.src.linksBad = true
 		}
 		t.Links = append(t.Links, l)
 	}
+}
+
+// linkFrom decodes a link's from:, the end whose sending alone its
+// impairment holds for: one of two endpoints, on a link that has an
+// impairment.
+func (d *decoder) linkFrom(v *yaml.Node, l *Link, what string) bool {
+	s, ok := d.scalar(v, what+".from", "one end of the link")
+	switch {
+	case !ok:
+		return false
+	case len(l.Endpoints) != 2 || !slices.Contains(l.Endpoints, s):
+		d.e.add(pos(v), "%s.from: %q, want one end of a link of two (%s)", what, clipEcho(s), strings.Join(l.Endpoints, ", "))
+		return false
+	case l.Impairment.IsZero():
+		d.e.add(pos(v), "%s.from: the link has no delay, jitter, loss or rate to hold one way", what)
+		return false
+	}
+	l.From = s
+	return true
 }

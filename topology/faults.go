@@ -14,11 +14,14 @@ import (
 // starts At after the topology is ready and, when For is set, is lifted
 // For later. It is one of a link down (Link, Down), an impaired link
 // (Link, and LossPercent, Delay, Jitter or Rate, as topo impair takes
-// them), a partition (Partition), or a node action (Node, Action).
+// them), either of them one way only (From), a partition (Partition), or a node action (Node, Action).
 type ScheduledFault struct {
+	// Name names the step so that expectations can refer to it; optional.
+	Name        string        `json:"name,omitempty"`
 	At          time.Duration `json:"at"`
 	For         time.Duration `json:"for,omitempty"` // 0: until lifted by hand
 	Link        []string      `json:"link,omitempty"`
+	From        string        `json:"from,omitempty"` // one of Link: only what it sends is down or impaired
 	Down        bool          `json:"down,omitempty"`
 	LossPercent int           `json:"loss_percent,omitempty"`
 	Delay       time.Duration `json:"delay,omitempty"`
@@ -28,6 +31,8 @@ type ScheduledFault struct {
 	Node        string        `json:"node,omitempty"`
 	Action      string        `json:"action,omitempty"` // stop, start, restart, kill, pause, unpause
 	Pos         Pos           `json:"-"`
+
+	namePos Pos // where name: was given
 }
 
 // NodeActions are the actions a scheduled fault may take on a node.
@@ -36,32 +41,71 @@ var NodeActions = []string{"stop", "start", "restart", "kill", "pause", "unpause
 // MaxScheduledFaults bounds a file's faults: list.
 const MaxScheduledFaults = 100
 
+// MaxStepNameLen bounds the name of a fault step, a DNS label.
+const MaxStepNameLen = 63
+
 // faults decodes the faults: section.
 func (d *decoder) faults(t *Topology, v *yaml.Node) {
 	if v.Kind != yaml.SequenceNode {
 		d.e.add(pos(v), "faults: want a list like - {at: 10s, link: [a, b], down: 5s}, got %s", describe(v))
+		d.faultsBad = true
 		return
 	}
 	if len(v.Content) > MaxScheduledFaults {
 		d.e.add(pos(v), "faults: %d entries, at most %d", len(v.Content), MaxScheduledFaults)
+		d.faultsBad = true
 		return
 	}
+	named := map[string]int{} // step name -> line
 	for i, item := range v.Content {
 		item = resolve(item)
-		if f, ok := d.fault(item, fmt.Sprintf("faults[%d]", i)); ok {
+		what := fmt.Sprintf("faults[%d]", i)
+		f, ok := d.fault(item, what)
+		if f.Name != "" {
+			if line, dup := named[f.Name]; dup {
+				d.e.add(f.namePos, "%s.name: step %q is named twice (first at line %d): expectations refer to a step by its name", what, f.Name, line)
+				ok = false
+			} else {
+				named[f.Name] = f.namePos.Line
+			}
+			if !ok {
+				// Expectations that name it are not told it does not exist.
+				d.badSteps[f.Name] = true
+			}
+		}
+		if ok {
 			t.Faults = append(t.Faults, f)
 		}
 	}
 }
 
+// faultName decodes a step's optional name:.
+func (d *decoder) faultName(fs fieldSet, f *ScheduledFault, what string) bool {
+	v, ok := fs.val["name"]
+	if !ok {
+		return true
+	}
+	f.namePos = pos(v)
+	s, ok := d.scalar(v, what+".name", "a step name like cut-hub")
+	if !ok {
+		return false
+	}
+	f.Name = s
+	if !validName(s, MaxStepNameLen) {
+		d.e.add(pos(v), "%s.name: %q is not a valid step name: use %s, at most %d characters", what, clipEcho(s), nameRule, MaxStepNameLen)
+		return false
+	}
+	return true
+}
+
 // fault decodes one scheduled fault.
 func (d *decoder) fault(m *yaml.Node, what string) (ScheduledFault, bool) {
 	f := ScheduledFault{Pos: pos(m)}
-	fs, ok := d.fields(m, what, "at", "link", "down", "loss", "delay", "jitter", "rate", "for", "partition", "node", "action")
+	fs, ok := d.fields(m, what, "name", "at", "link", "down", "loss", "delay", "jitter", "rate", "for", "partition", "node", "action", "from")
 	if !ok {
 		return f, false
 	}
-	good := true
+	good := d.faultName(fs, &f, what)
 	dur := func(key string) (time.Duration, bool) {
 		v, ok := fs.val[key]
 		if !ok {
@@ -100,6 +144,10 @@ func (d *decoder) fault(m *yaml.Node, what string) (ScheduledFault, bool) {
 		d.e.add(pos(m), "%s: give one of link:, partition: or node:", what)
 		return f, false
 	}
+	if v, ok := fs.val["from"]; ok && !fs.has("link") {
+		d.e.add(pos(v), "%s.from: only a link takes from: (the end whose sending is cut or impaired)", what)
+		good = false
+	}
 	switch {
 	case fs.has("link"):
 		good = d.faultLink(fs, &f, what, down) && good
@@ -120,6 +168,17 @@ func (d *decoder) faultLink(fs fieldSet, f *ScheduledFault, what string, down ti
 		return false
 	}
 	f.Link = names[0]
+	if v, ok := fs.val["from"]; ok {
+		s, ok := d.scalar(v, what+".from", "one end of the link")
+		if !ok {
+			return false
+		}
+		if !slices.Contains(f.Link, s) {
+			d.e.add(pos(v), "%s.from: %q, want one end of the link, %s or %s", what, clipEcho(s), f.Link[0], f.Link[1])
+			return false
+		}
+		f.From = s
+	}
 	impaired := fs.has("loss") || fs.has("delay") || fs.has("jitter") || fs.has("rate")
 	switch {
 	case fs.has("down") && impaired:
@@ -211,6 +270,9 @@ func validateFaults(t *Topology, e *errs) {
 	for _, n := range t.Nodes {
 		names[n.Name] = true
 	}
+	if !t.src.parsed {
+		checkStepNames(t.Faults, e)
+	}
 	for _, f := range t.Faults {
 		all := slices.Concat(append([][]string{f.Link, {f.Node}}, f.Partition...)...)
 		for _, n := range all {
@@ -224,14 +286,37 @@ func validateFaults(t *Topology, e *errs) {
 	}
 }
 
+// checkStepNames checks the step names of a schedule built in Go; a
+// file's are checked as they are read, at their positions.
+func checkStepNames(faults []ScheduledFault, e *errs) {
+	seen := map[string]bool{}
+	for _, f := range faults {
+		switch {
+		case f.Name == "":
+		case !validName(f.Name, MaxStepNameLen):
+			e.add(f.Pos, "fault: %q is not a valid step name: use %s, at most %d characters", clipEcho(f.Name), nameRule, MaxStepNameLen)
+		case seen[f.Name]:
+			e.add(f.Pos, "fault: step %q is named twice", f.Name)
+		}
+		seen[f.Name] = true
+	}
+}
+
 // String describes the fault for people, e.g. "at 10s: link a–b down for 5s".
 func (f ScheduledFault) String() string {
 	var what string
+	link := ""
+	if len(f.Link) == 2 {
+		link = f.Link[0] + "–" + f.Link[1]
+		if to := slices.DeleteFunc(slices.Clone(f.Link), func(n string) bool { return n == f.From }); f.From != "" && len(to) == 1 {
+			link = f.From + "→" + to[0]
+		}
+	}
 	switch {
 	case len(f.Link) == 2 && f.Down:
-		what = fmt.Sprintf("link %s–%s down", f.Link[0], f.Link[1])
+		what = "link " + link + " down"
 	case len(f.Link) == 2:
-		what = fmt.Sprintf("link %s–%s impaired: %s", f.Link[0], f.Link[1], f.impairment())
+		what = fmt.Sprintf("link %s impaired: %s", link, f.impairment())
 	case len(f.Partition) > 0:
 		var gs []string
 		for _, g := range f.Partition {

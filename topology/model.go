@@ -40,6 +40,16 @@
 //     or a custom link of three or more nodes (a shared segment).
 //   - network.pool is an IPv4 CIDR inside 10.0.0.0/8, 172.16.0.0/12 or
 //     192.168.0.0/16, at most a /29.
+//   - a fault step's name, when given, is a name as above of at most
+//     MaxStepNameLen characters, unique among the steps.
+//   - expect: holds at most MaxExpectations entries, each exactly one of
+//     reach: (with from:), accounting: balanced, logs: or run:; within:,
+//     during:, fails: and recovers-within: (with after:) qualify a reach:
+//     only. Every node named is a node of the topology; a reach: of a node
+//     alone (an agent message) needs topo's agent at both ends. Windows and
+//     recoveries that name fault steps are resolved to offsets from ready
+//     as the file is read. Names are unique; those left out are made from
+//     the check (see Expectation).
 //
 // # Plans
 //
@@ -105,6 +115,8 @@ type Topology struct {
 	// Faults are the file's fault schedule, relative to the moment the
 	// topology is ready.
 	Faults []ScheduledFault
+	// Expect is what must hold while the topology runs (topo test).
+	Expect []Expectation
 
 	src source // where things are in the file; zero for a Topology built in Go
 
@@ -152,7 +164,10 @@ type Node struct {
 type Link struct {
 	Endpoints  []string
 	Impairment Impairment // already merged over the topology's default
-	Pos        Pos
+	// From, when set (one of two Endpoints), makes Impairment hold only
+	// for what From sends the other end.
+	From string
+	Pos  Pos
 
 	endpointPos []Pos // where each endpoint was written, for late errors
 }

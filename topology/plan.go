@@ -66,12 +66,16 @@ type PlanNeighbor struct {
 
 // PlanSegment is one Docker network: a point-to-point link or a shared segment.
 type PlanSegment struct {
-	Name       string       `json:"name"`
-	Subnet     netip.Prefix `json:"subnet"`
-	Gateway    netip.Addr   `json:"gateway"` // first usable address, taken by the bridge
-	Members    []string     `json:"members"` // in plan order
-	Shared     bool         `json:"shared"`  // a bus-like segment where frames are broadcast
-	Impairment Impairment   `json:"impairment"`
+	Name    string       `json:"name"`
+	Subnet  netip.Prefix `json:"subnet"`
+	Gateway netip.Addr   `json:"gateway"` // first usable address, taken by the bridge
+	Members []string     `json:"members"` // in plan order
+	Shared  bool         `json:"shared"`  // a bus-like segment where frames are broadcast
+	// ImpairFrom, when set (a member of a point-to-point segment), makes
+	// Impairment hold only for what that member sends: the other's agent
+	// gets none.
+	ImpairFrom string     `json:"impair_from,omitempty"`
+	Impairment Impairment `json:"impairment"`
 }
 
 // Node returns the plan node with that name.

@@ -8,6 +8,7 @@ type seg struct {
 	members []int
 	shared  bool
 	imp     Impairment
+	impFrom string
 }
 
 // pair is a neighbour relation between nodes a < b; dial is the one that
@@ -160,7 +161,7 @@ func planCustom(t *Topology) shape {
 		for k, ep := range l.Endpoints {
 			members[k] = index[ep]
 		}
-		sg := seg{members: members, imp: l.Impairment}
+		sg := seg{members: members, imp: l.Impairment, impFrom: l.From}
 		if len(members) == 2 {
 			sg.name = l.Endpoints[0] + "-" + l.Endpoints[1]
 		} else {

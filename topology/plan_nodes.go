@@ -32,6 +32,7 @@ func address(nodes []Node, segs []seg, subnets []netip.Prefix) ([]PlanSegment, a
 			Members:    names(nodes, s.members),
 			Shared:     s.shared,
 			Impairment: s.imp,
+			ImpairFrom: s.impFrom,
 		})
 	}
 	return out, at

@@ -76,7 +76,9 @@ func (p *Plan) String() string {
 			}
 		}
 		fmt.Fprintf(&b, "    members: %s\n", strings.Join(ms, ", "))
-		if !s.Impairment.IsZero() {
+		if !s.Impairment.IsZero() && s.ImpairFrom != "" {
+			fmt.Fprintf(&b, "    impairment: %s, of what %s sends only\n", s.Impairment, s.ImpairFrom)
+		} else if !s.Impairment.IsZero() {
 			fmt.Fprintf(&b, "    impairment: %s\n", s.Impairment)
 		}
 	}

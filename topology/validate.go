@@ -76,6 +76,7 @@ func normalize(t *Topology) {
 	if t.Network.Routing == "" {
 		t.Network.Routing = RoutingIP
 	}
+	nameExpectations(t)
 	switch t.Layout {
 	case Star:
 		assignCentre(t.Nodes, RoleHub, RoleSpoke)
@@ -132,6 +133,7 @@ func validate(t *Topology, e *errs) {
 	}
 	validatePool(t, e)
 	validateFaults(t, e)
+	validateExpect(t, e)
 }
 
 // validateName runs the checks that depend on the topology's name, and

@@ -65,4 +65,7 @@ func TestIntegrationReadmeExample(t *testing.T) {
 	if probe.CanReach(t, n3.Addresses["node3-node4"].String()) {
 		t.Error("node3's other segment is visible from node1-node2")
 	}
+	// The same ring serves TestIntegrationIsolation's: a topology costs the
+	// engine seconds.
+	t.Run("isolation", func(t *testing.T) { checkRingIsolation(t, topo) })
 }

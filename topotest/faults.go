@@ -10,21 +10,43 @@ import (
 	"github.com/topo-dev/topo/topology"
 )
 
-// LinkDown cuts the link between nodes a and b, for every process on them.
-// What the test leaves in force is lifted when it ends.
-func (top *Topology) LinkDown(t testing.TB, a, b string) {
+// FaultOption narrows a fault on a link: see From.
+type FaultOption func(*faultOptions)
+
+type faultOptions struct{ from string }
+
+// From makes LinkDown, LinkUp or Impair act only on what node (one of the
+// link's two ends) sends the other: LinkDown(t, a, b, From(a)) cuts what a
+// sends b, while b's packets still reach a.
+func From(node string) FaultOption { return func(o *faultOptions) { o.from = node } }
+
+func faultOpts(opts []FaultOption) faultOptions {
+	var o faultOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// LinkDown cuts the link between nodes a and b, for every process on them,
+// or with From one way of it. What the test leaves in force is lifted when
+// it ends.
+func (top *Topology) LinkDown(t testing.TB, a, b string, opts ...FaultOption) {
 	t.Helper()
+	from := faultOpts(opts).from
 	top.fault(t, "link down", func(ctx context.Context) error {
-		_, err := top.o.Link(ctx, top.Name, orchestrator.LinkOptions{A: a, B: b, Down: true})
+		_, err := top.o.Link(ctx, top.Name, orchestrator.LinkOptions{A: a, B: b, Down: true, From: from})
 		return err
 	})
 }
 
-// LinkUp restores the link between nodes a and b.
-func (top *Topology) LinkUp(t testing.TB, a, b string) {
+// LinkUp restores the link between nodes a and b, or with From one way of
+// it.
+func (top *Topology) LinkUp(t testing.TB, a, b string, opts ...FaultOption) {
 	t.Helper()
+	from := faultOpts(opts).from
 	top.fault(t, "link up", func(ctx context.Context) error {
-		_, err := top.o.Link(ctx, top.Name, orchestrator.LinkOptions{A: a, B: b})
+		_, err := top.o.Link(ctx, top.Name, orchestrator.LinkOptions{A: a, B: b, From: from})
 		return err
 	})
 }
@@ -39,10 +61,11 @@ type Impairment struct {
 }
 
 // Impair impairs the link between a and b at runtime, in place of what the
-// file declared; the zero Impairment lifts it.
-func (top *Topology) Impair(t testing.TB, a, b string, imp Impairment) {
+// file declared, or with From only what one end sends the other; the zero
+// Impairment lifts it.
+func (top *Topology) Impair(t testing.TB, a, b string, imp Impairment, opts ...FaultOption) {
 	t.Helper()
-	top.impair(t, orchestrator.ImpairOptions{A: a, B: b}, imp)
+	top.impair(t, orchestrator.ImpairOptions{A: a, B: b, From: faultOpts(opts).from}, imp)
 }
 
 // ImpairAll is Impair for every link of the topology.
@@ -131,6 +154,7 @@ func (top *Topology) fault(t testing.TB, what string, do func(ctx context.Contex
 func (top *Topology) startSchedule(t testing.TB, spec *topology.Topology) {
 	ctx, cancel := context.WithCancel(t.Context())
 	t.Cleanup(cancel)
+	top.stopSchedule = cancel
 	top.schedule = make(chan error, 1)
 	start := time.Now()
 	go func() { top.schedule <- top.o.RunSchedule(ctx, top.Name, spec.Faults, start) }()

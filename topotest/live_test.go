@@ -29,31 +29,40 @@ func up(t *testing.T, file, base string, opts ...topotest.Option) *topotest.Topo
 	return topotest.Up(t, "../topologies/"+file, opts...)
 }
 
-// TestIntegrationLayouts checks every layout over TCP and UDP: wiring read
-// from Docker, paths, broadcast, background traffic and its accounting; a
+// TestIntegrationLayouts checks every layout, and each transport on
+// point-to-point links (the star both ways, the ring, p2p, custom) and on a
+// shared segment (bus over UDP, client-server over TCP): wiring read from
+// Docker, paths, broadcast, background traffic and its accounting; a
 // client-server LAN's greetings; and that a ring brought up again is left
-// as it is. Checks share topologies, since each costs the engine seconds.
+// as it is. Checks share topologies, since each costs the engine seconds;
+// every layout over both transports cost five topologies more for links
+// that the transports' own tests (node/internal/transport/link) and
+// faultstest's trials (ring over UDP) cover.
 func TestIntegrationLayouts(t *testing.T) {
-	for _, layout := range []string{"star", "ring", "bus", "p2p", "client-server", "custom"} {
-		for _, proto := range []string{"tcp", "udp"} {
-			t.Run(layout+"/"+proto, func(t *testing.T) {
-				t.Parallel()
-				base := strings.ReplaceAll(layout, "client-server", "cs") + "-" + proto
-				opts := []topotest.Option{topotest.WithProtocol(proto)}
-				top := up(t, layout+".yaml", base, opts...)
-				checkWiring(t, top)
-				checkStatus(t, top)
-				checkPath(t, top)
-				checkBroadcast(t, top)
-				checkTraffic(t, top)
-				switch {
-				case layout == "client-server":
-					checkGreetings(t, top)
-				case layout == "ring" && proto == "tcp":
-					checkUpAgainIsNoop(t, top, layout+".yaml", opts...)
-				}
-			})
-		}
+	for _, c := range []struct{ layout, proto string }{
+		{"star", "tcp"}, {"star", "udp"}, {"ring", "tcp"}, {"bus", "udp"},
+		{"p2p", "tcp"}, {"client-server", "tcp"}, {"custom", "udp"},
+	} {
+		layout, proto := c.layout, c.proto
+		t.Run(layout+"/"+proto, func(t *testing.T) {
+			t.Parallel()
+			base := strings.ReplaceAll(layout, "client-server", "cs") + "-" + proto
+			opts := []topotest.Option{topotest.WithProtocol(proto)}
+			top := up(t, layout+".yaml", base, opts...)
+			checkWiring(t, top)
+			checkStatus(t, top)
+			checkPath(t, top)
+			checkBroadcast(t, top)
+			checkTraffic(t, top)
+			switch {
+			case layout == "client-server":
+				checkGreetings(t, top)
+			case layout == "ring" && proto == "tcp":
+				checkUpAgainIsNoop(t, top, layout+".yaml", opts...)
+			case layout == "bus" && proto == "udp": // bus.yaml as it is: TestIntegrationIsolation's bus
+				checkBusReach(t, top)
+			}
+		})
 	}
 }
 
@@ -253,7 +262,9 @@ func checkTraffic(t *testing.T, top *topotest.Topology) {
 
 // TestIntegrationIsolation checks what a node can reach with routing none:
 // its neighbours' addresses, and not the addresses of nodes it shares no
-// segment with. The layer-2 layout shows through.
+// segment with. The layer-2 layout shows through. Its ring and bus checks
+// run on other tests' topologies of the same files (checkRingIsolation,
+// checkBusReach), which saves the engine two topologies.
 func TestIntegrationIsolation(t *testing.T) {
 	t.Run("star", func(t *testing.T) {
 		t.Parallel()
@@ -289,31 +300,39 @@ func TestIntegrationIsolation(t *testing.T) {
 			t.Errorf("%s reaches spoke2 on another segment", probe)
 		}
 	})
-	t.Run("ring", func(t *testing.T) {
-		t.Parallel()
-		top := up(t, "ring.yaml", "iso-ring", topotest.WithRouting(topology.RoutingNone))
-		n2, _ := top.Plan.Node("node2")
-		n3, _ := top.Plan.Node("node3")
-		if !top.CanReach(t, "node1", n2.Addresses["node1-node2"].String()) {
-			t.Errorf("node1 cannot reach its successor")
+}
+
+// checkBusReach: on a bus every member reaches every other on their one
+// segment. Part of TestIntegrationIsolation, checked on the bus of
+// TestIntegrationLayouts (bus.yaml as it is), after its traffic's
+// accounting, rather than on a bus of its own.
+func checkBusReach(t *testing.T, top *topotest.Topology) {
+	t.Helper()
+	seg := top.Plan.Segments[0]
+	for _, m := range seg.Members[1:] {
+		pn, _ := top.Plan.Node(m)
+		if !top.CanReach(t, seg.Members[0], pn.Addresses[seg.Name].String()) {
+			t.Errorf("%s cannot reach %s on the bus", seg.Members[0], m)
 		}
-		for seg, a := range n3.Addresses {
-			if top.CanReach(t, "node1", a.String()) {
-				t.Errorf("node1 reaches node3 (%s on %s), which is not its neighbour", a, seg)
-			}
+	}
+}
+
+// checkRingIsolation: with routing none, a ring node reaches its
+// successor and none of the addresses of a node two hops away. Part of
+// TestIntegrationIsolation, checked on TestIntegrationReadmeExample's ring
+// (ring.yaml, routing none) rather than on a ring of its own.
+func checkRingIsolation(t *testing.T, top *topotest.Topology) {
+	t.Helper()
+	n2, _ := top.Plan.Node("node2")
+	n3, _ := top.Plan.Node("node3")
+	if !top.CanReach(t, "node1", n2.Addresses["node1-node2"].String()) {
+		t.Errorf("node1 cannot reach its successor")
+	}
+	for seg, a := range n3.Addresses {
+		if top.CanReach(t, "node1", a.String()) {
+			t.Errorf("node1 reaches node3 (%s on %s), which is not its neighbour", a, seg)
 		}
-	})
-	t.Run("bus", func(t *testing.T) {
-		t.Parallel()
-		top := up(t, "bus.yaml", "iso-bus")
-		seg := top.Plan.Segments[0]
-		for _, m := range seg.Members[1:] {
-			pn, _ := top.Plan.Node(m)
-			if !top.CanReach(t, seg.Members[0], pn.Addresses[seg.Name].String()) {
-				t.Errorf("%s cannot reach %s on the bus", seg.Members[0], m)
-			}
-		}
-	})
+	}
 }
 
 // TestIntegrationSideBySide runs two topologies at once: each delivers its

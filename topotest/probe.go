@@ -3,7 +3,6 @@ package topotest
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +24,7 @@ const LabelProbe = "topo.probe"
 type Probe struct {
 	Segment   string
 	Container testcontainers.Container
+	rt        engine.Runtime
 }
 
 // Probe starts an observer on a segment and removes it when the test ends.
@@ -58,20 +58,21 @@ func (top *Topology) Probe(t testing.TB, segment string) *Probe {
 	if err != nil {
 		t.Fatalf("topotest: probe on %s: %v", segment, err)
 	}
-	return &Probe{Segment: segment, Container: c}
+	return &Probe{Segment: segment, Container: c, rt: top.o.Runtime()}
 }
 
 // CanReach reports whether a TCP connection from the probe to addr
 // (host:port, or a bare host on the agent's port 7000) succeeds.
 func (p *Probe) CanReach(t testing.TB, addr string) bool {
 	t.Helper()
+	// Not testcontainers' Exec: it asks for the exit code as soon as the
+	// exec is attached, and an exec that has not started yet reads as
+	// finished with exit 0, so a dial that would fail "reaches" under load
+	// (seen in CI). The engine port waits for the output to end first.
 	return dial(t, func(ctx context.Context, cmd []string) (int, string, error) {
-		code, r, err := p.Container.Exec(ctx, cmd)
-		if err != nil {
-			return code, "", err
-		}
-		b, _ := io.ReadAll(r)
-		return code, string(b), nil
+		var out strings.Builder
+		code, err := p.rt.Exec(ctx, p.Container.GetContainerID(), cmd, &out, &out)
+		return code, out.String(), err
 	}, addr)
 }
 

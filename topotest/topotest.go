@@ -54,8 +54,11 @@ type Topology struct {
 
 	o             *orchestrator.Orchestrator
 	opts          options
-	faultsCleanup bool       // the cleanup that lifts faults is registered
-	schedule      chan error // the file's fault schedule's outcome, when it has one
+	faultsCleanup bool               // the cleanup that lifts faults is registered
+	schedule      chan error         // the file's fault schedule's outcome, when it has one
+	stopSchedule  func()             // ends the schedule that runs
+	file          string             // the file Up brought it up from, as its resources are labelled
+	spec          *topology.Topology // the file as loaded, for Expect
 }
 
 type options struct {
@@ -109,19 +112,8 @@ func Up(t testing.TB, file string, opts ...Option) *Topology {
 	o := open(ctx, t)
 	top.o = o
 
-	spec, err := topology.Load(file)
-	if err != nil {
-		t.Fatalf("topotest: %v", err)
-	}
-	if cfg.protocol != "" {
-		spec.Traffic.Protocol = cfg.protocol
-	}
-	if cfg.routing != "" {
-		spec.Network.Routing = cfg.routing
-	}
-	if cfg.interval != nil {
-		spec.Traffic.Interval = *cfg.interval
-	}
+	spec := top.load(t, file)
+	top.file = spec.File
 	res, err := o.Up(ctx, spec, orchestrator.UpOptions{Name: top.Name, Timeout: cfg.timeout})
 	if err != nil {
 		t.Fatalf("topotest: %v", err)
@@ -132,10 +124,33 @@ func Up(t testing.TB, file string, opts ...Option) *Topology {
 			t.Fatalf("topotest: %v", err)
 		}
 	}
-	if len(spec.Faults) > 0 {
+	top.spec = spec
+	// A file that expects something runs its faults when Expect runs its
+	// probes, on one clock.
+	if len(spec.Faults) > 0 && len(spec.Expect) == 0 {
 		top.startSchedule(t, spec)
 	}
 	return top
+}
+
+// load reads a topology file, with the options of Up in place of what it
+// says.
+func (top *Topology) load(t testing.TB, file string) *topology.Topology {
+	t.Helper()
+	spec, err := topology.Load(file)
+	if err != nil {
+		t.Fatalf("topotest: %v", err)
+	}
+	if top.opts.protocol != "" {
+		spec.Traffic.Protocol = top.opts.protocol
+	}
+	if top.opts.routing != "" {
+		spec.Network.Routing = top.opts.routing
+	}
+	if top.opts.interval != nil {
+		spec.Traffic.Interval = *top.opts.interval
+	}
+	return spec
 }
 
 // open connects to the engine TOPO_ENGINE names (docker by default), with

@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	topolib "github.com/topo-dev/topo"
-	"github.com/topo-dev/topo/nodeimage"
+	"github.com/topo-dev/topo/internal/nodeimage"
 )
 
 func newBuildCmd(a *app) *cobra.Command {

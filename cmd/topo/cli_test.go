@@ -139,7 +139,24 @@ func TestCommandLine(t *testing.T) {
 			code:   2,
 			stderr: []string{`--event "delivered" is not an event the agent logs; they are start, stop, link`},
 		},
-
+		{
+			name:   "capture with a filter outside its language",
+			args:   []string{"capture", "a", "b", "--filter", "tcp portrange 1-9", "-w", "-"},
+			code:   2,
+			stderr: []string{`capture: --filter "tcp portrange 1-9": unknown "portrange"`, "primitives tcp, udp"},
+		},
+		{
+			name:   "capture with a negative count",
+			args:   []string{"capture", "a", "b", "--count", "-1"},
+			code:   2,
+			stderr: []string{"capture: --count -1: want 0 (no limit) or more"},
+		},
+		{
+			name:   "capture of three nodes",
+			args:   []string{"capture", "a", "b", "c"},
+			code:   2,
+			stderr: []string{"capture: accepts between 1 and 2 arg(s)"},
+		},
 		{
 			name:   "unknown output format",
 			args:   []string{"validate", "-o", "xml", "../../topologies/star.yaml"},

@@ -149,7 +149,7 @@ func (a *app) interactive() bool {
 
 // confirmDownAll lists what down --all would remove and asks. Nothing
 // running needs no answer.
-func (a *app) confirmDownAll(ctx context.Context, o *orchestrator.Orchestrator) (bool, error) {
+func (a *app) confirmDownAll(ctx context.Context, o orchestrator.Service) (bool, error) {
 	tops, err := o.List(ctx)
 	if err != nil || len(tops) == 0 {
 		return true, err

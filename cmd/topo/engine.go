@@ -11,7 +11,7 @@ import (
 )
 
 // open connects to the Docker engine. The returned close func is never nil.
-func (a *app) open(ctx context.Context, withProgress bool) (*orchestrator.Orchestrator, func(), error) {
+func (a *app) open(ctx context.Context, withProgress bool) (orchestrator.Service, func(), error) {
 	if a.engine == "" { // an app made in Go, not by the command line
 		a.engine = topolib.EngineDocker
 	}
@@ -22,7 +22,13 @@ func (a *app) open(ctx context.Context, withProgress bool) (*orchestrator.Orches
 	if withProgress {
 		opts.Progress = newProgress(a.stderr).event
 	}
-	o, closeFn, err := topolib.Open(ctx, opts)
+	connect := a.connect
+	if connect == nil {
+		connect = func(ctx context.Context, opts topolib.Options) (orchestrator.Service, func(), error) {
+			return topolib.Open(ctx, opts)
+		}
+	}
+	o, closeFn, err := connect(ctx, opts)
 	if err != nil {
 		return nil, func() {}, err
 	}
@@ -30,7 +36,7 @@ func (a *app) open(ctx context.Context, withProgress bool) (*orchestrator.Orches
 }
 
 // resolve opens the engine and finds the topology a command acts on.
-func (a *app) resolve(ctx context.Context, ref string) (*orchestrator.Orchestrator, string, func(), error) {
+func (a *app) resolve(ctx context.Context, ref string) (orchestrator.Service, string, func(), error) {
 	if err := checkRef(ref); err != nil {
 		return nil, "", func() {}, err
 	}

@@ -83,7 +83,7 @@ topo exits 130, while CMD may run on.`,
 // checkAgentCommand refuses, as a usage error, a command other than the
 // agent's on a node that runs topo's agent: its image holds nothing else,
 // and the engine's answer (an OCI runtime error, exit 126) says little.
-func checkAgentCommand(ctx context.Context, o *orchestrator.Orchestrator, name, node string, command []string) error {
+func checkAgentCommand(ctx context.Context, o orchestrator.Service, name, node string, command []string) error {
 	ns, err := o.Nodes(ctx, name)
 	if err != nil {
 		return nil // Exec says what is wrong

@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/topo-dev/topo/compose"
+	"github.com/topo-dev/topo/internal/compose"
 	"github.com/topo-dev/topo/topology"
 )
 

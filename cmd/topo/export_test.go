@@ -15,8 +15,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/topo-dev/topo/compose"
 	"github.com/topo-dev/topo/engine"
+	"github.com/topo-dev/topo/internal/compose"
 	"github.com/topo-dev/topo/internal/livetest"
 	"github.com/topo-dev/topo/internal/textdiff"
 	"github.com/topo-dev/topo/topology"

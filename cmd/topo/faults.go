@@ -21,7 +21,7 @@ import (
 // faultCmd is the frame of every command that changes faults: it resolves
 // the topology, runs do, and prints the faults in force after.
 func faultCmd(a *app, use, short, long, example string, nargs cobra.PositionalArgs,
-	do func(cmd *cobra.Command, o *orchestrator.Orchestrator, name string, pos []string) ([]orchestrator.Fault, error)) *cobra.Command {
+	do func(cmd *cobra.Command, o orchestrator.Service, name string, pos []string) ([]orchestrator.Fault, error)) *cobra.Command {
 	var ref, output string
 	cmd := &cobra.Command{
 		Use: use, Short: short, Long: long, Example: example, Args: args(nargs),
@@ -68,19 +68,34 @@ func printFaults(a *app, name string, fs []orchestrator.Fault, output string) er
 }
 
 func newLinkCmd(a *app) *cobra.Command {
-	return faultCmd(a, "link A B down|up", "Cut the link between two nodes, or restore it",
+	var from string
+	cmd := faultCmd(a, "link A B down|up [--from A]", "Cut the link between two nodes, or restore it",
 		`link down stops everything crossing between nodes A and B, for topo's agent
 and for any software on them; on a shared segment only A and B stop hearing
 each other. link up restores it. A packet filter in each node's network
-namespace does it, installed by a short-lived helper with NET_ADMIN.`,
-		"  topo link hub spoke1 down\n  topo link -t ring node2 node3 up",
+namespace does it, installed by a short-lived helper with NET_ADMIN.
+
+With --from A, only what A sends B is cut (or restored): B's packets still
+reach A. The filter is then at B's end alone. Both ways cut so are the link
+cut; a plain up restores both ways. TCP needs both ways: a TCP connection
+across a link cut one way stalls, topo's agents' frames on a tcp link too.`,
+		"  topo link hub spoke1 down\n  topo link -t ring node2 node3 up\n  topo link hub spoke1 down --from hub",
 		cobra.ExactArgs(3),
-		func(cmd *cobra.Command, o *orchestrator.Orchestrator, name string, pos []string) ([]orchestrator.Fault, error) {
+		func(cmd *cobra.Command, o orchestrator.Service, name string, pos []string) ([]orchestrator.Fault, error) {
 			if pos[2] != "down" && pos[2] != "up" {
 				return nil, usageError{fmt.Errorf("link: %q, want down or up", pos[2])}
 			}
-			return o.Link(cmd.Context(), name, orchestrator.LinkOptions{A: pos[0], B: pos[1], Down: pos[2] == "down"})
+			return o.Link(cmd.Context(), name, orchestrator.LinkOptions{A: pos[0], B: pos[1], Down: pos[2] == "down", From: from})
 		})
+	cmd.Flags().StringVar(&from, "from", "", "cut or restore only what `NODE` (A or B) sends the other")
+	// A --from that is neither end costs nothing and exits 2.
+	cmd.PreRunE = func(_ *cobra.Command, pos []string) error {
+		if from != "" && len(pos) == 3 && from != pos[0] && from != pos[1] {
+			return usageError{fmt.Errorf("link: --from %s, want %s or %s", from, pos[0], pos[1])}
+		}
+		return nil
+	}
+	return cmd
 }
 
 func newImpairCmd(a *app) *cobra.Command {
@@ -89,7 +104,9 @@ func newImpairCmd(a *app) *cobra.Command {
 		"Impair a link, or every link, at runtime",
 		`impair changes the link between A and B, or with --all every link, in place
 of what the file declared for it; --clear lifts it, and the file's settings
-apply again. A link impaired by itself keeps that over --all.
+apply again. A link impaired by itself keeps that over --all. With --from
+A, only what A sends B is impaired (over an impairment of the link both
+ways); --clear without --from lifts both ways and each.
 
 The settings given are merged into the runtime impairment in force on the
 link (its own, else that of --all): --loss 5% then --delay 100ms makes
@@ -107,9 +124,9 @@ point-to-point link always, on a shared segment when every link of the node
 there has a rate (--all), else for the agents' frames only. This engine's
 kernel has no netem, so --delay and --jitter apply to the agents' frames
 only: other processes are not delayed.`,
-		"  topo impair hub spoke1 --delay 200ms --jitter 50ms\n  topo impair hub spoke1 --loss 0.5%\n  topo impair --all --rate 1mbit\n  topo impair hub spoke1 --loss 0\n  topo impair hub spoke1 --clear",
+		"  topo impair hub spoke1 --delay 200ms --jitter 50ms\n  topo impair hub spoke1 --from hub --loss 30%\n  topo impair hub spoke1 --loss 0.5%\n  topo impair --all --rate 1mbit\n  topo impair hub spoke1 --loss 0\n  topo impair hub spoke1 --clear",
 		cobra.RangeArgs(0, 2),
-		func(cmd *cobra.Command, o *orchestrator.Orchestrator, name string, pos []string) ([]orchestrator.Fault, error) {
+		func(cmd *cobra.Command, o orchestrator.Service, name string, pos []string) ([]orchestrator.Fault, error) {
 			if len(pos) == 2 {
 				opts.A, opts.B = pos[0], pos[1]
 			}
@@ -120,6 +137,7 @@ only: other processes are not delayed.`,
 		})
 	f := cmd.Flags()
 	f.BoolVar(&opts.All, "all", false, "every link of the topology")
+	f.StringVar(&opts.From, "from", "", "impair only what `NODE` (A or B) sends the other")
 	f.String("delay", "", "one-way `DELAY` of the agents' frames, e.g. 100ms (0 lifts it)")
 	f.String("jitter", "", "the delay varies by up to this `DURATION` either way (0 lifts it)")
 	f.String("loss", "", "`PERCENT` of the frames lost for every process, e.g. 5% or 0.5% (0 lifts it)")
@@ -222,7 +240,7 @@ through a node of another group (two spokes without their hub) is split
 too: topo warns, naming that node.`,
 		"  topo partition peer1,peer2 peer3,peer4,peer5\n  topo partition node1",
 		cobra.MinimumNArgs(1),
-		func(cmd *cobra.Command, o *orchestrator.Orchestrator, name string, pos []string) ([]orchestrator.Fault, error) {
+		func(cmd *cobra.Command, o orchestrator.Service, name string, pos []string) ([]orchestrator.Fault, error) {
 			var groups [][]string
 			for _, g := range pos {
 				groups = append(groups, strings.Split(g, ","))
@@ -240,7 +258,7 @@ too: topo warns, naming that node.`,
 func newHealCmd(a *app) *cobra.Command {
 	return faultCmd(a, "heal", "Lift the partition", "heal restores every link the partition cut, and nothing else.",
 		"  topo heal", cobra.NoArgs,
-		func(cmd *cobra.Command, o *orchestrator.Orchestrator, name string, _ []string) ([]orchestrator.Fault, error) {
+		func(cmd *cobra.Command, o orchestrator.Service, name string, _ []string) ([]orchestrator.Fault, error) {
 			return o.Heal(cmd.Context(), name)
 		})
 }
@@ -252,7 +270,7 @@ do not run (stopped, killed or paused: by topo, with when, or behind its
 back) in force; topo status shows them too. faults clear lifts them all and
 starts or unpauses every stopped or paused node.`,
 		"  topo faults\n  topo faults clear -t ring", cobra.MaximumNArgs(1),
-		func(cmd *cobra.Command, o *orchestrator.Orchestrator, name string, pos []string) ([]orchestrator.Fault, error) {
+		func(cmd *cobra.Command, o orchestrator.Service, name string, pos []string) ([]orchestrator.Fault, error) {
 			if len(pos) == 1 {
 				if pos[0] != "clear" {
 					return nil, usageError{fmt.Errorf("faults: %q, want clear or nothing", pos[0])}
@@ -276,7 +294,7 @@ and the packet filters of the faults in force back before the command
 returns; its neighbours notice it going and reconnect when it is back.`,
 		"  topo node stop spoke2\n  topo node restart node3\n  topo node pause peer1 peer2",
 		cobra.MinimumNArgs(2),
-		func(cmd *cobra.Command, o *orchestrator.Orchestrator, name string, pos []string) ([]orchestrator.Fault, error) {
+		func(cmd *cobra.Command, o orchestrator.Service, name string, pos []string) ([]orchestrator.Fault, error) {
 			err := o.NodeAction(cmd.Context(), name, orchestrator.NodeActionOptions{Action: engine.Action(pos[0]), Nodes: pos[1:]})
 			if err != nil {
 				return nil, err

@@ -86,3 +86,21 @@ func TestImpairBadValuesExit2(t *testing.T) {
 		}
 	}
 }
+
+// TestFromNotAnEndExit2: --from that names neither end of the link is one
+// line in topo's words and exit code 2, before any engine is asked; so is
+// impair --all --from.
+func TestFromNotAnEndExit2(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"link", "-t", "no-such-topology", "hub", "spoke1", "down", "--from", "spoke2"}, "topo: link: --from spoke2, want hub or spoke1"},
+		{[]string{"impair", "-t", "no-such-topology", "--all", "--from", "hub", "--loss", "5%"}, "topo: impair: --from names an end of one link, not --all"},
+	} {
+		code, stdout, stderr := runCLI(t, tc.args...)
+		if code != 2 || stdout != "" || stderr != tc.want+"\n" {
+			t.Errorf("topo %s: exit %d, stdout %q, stderr %q; want exit 2 and %q", strings.Join(tc.args, " "), code, stdout, stderr, tc.want)
+		}
+	}
+}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/internal/livetest"
-	"github.com/topo-dev/topo/nodeimage"
+	"github.com/topo-dev/topo/internal/nodeimage"
 	"github.com/topo-dev/topo/topology"
 )
 

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -49,12 +51,22 @@ func printTopologies(a *app, tops []orchestrator.TopologyInfo) {
 		fmt.Fprintln(a.stdout, "no topology is running; start one with `topo up FILE`")
 		return
 	}
+	// HOSTS only on an engine of several hosts (a swarm), where a
+	// topology's nodes run on the hosts it names.
+	hosts := slices.ContainsFunc(tops, func(t orchestrator.TopologyInfo) bool { return len(t.Hosts) > 0 })
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tLAYOUT\tNODES\tAGE\tFILE")
+	head := "NAME\tLAYOUT\tNODES\tAGE\tFILE"
+	if hosts {
+		head = "NAME\tLAYOUT\tNODES\tHOSTS\tAGE\tFILE"
+	}
+	fmt.Fprintln(tw, head)
 	for _, t := range tops {
 		nodes := fmt.Sprint(t.Nodes)
 		if t.Running != t.Nodes {
 			nodes = fmt.Sprintf("%d/%d running", t.Running, t.Nodes)
+		}
+		if hosts {
+			nodes += "\t" + cmp.Or(strings.Join(t.Hosts, ","), "-")
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Name, t.Layout, nodes, age(t.Created), t.File)
 	}

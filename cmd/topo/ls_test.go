@@ -38,3 +38,21 @@ func TestLsMarksLeftovers(t *testing.T) {
 		t.Errorf("ls -o json:\n%s\nwant one leftover, with its pid", js.String())
 	}
 }
+
+// TestLsShowsHosts: on a swarm of several hosts ls says which hosts each
+// topology's nodes run on; on one engine it has no HOSTS column.
+func TestLsShowsHosts(t *testing.T) {
+	one := []orchestrator.TopologyInfo{{Name: "a", Layout: "p2p", Nodes: 2, Running: 2, Created: time.Now()}}
+	var out bytes.Buffer
+	printTopologies(&app{stdout: &out}, one)
+	if strings.Contains(out.String(), "HOSTS") {
+		t.Errorf("one engine:\n%s\nwant no HOSTS column", out.String())
+	}
+	many := append(one, orchestrator.TopologyInfo{Name: "b", Layout: "ring", Nodes: 3, Running: 3, Created: time.Now(), Hosts: []string{"h1", "h2"}})
+	out.Reset()
+	printTopologies(&app{stdout: &out}, many)
+	lines := strings.Split(out.String(), "\n")
+	if !strings.Contains(lines[0], "HOSTS") || !strings.Contains(lines[1], " - ") || !strings.Contains(lines[2], " h1,h2 ") {
+		t.Errorf("a swarm:\n%s\nwant a HOSTS column with - and h1,h2", out.String())
+	}
+}

@@ -45,6 +45,9 @@ type app struct {
 	// self is how the user started topo ("topo", "./topo", "go run
 	// ./cmd/topo"), for the commands topo suggests.
 	self string
+	// connect opens the orchestrator; nil is topo.Open on the engine.
+	// Tests give a fake.
+	connect func(ctx context.Context, opts topolib.Options) (orchestrator.Service, func(), error)
 }
 
 func (a *app) logger() *slog.Logger {
@@ -62,7 +65,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // runAs is run for a topo the user started as self.
 func runAs(ctx context.Context, self string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, self: self}
+	return runApp(ctx, &app{stdin: stdin, stdout: stdout, stderr: stderr, self: self}, args)
+}
+
+// runApp runs the command line with a, whose connect the tests may set.
+func runApp(ctx context.Context, a *app, args []string) int {
+	stdin, stdout, stderr := a.stdin, a.stdout, a.stderr
 	root := newRootCmd(a)
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -124,6 +132,9 @@ exchanges TCP or UDP messages the way the layout dictates.`,
 		newLogsCmd(a),
 		newSendCmd(a),
 		newTraceCmd(a),
+		newTestCmd(a),
+		newCheckCmd(a),
+		newCaptureCmd(a),
 		newScheduleCmd(a),
 		newLinkCmd(a),
 		newImpairCmd(a),
@@ -154,6 +165,7 @@ var argShapes = map[string][]string{
 	"exec":    {"NODE"},
 	"logs":    {"NODE..."},
 	"trace":   {"NODE", "NODE"},
+	"capture": {"NODE", "NODE"},
 	"link":    {"NODE", "NODE", "down|up"},
 	"node":    {actionWords(), "NODE..."},
 	"traffic": {"on|off"},

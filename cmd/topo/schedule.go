@@ -60,7 +60,7 @@ func newScheduleCmd(a *app) *cobra.Command {
 // startSchedule runs the file's fault schedule in a process of its own that
 // outlives up, and returns once that process has marked itself in the
 // engine, where down finds it.
-func (a *app) startSchedule(ctx context.Context, o *orchestrator.Orchestrator, name, file string, faults []topology.ScheduledFault, start time.Time) error {
+func (a *app) startSchedule(ctx context.Context, o orchestrator.Service, name, file string, faults []topology.ScheduledFault, start time.Time) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -92,7 +92,7 @@ func (a *app) startSchedule(ctx context.Context, o *orchestrator.Orchestrator, n
 
 // stopSchedule ends the fault schedule of a topology, if one runs, before
 // its topology goes: a fault schedule must not act on what goes.
-func (a *app) stopSchedule(ctx context.Context, o *orchestrator.Orchestrator, name string) {
+func (a *app) stopSchedule(ctx context.Context, o orchestrator.Service, name string) {
 	if _, err := o.StopSchedule(ctx, name, hostProcs{host: hostID()}); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(a.stderr, "warning: %v\n", err)
 	}

@@ -72,16 +72,16 @@ const statusWidth = 100
 
 // statusRow is one node's line of the status table, before layout.
 type statusRow struct {
-	node, state, ready string
-	addrs, neigh       []string
-	counters           [5]string
-	err                string // the agent could not be asked
+	node, host, state, ready string
+	addrs, neigh             []string
+	counters                 [5]string
+	err                      string // the agent could not be asked
 }
 
 func statusRows(st *orchestrator.Status) []statusRow {
 	var rows []statusRow
 	for _, n := range st.Nodes {
-		r := statusRow{node: n.Name, state: n.State, ready: "no", neigh: shownNeighbours(n.Neighbors), err: n.Error}
+		r := statusRow{node: n.Name, host: n.Host, state: n.State, ready: "no", neigh: shownNeighbours(markOneWay(n)), err: n.Error}
 		if n.Ready {
 			r.ready = "yes"
 		}
@@ -89,6 +89,9 @@ func statusRows(st *orchestrator.Status) []statusRow {
 			if ip, ok := n.Addresses[seg.Name]; ok {
 				r.addrs = append(r.addrs, ip+" ("+seg.Name+")")
 			}
+		}
+		if n.HostDown {
+			r.host += "*" // hostDownNote says what the mark means
 		}
 		if n.OOMKilled {
 			r.state += " (OOM killed)"
@@ -102,6 +105,18 @@ func statusRows(st *orchestrator.Status) []statusRow {
 		rows = append(rows, r)
 	}
 	return rows
+}
+
+// markOneWay is a node's neighbours, each whose link carries one way only
+// marked so: "hub (one-way)".
+func markOneWay(n orchestrator.NodeStatus) []string {
+	out := slices.Clone(n.Neighbors)
+	for _, l := range n.Links {
+		if i := slices.Index(out, l.Neighbor); i >= 0 && l.State == agent.LinkOneWay {
+			out[i] += " (" + agent.LinkOneWay + ")"
+		}
+	}
+	return out
 }
 
 // neighboursShown is how many neighbours a row names before it counts
@@ -155,14 +170,30 @@ func columnWidths(rows []statusRow) (addrs, neighbours int) {
 			least = max(least, utf8.RuneCountInString(n)+1)
 		}
 	}
+	if host := hostWidth(rows); host > 0 {
+		w = append(w, host)
+	}
 	used := 2 * len(w) // the padding after every column but the last, and after NEIGHBOURS
 	for _, x := range w {
 		used += x
 	}
 	if over := used + least - statusWidth; over > 0 {
-		return max(w[3]-over, utf8.RuneCountInString("255.255.255.255 (…)")), least
+		return max(w[3]-over, longestIP(rows)+utf8.RuneCountInString(" (…)")), least
 	}
 	return w[3], statusWidth - used
+}
+
+// longestIP is the width of the longest address in rows' ADDRESSES
+// cells, which an elided cell keeps whole.
+func longestIP(rows []statusRow) int {
+	w := 0
+	for _, r := range rows {
+		for _, a := range r.addrs {
+			ip, _, _ := strings.Cut(a, " ")
+			w = max(w, len(ip))
+		}
+	}
+	return w
 }
 
 // elideAddress cuts an address cell, "IP (segment)", to width columns,
@@ -181,12 +212,69 @@ func elideAddress(a string, width int) string {
 // statusWidth columns.
 func printStatus(a *app, st *orchestrator.Status, wide bool) {
 	fmt.Fprintf(a.stdout, "%s (%s, %s, %s)\n\n", st.Name, st.Layout, plural(len(st.Nodes), "node", "nodes"), plural(len(st.Segments), "segment", "segments"))
-	rows := statusRows(st)
-	aw, nw := columnWidths(rows)
 	var b bytes.Buffer
+	notes := printNodes(&b, statusRows(st), wide)
+	writeTrimmed(a.stdout, b.String())
+	fmt.Fprintln(a.stdout)
+	if n := loggedNote(st); n != "" {
+		notes = append(notes, n)
+	}
+	if slices.ContainsFunc(st.Nodes, func(n orchestrator.NodeStatus) bool { return n.HostDown }) {
+		notes = append(notes, hostDownNote)
+	}
+	for _, n := range notes {
+		fmt.Fprintln(a.stdout, n)
+	}
+	for _, f := range st.Faults {
+		fmt.Fprintf(a.stdout, "fault: %s\n", f)
+	}
+	if len(notes)+len(st.Faults) > 0 {
+		fmt.Fprintln(a.stdout)
+	}
+	b.Reset()
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NODE\tSTATE\tREADY\tADDRESSES\tNEIGHBOURS\tORIG\tDELIV\tFWD\tIGN\tDROP")
-	var notes []string
+	fmt.Fprintln(tw, "SEGMENT\tNETWORK\tSUBNET\tMEMBERS")
+	for _, s := range st.Segments {
+		members := wrapList(s.Members, 40)
+		if wide {
+			members = []string{strings.Join(s.Members, ",")}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, s.Network, s.Subnet, line(members, 0))
+		for i := 1; i < len(members); i++ {
+			fmt.Fprintf(tw, "\t\t\t%s\n", members[i])
+		}
+	}
+	tw.Flush()
+	writeTrimmed(a.stdout, b.String())
+}
+
+// hostDownNote explains the mark on a host that is down.
+const hostDownNote = "* host down, unreachable or drained: its nodes' state is the last its engine reported"
+
+// hostWidth is the width of the HOST column, 0 when no node has a host
+// (one engine): the column is shown only on an engine of several hosts.
+func hostWidth(rows []statusRow) int {
+	w := 0
+	for _, r := range rows {
+		if r.host != "" {
+			w = max(w, len("HOST"), utf8.RuneCountInString(r.host))
+		}
+	}
+	return w
+}
+
+// printNodes writes the nodes' table and returns the notes that go below
+// it: the agents' errors, unless wide.
+func printNodes(b *bytes.Buffer, rows []statusRow, wide bool) (notes []string) {
+	aw, nw := columnWidths(rows)
+	hosts := hostWidth(rows) > 0
+	tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', 0)
+	defer tw.Flush()
+	head, pad := "NODE", ""
+	if hosts {
+		head, pad = "NODE\tHOST", "\t"
+	}
+	fmt.Fprintln(tw, head+"\tSTATE\tREADY\tADDRESSES\tNEIGHBOURS\tORIG\tDELIV\tFWD\tIGN\tDROP")
 	for _, r := range rows {
 		var addrs []string
 		for _, x := range r.addrs {
@@ -202,41 +290,16 @@ func printStatus(a *app, st *orchestrator.Status, wide bool) {
 			neigh = []string{"? see below"}
 			notes = append(notes, fmt.Sprintf("%s: %s", r.node, r.err))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.node, r.state, r.ready, line(addrs, 0), line(neigh, 0), strings.Join(r.counters[:], "\t"))
+		node := r.node
+		if hosts {
+			node += "\t" + r.host
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", node, r.state, r.ready, line(addrs, 0), line(neigh, 0), strings.Join(r.counters[:], "\t"))
 		for i := 1; i < max(len(addrs), len(neigh)); i++ {
-			fmt.Fprintf(tw, "\t\t\t%s\t%s\t\t\t\t\t\n", line(addrs, i), line(neigh, i))
+			fmt.Fprintf(tw, "%s\t\t\t%s\t%s\t\t\t\t\t\n", pad, line(addrs, i), line(neigh, i))
 		}
 	}
-	tw.Flush()
-	writeTrimmed(a.stdout, b.String())
-	fmt.Fprintln(a.stdout)
-	if n := loggedNote(st); n != "" {
-		notes = append(notes, n)
-	}
-	for _, n := range notes {
-		fmt.Fprintln(a.stdout, n)
-	}
-	for _, f := range st.Faults {
-		fmt.Fprintf(a.stdout, "fault: %s\n", f)
-	}
-	if len(notes)+len(st.Faults) > 0 {
-		fmt.Fprintln(a.stdout)
-	}
-	b.Reset()
-	tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEGMENT\tNETWORK\tSUBNET\tMEMBERS")
-	for _, s := range st.Segments {
-		members := wrapList(s.Members, 40)
-		if wide {
-			members = []string{strings.Join(s.Members, ",")}
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, s.Network, s.Subnet, line(members, 0))
-		for i := 1; i < len(members); i++ {
-			fmt.Fprintf(tw, "\t\t\t%s\n", members[i])
-		}
-	}
-	tw.Flush()
-	writeTrimmed(a.stdout, b.String())
+	return notes
 }
 
 // writeTrimmed writes text without the spaces a tabwriter leaves at the

@@ -96,7 +96,7 @@ func TestPrintStatus(t *testing.T) {
 		name string
 		st   *orchestrator.Status
 		wide bool
-	}{{"star", starStatus(), false}, {"star-wide", starStatus(), true}, {"bus", busStatus(), false}} {
+	}{{"star", starStatus(), false}, {"star-wide", starStatus(), true}, {"bus", busStatus(), false}, {"star-hosts", onHosts(starStatus()), false}} {
 		a, out := testApp()
 		printStatus(a, tc.st, tc.wide)
 		golden(t, "status-"+tc.name+".txt", out.String())
@@ -115,6 +115,16 @@ func TestPrintStatus(t *testing.T) {
 	if !strings.HasPrefix(out.String(), "one (custom, 1 node, 1 segment)\n") {
 		t.Errorf("one node, one segment:\n%s", out.String())
 	}
+}
+
+// onHosts puts a status's nodes on three hosts in turn, as a swarm of
+// three engines shows them: status then has a HOST column.
+func onHosts(st *orchestrator.Status) *orchestrator.Status {
+	for i := range st.Nodes {
+		st.Nodes[i].Host = []string{"vm", "topomh1", "topomh2"}[i%3]
+	}
+	st.Nodes[2].HostDown = true // spoke2's host stopped answering
+	return st
 }
 
 // TestStatusElidesAddresses: when even one neighbour a line does not

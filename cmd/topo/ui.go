@@ -14,7 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/topo-dev/topo/ui"
+	"github.com/topo-dev/topo/internal/ui"
 )
 
 type uiFlags struct {

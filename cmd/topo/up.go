@@ -105,7 +105,16 @@ func (a *app) up(ctx context.Context, file string, opts orchestrator.UpOptions, 
 	}
 	if len(res.Changed) > 0 {
 		printChanged(a, res, time.Since(start))
-		return nil
+		if !res.ScheduleChanged {
+			return nil
+		}
+		// The file's schedule changed: the one that runs stops, the file's
+		// starts from now.
+		a.stopSchedule(ctx, o, res.Name)
+		if len(res.Plan.Faults) == 0 {
+			return nil
+		}
+		return a.startSchedule(ctx, o, res.Name, file, res.Plan.Faults, time.Now())
 	}
 	if len(res.Completed) > 0 {
 		// It ran in part: say what was added, not the whole table again.
@@ -115,6 +124,10 @@ func (a *app) up(ctx context.Context, file string, opts orchestrator.UpOptions, 
 	}
 	printUpSummary(a, res, time.Since(start))
 	printNotices(a, res.Notices)
+	if n := len(t.Expect); n > 0 {
+		fmt.Fprintf(a.stderr, "note: %s expects %s: `%s check -t %s` checks those without a window now; `%s test %s` runs the faults and checks them all\n",
+			file, plural(n, "thing", "things"), a.self, res.Name, a.self, file)
+	}
 	if len(res.Plan.Faults) > 0 {
 		return a.startSchedule(ctx, o, res.Name, file, res.Plan.Faults, time.Now())
 	}
@@ -122,7 +135,7 @@ func (a *app) up(ctx context.Context, file string, opts orchestrator.UpOptions, 
 }
 
 // dryRun prints the deployment up would apply now, and creates nothing.
-func (a *app) dryRun(ctx context.Context, o *orchestrator.Orchestrator, t *topology.Topology, opts orchestrator.UpOptions, output string) error {
+func (a *app) dryRun(ctx context.Context, o orchestrator.Service, t *topology.Topology, opts orchestrator.UpOptions, output string) error {
 	d, err := o.Plan(ctx, t, orchestrator.PlanOptions{Name: opts.Name})
 	if err != nil {
 		return err

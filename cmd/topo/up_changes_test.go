@@ -22,8 +22,10 @@ func TestDryRunChange(t *testing.T) {
 	}{
 		{"applies", orchestrator.Change{Name: "cs", File: "/cs.yaml", Operations: []orchestrator.Operation{recreate}},
 			"! recreate node web: command changed\n", "dry run: cs runs; nothing was changed\n"},
-		{"not yet", orchestrator.Change{Name: "cs", File: "/cs.yaml", Operations: []orchestrator.Operation{add}, Reconfigure: []string{"server"}},
-			"+ node client2\n", "up would refuse this: applying it in place is not supported yet"},
+		{"added in place", orchestrator.Change{Name: "cs", File: "/cs.yaml", Operations: []orchestrator.Operation{add}, Reconfigure: []string{"server"}},
+			"+ node client2\n", "dry run: cs runs; nothing was changed\n"},
+		{"refused", orchestrator.Change{Name: "cs", File: "/cs.yaml", Operations: []orchestrator.Operation{add}, Refused: []string{"the layout changed from star to ring"}},
+			"+ node client2\n", "up would refuse this: it cannot be applied in place: the layout changed"},
 		{"nothing", orchestrator.Change{Name: "cs", File: "/cs.yaml"},
 			"cs runs as /cs.yaml plans it; up would change nothing\n", "dry run: cs runs"},
 		{"in part", orchestrator.Change{Name: "cs", File: "/cs.yaml", Completes: []string{"+ node client1"}},

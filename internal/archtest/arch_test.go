@@ -22,7 +22,35 @@ const module = "github.com/topo-dev/topo"
 const (
 	maxFileLines = 400
 	maxFuncLines = 80
+	// maxNodePackageLines bounds each package of the agent (node/...),
+	// so that the agent stays in rooms a newcomer can read (#25).
+	maxNodePackageLines = 2500
 )
+
+// TestNodePackageBudget checks that no package under node/ is over
+// maxNodePackageLines lines of non-test code.
+func TestNodePackageBudget(t *testing.T) {
+	root := moduleRoot(t)
+	lines := map[string]int{}
+	walkGoFiles(t, root, func(path, rel string) {
+		if !strings.HasPrefix(rel, "node/") {
+			return
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines[filepath.ToSlash(filepath.Dir(rel))] += lineCount(src)
+	})
+	if len(lines) == 0 {
+		t.Fatal("no package under node/")
+	}
+	for dir, n := range lines {
+		if n > maxNodePackageLines {
+			t.Errorf("%s: %d lines, over the budget of %d per package under node/; give it rooms", dir, n, maxNodePackageLines)
+		}
+	}
+}
 
 func TestSizeBudgets(t *testing.T) {
 	root := moduleRoot(t)

@@ -47,7 +47,7 @@ type importRule struct {
 var importRules = []importRule{
 	{
 		name: "the leaf contracts (engine port, agent contract) import nothing of ours",
-		from: []string{ours("engine"), ours("agent")},
+		from: []string{ours("engine"), ours("agent/...")},
 		deny: []string{allOurs},
 	},
 	{
@@ -59,16 +59,50 @@ var importRules = []importRule{
 		name:  "node imports of ours only the agent contract and node/..., and nothing of Docker",
 		from:  []string{ours("node/...")},
 		deny:  append([]string{allOurs}, dockerAny...),
-		allow: []string{ours("agent"), ours("node/...")},
+		allow: []string{ours("agent/..."), ours("node/...")},
 	},
 	{
 		// The node image is built from the embedded source of these two
 		// with a go.mod that requires nothing, so that nothing is
 		// downloaded: tests may use modules, the agent may not.
 		name:  "the agent and its contract import only the standard library",
-		from:  []string{ours("node/..."), ours("agent")},
+		from:  []string{ours("node/..."), ours("agent/...")},
 		deny:  []string{"github.com/...", "golang.org/...", "gopkg.in/...", "go.yaml.in/...", "go.opentelemetry.io/..."},
-		allow: []string{ours("agent"), ours("node/...")},
+		allow: []string{ours("agent/..."), ours("node/...")},
+	},
+	{
+		// The agent's rooms (docs/architecture.md, node/doc.go): the
+		// command line runs the agent; nothing below the agent reaches
+		// back up to it.
+		name:       "under node/internal only cli imports the agent (node), and only node/cmd/topo-node imports cli",
+		from:       []string{ours("node/...")},
+		exceptFrom: []string{ours("node/internal/cli"), ours("node/cmd/topo-node")},
+		deny:       []string{ours("node"), ours("node/internal/cli")},
+	},
+	{
+		name: "transport (links and sockets) imports neither the control channel, the command line, nor the verbs that need no agent",
+		from: []string{ours("node/internal/transport/...")},
+		deny: []string{ours("node"), ours("node/internal/control"), ours("node/internal/cli"), ours("node/internal/probe"),
+			ours("node/internal/netns"), ours("node/internal/trace")},
+	},
+	{
+		name:  "the ring imports of ours only agent, frame and evlog: it reaches its links and its agent through Hop and Host",
+		from:  []string{ours("node/internal/ring")},
+		deny:  []string{allOurs},
+		allow: []string{ours("agent"), ours("node/internal/frame"), ours("node/internal/evlog")},
+	},
+	{
+		name:  "the control channel imports of ours only agent, frame and sock",
+		from:  []string{ours("node/internal/control")},
+		deny:  []string{allOurs},
+		allow: []string{ours("agent"), ours("node/internal/frame"), ours("node/internal/sock")},
+	},
+	{
+		name: "the agent's leaves (ack, seal, shaper, evlog, sock, frame) import of ours only agent and frame",
+		from: []string{ours("node/internal/ack"), ours("node/internal/seal"), ours("node/internal/shaper"),
+			ours("node/internal/evlog"), ours("node/internal/sock"), ours("node/internal/frame")},
+		deny:  []string{allOurs},
+		allow: []string{ours("agent"), ours("node/internal/frame")},
 	},
 	{
 		name:       "only engine packages (docker) import the Docker SDK",
@@ -98,31 +132,52 @@ var importRules = []importRule{
 	},
 	{
 		name:  "nodeimage imports of ours only engine and internal/flock",
-		from:  []string{ours("nodeimage")},
+		from:  []string{ours("internal/nodeimage")},
 		deny:  []string{allOurs},
 		allow: []string{ours("engine"), ours("internal/flock")},
 	},
 	{
 		name:  "wiring imports of ours only agent and topology",
-		from:  []string{ours("wiring")},
+		from:  []string{ours("internal/wiring")},
 		deny:  []string{allOurs},
 		allow: []string{ours("agent"), ours("topology")},
 	},
 	{
-		name:  "orchestrator imports of ours only engine, agent, topology, wiring and internal/flock, never an engine implementation",
-		from:  []string{ours("orchestrator")},
+		name: "orchestrator imports of ours only engine, agent, topology, wiring, internal/flock and its faults, never an engine implementation",
+		from: []string{ours("orchestrator")},
+		deny: []string{allOurs},
+		allow: []string{ours("engine"), ours("agent"), ours("topology"), ours("internal/wiring"), ours("internal/flock"),
+			ours("orchestrator/internal/faults")},
+	},
+	{
+		// The faults are pure logic: what they need of a running topology
+		// comes through faults.Live, which the orchestrator implements.
+		name:  "orchestrator/internal/faults imports of ours only engine, agent and topology",
+		from:  []string{ours("orchestrator/internal/faults")},
 		deny:  []string{allOurs},
-		allow: []string{ours("engine"), ours("agent"), ours("topology"), ours("wiring"), ours("internal/flock")},
+		allow: []string{ours("engine"), ours("agent"), ours("topology")},
+	},
+	{
+		name:       "only the orchestrator imports its faults",
+		from:       []string{allOurs},
+		exceptFrom: []string{ours("orchestrator")},
+		deny:       []string{ours("orchestrator/internal/faults")},
 	},
 	{
 		name:  "compose imports of ours only engine, topology, orchestrator and nodeimage",
-		from:  []string{ours("compose")},
+		from:  []string{ours("internal/compose")},
 		deny:  []string{allOurs},
-		allow: []string{ours("engine"), ours("topology"), ours("orchestrator"), ours("nodeimage")},
+		allow: []string{ours("engine"), ours("topology"), ours("orchestrator"), ours("internal/nodeimage")},
+	},
+	{
+		name:  "experiment imports of ours only orchestrator, topology and agent, never an engine implementation",
+		from:  []string{ours("internal/experiment")},
+		deny:  []string{allOurs},
+		allow: []string{ours("orchestrator"), ours("topology"), ours("agent")},
 	},
 	{
 		name:  "ui imports of ours only engine, agent, topology and orchestrator, never an engine implementation",
-		from:  []string{ours("ui")},
+		from:  []string{ours("internal/ui")},
 		deny:  []string{allOurs},
 		allow: []string{ours("engine"), ours("agent"), ours("topology"), ours("orchestrator")},
 	},

@@ -9,11 +9,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -23,7 +25,7 @@ import (
 	"github.com/topo-dev/topo/docker"
 	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/internal/flock"
-	"github.com/topo-dev/topo/nodeimage"
+	"github.com/topo-dev/topo/internal/nodeimage"
 	"github.com/topo-dev/topo/orchestrator"
 	"github.com/topo-dev/topo/topotest"
 )
@@ -43,6 +45,7 @@ func Main(m *testing.M, prefix string) {
 
 func run(m *testing.M, prefix string) int {
 	topotest.SetTestcontainersDefaults()
+	widenParallel()
 
 	b := make([]byte, 2)
 	_, _ = rand.Read(b)
@@ -101,6 +104,27 @@ func run(m *testing.M, prefix string) int {
 		}
 	}
 	return code
+}
+
+// liveParallel is how many parallel tests a live package runs at once
+// unless -test.parallel says otherwise. go test's default, GOMAXPROCS (2
+// here), suits tests that compute; a live test mostly waits (for the
+// engine to start a container, for readiness, for a fault's timeline), and
+// with two at a time the last live package of a run, alone, left the
+// machine half idle.
+const liveParallel = 4
+
+// widenParallel sets -test.parallel to liveParallel when the command line
+// did not set it.
+func widenParallel() {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set && runtime.GOMAXPROCS(0) < liveParallel {
+		_ = flag.Set("test.parallel", strconv.Itoa(liveParallel))
+	}
 }
 
 // The lock file's note on topo-node:latest, from the first test process in
@@ -254,7 +278,7 @@ func Runtime(t testing.TB) *docker.Client {
 }
 
 // StandIn returns build options for the agent stand-in
-// (nodeimage/testdata/standin) that give t a node image of its own, and the
+// (internal/nodeimage/testdata/standin) that give t a node image of its own, and the
 // content tag nodeimage.Ensure returns for them. The stand-in is copied into
 // a module named uniquely, a name its binary records, so that no other test,
 // in this run or another, shares the image; that makes it safe to remove by
@@ -266,7 +290,7 @@ func StandIn(t testing.TB, rt engine.Runtime) (opts nodeimage.Options, tag strin
 	if !ok || !filepath.IsAbs(file) {
 		t.Fatal("livetest: cannot locate the checkout to copy the stand-in from")
 	}
-	src, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "nodeimage", "testdata", "standin", "main.go"))
+	src, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "internal", "nodeimage", "testdata", "standin", "main.go"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/topo-dev/topo/engine"
 	"github.com/topo-dev/topo/internal/flock"
-	"github.com/topo-dev/topo/nodeimage"
+	"github.com/topo-dev/topo/internal/nodeimage"
 )
 
 // fakeImages holds image tags; only the calls RestoreLatest and the

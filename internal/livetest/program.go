@@ -16,12 +16,12 @@ import (
 	"time"
 
 	"github.com/topo-dev/topo/engine"
-	"github.com/topo-dev/topo/nodeimage"
+	"github.com/topo-dev/topo/internal/nodeimage"
 )
 
 // Program builds an image of its own for t that holds one program of this
 // module, pkg (a path from the module's root, e.g.
-// "./orchestrator/testdata/forger"), compiled as a static Linux binary: a
+// "./node/internal/forger"), compiled as a static Linux binary: a
 // user's own software on a topology, written in Go and free to import
 // topo's packages. The binary is /<pkg's last element>, and the image's
 // command. Like Busybox's, the image is removed when t ends; call Program

@@ -184,7 +184,8 @@ func TestIntegrationFaultSchedule(t *testing.T) {
 	livetest.Require(t)
 	file := filepath.Join(t.TempDir(), "sched.yaml")
 	yaml := "layout: p2p\nnodes: 3\ntraffic: {interval: 0}\nfaults:\n" +
-		"  - {at: 1s, link: [peer1, peer2], down: 3s}\n  - {at: 5s, node: peer3, action: restart}\n"
+		"  - {at: 1s, link: [peer1, peer2], down: 3s}\n  - {at: 2s, link: [peer2, peer3], delay: 20ms, for: 1s}\n" +
+		"  - {at: 5s, node: peer3, action: restart}\n"
 	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +193,7 @@ func TestIntegrationFaultSchedule(t *testing.T) {
 	start := time.Now()
 	eventually(t, "the link down", func() bool {
 		fs, err := top.Orchestrator().Faults(context.Background(), top.Name)
-		return err == nil && len(fs) == 1 && fs[0].Kind == orchestrator.FaultLinkDown
+		return err == nil && slices.ContainsFunc(fs, func(f orchestrator.Fault) bool { return f.Kind == orchestrator.FaultLinkDown })
 	})
 	top.WaitSchedule(t)
 	if fs, err := top.Orchestrator().Faults(context.Background(), top.Name); err != nil || len(fs) != 0 {
@@ -209,6 +210,10 @@ func TestIntegrationFaultSchedule(t *testing.T) {
 		switch {
 		case strings.HasPrefix(ev.Msg, "at 1s"):
 			want = time.Second
+		case strings.HasPrefix(ev.Msg, "at 2s"):
+			want = 2 * time.Second
+		case strings.HasPrefix(ev.Msg, "lifted: at 2s"):
+			want = 3 * time.Second
 		case strings.HasPrefix(ev.Msg, "lifted"):
 			want = 4 * time.Second
 		default:
@@ -218,7 +223,11 @@ func TestIntegrationFaultSchedule(t *testing.T) {
 			t.Errorf("%q logged %v after up, want %v to %v", ev.Msg, got.Round(time.Millisecond), want, want+15*time.Second)
 		}
 	}
-	want := []string{"at 1s: link peer1–peer2 down for 3s", "lifted: at 1s: link peer1–peer2 down for 3s", "at 5s: restart peer3"}
+	// The impairment is lifted as the cut is: with no setting but its link
+	// (a lift that named its settings was refused, and it stayed).
+	impair := "at 2s: link peer2–peer3 impaired: delay=20ms for 1s"
+	want := []string{"at 1s: link peer1–peer2 down for 3s", impair, "lifted: " + impair,
+		"lifted: at 1s: link peer1–peer2 down for 3s", "at 5s: restart peer3"}
 	if !slices.Equal(steps, want) {
 		t.Errorf("logged steps %q, want %q", steps, want)
 	}

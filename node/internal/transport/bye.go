@@ -1,0 +1,67 @@
+package transport
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/topo-dev/topo/agent"
+	"github.com/topo-dev/topo/node/internal/evlog"
+	"github.com/topo-dev/topo/node/internal/frame"
+	"github.com/topo-dev/topo/node/internal/transport/link"
+)
+
+// After its byes a stopping agent goes on reading until it has heard
+// nothing for byeQuiet, but no longer than link.ByeGrace, so that what its
+// neighbours sent before they heard the byes is still delivered, or
+// dropped and counted (as stopped), rather than left unread in a socket
+// that is closed.
+const byeQuiet = 5 * time.Millisecond
+
+// linger waits, after the byes, for the neighbours to fall quiet.
+func (a *Net) linger() {
+	if a.o.NoBye || len(a.view().list) == 0 {
+		return
+	}
+	end := time.Now().Add(link.ByeGrace)
+	for {
+		now := time.Now()
+		if now.After(end) || now.Sub(time.Unix(0, a.heard.Load())) >= byeQuiet {
+			return
+		}
+		time.Sleep(byeQuiet / 2)
+	}
+}
+
+func (a *Net) bye(to string) *frame.Frame {
+	return &frame.Frame{Type: frame.Bye, Source: a.name, Destination: to, NextHop: to, Path: []string{a.name}}
+}
+
+// sayBye tells every neighbour that this node is stopping, so that their
+// links to it go down at once rather than once its hellos are missed: a
+// bye on each TCP connection and to each UDP neighbour, and one put on
+// each shared segment. It goes around the queues and shapers, which are
+// stopping too, and waits for nothing.
+func (a *Net) sayBye() {
+	a.env.Bye(func() {
+		if a.o.NoBye || len(a.view().list) == 0 {
+			return
+		}
+		shared := map[*Segment]bool{}
+		for _, l := range a.view().list {
+			if l.Kind() == link.Shared {
+				shared[segOf(l)] = true
+			} else if err := l.SayBye(a.bye(l.Name())); err != nil {
+				a.event(slog.LevelDebug, agent.EvLink, "bye to "+l.Name()+" failed", evlog.Peer(l.Name()), evlog.Err(err))
+			}
+		}
+		for s := range shared {
+			b, err := frame.Encode(a.bye(frame.Broadcast))
+			if err == nil {
+				err = s.put(b)
+			}
+			if err != nil {
+				a.event(slog.LevelDebug, agent.EvLink, "bye on "+s.name+" failed", evlog.Err(err))
+			}
+		}
+	})
+}
