@@ -88,7 +88,9 @@ func (o *Orchestrator) runHostsHelpers(ctx context.Context, p *topology.Plan, no
 		if runID != "" {
 			spec.Labels[engine.LabelRun] = runID
 		}
-		return o.runHelper(uncancelled(ctx), spec, "hosts file of "+n)
+		hctx, cancel := uncancelled(ctx)
+		defer cancel()
+		return o.runHelper(hctx, spec, "hosts file of "+n)
 	})
 }
 

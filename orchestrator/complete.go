@@ -107,8 +107,10 @@ func (u *upRun) completeRun(ctx context.Context, c *completion, ob *observed, im
 	// before leaves them as they were, one until the new ones are ready
 	// hands them back what they had (undoReconfigure).
 	if err := u.reconfigureAndWait(ctx, c, r, ob, specs, image); err != nil {
-		u.undoReconfigure(uncancelled(ctx), was, r, c.create, image)
-		u.undoConnects(uncancelled(ctx), r, ob)
+		uctx, cancel := uncancelled(ctx)
+		defer cancel()
+		u.undoReconfigure(uctx, was, r, c.create, image)
+		u.undoConnects(uctx, r, ob)
 		return err
 	}
 	return u.removeGone(ctx, r, ob)

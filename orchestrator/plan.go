@@ -30,6 +30,9 @@ type Deployment struct {
 	// Notices say where the engine runs the topology otherwise than one
 	// Docker engine would (see forEngine), for the user to read.
 	Notices []string
+
+	// replan plans the topology again against the engine's networks now.
+	replan func(context.Context) (*topology.Plan, error)
 }
 
 // String is the plan as `topo validate --plan` prints it.
@@ -58,16 +61,24 @@ func (o *Orchestrator) Plan(ctx context.Context, t *topology.Topology, opts Plan
 	if name == "" {
 		name = t.Name
 	}
-	p, err := o.planBesideItself(ctx, t, name, topology.PlanOptions{Name: opts.Name, EngineAddrs: caps.EngineAddrs, Avoid: slices.Clone(opts.avoid)})
-	if err != nil {
-		return nil, err
-	}
 	file, err := filepath.Abs(t.File)
 	if err != nil {
 		file = t.File
 	}
-	p.File = file // as the topo.file label has it, so that a plan read back is the same
-	return &Deployment{Plan: p, File: file, Hash: hash, PoolFixed: t.Network.PoolSet, Notices: notices}, nil
+	replan := func(ctx context.Context) (*topology.Plan, error) {
+		popts := topology.PlanOptions{Name: opts.Name, EngineAddrs: caps.EngineAddrs, Avoid: slices.Clone(opts.avoid)}
+		p, err := o.planBesideItself(ctx, t, name, popts)
+		if err != nil {
+			return nil, err
+		}
+		p.File = file // as the topo.file label has it, so that a plan read back is the same
+		return p, nil
+	}
+	p, err := replan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Deployment{Plan: p, File: file, Hash: hash, PoolFixed: t.Network.PoolSet, Notices: notices, replan: replan}, nil
 }
 
 // planBesideItself plans t so that segments of it that run already keep
@@ -96,6 +107,25 @@ func (o *Orchestrator) planBesideItself(ctx context.Context, t *topology.Topolog
 // errStalePlan marks a deployment whose subnets another network took
 // after it was planned; Up plans again.
 var errStalePlan = fmt.Errorf("a subnet of the plan was taken after planning; plan again: %w", engine.ErrOverlap)
+
+// freshen checks d's subnets against nets, the engine's networks as listed
+// under the network lock. A plan that another up overtook since it was made
+// is made again here, where no other up on this machine can take a subnet
+// before this one's networks exist: planning again outside the lock lands,
+// under load, on the networks of whichever up holds it meanwhile.
+func (d *Deployment) freshen(ctx context.Context, nets []engine.NetworkInfo) (*Deployment, error) {
+	err := checkSubnetsFree(d, nets)
+	if !errors.Is(err, errStalePlan) || d.replan == nil {
+		return d, err
+	}
+	p, err := d.replan(ctx)
+	if err != nil {
+		return d, err
+	}
+	fresh := *d
+	fresh.Plan = p
+	return &fresh, checkSubnetsFree(&fresh, nets)
+}
 
 // checkSubnetsFree returns errStalePlan when a network of nets overlaps a
 // segment of the plan.

@@ -50,9 +50,12 @@ func TestPlanThenApply(t *testing.T) {
 	}
 }
 
-// A plan whose subnet was taken after planning is refused before anything
-// is created, and Up plans again.
-func TestApplyRefusesAStalePlan(t *testing.T) {
+// A plan whose subnet another network took after planning is planned
+// again under the network lock, where nothing else takes one: Apply makes
+// no network on a taken subnet and reports the plan it applied. A
+// deployment that cannot plan again (not made by Plan) is refused before
+// anything is created.
+func TestApplyPlansAStalePlanAgain(t *testing.T) {
 	f := newFake()
 	o := fakeOrchestrator(f)
 	ctx := context.Background()
@@ -60,15 +63,35 @@ func TestApplyRefusesAStalePlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.CreateNetwork(ctx, engine.NetworkSpec{Name: "late", Subnet: d.Plan.Segments[1].Subnet}); err != nil {
+	late := d.Plan.Segments[1].Subnet
+	if _, err := f.CreateNetwork(ctx, engine.NetworkSpec{Name: "late", Subnet: late}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = o.Apply(ctx, d, orchestrator.ApplyOptions{})
-	if !errors.Is(err, engine.ErrOverlap) {
-		t.Fatalf("apply of a stale plan: %v, want ErrOverlap", err)
+	byHand := &orchestrator.Deployment{Plan: d.Plan, File: d.File, Hash: d.Hash}
+	if _, err := o.Apply(ctx, byHand, orchestrator.ApplyOptions{}); !errors.Is(err, engine.ErrOverlap) {
+		t.Fatalf("apply of a stale plan made by hand: %v, want ErrOverlap", err)
 	}
 	if c, n := f.counts(); c != 0 || n != 1 {
-		t.Fatalf("a stale plan created %d containers and %d networks", c-0, n-1)
+		t.Fatalf("a stale plan created %d containers and %d networks", c, n-1)
+	}
+	res, err := o.Apply(ctx, d, orchestrator.ApplyOptions{})
+	if err != nil {
+		t.Fatalf("apply of a stale plan: %v, want it planned again", err)
+	}
+	if res.Plan == d.Plan {
+		t.Fatal("Apply reports the stale plan")
+	}
+	nets, _ := f.ListNetworks(ctx, map[string]string{engine.LabelTopology: d.Plan.Name})
+	if len(nets) != len(res.Plan.Segments) {
+		t.Fatalf("%d networks for %d segments", len(nets), len(res.Plan.Segments))
+	}
+	for _, n := range nets {
+		if n.Subnets[0].Overlaps(late) {
+			t.Errorf("network %s made on the taken subnet %s", n.Name, late)
+		}
+		if s, ok := res.Plan.Segment(n.Labels[engine.LabelSegment]); !ok || s.Subnet != n.Subnets[0] {
+			t.Errorf("network %s has %v, the applied plan says %v", n.Name, n.Subnets, s)
+		}
 	}
 }
 

@@ -56,7 +56,7 @@ type PhaseTiming struct {
 var ErrAlreadyRunning = errors.New("already running")
 
 // maxPlanAttempts bounds re-planning when another topo races us for a subnet.
-const maxPlanAttempts = 5
+const maxPlanAttempts = 8
 
 // Up plans t against the engine and applies the plan. Bringing a
 // topology up goes in these steps, in order, each in its own file:
@@ -113,6 +113,11 @@ func (o *Orchestrator) Up(ctx context.Context, t *topology.Topology, opts UpOpti
 		if errors.As(err, &te) && te.subnet.IsValid() {
 			taken = append(taken, te.subnet)
 		}
+		// Plan again once the up that took the subnet has made its
+		// networks, or the new plan lands on the ones it is still making.
+		if unlock, err := o.lockNetworks(ctx, name); err == nil {
+			unlock()
+		}
 		o.log.Info("subnet taken meanwhile, planning again", "topology", name, "attempt", attempt, "err", err)
 	}
 }
@@ -128,8 +133,9 @@ type ApplyOptions struct {
 // the networks and containers, starts them, and waits until every node is
 // ready. When the topology already runs from the same file and version it
 // changes nothing. On failure, timeout or cancellation it removes what it
-// created, unless opts.Retain is set; a subnet taken since d was planned
-// fails it with engine.ErrOverlap before anything is created.
+// created, unless opts.Retain is set. A subnet taken since d was planned
+// makes it plan again (res.Plan is what it applied); a deployment not made
+// by Plan fails with engine.ErrOverlap then, before anything is created.
 func (o *Orchestrator) Apply(ctx context.Context, d *Deployment, opts ApplyOptions) (*UpResult, error) {
 	if d == nil || d.Plan == nil {
 		return nil, errors.New("apply: no plan")
@@ -192,6 +198,7 @@ func (u *upRun) run(ctx context.Context, image string) (*UpResult, error) {
 	defer func() { res.Timings = u.timings }()
 
 	nets, specs, unlock, err := u.prepare(ctx, image) // up_prepare.go
+	res.Plan = u.d.Plan                               // prepare may have planned again
 	if err != nil {
 		return res, err
 	}

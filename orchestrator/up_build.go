@@ -64,7 +64,9 @@ func (u *upRun) build(ctx context.Context, nets []engine.NetworkSpec, specs map[
 }
 
 func (u *upRun) createNetwork(ctx context.Context, spec engine.NetworkSpec) error {
-	_, err := u.o.rt.CreateNetwork(uncancelled(ctx), spec)
+	cctx, cancel := uncancelled(ctx)
+	defer cancel()
+	_, err := u.o.rt.CreateNetwork(cctx, spec)
 	if errors.Is(err, engine.ErrOverlap) && u.d.PoolFixed {
 		return fmt.Errorf("network %s: subnet %s overlaps an existing Docker network; choose another network.pool in the file: %w", spec.Name, spec.Subnet, err)
 	}
@@ -94,7 +96,9 @@ func (e *subnetTakenError) Unwrap() error { return e.err }
 // rather than wait for every other node at each step. The engine's work is
 // the same, and none of it waits for the slowest create.
 func (u *upRun) startNode(ctx context.Context, n string, spec engine.ContainerSpec, image string) error {
-	id, err := u.o.rt.CreateContainer(uncancelled(ctx), spec)
+	cctx, cancel := uncancelled(ctx)
+	id, err := u.o.rt.CreateContainer(cctx, spec)
+	cancel()
 	if err != nil {
 		return fmt.Errorf("create container %s: %w", spec.Name, err)
 	}

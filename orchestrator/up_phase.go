@@ -70,9 +70,23 @@ func boundedEach[T any](ctx context.Context, limit int, items []T, f func(ctx co
 // uncancelled lets a create that has started finish even when Up is
 // cancelled. The engine goes on with a request whose client gave up, and a
 // resource that appears after the rollback looked would leak; a finished
-// create is known and rolled back. The engine layer bounds every call with
-// a timeout of its own, and boundedEach starts no new call once ctx ends.
-func uncancelled(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+// create is known and rolled back. The call keeps Up's deadline, and
+// createGrace past it, rather than the engine layer's per-call timeout: a
+// loaded engine queues network creates for longer than that (35 s seen in
+// CI), and a create given up on meanwhile appeared after the rollback.
+// Without a deadline the engine layer's per-call timeout bounds it, and
+// boundedEach starts no new call once ctx ends.
+func uncancelled(ctx context.Context) (context.Context, context.CancelFunc) {
+	detached := context.WithoutCancel(ctx)
+	if dl, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(detached, dl.Add(createGrace))
+	}
+	return detached, func() {}
+}
+
+// createGrace is how long past Up's deadline a create begun before it may
+// take to finish, so that what it makes is rolled back.
+const createGrace = 30 * time.Second
 
 // newRunID names one Apply, for the topo.run label.
 func newRunID() string {

@@ -59,9 +59,11 @@ func (u *upRun) prepare(ctx context.Context, image string) ([]engine.NetworkSpec
 	if err != nil {
 		return fail(err)
 	}
-	if err := checkSubnetsFree(u.d, others); err != nil {
+	fresh, err := u.d.freshen(ctx, others)
+	if err != nil {
 		return fail(err)
 	}
+	u.d, plan = fresh, fresh.Plan
 	if err := u.o.preflight(ctx, plan, others); err != nil {
 		return fail(err)
 	}

@@ -19,7 +19,9 @@ const PhaseRoutes Phase = "routes"
 // that picks addresses (routeAll). Once started, helpers run to their end
 // even when up is cancelled (see installRoutes).
 func (u *upRun) routes(ctx context.Context, image string) error {
-	return u.o.routeAll(uncancelled(ctx), u.name, image, u.runID)
+	rctx, cancel := uncancelled(ctx)
+	defer cancel()
+	return u.o.routeAll(rctx, u.name, image, u.runID)
 }
 
 // routeAll installs the routes of every node that runs, from the plan read
@@ -85,7 +87,9 @@ func (u *upRun) installRoutes(ctx context.Context, node, image string) error {
 	// Once started, a helper runs to its end even when up is cancelled:
 	// one cut short in its create could appear after the rollback looked,
 	// and be left behind. It takes a second or so.
-	return u.o.runHelper(uncancelled(ctx), spec, "routes of "+node)
+	rctx, cancel := uncancelled(ctx)
+	defer cancel()
+	return u.o.runHelper(rctx, spec, "routes of "+node)
 }
 
 // RouteHelper is the short-lived container that installs a node's IP
