@@ -40,7 +40,6 @@ func needsNodeImage(p *topology.Plan) bool {
 // specs by node. Unless it fails, the caller releases the lock once the
 // networks exist.
 func (u *upRun) prepare(ctx context.Context, image string) ([]engine.NetworkSpec, map[string]engine.ContainerSpec, func(), error) {
-	plan := u.d.Plan
 	unlock, err := u.o.lockNetworks(ctx, u.name)
 	if err != nil {
 		return nil, nil, nil, err
@@ -63,7 +62,8 @@ func (u *upRun) prepare(ctx context.Context, image string) ([]engine.NetworkSpec
 	if err != nil {
 		return fail(err)
 	}
-	u.d, plan = fresh, fresh.Plan
+	u.d = fresh
+	plan := fresh.Plan
 	if err := u.o.preflight(ctx, plan, others); err != nil {
 		return fail(err)
 	}
