@@ -115,3 +115,37 @@ func TestSilentNeighbourUnconfirmed(t *testing.T) {
 		})
 	}
 }
+
+// TestStopRightAfterASendCountsItOnce stops a node just after it sent a
+// message, having heard nothing for a while: it must linger for the ack of
+// what it sent, not count it as stopped while its neighbour delivers it
+// (counted twice, as a star's spoke once did on a stop fault in CI).
+func TestStopRightAfterASendCountsItOnce(t *testing.T) {
+	for _, proto := range []string{"tcp", "udp"} {
+		t.Run(proto, func(t *testing.T) {
+			for round := range 10 {
+				// Hellos every second: nothing is heard in the quiet before the send.
+				c := startSpec(t, p2pSpec(proto, 2), node.WithHelloInterval(time.Second, 3*time.Second))
+				c.waitReady()
+				from, to := c.agent("p1"), c.agent("p2")
+				time.Sleep(20 * time.Millisecond)
+				if _, err := from.Send(context.Background(), "p2", "last words", false); err != nil {
+					t.Fatal(err)
+				}
+				c.stop("p1")
+				var got, dropped uint64
+				eventually(t, 2*time.Second, "the message delivered or dropped", func() bool {
+					got, dropped = to.Stats().Counters.Delivered, from.Stats().Counters.Dropped+to.Stats().Counters.Dropped
+					return got+dropped >= 1
+				})
+				time.Sleep(50 * time.Millisecond) // a second outcome, if there is one
+				got, dropped = to.Stats().Counters.Delivered, from.Stats().Counters.Dropped+to.Stats().Counters.Dropped
+				if got+dropped != 1 {
+					t.Fatalf("round %d: 1 message, delivered %d, dropped %d (%v at the sender)", round, got, dropped,
+						from.Stats().Counters.DroppedByReason)
+				}
+				c.stopAll()
+			}
+		})
+	}
+}

@@ -11,21 +11,29 @@ import (
 )
 
 // After its byes a stopping agent goes on reading until it has heard
-// nothing for byeQuiet, but no longer than link.ByeGrace, so that what its
-// neighbours sent before they heard the byes is still delivered, or
-// dropped and counted (as stopped), rather than left unread in a socket
-// that is closed.
+// nothing for byeQuiet since the byes, and nothing it sent waits for an
+// ack, but no longer than link.ByeGrace: what its neighbours sent before
+// they heard the byes is still delivered, or dropped and counted (as
+// stopped), rather than left unread in a socket that is closed; and the
+// acks of what it sent just before (a neighbour writes the acks it owes
+// when it reads the bye) take those frames off its ledger. Counted as
+// stopped, a frame the neighbour took would be counted twice.
 const byeQuiet = 5 * time.Millisecond
 
-// linger waits, after the byes, for the neighbours to fall quiet.
+// linger waits, after the byes, for the neighbours to fall quiet and for
+// the acks of what is in flight. The quiet is measured from the byes, not
+// from the last frame heard: a node that heard nothing for a while before
+// it stopped still waits for the answers to what it sent last.
 func (a *Net) linger() {
 	if a.o.NoBye || len(a.view().list) == 0 {
 		return
 	}
-	end := time.Now().Add(link.ByeGrace)
+	start := time.Now()
+	end := start.Add(link.ByeGrace)
 	for {
 		now := time.Now()
-		if now.After(end) || now.Sub(time.Unix(0, a.heard.Load())) >= byeQuiet {
+		last := time.Unix(0, max(a.heard.Load(), start.UnixNano()))
+		if now.After(end) || now.Sub(last) >= byeQuiet && !a.env.InFlight() {
 			return
 		}
 		time.Sleep(byeQuiet / 2)

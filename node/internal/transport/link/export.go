@@ -127,3 +127,18 @@ func (a *Env) Stop() {
 
 // SettleAll counts what every ledger still holds as stopped.
 func (a *Env) SettleAll() { a.settleAll() }
+
+// InFlight reports whether a frame sent on a link still waits for its ack:
+// a stopping agent lingers for those acks, since a frame its neighbour
+// took but that it counts as stopped would be counted twice.
+func (a *Env) InFlight() bool {
+	for _, l := range a.allLinks() {
+		l.mu.Lock()
+		waits := l.ledger.InFlight()
+		l.mu.Unlock()
+		if waits {
+			return true
+		}
+	}
+	return false
+}
