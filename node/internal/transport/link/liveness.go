@@ -40,10 +40,11 @@ func (l *Link) sawBye() {
 	l.mu.Unlock()
 	if c != nil {
 		// The neighbour reads on for a while after its bye: let it hear
-		// the acks of what it sent before, or it counts those frames lost;
-		// after what is left of a frame cut short, and not while the write
-		// loop writes (then they are lost).
-		if l.wmu.TryLock() {
+		// the acks of what it sent before, or it counts those frames
+		// stopped that this node took; after what is left of a frame cut
+		// short, and once the write loop's write is done (the neighbour
+		// reads it), waiting half the neighbour's linger at most.
+		if l.lockWrites(time.Now().Add(ByeGrace / 2)) {
 			if l.finishRest(c) {
 				for _, b := range acks {
 					if l.write(c, b) != nil {
