@@ -117,7 +117,7 @@ func (o *Orchestrator) Logs(ctx context.Context, name string, opts LogsOptions, 
 	ro := opts.engineOptions()
 	keep := opts.keep
 	if opts.Follow {
-		return o.follow(ctx, name, picked, ro, keep, emit)
+		return o.follow(ctx, name, picked, len(opts.Nodes) == 0, ro, keep, emit)
 	}
 
 	var mu sync.Mutex

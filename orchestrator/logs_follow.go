@@ -22,14 +22,17 @@ const followWindow = 300 * time.Millisecond
 // asks which hosts are down (a var for tests).
 var followHostsEvery = 5 * time.Second
 
-// follow streams every picked node's log at once (the node count bounds
-// the streams) and emits the lines in time order, each after it has waited
-// followWindow. It returns nil when ctx ends, or once every stream ended.
-// On an engine of several hosts, a node whose host goes down stops being
-// followed, with one warning per host naming its nodes, and the others go
-// on (lostHosts): the manager of a swarm cannot reach that host's logs,
-// and its stream would otherwise end, hang or fail the whole follow.
-func (o *Orchestrator) follow(ctx context.Context, name string, picked []engine.ContainerInfo, ro engine.LogOptions, keep func(agent.Event) bool, emit func(LogLine) error) error {
+// follow streams every picked node's log at once and emits the lines in
+// time order, each after it has waited followWindow. A node whose stream
+// ends (it stopped) is streamed again once it runs, from where it was; all
+// follows every node, those added later too (roster). It returns nil when
+// ctx ends, or once none of its nodes has a container left. On an engine
+// of several hosts, a node whose host goes down stops being followed, with
+// one warning per host naming its nodes, and the others go on (lostHosts):
+// the manager of a swarm cannot reach that host's logs, and its stream
+// would otherwise end, hang or fail the whole follow; it is followed again
+// once its host is back.
+func (o *Orchestrator) follow(ctx context.Context, name string, picked []engine.ContainerInfo, all bool, ro engine.LogOptions, keep func(agent.Event) bool, emit func(LogLine) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	buf := &followBuffer{emit: emit}
@@ -53,18 +56,21 @@ func (o *Orchestrator) follow(ctx context.Context, name string, picked []engine.
 		}
 	}()
 	lost := o.lostHosts(ctx, name, picked)
-	err := boundedEach(ctx, len(picked), picked, func(ctx context.Context, c engine.ContainerInfo) error {
+	r := newRoster(o, name, picked, all, ro)
+	err := r.run(ctx, picked, lost, func(ctx context.Context, c engine.ContainerInfo, ro engine.LogOptions) (time.Time, error) {
 		sctx, stop := context.WithCancel(ctx)
 		defer stop()
-		lost.streaming(c.ID, stop)
+		lost.streaming(c, stop)
+		var last time.Time
 		err := o.readLogs(sctx, c, ro, keep, func(l LogLine) error {
+			last = l.Received
 			buf.add(l)
 			return nil
 		})
 		if ctx.Err() == nil && lost.ended(ctx, c.ID) {
-			return nil // its host is down, and lostHosts said so
+			return last, errStreamLost // lostHosts said so
 		}
-		return err
+		return last, err
 	})
 	cancel()
 	lost.wait()
@@ -169,12 +175,16 @@ func (o *Orchestrator) lostHosts(ctx context.Context, name string, picked []engi
 	return w
 }
 
-// streaming registers the stop of a container's stream.
-func (w *hostWatch) streaming(id string, stop context.CancelFunc) {
+// streaming registers the stop of a container's stream, and watches the
+// host of a container new to the follow (a node recreated or added).
+func (w *hostWatch) streaming(c engine.ContainerInfo, stop context.CancelFunc) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.stops[id] = stop
-	if w.gone[id] {
+	if c.Host != "" {
+		w.nodeOf[c.ID] = c.Labels[engine.LabelNode]
+	}
+	w.stops[c.ID] = stop
+	if w.gone[c.ID] {
 		stop()
 	}
 }
@@ -184,7 +194,10 @@ func (w *hostWatch) streaming(id string, stop context.CancelFunc) {
 // know yet: a lost host's stream may end, or fail, before the watch's
 // next look.
 func (w *hostWatch) ended(ctx context.Context, id string) bool {
-	if _, ok := w.nodeOf[id]; !ok {
+	w.mu.Lock()
+	_, watched := w.nodeOf[id]
+	w.mu.Unlock()
+	if !watched {
 		return false
 	}
 	if !w.isGone(id) {
@@ -226,6 +239,18 @@ func (w *hostWatch) check(ctx context.Context) {
 	for _, h := range slices.Sorted(maps.Keys(byHost)) {
 		w.o.log.Warn("logs -f: no more lines from these nodes: their host is down; the others' go on", "host", h, "nodes", strings.Join(byHost[h], ","))
 	}
+}
+
+// back says that c, whose host was down, runs on a host that is up
+// again: it may be streamed again, and its host is said to be back.
+func (w *hostWatch) back(c engine.ContainerInfo) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.gone[c.ID] {
+		return
+	}
+	delete(w.gone, c.ID)
+	w.o.log.Info("logs -f: the node's host is back; following it again", "host", c.Host, "node", c.Labels[engine.LabelNode])
 }
 
 // wait waits for the watch to end, once ctx has.

@@ -19,8 +19,9 @@ import (
 type streamingRuntime struct {
 	*fakeRuntime
 	mu      sync.Mutex
-	streams map[string]*io.PipeWriter // by node
-	opened  chan string               // a node whose stream opened
+	streams map[string]*io.PipeWriter     // by node
+	opts    map[string]engine.LogOptions // by node, of its last stream
+	opened  chan string                  // a node whose stream opened
 }
 
 func (r *streamingRuntime) Logs(ctx context.Context, id string, opts engine.LogOptions) (io.ReadCloser, error) {
@@ -33,6 +34,9 @@ func (r *streamingRuntime) Logs(ctx context.Context, id string, opts engine.LogO
 	pr, pw := io.Pipe()
 	r.mu.Lock()
 	r.streams[node] = pw
+	if r.opts != nil {
+		r.opts[node] = opts
+	}
 	r.mu.Unlock()
 	context.AfterFunc(ctx, func() { pw.CloseWithError(ctx.Err()) })
 	r.opened <- node

@@ -206,7 +206,8 @@ func TestIntegrationEndToEnd(t *testing.T) {
 }
 
 // follow runs `topo logs -f` and waits for a line that a send made after it
-// started, then stops it as Ctrl-C would.
+// started, then for the start of the node after a restart (whose stream the
+// engine ended when it stopped), then stops it as Ctrl-C would.
 func follow(t *testing.T, name string) {
 	t.Helper()
 	cmd := exec.Command(topoBinary(t), "logs", "-t", name, "-f", "--tail", "1", "spoke4")
@@ -241,6 +242,9 @@ func follow(t *testing.T, name string) {
 				t.Fatal("logs -f ended by itself")
 			}
 			if strings.HasPrefix(l, "spoke4") && strings.Contains(l, "delivered from spoke1") && strings.Contains(l, "bytes=8") {
+				topo(t, nil, "node", "-t", name, "restart", "spoke4").must(t, 0)
+			}
+			if strings.HasPrefix(l, "spoke4") && strings.Contains(l, "node spoke4 started") {
 				if err := cmd.Process.Signal(os.Interrupt); err != nil {
 					t.Fatal(err)
 				}
@@ -254,7 +258,7 @@ func follow(t *testing.T, name string) {
 				return
 			}
 		case <-deadline:
-			t.Fatal("logs -f never showed the delivery")
+			t.Fatal("logs -f never showed the delivery, then spoke4 started again")
 		}
 	}
 }
