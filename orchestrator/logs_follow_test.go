@@ -19,7 +19,7 @@ import (
 type streamingRuntime struct {
 	*fakeRuntime
 	mu      sync.Mutex
-	streams map[string]*io.PipeWriter     // by node
+	streams map[string]*io.PipeWriter    // by node
 	opts    map[string]engine.LogOptions // by node, of its last stream
 	opened  chan string                  // a node whose stream opened
 }
