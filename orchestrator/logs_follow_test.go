@@ -58,7 +58,9 @@ func (r *streamingRuntime) write(t *testing.T, node, line string) {
 // the node, and goes on with the other node until it is stopped.
 func TestLogsFollowLosesAHost(t *testing.T) {
 	defer func(was time.Duration) { *orchestrator.FollowHostsEvery = was }(*orchestrator.FollowHostsEvery)
+	defer func(was time.Duration) { *orchestrator.FollowRejoinEvery = was }(*orchestrator.FollowRejoinEvery)
 	*orchestrator.FollowHostsEvery = 20 * time.Millisecond
+	*orchestrator.FollowRejoinEvery = 20 * time.Millisecond
 	for _, tt := range []struct {
 		name   string
 		breaks func(w *io.PipeWriter) // what peer2's stream does once its host is down
@@ -109,6 +111,23 @@ func TestLogsFollowLosesAHost(t *testing.T) {
 				t.Errorf("followed after the loss: %q, want peer1's line", got)
 			}
 			time.Sleep(100 * time.Millisecond) // some more looks at the hosts
+			select {
+			case n := <-r.opened:
+				t.Fatalf("%s streamed again while its host is down", n)
+			default:
+			}
+			setHost(f, "peer2", "h2", false) // the host is back
+			select {
+			case n := <-r.opened:
+				if n != "peer2" {
+					t.Fatalf("stream of %s opened, want peer2's again", n)
+				}
+			case <-ctx.Done():
+				t.Fatal("peer2 not followed again once its host was back")
+			}
+			if !strings.Contains(warned.String(), "host is back") {
+				t.Errorf("no word that h2 is back: %q", warned.String())
+			}
 			stop()
 			if err := <-done; err != nil {
 				t.Errorf("follow stopped: %v, want nil", err)
