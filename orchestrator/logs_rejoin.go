@@ -64,7 +64,9 @@ func (r *roster) run(ctx context.Context, picked []engine.ContainerInfo, lost *h
 		g.Go(func() error {
 			last, err := stream(gctx, c, ro)
 			r.ended(s, last)
-			if errors.Is(err, errStreamLost) || gctx.Err() != nil {
+			// A container removed before its stream opened is a node that
+			// went (a down, a change); the roster sees it gone.
+			if errors.Is(err, errStreamLost) || errors.Is(err, engine.ErrNotFound) || gctx.Err() != nil {
 				return nil
 			}
 			return err
