@@ -311,13 +311,7 @@ func StandIn(t testing.TB, rt engine.Runtime) (opts nodeimage.Options, tag strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := rt.RemoveImage(ctx, im.Tag); err != nil && !ignorable(err) {
-			t.Errorf("remove the stand-in image %s: %v", im.Tag, err)
-		}
-	})
+	t.Cleanup(func() { removeImage(t, rt, im.Tag) })
 	return opts, im.Tag
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -91,11 +92,31 @@ func buildImage(ctx context.Context, t testing.TB, rt engine.Runtime, bctx io.Re
 	if err := rt.BuildImage(ctx, bctx, []string{tag}, map[string]string{engine.LabelImage: kind}); err != nil {
 		t.Fatalf("livetest: build %s: %v", tag, err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := rt.RemoveImage(ctx, tag); err != nil && !ignorable(err) {
-			t.Errorf("livetest: remove %s: %v", tag, err)
-		}
-	})
+	t.Cleanup(func() { removeImage(t, rt, tag) })
 }
+
+// removeImage removes a test's image tag once no container uses it. A
+// swarm removes a service's task containers a while after the service,
+// and until then the engine refuses (a conflict): ignoring that left the
+// image behind. A conflict that outlasts imageFreeWait is an error, as a
+// container of the test still running is.
+func removeImage(t testing.TB, rt engine.Runtime, tag string) {
+	ctx, cancel := context.WithTimeout(context.Background(), imageFreeWait+30*time.Second)
+	defer cancel()
+	deadline := time.Now().Add(imageFreeWait)
+	for {
+		err := rt.RemoveImage(ctx, tag)
+		switch {
+		case err == nil, errors.Is(err, engine.ErrNotFound):
+			return
+		case !errors.Is(err, engine.ErrConflict) || time.Now().After(deadline):
+			t.Errorf("livetest: remove %s: %v", tag, err)
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// imageFreeWait bounds how long removeImage waits for the containers
+// that use an image to go.
+const imageFreeWait = 30 * time.Second
