@@ -11,34 +11,44 @@ import (
 )
 
 // After its byes a stopping agent goes on reading until it has heard
-// nothing for byeQuiet since the byes, and nothing it sent waits for an
-// ack, but no longer than link.ByeGrace: what its neighbours sent before
-// they heard the byes is still delivered, or dropped and counted (as
-// stopped), rather than left unread in a socket that is closed; and the
-// acks of what it sent just before (a neighbour writes the acks it owes
-// when it reads the bye) take those frames off its ledger. Counted as
-// stopped, a frame the neighbour took would be counted twice.
+// nothing for byeQuiet since the byes and nothing it sent waits for an ack
+// (but no longer than link.ByeGrace, or ackGrace while acks are awaited):
+// what its neighbours sent before they heard the byes is still delivered,
+// or dropped and counted (as stopped), rather than left unread in a socket
+// that is closed; and the acks of what it sent just before (a neighbour
+// writes the acks it owes when it reads the bye) take those frames off its
+// ledger. Counted as stopped, a frame the neighbour took would be counted
+// twice.
 const byeQuiet = 5 * time.Millisecond
 
 // linger waits, after the byes, for the neighbours to fall quiet and for
 // the acks of what is in flight. The quiet is measured from the byes, not
 // from the last frame heard: a node that heard nothing for a while before
-// it stopped still waits for the answers to what it sent last.
+// it stopped still waits for the answers to what it sent last. It waits
+// link.ByeGrace at most for the quiet, and ackGrace for the acks, which a
+// loaded machine's neighbour may take longer to send.
 func (a *Net) linger() {
 	if a.o.NoBye || len(a.view().list) == 0 {
 		return
 	}
 	start := time.Now()
-	end := start.Add(link.ByeGrace)
 	for {
 		now := time.Now()
 		last := time.Unix(0, max(a.heard.Load(), start.UnixNano()))
-		if now.After(end) || now.Sub(last) >= byeQuiet && !a.env.InFlight() {
+		waits := a.env.InFlight()
+		switch {
+		case !waits && (now.Sub(last) >= byeQuiet || now.Sub(start) > link.ByeGrace):
+			return
+		case now.Sub(start) > ackGrace:
 			return
 		}
 		time.Sleep(byeQuiet / 2)
 	}
 }
+
+// ackGrace bounds how long a stopping agent waits for the acks of what it
+// sent: what is still unacknowledged then is counted as stopped.
+const ackGrace = 250 * time.Millisecond
 
 func (a *Net) bye(to string) *frame.Frame {
 	return &frame.Frame{Type: frame.Bye, Source: a.name, Destination: to, NextHop: to, Path: []string{a.name}}
