@@ -18,10 +18,6 @@ import (
 // other nodes that are still on their way.
 const followWindow = 300 * time.Millisecond
 
-// followHostsEvery is how often a follow on an engine of several hosts
-// asks which hosts are down (a var for tests).
-var followHostsEvery = 5 * time.Second
-
 // follow streams every picked node's log at once and emits the lines in
 // time order, each after it has waited followWindow. A node whose stream
 // ends (it stopped) is streamed again once it runs, from where it was; all
@@ -55,7 +51,7 @@ func (o *Orchestrator) follow(ctx context.Context, name string, picked []engine.
 			}
 		}
 	}()
-	lost := o.lostHosts(ctx, name, picked)
+	lost := o.lostHosts(name, picked)
 	r := newRoster(o, name, picked, all, ro)
 	err := r.run(ctx, picked, lost, func(ctx context.Context, c engine.ContainerInfo, ro engine.LogOptions) (time.Time, error) {
 		sctx, stop := context.WithCancel(ctx)
@@ -73,7 +69,6 @@ func (o *Orchestrator) follow(ctx context.Context, name string, picked []engine.
 		return last, err
 	})
 	cancel()
-	lost.wait()
 	if ferr := <-flushed; ferr != nil {
 		return ferr
 	}
@@ -132,46 +127,29 @@ func (b *followBuffer) flush(cutoff time.Time) error {
 }
 
 // hostWatch follows, for a follow on an engine of several hosts, which of
-// the followed nodes' hosts are down: every followHostsEvery, and at once
-// when a node's stream fails. A node found on a host that is down has its
-// stream stopped, and each host is warned about once, with the nodes of
-// it that were followed.
+// the followed nodes' hosts are down: at each of the roster's looks, and
+// at once when a node's stream fails. A node found on a host that is down
+// has its stream stopped, and each host is warned about once, with the
+// nodes of it that were followed; a node whose host is back may be
+// streamed again.
 type hostWatch struct {
 	o      *Orchestrator
 	name   string
-	nodeOf map[string]string // container ID: node, of those followed
 	mu     sync.Mutex
+	nodeOf map[string]string             // container ID: node, of those followed on a host
 	stops  map[string]context.CancelFunc // by container ID
 	gone   map[string]bool               // container IDs whose host is down
-	done   chan struct{}
 }
 
-// lostHosts starts watching the hosts of picked, when they run on an
-// engine of several hosts (a Host is set); else it watches nothing.
-func (o *Orchestrator) lostHosts(ctx context.Context, name string, picked []engine.ContainerInfo) *hostWatch {
-	w := &hostWatch{o: o, name: name, nodeOf: map[string]string{}, stops: map[string]context.CancelFunc{}, gone: map[string]bool{}, done: make(chan struct{})}
+// lostHosts watches the hosts of picked, when they run on an engine of
+// several hosts (a Host is set); else it watches nothing.
+func (o *Orchestrator) lostHosts(name string, picked []engine.ContainerInfo) *hostWatch {
+	w := &hostWatch{o: o, name: name, nodeOf: map[string]string{}, stops: map[string]context.CancelFunc{}, gone: map[string]bool{}}
 	for _, c := range picked {
 		if c.Host != "" {
 			w.nodeOf[c.ID] = c.Labels[engine.LabelNode]
 		}
 	}
-	if len(w.nodeOf) == 0 {
-		close(w.done)
-		return w
-	}
-	go func() {
-		defer close(w.done)
-		tick := time.NewTicker(followHostsEvery)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				w.check(ctx)
-			}
-		}
-	}()
 	return w
 }
 
@@ -212,8 +190,8 @@ func (w *hostWatch) isGone(id string) bool {
 	return w.gone[id]
 }
 
-// check asks which followed nodes are on a host that is down, stops their
-// streams and warns, once per host, naming the nodes newly found there.
+// check asks the engine which followed nodes are on a host that is down
+// (seen).
 func (w *hostWatch) check(ctx context.Context) {
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -222,36 +200,32 @@ func (w *hostWatch) check(ctx context.Context) {
 		w.o.log.Debug("logs -f: cannot tell which hosts are down", "err", err)
 		return
 	}
+	w.seen(cs)
+}
+
+// seen takes in the topology's containers as listed: it stops the streams
+// of followed nodes newly found on a host that is down and warns, once per
+// host, naming them; a node whose host is back may be streamed again.
+func (w *hostWatch) seen(cs []engine.ContainerInfo) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	byHost := map[string][]string{}
 	for _, c := range cs {
 		node, followed := w.nodeOf[c.ID]
-		if !followed || !c.HostDown || w.gone[c.ID] {
-			continue
-		}
-		w.gone[c.ID] = true
-		byHost[c.Host] = append(byHost[c.Host], node)
-		if stop := w.stops[c.ID]; stop != nil {
-			stop()
+		switch {
+		case !followed:
+		case !c.HostDown && w.gone[c.ID]:
+			delete(w.gone, c.ID)
+			w.o.log.Info("logs -f: the node's host is back; following it again", "host", c.Host, "node", node)
+		case c.HostDown && !w.gone[c.ID]:
+			w.gone[c.ID] = true
+			byHost[c.Host] = append(byHost[c.Host], node)
+			if stop := w.stops[c.ID]; stop != nil {
+				stop()
+			}
 		}
 	}
 	for _, h := range slices.Sorted(maps.Keys(byHost)) {
 		w.o.log.Warn("logs -f: no more lines from these nodes: their host is down; the others' go on", "host", h, "nodes", strings.Join(byHost[h], ","))
 	}
 }
-
-// back says that c, whose host was down, runs on a host that is up
-// again: it may be streamed again, and its host is said to be back.
-func (w *hostWatch) back(c engine.ContainerInfo) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.gone[c.ID] {
-		return
-	}
-	delete(w.gone, c.ID)
-	w.o.log.Info("logs -f: the node's host is back; following it again", "host", c.Host, "node", c.Labels[engine.LabelNode])
-}
-
-// wait waits for the watch to end, once ctx has.
-func (w *hostWatch) wait() { <-w.done }

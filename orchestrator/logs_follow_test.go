@@ -57,9 +57,7 @@ func (r *streamingRuntime) write(t *testing.T, node, line string) {
 // stream hangs, fails or ends: the follow warns once, naming the host and
 // the node, and goes on with the other node until it is stopped.
 func TestLogsFollowLosesAHost(t *testing.T) {
-	defer func(was time.Duration) { *orchestrator.FollowHostsEvery = was }(*orchestrator.FollowHostsEvery)
 	defer func(was time.Duration) { *orchestrator.FollowRejoinEvery = was }(*orchestrator.FollowRejoinEvery)
-	*orchestrator.FollowHostsEvery = 20 * time.Millisecond
 	*orchestrator.FollowRejoinEvery = 20 * time.Millisecond
 	for _, tt := range []struct {
 		name   string

@@ -12,7 +12,8 @@ import (
 )
 
 // followRejoinEvery is how often a follow looks for a node's container
-// that runs again, or anew, after its stream ended (a var for tests).
+// that runs again, or anew, after its stream ended, and for the hosts
+// that are down (a var for tests).
 var followRejoinEvery = time.Second
 
 // A roster keeps a follow's streams, one a node: the engine ends a
@@ -102,6 +103,7 @@ func (r *roster) watch(ctx context.Context, lost *hostWatch, launch func(engine.
 			r.o.log.Debug("logs -f: cannot list the nodes", "err", err)
 			continue
 		}
+		lost.seen(cs)
 		followed := 0
 		for _, c := range cs {
 			node := c.Labels[engine.LabelNode]
@@ -112,7 +114,6 @@ func (r *roster) watch(ctx context.Context, lost *hostWatch, launch func(engine.
 			if c.State != "running" || c.HostDown || r.streaming(node) {
 				continue
 			}
-			lost.back(c)
 			launch(c, r.resume(c))
 		}
 		if followed == 0 && r.idle() {
