@@ -31,8 +31,8 @@ type Deployment struct {
 	// Docker engine would (see forEngine), for the user to read.
 	Notices []string
 
-	// replan plans the topology again against the engine's networks now.
-	replan func(context.Context) (*topology.Plan, error)
+	// replan plans the topology again beside the engine's networks nets.
+	replan func(nets []engine.NetworkInfo) (*topology.Plan, error)
 }
 
 // String is the plan as `topo validate --plan` prints it.
@@ -65,34 +65,34 @@ func (o *Orchestrator) Plan(ctx context.Context, t *topology.Topology, opts Plan
 	if err != nil {
 		file = t.File
 	}
-	replan := func(ctx context.Context) (*topology.Plan, error) {
+	replan := func(nets []engine.NetworkInfo) (*topology.Plan, error) {
 		popts := topology.PlanOptions{Name: opts.Name, EngineAddrs: caps.EngineAddrs, Avoid: slices.Clone(opts.avoid)}
-		p, err := o.planBesideItself(ctx, t, name, popts)
+		p, err := planBesideItself(t, name, nets, popts)
 		if err != nil {
 			return nil, err
 		}
 		p.File = file // as the topo.file label has it, so that a plan read back is the same
 		return p, nil
 	}
-	p, err := replan(ctx)
+	nets, err := o.rt.ListNetworks(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	p, err := replan(nets)
 	if err != nil {
 		return nil, err
 	}
 	return &Deployment{Plan: p, File: file, Hash: hash, PoolFixed: t.Network.PoolSet, Notices: notices, replan: replan}, nil
 }
 
-// planBesideItself plans t so that segments of it that run already keep
+// planBesideItself plans t beside nets, the engine's networks, so that segments of it that run already keep
 // their subnets (topology.PlanOptions.Keep), and the rest steer clear of
 // every other network. The topology's own networks are not in its way: a
 // plan that avoided them would differ from the one running (and, with a
 // pool of the file's, fail as an overlap with itself). A segment that can
 // no longer keep its subnet (it grew, or the pool changed) gets another,
 // and up says what differs.
-func (o *Orchestrator) planBesideItself(ctx context.Context, t *topology.Topology, name string, opts topology.PlanOptions) (*topology.Plan, error) {
-	nets, err := o.rt.ListNetworks(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("plan: %w", err)
-	}
+func planBesideItself(t *topology.Topology, name string, nets []engine.NetworkInfo, opts topology.PlanOptions) (*topology.Plan, error) {
 	opts.Keep = map[string]netip.Prefix{} // by segment
 	for _, n := range nets {
 		if n.Labels[engine.LabelTopology] == name && len(n.Subnets) > 0 {
@@ -113,12 +113,12 @@ var errStalePlan = fmt.Errorf("a subnet of the plan was taken after planning; pl
 // is made again here, where no other up on this machine can take a subnet
 // before this one's networks exist: planning again outside the lock lands,
 // under load, on the networks of whichever up holds it meanwhile.
-func (d *Deployment) freshen(ctx context.Context, nets []engine.NetworkInfo) (*Deployment, error) {
+func (d *Deployment) freshen(nets []engine.NetworkInfo) (*Deployment, error) {
 	err := checkSubnetsFree(d, nets)
 	if !errors.Is(err, errStalePlan) || d.replan == nil {
 		return d, err
 	}
-	p, err := d.replan(ctx)
+	p, err := d.replan(nets)
 	if err != nil {
 		return d, err
 	}

@@ -58,7 +58,7 @@ func (u *upRun) prepare(ctx context.Context, image string) ([]engine.NetworkSpec
 	if err != nil {
 		return fail(err)
 	}
-	fresh, err := u.d.freshen(ctx, others)
+	fresh, err := u.d.freshen(others)
 	if err != nil {
 		return fail(err)
 	}
