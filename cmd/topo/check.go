@@ -64,14 +64,13 @@ func (a *app) check(ctx context.Context, ref, file string, f testFlags) error {
 		return err
 	}
 	if file == "" {
-		st, err := o.Status(ctx, name, orchestrator.StatusOptions{})
+		file, err = startedFrom(ctx, o, name)
 		if err != nil {
 			return err
 		}
-		if st.File == "" {
+		if file == "" {
 			return usageError{fmt.Errorf("check: %s does not say which file it was started from; name it: `%s check -t %s FILE`", name, a.self, name)}
 		}
-		file = st.File
 	}
 	t, err := loadTopology(file)
 	if err != nil {
@@ -83,4 +82,19 @@ func (a *app) check(ctx context.Context, ref, file string, f testFlags) error {
 		return err
 	}
 	return a.finishReport(rep, reports)
+}
+
+// startedFrom is the file topology name was started from, as `topo ls`
+// has it (its containers' label): all of its status check needs.
+func startedFrom(ctx context.Context, o orchestrator.Service, name string) (string, error) {
+	tops, err := o.List(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, t := range tops {
+		if t.Name == name {
+			return t.File, nil
+		}
+	}
+	return "", fmt.Errorf("check: %w", orchestrator.ErrNoTopology)
 }
