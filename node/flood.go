@@ -72,8 +72,11 @@ func (a *Agent) flood(f *frame.Frame, from *transport.Link, in *transport.Segmen
 	f.Path = append(f.Path, a.name)
 	sent := 0
 	out := a.net.Links()
-	if a.ring != nil {
-		out = []*transport.Link{a.net.Link(a.cfg.Ring.Successor)}
+	if a.ring != nil { // the successor in force: a reconfigured ring has another
+		out = nil
+		if l := a.net.Link(a.cur.Load().Ring.Successor); l != nil {
+			out = []*transport.Link{l}
+		}
 	}
 	for _, l := range out {
 		if l == from || l.Name() == f.Source || (l.Shared() && a.ring == nil) {

@@ -1,6 +1,7 @@
 package node_test
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -65,6 +66,20 @@ func TestReconfigureRingGrowsAndShrinks(t *testing.T) {
 	if n := tokenEvents(c, "token lost, re-created", marks); n > 1 {
 		t.Errorf("the leader made the token again %d times after the ring grew, want once at most", n)
 	}
+
+	// A broadcast goes round the new ring: from r4 through r5, its new
+	// successor, to every node.
+	if r, err := c.agent("r4").Send(context.Background(), agent.Broadcast, "to all", true); err != nil || !r.Queued {
+		t.Fatalf("broadcast from r4: %+v, %v", r, err)
+	}
+	eventually(t, 5*time.Second, "the broadcast to reach r5, r1, r2 and r3", func() bool {
+		for _, n := range []string{"r5", "r1", "r2", "r3"} {
+			if c.agent(n).Stats().Counters.BroadcastDelivered != 1 {
+				return false
+			}
+		}
+		return true
+	})
 
 	marks = tokenMarks(c)
 	r5 := c.agent("r5")

@@ -211,9 +211,6 @@ func (g *Ledger[T]) Len() int { return len(g.inflight) }
 // may yet take back.
 func (g *Ledger[T]) Holds() bool { return len(g.inflight) > 0 || len(g.settled) > 0 }
 
-// InFlight reports whether a frame sent waits for its ack.
-func (g *Ledger[T]) InFlight() bool { return len(g.inflight) > 0 }
-
 // Forget empties what is in flight without counting it: an agent stopped
 // as a killed one is cannot count what it had in flight.
 func (g *Ledger[T]) Forget() { clear(g.inflight) }

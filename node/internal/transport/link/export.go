@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/topo-dev/topo/agent"
@@ -132,13 +133,5 @@ func (a *Env) SettleAll() { a.settleAll() }
 // a stopping agent lingers for those acks, since a frame its neighbour
 // took but that it counts as stopped would be counted twice.
 func (a *Env) InFlight() bool {
-	for _, l := range a.allLinks() {
-		l.mu.Lock()
-		waits := l.ledger.InFlight()
-		l.mu.Unlock()
-		if waits {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(a.allLinks(), func(l *Link) bool { return l.InFlight() > 0 })
 }
