@@ -3,8 +3,6 @@ package orchestrator
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -107,9 +105,7 @@ func captureHelper(topology, node, containerID, image string, args []string) eng
 	spec.JoinNetworkOf = containerID
 	spec.CapAdd = []string{"NET_RAW"}
 	spec.MemoryBytes = captureMemory
-	suffix := make([]byte, 4)
-	_, _ = rand.Read(suffix)
-	spec.Name = engine.ContainerName(topology, node) + "-capture-" + hex.EncodeToString(suffix)
+	spec.Name = engine.ContainerName(topology, node) + "-capture-" + newRunID()
 	return spec
 }
 
