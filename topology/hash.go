@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // digest is a SHA-256 of a topology's canonical form.
@@ -72,13 +73,9 @@ func (t *Topology) sum(all bool) digest {
 	if all {
 		v.Expect = t.Expect
 	} else {
-		v.Faults = make([]ScheduledFault, len(t.Faults))
-		for i, f := range t.Faults {
-			f.Name = ""
-			v.Faults[i] = f
-		}
-		if len(t.Faults) == 0 {
-			v.Faults = nil
+		v.Faults = slices.Clone(t.Faults)
+		for i := range v.Faults {
+			v.Faults[i].Name = ""
 		}
 	}
 	if t.Network.Routing != RoutingIP {
