@@ -22,7 +22,7 @@ import (
 func (top *Topology) Apply(t testing.TB, file string) []string {
 	t.Helper()
 	spec := top.load(t, file)
-	spec.File = top.file
+	spec.File = top.spec.File // Up's file, as its resources are labelled
 	ctx, cancel := context.WithTimeout(t.Context(), top.opts.timeout)
 	defer cancel()
 	res, err := top.o.Up(ctx, spec, orchestrator.UpOptions{Name: top.Name, Timeout: top.opts.timeout})

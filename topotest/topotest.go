@@ -57,7 +57,6 @@ type Topology struct {
 	faultsCleanup bool               // the cleanup that lifts faults is registered
 	schedule      chan error         // the file's fault schedule's outcome, when it has one
 	stopSchedule  func()             // ends the schedule that runs
-	file          string             // the file Up brought it up from, as its resources are labelled
 	spec          *topology.Topology // the file as loaded, for Expect
 }
 
@@ -113,7 +112,6 @@ func Up(t testing.TB, file string, opts ...Option) *Topology {
 	top.o = o
 
 	spec := top.load(t, file)
-	top.file = spec.File
 	res, err := o.Up(ctx, spec, orchestrator.UpOptions{Name: top.Name, Timeout: cfg.timeout})
 	if err != nil {
 		t.Fatalf("topotest: %v", err)
